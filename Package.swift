@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "podlab",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "podlab", targets: ["podlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries (Debian: libarchive-dev, libedit-dev, libseccomp-dev).
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+
+        .target(name: "PodlabCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "PodlabArchive", dependencies: ["PodlabCore", "CArchive"]),
+        .target(name: "PodlabImages", dependencies: ["PodlabCore", "PodlabArchive"]),
+        .target(name: "PodlabFixtures", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages"]),
+        .target(name: "PodlabCLI", dependencies: [
+            "PodlabCore", "PodlabImages", "PodlabFixtures",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),
+
+        .testTarget(name: "PodlabArchiveTests", dependencies: ["PodlabArchive", "PodlabCore", "CArchive"]),
+        .testTarget(name: "PodlabImagesTests", dependencies: ["PodlabImages", "PodlabCore", "PodlabArchive"]),
+        .testTarget(name: "PodlabCLITests", dependencies: ["PodlabCLI", "PodlabImages", "PodlabCore"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CArchive", "CEditLine", "CSeccomp"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,22 @@
+#ifndef PODLAB_CARCHIVE_SHIM_H
+#define PODLAB_CARCHIVE_SHIM_H
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+// Extended attributes for unpacked layer files (not exported by Swift's Glibc module).
+static inline int podlab_fsetxattr(int fd, const char *name, const void *value, size_t size) {
+    return fsetxattr(fd, name, value, size, 0);
+}
+
+// File-type macros are casts and do not import into Swift; re-export them as values.
+static const unsigned int podlab_AE_IFMT = AE_IFMT;
+static const unsigned int podlab_AE_IFREG = AE_IFREG;
+static const unsigned int podlab_AE_IFLNK = AE_IFLNK;
+static const unsigned int podlab_AE_IFSOCK = AE_IFSOCK;
+static const unsigned int podlab_AE_IFCHR = AE_IFCHR;
+static const unsigned int podlab_AE_IFBLK = AE_IFBLK;
+static const unsigned int podlab_AE_IFDIR = AE_IFDIR;
+static const unsigned int podlab_AE_IFIFO = AE_IFIFO;
+#endif

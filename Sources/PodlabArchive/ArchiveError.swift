@@ -1,0 +1,37 @@
+import PodlabCore
+
+/// Everything that can go wrong reading, writing or applying an archive.
+public enum ArchiveError: LearnerFacingError, Equatable {
+    /// libarchive could not read or write the data (corrupt, truncated, not an archive).
+    case unreadable(source: String, detail: String)
+    /// A layer entry that would reach outside the target, or is otherwise unsafe: nothing of the layer is kept.
+    case refused(layer: String, entry: String, reason: String)
+    /// A file-system operation failed while applying.
+    case io(layer: String, entry: String, detail: String)
+    /// A `.deb` without the parts a package has.
+    case notADebianPackage(String)
+
+    public var message: String {
+        switch self {
+        case .unreadable(let source, let detail):
+            return "reading \(source): \(detail)"
+        case .refused(let layer, let entry, let reason):
+            return "refusing layer \(layer): entry \"\(entry)\" \(reason)"
+        case .io(let layer, let entry, let detail):
+            return "applying layer \(layer): entry \"\(entry)\": \(detail)"
+        case .notADebianPackage(let path):
+            return "\(path) is not a Debian package (no data.tar member)"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .unreadable: return "the file is damaged or not an archive podlab reads (tar, tar.gz, tar.zst, tar.xz)"
+        case .refused: return "the image is unsafe or damaged; nothing from it was unpacked. Use an image from a source you trust"
+        case .io: return nil
+        case .notADebianPackage: return "download it again with apt-get download"
+        }
+    }
+
+    public var exitStatus: Int32 { ExitStatus.engineError }
+}

@@ -1,0 +1,173 @@
+import CArchive
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A source of bytes that libarchive pulls from (for chaining a decompressor into a tar reader).
+public protocol ByteSource: AnyObject {
+    /// Reads up to `buffer.count` bytes; 0 means the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// Reads archives with libarchive: tar (any compression libarchive knows), ar (for .deb), or the
+/// raw decompressed bytes of a single compressed stream.
+public final class ArchiveReader {
+    public enum Format: Sendable { case tar, ar, raw }
+
+    let handle: OpaquePointer
+    /// Names the input in error messages.
+    public let sourceName: String
+    private var callbackBox: SourceBox?
+    private var memory: UnsafeMutableRawBufferPointer?
+    private var finished = false
+
+    /// Opens a file by path.
+    public init(path: String, format: Format) throws {
+        ArchiveLibrary.prepare()
+        sourceName = path
+        handle = try ArchiveReader.makeHandle(format: format, name: path)
+        if archive_read_open_filename(handle, path, 65536) != ARCHIVE_OK {
+            let detail = ArchiveReader.errorText(handle)
+            archive_read_free(handle)
+            throw ArchiveError.unreadable(source: path, detail: detail)
+        }
+    }
+
+    /// Reads from bytes held in memory.
+    public init(bytes: [UInt8], name: String, format: Format) throws {
+        ArchiveLibrary.prepare()
+        sourceName = name
+        handle = try ArchiveReader.makeHandle(format: format, name: name)
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
+        memory = copy
+        if archive_read_open_memory(handle, copy.baseAddress, bytes.count) != ARCHIVE_OK {
+            let detail = ArchiveReader.errorText(handle)
+            archive_read_free(handle)
+            throw ArchiveError.unreadable(source: name, detail: detail)
+        }
+    }
+
+    /// Reads from a pull source (for example a decompressing, hashing stream).
+    public init(source: any ByteSource, name: String, format: Format) throws {
+        ArchiveLibrary.prepare()
+        sourceName = name
+        handle = try ArchiveReader.makeHandle(format: format, name: name)
+        let box = SourceBox(source: source)
+        callbackBox = box
+        let context = Unmanaged.passUnretained(box).toOpaque()
+        if archive_read_open(handle, context, nil, sourceReadCallback, nil) != ARCHIVE_OK {
+            let detail = box.failure.map { "\($0)" } ?? ArchiveReader.errorText(handle)
+            archive_read_free(handle)
+            throw ArchiveError.unreadable(source: name, detail: detail)
+        }
+    }
+
+    deinit {
+        archive_read_free(handle)
+        memory?.deallocate()
+    }
+
+    private static func makeHandle(format: Format, name: String) throws -> OpaquePointer {
+        guard let handle = archive_read_new() else {
+            throw ArchiveError.unreadable(source: name, detail: "libarchive could not allocate a reader")
+        }
+        archive_read_support_filter_all(handle)
+        switch format {
+        case .tar: archive_read_support_format_tar(handle)
+        case .ar: archive_read_support_format_ar(handle)
+        case .raw: archive_read_support_format_raw(handle)
+        }
+        return handle
+    }
+
+    static func errorText(_ handle: OpaquePointer) -> String {
+        archive_error_string(handle).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+
+    /// The next entry's header, or nil at the end of the archive.
+    public func nextEntry() throws -> ArchiveEntry? {
+        if finished { return nil }
+        var entry: OpaquePointer?
+        let status = archive_read_next_header(handle, &entry)
+        if status == ARCHIVE_EOF {
+            finished = true
+            return nil
+        }
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+            throw ArchiveError.unreadable(source: sourceName, detail: failureDetail())
+        }
+        return ArchiveEntry(copying: entry)
+    }
+
+    /// Streams the current entry's data in blocks, with each block's offset (sparse files have gaps).
+    public func readData(_ body: (UnsafeRawBufferPointer, Int64) throws -> Void) throws {
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        while true {
+            let status = archive_read_data_block(handle, &buffer, &size, &offset)
+            if status == ARCHIVE_EOF { return }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
+                throw ArchiveError.unreadable(source: sourceName, detail: failureDetail())
+            }
+            try body(UnsafeRawBufferPointer(start: buffer, count: size), offset)
+        }
+    }
+
+    /// The current entry's data as bytes (for small members such as manifests and control files).
+    public func readAllData(limit: Int = 64 << 20) throws -> [UInt8] {
+        var result: [UInt8] = []
+        try readData { block, offset in
+            let end = Int(offset) + block.count
+            guard end <= limit else {
+                throw ArchiveError.unreadable(source: self.sourceName, detail: "member larger than \(limit) bytes")
+            }
+            if result.count < Int(offset) { result.append(contentsOf: repeatElement(0, count: Int(offset) - result.count)) }
+            result.append(contentsOf: block)
+        }
+        return result
+    }
+
+    private func failureDetail() -> String {
+        if let failure = callbackBox?.failure { return "\(failure)" }
+        return ArchiveReader.errorText(handle)
+    }
+}
+
+final class SourceBox {
+    let source: any ByteSource
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    var failure: (any Error)?
+
+    init(source: any ByteSource) { self.source = source }
+}
+
+private func sourceReadCallback(_ archive: OpaquePointer?, _ context: UnsafeMutableRawPointer?,
+                                _ output: UnsafeMutablePointer<UnsafeRawPointer?>?) -> la_ssize_t {
+    guard let context, let output else { return -1 }
+    let box = Unmanaged<SourceBox>.fromOpaque(context).takeUnretainedValue()
+    do {
+        let count = try box.buffer.withUnsafeMutableBytes { try box.source.read(into: $0) }
+        box.buffer.withUnsafeBytes { output.pointee = $0.baseAddress }
+        return la_ssize_t(count)
+    } catch {
+        box.failure = error
+        return -1
+    }
+}
+
+/// Process-wide libarchive set-up: a UTF-8 locale so that non-ASCII file names round-trip.
+public enum ArchiveLibrary {
+    private static let prepared: Bool = {
+        setlocale(LC_CTYPE, "C.UTF-8")
+        return true
+    }()
+
+    public static func prepare() { _ = prepared }
+
+    public static var versionString: String {
+        archive_version_string().map { String(cString: $0) } ?? "libarchive"
+    }
+}

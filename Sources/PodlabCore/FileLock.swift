@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// An advisory lock on a file (`flock`), shared between podlab processes of one user.
+/// The kernel drops it when the process dies, so a kill -9 never leaves a stale lock.
+public final class FileLock: @unchecked Sendable {
+    public enum Mode: Sendable { case shared, exclusive }
+
+    public let path: String
+    private var fd: Int32
+
+    /// Opens (creating if needed) the lock file; does not lock yet.
+    public init(path: String) throws(SystemError) {
+        self.path = path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw SystemError("open lock", path: path, errno: errno) }
+        fd = descriptor
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Blocks until the lock is held in `mode`.
+    public func lock(_ mode: Mode) throws(SystemError) {
+        let operation = mode == .shared ? LOCK_SH : LOCK_EX
+        while flock(fd, operation) != 0 {
+            if errno == EINTR { continue }
+            throw SystemError("lock", path: path, errno: errno)
+        }
+    }
+
+    /// Takes the lock only if nobody else holds a conflicting one.
+    public func tryLock(_ mode: Mode) throws(SystemError) -> Bool {
+        let operation = (mode == .shared ? LOCK_SH : LOCK_EX) | LOCK_NB
+        while flock(fd, operation) != 0 {
+            if errno == EINTR { continue }
+            if errno == EWOULDBLOCK { return false }
+            throw SystemError("lock", path: path, errno: errno)
+        }
+        return true
+    }
+
+    public func unlock() {
+        _ = flock(fd, LOCK_UN)
+    }
+
+    /// Runs `body` with the lock held, releasing it afterwards whatever happens.
+    public func withLock<T, E: Error>(_ mode: Mode, _ body: () throws(E) -> T) throws -> T {
+        try lock(mode)
+        defer { unlock() }
+        return try body()
+    }
+}

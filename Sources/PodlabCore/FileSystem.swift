@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Small, explicit file-system operations that report errno with the path, for the engine's stores.
+public enum FileSystem {
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// `mkdir -p` with the given mode for the directories it creates.
+    public static func createDirectory(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
+        if isDirectory(path) { return }
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, mode) != 0 && errno != EEXIST {
+                throw SystemError("create directory", path: prefix, errno: errno)
+            }
+        }
+        guard isDirectory(path) else { throw SystemError("create directory", path: path, errno: ENOTDIR) }
+    }
+
+    public static func readFile(_ path: String) throws(SystemError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("read", path: path, errno: errno) }
+        defer { close(fd) }
+        return try readAll(fd: fd, path: path)
+    }
+
+    public static func readAll(fd: Int32, path: String) throws(SystemError) -> [UInt8] {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", path: path, errno: errno)
+            }
+            if count == 0 { return result }
+            result.append(contentsOf: buffer[0..<count])
+        }
+    }
+
+    public static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("write", path: path, errno: errno)
+            }
+            offset += written
+        }
+    }
+
+    /// Writes a whole file atomically: a temporary file beside it, fsync, then rename over the target.
+    /// A crash leaves either the old file or the new one, never a mix.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
+        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw SystemError("create", path: temporary, errno: errno) }
+        var failure: SystemError?
+        let writeError = bytes.withUnsafeBytes { buffer -> SystemError? in
+            do throws(SystemError) { try writeAll(fd: fd, buffer, path: temporary) } catch { return error }
+            return nil
+        }
+        if let writeError { failure = writeError }
+        else if fsync(fd) != 0 { failure = SystemError("sync", path: temporary, errno: errno) }
+        else if fchmod(fd, mode) != 0 { failure = SystemError("chmod", path: temporary, errno: errno) }
+        close(fd)
+        if failure == nil && rename(temporary, path) != 0 { failure = SystemError("rename", path: path, errno: errno) }
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+        syncDirectory(of: path)
+    }
+
+    /// Makes a rename durable by syncing the directory that holds the entry.
+    public static func syncDirectory(of path: String) {
+        let directory = parent(of: path)
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public static func baseName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// Names in a directory, without `.` and `..`; empty when the directory does not exist.
+    public static func list(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Removes a file or a whole tree. Symlinks are removed, never followed. Missing is not an error.
+    public static func removeTree(_ path: String) throws(SystemError) {
+        let parentFD = open(parent(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if parentFD < 0 {
+            if errno == ENOENT { return }
+            throw SystemError("open", path: parent(of: path), errno: errno)
+        }
+        defer { close(parentFD) }
+        try removeEntry(in: parentFD, name: baseName(of: path), displayPath: path)
+    }
+
+    /// Removes `name` inside the directory `dirFD` (recursively for directories), never following symlinks.
+    public static func removeEntry(in dirFD: Int32, name: String, displayPath: String) throws(SystemError) {
+        if unlinkat(dirFD, name, 0) == 0 { return }
+        let first = errno
+        if first == ENOENT { return }
+        guard first == EISDIR || first == EPERM else {
+            throw SystemError("remove", path: displayPath, errno: first)
+        }
+        let childFD = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard childFD >= 0 else { throw SystemError("remove", path: displayPath, errno: first) }
+        // Make sure we can list and delete inside, even for a directory stored read-only.
+        _ = fchmod(childFD, 0o700)
+        try removeContents(of: childFD, displayPath: displayPath)
+        close(childFD)
+        if unlinkat(dirFD, name, AT_REMOVEDIR) != 0 && errno != ENOENT {
+            throw SystemError("remove", path: displayPath, errno: errno)
+        }
+    }
+
+    /// Removes everything inside the directory `dirFD`, keeping the directory itself.
+    public static func removeContents(of dirFD: Int32, displayPath: String) throws(SystemError) {
+        for name in try names(in: dirFD, displayPath: displayPath) {
+            try removeEntry(in: dirFD, name: name, displayPath: displayPath + "/" + name)
+        }
+    }
+
+    /// Names inside the directory `dirFD` (the descriptor stays open and usable).
+    public static func names(in dirFD: Int32, displayPath: String) throws(SystemError) -> [String] {
+        let copy = dup(dirFD)
+        guard copy >= 0, let dir = fdopendir(copy) else {
+            throw SystemError("list", path: displayPath, errno: errno)
+        }
+        defer { closedir(dir) }
+        rewinddir(dir)
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The real path of the running executable.
+    public static func executablePath() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Where podlab keeps things, following podman: root uses /var/lib and /run, an ordinary user the
+/// XDG directories. `--root`/`--runroot` (or PODLAB_ROOT/PODLAB_RUNROOT) override both.
+public struct Locations: Sendable, Equatable {
+    /// Persistent storage: blobs, images, layers, containers, the journal.
+    public var storage: String
+    /// Per-boot state: sockets, the sandbox registry's address, container runtime state.
+    public var runtime: String
+    /// User configuration (sandbox or online mode, registry mapping).
+    public var config: String
+
+    public init(storage: String, runtime: String, config: String) {
+        self.storage = storage
+        self.runtime = runtime
+        self.config = config
+    }
+
+    public static var isRoot: Bool { geteuid() == 0 }
+
+    /// The defaults for the current user, with environment overrides applied.
+    public static func current(environment: [String: String] = Environment.current) -> Locations {
+        var result: Locations
+        if isRoot {
+            result = Locations(storage: "/var/lib/podlab", runtime: "/run/podlab", config: "/etc/podlab")
+        } else {
+            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            let data = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/share"
+            let config = environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.config"
+            let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+                ?? "/tmp/podlab-run-\(geteuid())"
+            result = Locations(storage: data + "/podlab", runtime: runtime + "/podlab", config: config + "/podlab")
+        }
+        if let root = environment["PODLAB_ROOT"], !root.isEmpty { result.storage = root }
+        if let runroot = environment["PODLAB_RUNROOT"], !runroot.isEmpty { result.runtime = runroot }
+        return result
+    }
+}
+
+/// The process environment as a dictionary (read once per call).
+public enum Environment {
+    public static var current: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,8 @@
+import PodlabCLI
+
+@main
+enum Entry {
+    static func main() async {
+        await CommandLineEntry.run()
+    }
+}
