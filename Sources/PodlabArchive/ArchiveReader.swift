@@ -64,6 +64,18 @@ public final class ArchiveReader {
         }
     }
 
+    /// Opens with a custom libarchive open call.
+    init(opening name: String, format: Format, open: (OpaquePointer) -> Int32) throws {
+        ArchiveLibrary.prepare()
+        sourceName = name
+        handle = try ArchiveReader.makeHandle(format: format, name: name)
+        if open(handle) != ARCHIVE_OK {
+            let detail = ArchiveReader.errorText(handle)
+            archive_read_free(handle)
+            throw ArchiveError.unreadable(source: name, detail: detail)
+        }
+    }
+
     deinit {
         archive_read_free(handle)
         memory?.deallocate()
@@ -169,5 +181,12 @@ public enum ArchiveLibrary {
 
     public static var versionString: String {
         archive_version_string().map { String(cString: $0) } ?? "libarchive"
+    }
+}
+
+extension ArchiveReader {
+    /// Reads from an open descriptor (standard input); the descriptor stays open.
+    public convenience init(fd: Int32, name: String, format: Format) throws {
+        try self.init(opening: name, format: format) { handle in archive_read_open_fd(handle, fd, 65536) }
     }
 }

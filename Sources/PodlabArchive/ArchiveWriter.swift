@@ -64,7 +64,7 @@ public final class ArchiveWriter {
         return (handle, entry)
     }
 
-    private func writeHeader(_ info: ArchiveEntry) throws {
+    func writeHeader(_ info: ArchiveEntry) throws {
         archive_entry_clear(entry)
         info.fill(entry)
         if archive_write_header(handle, entry) != ARCHIVE_OK {
@@ -72,7 +72,7 @@ public final class ArchiveWriter {
         }
     }
 
-    private func writeData(_ block: UnsafeRawBufferPointer) throws {
+    func writeData(_ block: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < block.count {
             let written = archive_write_data(handle, block.baseAddress.map { $0 + offset }, block.count - offset)
@@ -144,6 +144,26 @@ public final class ArchiveWriter {
         closed = true
         if archive_write_close(handle) != ARCHIVE_OK {
             throw ArchiveError.unreadable(source: destinationName, detail: ArchiveReader.errorText(handle))
+        }
+    }
+}
+
+extension ArchiveWriter {
+    /// Adds a regular file whose `entry.size` bytes come from `source` (which must supply exactly that many).
+    public func add(_ info: ArchiveEntry, streamingFrom source: any ByteSource) throws {
+        try writeHeader(info)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var remaining = info.size
+        while remaining > 0 {
+            let count = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+            guard count > 0 else { throw ArchiveError.unreadable(source: info.path, detail: "the data ended \(remaining) bytes early") }
+            let usable = min(count, Int(remaining))
+            try buffer.withUnsafeBytes { all in try writeData(UnsafeRawBufferPointer(rebasing: all[0..<usable])) }
+            remaining -= Int64(usable)
+        }
+        var extra = [UInt8](repeating: 0, count: 1)
+        if try extra.withUnsafeMutableBytes({ try source.read(into: $0) }) > 0 {
+            throw ArchiveError.unreadable(source: info.path, detail: "the data is longer than \(info.size) bytes")
         }
     }
 }

@@ -2,7 +2,7 @@ import PodlabCLI
 
 @main
 enum Entry {
-    static func main() async {
-        await CommandLineEntry.run()
+    static func main() {
+        CommandLineEntry.run()
     }
 }

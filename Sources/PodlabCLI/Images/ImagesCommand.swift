@@ -1,0 +1,124 @@
+import ArgumentParser
+import PodlabCore
+import PodlabImages
+
+/// `podman images` / `podman image ls`.
+struct ImagesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "images", abstract: "List images in local storage.",
+                                                    aliases: ["ls", "list"])
+
+    @Flag(name: .shortAndLong, help: "Show all images (default hides intermediate images).")
+    var all = false
+    @Flag(name: .shortAndLong, help: "Display only image IDs.")
+    var quiet = false
+    @Flag(name: .customLong("no-trunc"), help: "Do not truncate output.")
+    var noTrunc = false
+    @Flag(help: "Show digests.")
+    var digests = false
+    @Flag(name: [.customShort("n"), .customLong("noheading")], help: "Do not print column headings.")
+    var noHeading = false
+    @Option(help: "Change the output format to JSON or a Go template.")
+    var format: String?
+    @Argument(help: "Show only images matching this name.")
+    var image: String?
+
+    func run() throws {
+        let store = try Current.engine.images()
+        let everything = try store.images()
+        let parents = Set(everything.compactMap(\.parent))
+        var selected = everything.filter { all || !($0.names.isEmpty && parents.contains($0.id)) }
+        if let image { selected = selected.filter { ImageRow.matches($0, query: image) } }
+        let rows = ImageRow.rows(for: selected)
+        let now = HumanFormat.now()
+
+        if let format, GoTemplate.isJSON(format) {
+            var values: [TemplateValue] = []
+            for row in rows { values.append(try ImagesCommand.json(row.image, store: store, parents: parents)) }
+            Output.out(TemplateValue.array(values).json(indent: "    "))
+            return
+        }
+        if quiet {
+            var seen = Set<Digest>()
+            for row in rows where seen.insert(row.image.id).inserted {
+                Output.out(noTrunc ? row.image.id.description : row.image.id.shortHex)
+            }
+            return
+        }
+        var template = "{{.Repository}}\t{{.Tag}}\t" + (digests ? "{{.Digest}}\t" : "") + "{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+        var table = true
+        if let format {
+            let parsed = try GoTemplate(format, name: "images")
+            table = parsed.isTable
+            template = format
+        }
+        let parsed = try GoTemplate(table && format == nil ? "table " + template : template, name: "images")
+        var writer = TableWriter()
+        if table && !noHeading {
+            writer.add(parsed.headers(overrides: ["ID": "IMAGE ID", "CreatedSince": "CREATED", "ReadOnly": "R/O"]).components(separatedBy: "\t"))
+        }
+        for row in rows {
+            let text = try parsed.render(fields(row, now: now))
+            if table { writer.add(text.components(separatedBy: "\t")) } else { Output.out(text) }
+        }
+        if table { Output.out(writer.render(), terminator: "") }
+    }
+
+    func fields(_ row: ImageRow, now: Double) -> TemplateValue {
+        let created = row.image.createdOrAdded
+        return .object([
+            ("ID", .string(noTrunc ? row.image.id.description : row.image.id.shortHex)),
+            ("Repository", .string(row.repository)),
+            ("Tag", .string(row.tag)),
+            ("Digest", .string(row.image.manifest.digest.description)),
+            ("CreatedSince", .string(HumanFormat.ago(created, now: now))),
+            ("Created", .string(HumanFormat.ago(created, now: now))),
+            ("CreatedAt", .string(ImagesCommand.goTime(created))),
+            ("Size", .string(HumanFormat.size(row.image.size))),
+            ("ReadOnly", .bool(false)),
+            ("Dangling", .bool(row.image.names.isEmpty)),
+            ("Names", .strings(row.image.names)),
+            ("History", .string(row.image.namesHistory.isEmpty ? "<none>" : row.image.namesHistory.joined(separator: ", "))),
+        ])
+    }
+
+    /// The JSON object podman prints per row of `images --format json` (its keys, in its order).
+    static func json(_ image: ImageRecord, store: ImageStore, parents: Set<Digest>) throws -> TemplateValue {
+        let config = try store.config(of: image)
+        let created = Int64(image.createdOrAdded)
+        var fields: [(String, TemplateValue)] = [
+            ("Id", .string(image.id.hex)),
+            ("ParentId", .string(image.parent?.hex ?? "")),
+            ("RepoTags", .null),
+            ("RepoDigests", .array(repoDigests(image).map(TemplateValue.string))),
+            ("Size", .int(image.size)),
+            ("SharedSize", .int(0)),
+            ("VirtualSize", .int(image.size)),
+            ("Labels", .map(config.config?.Labels)),
+            ("Containers", .int(0)),
+        ]
+        if image.names.isEmpty { fields.append(("Dangling", .bool(true))) }
+        if !image.names.isEmpty { fields.append(("Names", .strings(image.names))) }
+        fields.append(("Digest", .string(image.manifest.digest.description)))
+        if !image.namesHistory.isEmpty { fields.append(("History", .strings(image.namesHistory))) }
+        fields.append(("Created", .int(created)))
+        fields.append(("CreatedAt", .string(JSONCoding.timestamp(Double(created)))))
+        return .object(fields)
+    }
+
+    static func repoDigests(_ image: ImageRecord) -> [String] {
+        var seen = Set<String>()
+        return image.names.compactMap { name in
+            guard let reference = try? ImageReference(parsing: name) else { return nil }
+            let text = "\(reference.repository)@\(image.manifest.digest)"
+            return seen.insert(text).inserted ? text : nil
+        }
+    }
+
+    /// Go's default time format: `2026-11-29 09:37:17 +0000 UTC`.
+    static func goTime(_ seconds: Double) -> String {
+        let stamp = JSONCoding.timestamp(seconds)
+        return stamp.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " +0000 UTC")
+    }
+}
+
+import Foundation

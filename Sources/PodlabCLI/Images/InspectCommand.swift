@@ -1,0 +1,112 @@
+import ArgumentParser
+import PodlabCore
+import PodlabImages
+
+/// `podman image inspect` and (for images) `podman inspect`: podman's JSON, or a Go template per image.
+struct ImageInspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display the configuration of an image.")
+    @Option(name: [.customShort("f"), .long], help: "Format with a Go template, or json.")
+    var format: String?
+    @Argument var images: [String] = []
+
+    func run() throws { try InspectCommand.inspectImages(images, format: format) }
+}
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display the configuration of an object (images).")
+    @Option(name: [.customShort("f"), .long], help: "Format with a Go template, or json.")
+    var format: String?
+    @Option(name: [.customShort("t"), .long], help: "Type of object: image (containers arrive with the runtime).")
+    var type: String = "all"
+    @Argument var names: [String] = []
+
+    func run() throws {
+        guard ["all", "image"].contains(type) else {
+            throw CLIError.refused("podlab can inspect images only so far, not \(type)s", hint: nil)
+        }
+        try InspectCommand.inspectImages(names, format: format)
+    }
+
+    static func inspectImages(_ names: [String], format: String?) throws {
+        guard !names.isEmpty else { throw CLIError.usage("no names or ids specified", command: "podman image inspect") }
+        let store = try Current.engine.images()
+        var values: [TemplateValue] = []
+        var failures: [String] = []
+        var firstError: (any Error)?
+        for name in names {
+            do {
+                let image = try store.resolve(name)
+                values.append(try describe(image, store: store))
+            } catch {
+                failures.append((error as? any LearnerFacingError)?.message ?? "\(error)")
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let format, !GoTemplate.isJSON(format) {
+            let template = try GoTemplate(format, name: "inspect")
+            for value in values { Output.out(try template.render(value)) }
+        } else {
+            Output.out(TemplateValue.array(values).json(indent: "     "))
+        }
+        guard let first = failures.first else { return }
+        for failure in failures.dropFirst() { Output.err("error inspecting object: \(failure)") }
+        throw CLIError.refused("inspecting object: \(first)", hint: (firstError as? any LearnerFacingError)?.hint)
+    }
+
+    /// podman's `image inspect` object, keys in its order.
+    static func describe(_ image: ImageRecord, store: ImageStore) throws -> TemplateValue {
+        let config = try store.config(of: image)
+        let manifest = try store.manifest(of: image)
+        let runtime = config.config ?? ContainerConfig()
+        let history: [TemplateValue] = (config.history ?? []).map { entry in
+            var fields: [(String, TemplateValue)] = []
+            if let value = entry.created { fields.append(("created", .string(value))) }
+            if let value = entry.created_by { fields.append(("created_by", .string(value))) }
+            if let value = entry.author { fields.append(("author", .string(value))) }
+            if let value = entry.comment { fields.append(("comment", .string(value))) }
+            if entry.empty_layer == true { fields.append(("empty_layer", .bool(true))) }
+            return .object(fields)
+        }
+        return .object([
+            ("Id", .string(image.id.hex)),
+            ("Digest", .string(image.manifest.digest.description)),
+            ("RepoTags", .array(image.names.map(TemplateValue.string))),
+            ("RepoDigests", .array(ImagesCommand.repoDigests(image).map(TemplateValue.string))),
+            ("Parent", .string(image.parent?.hex ?? "")),
+            ("Comment", .string(config.history?.first?.comment ?? "")),
+            ("Created", .string(config.created ?? JSONCoding.timestamp(image.added))),
+            ("Config", configValue(runtime)),
+            ("Version", .string("")),
+            ("Author", .string(config.author ?? "")),
+            ("Architecture", .string(config.architecture)),
+            ("Os", .string(config.os)),
+            ("Size", .int(image.size)),
+            ("VirtualSize", .int(image.size)),
+            ("GraphDriver", .object([
+                ("Name", .string("podlab-snapshot")),
+                ("Data", image.topLayer.map { .object([("RootDir", .string(store.layers.path(for: $0)))]) } ?? .null),
+            ])),
+            ("RootFS", .object([("Type", .string("layers")), ("Layers", .array(config.rootfs.diff_ids.map { .string($0.description) }))])),
+            ("Labels", .map(runtime.Labels)),
+            ("Annotations", .map(manifest.annotations ?? [:])),
+            ("ManifestType", .string(image.manifest.mediaType)),
+            ("User", .string(runtime.User ?? "")),
+            ("History", .array(history)),
+            ("NamesHistory", image.namesHistory.isEmpty ? .null : .strings(image.namesHistory)),
+        ])
+    }
+
+    static func configValue(_ config: ContainerConfig) -> TemplateValue {
+        var fields: [(String, TemplateValue)] = []
+        if let value = config.User, !value.isEmpty { fields.append(("User", .string(value))) }
+        if let value = config.ExposedPorts { fields.append(("ExposedPorts", .object(value.keys.sorted().map { ($0, .object([])) }))) }
+        if let value = config.Env { fields.append(("Env", .strings(value))) }
+        if let value = config.Entrypoint { fields.append(("Entrypoint", .strings(value))) }
+        if let value = config.Cmd { fields.append(("Cmd", .strings(value))) }
+        if let value = config.Volumes { fields.append(("Volumes", .object(value.keys.sorted().map { ($0, .object([])) }))) }
+        if let value = config.WorkingDir, !value.isEmpty { fields.append(("WorkingDir", .string(value))) }
+        if let value = config.Labels { fields.append(("Labels", .map(value))) }
+        if let value = config.StopSignal { fields.append(("StopSignal", .string(value))) }
+        return .object(fields)
+    }
+}

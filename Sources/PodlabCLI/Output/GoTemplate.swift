@@ -1,0 +1,120 @@
+import PodlabCore
+
+/// The part of Go's text/template that `--format` uses: `{{.Field}}`, `{{.A.B}}`, `{{.}}`, and the functions
+/// `json`, `upper`, `lower`, `title`; plus podman's `table` prefix and `\t`/`\n` escapes.
+struct GoTemplate {
+    enum Piece {
+        case text(String)
+        case action(function: String?, path: [String], column: Int)
+    }
+
+    let name: String
+    let pieces: [Piece]
+    /// True when the format began with `table`: print a header and align columns.
+    let isTable: Bool
+
+    init(_ format: String, name: String) throws {
+        self.name = name
+        var source = format.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n")
+        isTable = source.hasPrefix("table ") || source == "table"
+        if isTable { source = String(source.dropFirst(min(6, source.count))) }
+        pieces = try GoTemplate.parse(source, name: name, spacesAreColumns: isTable)
+    }
+
+    static func parse(_ source: String, name: String, spacesAreColumns: Bool) throws -> [Piece] {
+        var pieces: [Piece] = []
+        var rest = Substring(source)
+        var column = 1
+        while let open = rest.range(of: "{{") {
+            let literal = String(rest[..<open.lowerBound])
+            if !literal.isEmpty { pieces.append(.text(spacesAreColumns ? literal.replacingOccurrences(of: " ", with: "\t") : literal)) }
+            column += literal.count
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                throw CLIError.template("template: \(name):1: unclosed action")
+            }
+            var body = String(rest[open.upperBound..<close.lowerBound]).trimmingCharacters(in: CharacterSet(charactersIn: " \t-"))
+            var function: String?
+            if let space = body.firstIndex(where: { $0 == " " || $0 == "\t" }) {
+                function = String(body[..<space])
+                body = String(body[space...]).trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+            }
+            if let candidate = function, !["json", "upper", "lower", "title"].contains(candidate) {
+                throw CLIError.template("template: \(name):1: function \"\(candidate)\" not supported by podlab (use {{.Field}}, {{json .Field}}, upper, lower, title)")
+            }
+            guard body.hasPrefix(".") else {
+                throw CLIError.template("template: \(name):1: podlab understands {{.Field}} actions only, not \"{{\(body)}}\"")
+            }
+            let path = body == "." ? [] : body.dropFirst().split(separator: ".").map(String.init)
+            pieces.append(.action(function: function, path: path, column: column + 2))
+            column += rest[open.lowerBound..<close.upperBound].count
+            rest = rest[close.upperBound...]
+        }
+        if !rest.isEmpty { pieces.append(.text(spacesAreColumns ? rest.replacingOccurrences(of: " ", with: "\t") : String(rest))) }
+        return pieces
+    }
+
+    func render(_ value: TemplateValue) throws -> String {
+        var output = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let text): output += text
+            case .action(let function, let path, let column):
+                var current = value
+                for field in path {
+                    guard let next = current[field] else {
+                        throw CLIError.template("template: \(name):1:\(column): executing \"\(name)\" at <.\(path.joined(separator: "."))>: can't evaluate field \(field)")
+                    }
+                    current = next
+                }
+                switch function {
+                case "json": output += current.json(indent: nil)
+                case "upper": output += current.plainText.uppercased()
+                case "lower": output += current.plainText.lowercased()
+                case "title": output += current.plainText.capitalized
+                default: output += current.plainText
+                }
+            }
+        }
+        return output
+    }
+
+    /// Header cells for a `table` format: each field name split at capitals and upper-cased, unless overridden.
+    func headers(overrides: [String: String]) -> String {
+        var output = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let text): output += text
+            case .action(_, let path, _):
+                let field = path.last ?? ""
+                output += overrides[field] ?? GoTemplate.splitCamelCase(field).uppercased()
+            }
+        }
+        return output
+    }
+
+    static func splitCamelCase(_ name: String) -> String {
+        var words: [String] = []
+        var current = ""
+        let characters = Array(name)
+        for (index, character) in characters.enumerated() {
+            let nextIsLower = index + 1 < characters.count && characters[index + 1].isLowercase
+            if character.isUppercase, !current.isEmpty, current.last?.isLowercase == true || nextIsLower {
+                words.append(current)
+                current = ""
+            }
+            current.append(character)
+        }
+        if !current.isEmpty { words.append(current) }
+        return words.joined(separator: " ")
+    }
+
+    /// `json` or `{{json .}}` select podman's JSON output instead of a template.
+    static func isJSON(_ format: String) -> Bool {
+        let trimmed = format.trimmingCharacters(in: .whitespaces)
+        if trimmed == "json" { return true }
+        let compact = trimmed.replacingOccurrences(of: " ", with: "")
+        return compact == "{{json.}}" || compact == "{{json}}"
+    }
+}
+
+import Foundation

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sizes and durations in the words podman uses (go-units: decimal units, 3 significant digits).
+enum HumanFormat {
+    static func size(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return "\(significant(value, digits: 3)) \(units[unit])"
+    }
+
+    /// `%.3g` as C and Go print it (trailing zeros dropped).
+    static func significant(_ value: Double, digits: Int) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        _ = withVaList([Int32(digits), value]) { vsnprintf(&buffer, buffer.count, "%.*g", $0) }
+        return String(cString: buffer)
+    }
+
+    /// "Less than a second", "5 minutes", "About an hour", "3 days", "2 weeks"…
+    static func duration(seconds elapsed: Double) -> String {
+        let seconds = Int(elapsed)
+        if seconds < 1 { return "Less than a second" }
+        if seconds == 1 { return "1 second" }
+        if seconds < 60 { return "\(seconds) seconds" }
+        let minutes = Int(elapsed / 60)
+        if minutes == 1 { return "About a minute" }
+        if minutes < 60 { return "\(minutes) minutes" }
+        let hours = Int(elapsed / 3600 + 0.5)
+        if hours == 1 { return "About an hour" }
+        if hours < 48 { return "\(hours) hours" }
+        if hours < 24 * 7 * 2 { return "\(hours / 24) days" }
+        if hours < 24 * 30 * 2 { return "\(hours / 24 / 7) weeks" }
+        if hours < 24 * 365 * 2 { return "\(hours / 24 / 30) months" }
+        return "\(Int(elapsed / 3600) / 24 / 365) years"
+    }
+
+    static func ago(_ time: Double, now: Double = HumanFormat.now()) -> String {
+        duration(seconds: max(0, now - time)) + " ago"
+    }
+
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import PodlabCore
+
+/// The version podlab's CLI follows, and podlab's own.
+public enum Versions {
+    public static let podmanCompatible = "4.3.1"
+    public static let podlab = "0.1.0"
+    /// What `podman --version` prints: podman's words (so the tutorial's line matches), then what really answered.
+    public static let podmanLine = "podman version \(podmanCompatible) (podlab \(podlab))"
+}
+
+/// `podman …`: the podman-compatible command tree, answered by podlab's engine.
+struct PodmanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "podman",
+        abstract: "Manage images and containers (podlab's engine, podman \(Versions.podmanCompatible) compatible).",
+        version: Versions.podmanLine,
+        subcommands: [
+            ImagesCommand.self, ImageCommand.self, PullCommand.self, RemoveImageCommand.self, TagCommand.self,
+            InspectCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, VersionCommand.self,
+        ]
+    )
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Show version information.")
+
+    @Option(name: [.customShort("f"), .long], help: "Format with a Go template, or json.")
+    var format: String?
+
+    func run() throws {
+        let info: TemplateValue = .object([
+            ("Client", .object([
+                ("APIVersion", .string(Versions.podmanCompatible)),
+                ("Version", .string(Versions.podmanCompatible)),
+                ("Engine", .string("podlab \(Versions.podlab)")),
+                ("OsArch", .string("linux/\(PodlabImagesPlatform.architecture)")),
+            ])),
+        ])
+        if let format {
+            if GoTemplate.isJSON(format) { Output.out(info.json(indent: "    ")); return }
+            Output.out(try GoTemplate(format, name: "version").render(info))
+            return
+        }
+        Output.out("Client:       podlab's engine (no daemon, no external runtime)")
+        Output.out("Version:      \(Versions.podmanCompatible) compatible")
+        Output.out("podlab:       \(Versions.podlab)")
+        Output.out("OS/Arch:      linux/\(PodlabImagesPlatform.architecture)")
+    }
+}
+
+/// `podman image …`: the image commands under one group, as podman has them.
+struct ImageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Manage images.",
+        subcommands: [
+            ImagesCommand.self, ImageRemoveAlias.self, TagCommand.self, ImageInspectCommand.self, ImageExistsCommand.self,
+            ImagePruneCommand.self, PullCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, ImageTreeCommand.self,
+        ]
+    )
+}
+
+import PodlabImages
+
+enum PodlabImagesPlatform {
+    static var architecture: String { Platform.host.architecture }
+}
