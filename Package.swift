@@ -29,9 +29,11 @@ let package = Package(
         ]),
         .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),
 
-        .testTarget(name: "PodlabArchiveTests", dependencies: ["PodlabArchive", "PodlabCore", "CArchive"]),
-        .testTarget(name: "PodlabImagesTests", dependencies: ["PodlabImages", "PodlabCore", "PodlabArchive"]),
-        .testTarget(name: "PodlabCLITests", dependencies: ["PodlabCLI", "PodlabImages", "PodlabCore"]),
+        // Helpers for tests only: temporary directories, running podlab and other programs, fixture paths.
+        .target(name: "PodlabTestSupport", dependencies: ["PodlabCore"], path: "Tests/Support"),
+        .testTarget(name: "PodlabArchiveTests", dependencies: ["PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabImagesTests", dependencies: ["PodlabImages", "PodlabFixtures", "PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabCLITests", dependencies: ["PodlabCLI", "PodlabImages", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CArchive", "CEditLine", "CSeccomp"]),
     ],
     swiftLanguageModes: [.v6]

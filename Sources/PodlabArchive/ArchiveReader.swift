@@ -29,7 +29,7 @@ public final class ArchiveReader {
         handle = try ArchiveReader.makeHandle(format: format, name: path)
         if archive_read_open_filename(handle, path, 65536) != ARCHIVE_OK {
             let detail = ArchiveReader.errorText(handle)
-            archive_read_free(handle)
+            // deinit frees the handle: the object is fully initialised.
             throw ArchiveError.unreadable(source: path, detail: detail)
         }
     }
@@ -44,7 +44,7 @@ public final class ArchiveReader {
         memory = copy
         if archive_read_open_memory(handle, copy.baseAddress, bytes.count) != ARCHIVE_OK {
             let detail = ArchiveReader.errorText(handle)
-            archive_read_free(handle)
+            // deinit frees the handle: the object is fully initialised.
             throw ArchiveError.unreadable(source: name, detail: detail)
         }
     }
@@ -59,7 +59,7 @@ public final class ArchiveReader {
         let context = Unmanaged.passUnretained(box).toOpaque()
         if archive_read_open(handle, context, nil, sourceReadCallback, nil) != ARCHIVE_OK {
             let detail = box.failure.map { "\($0)" } ?? ArchiveReader.errorText(handle)
-            archive_read_free(handle)
+            // deinit frees the handle: the object is fully initialised.
             throw ArchiveError.unreadable(source: name, detail: detail)
         }
     }
@@ -71,7 +71,7 @@ public final class ArchiveReader {
         handle = try ArchiveReader.makeHandle(format: format, name: name)
         if open(handle) != ARCHIVE_OK {
             let detail = ArchiveReader.errorText(handle)
-            archive_read_free(handle)
+            // deinit frees the handle: the object is fully initialised.
             throw ArchiveError.unreadable(source: name, detail: detail)
         }
     }

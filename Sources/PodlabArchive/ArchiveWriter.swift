@@ -20,8 +20,7 @@ public final class ArchiveWriter {
         (handle, entry) = try ArchiveWriter.makeHandle(compression: compression, name: path)
         if archive_write_open_filename(handle, path) != ARCHIVE_OK {
             let detail = ArchiveReader.errorText(handle)
-            archive_entry_free(entry)
-            archive_write_free(handle)
+            // deinit frees the handle and entry: the object is fully initialised.
             throw ArchiveError.unreadable(source: path, detail: detail)
         }
     }
@@ -33,8 +32,7 @@ public final class ArchiveWriter {
         (handle, entry) = try ArchiveWriter.makeHandle(compression: compression, name: name)
         if archive_write_open_fd(handle, fd) != ARCHIVE_OK {
             let detail = ArchiveReader.errorText(handle)
-            archive_entry_free(entry)
-            archive_write_free(handle)
+            // deinit frees the handle and entry: the object is fully initialised.
             throw ArchiveError.unreadable(source: name, detail: detail)
         }
     }

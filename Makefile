@@ -1,0 +1,52 @@
+# podlab: build, fixture images, run, test, benchmark. Every target installs what it needs first.
+SWIFT        ?= swift
+FIXTURES_OUT := .build/fixtures/oci
+DEB_CACHE    := .build/fixtures/debs
+RECIPES      := $(shell find fixtures/images -type f 2>/dev/null)
+SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
+RELEASE_FLAGS := -c release --static-swift-stdlib
+
+.PHONY: all deps build release fixtures run test bench links clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+# Offline images, rebuilt only when a recipe (or podlab's assembling code) changes.
+fixtures: $(FIXTURES_OUT)/index.json
+$(FIXTURES_OUT)/index.json: $(RECIPES) $(SOURCES)
+	@scripts/install-deps.sh
+	$(SWIFT) build --product podlab
+	.build/debug/podlab fixtures build --recipes fixtures/images --output $(FIXTURES_OUT) --deb-cache $(DEB_CACHE)
+	@touch $@
+
+# podman/docker links to the release binary, for `export PATH="$$PWD/.build/bin:$$PATH"`.
+links: release
+	@mkdir -p .build/bin
+	@ln -sf ../release/podlab .build/bin/podlab
+	@ln -sf ../release/podlab .build/bin/podman
+	@ln -sf ../release/podlab .build/bin/docker
+
+run: links fixtures
+	.build/bin/podlab
+
+test: deps
+	@scripts/install-deps.sh test
+	@scripts/test-setup.sh
+	$(MAKE) --no-print-directory fixtures
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: links fixtures
+	@scripts/install-deps.sh bench
+	bench/run $(BENCH_ARGS)
+
+clean:
+	rm -rf .build
