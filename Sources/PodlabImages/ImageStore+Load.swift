@@ -114,3 +114,27 @@ struct ResolvedIndex {
         throw ImageError.malformed("archive", "indexes nest too deeply")
     }
 }
+
+extension ImageStore {
+    /// Opens an image archive file (any compression); a file libarchive cannot read is "not an image archive".
+    public static func openArchive(path: String) throws -> ArchiveReader {
+        do { return try ArchiveReader(path: path, format: .tar) } catch let error as ArchiveError {
+            throw ImageError.notAnArchive(path, error.detail)
+        }
+    }
+
+    /// Opens an image archive arriving on a descriptor (standard input).
+    public static func openArchive(fd: Int32, name: String) throws -> ArchiveReader {
+        do { return try ArchiveReader(fd: fd, name: name, format: .tar) } catch let error as ArchiveError {
+            throw ImageError.notAnArchive(name, error.detail)
+        }
+    }
+}
+
+extension ArchiveError {
+    /// The part of the message after the source's name.
+    var detail: String {
+        if case .unreadable(_, let detail) = self { return detail }
+        return message
+    }
+}

@@ -100,13 +100,13 @@ struct LoadCommand: ParsableCommand {
         if let input {
             var info = stat()
             guard stat(input, &info) == 0 else { throw SystemError("stat", path: input, errno: errno) }
-            reader = try ArchiveReader(path: input, format: .tar)
+            reader = try ImageStore.openArchive(path: input)
         } else {
             guard !Output.isTerminal(0) else {
                 throw CLIError.refused("cannot read from terminal, use command-line redirection or the --input flag",
                                        hint: "podman load -i image.tar")
             }
-            reader = try ArchiveReader(fd: 0, name: "standard input", format: .tar)
+            reader = try ImageStore.openArchive(fd: 0, name: "standard input")
         }
         let store = try Current.engine.images()
         let progress = CopyProgress(quiet: quiet)
