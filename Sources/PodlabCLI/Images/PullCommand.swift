@@ -32,6 +32,7 @@ struct PullCommand: ParsableCommand {
         let record = try store.importImage(manifestBytes: entry.manifestBytes, expectedDigest: entry.manifestDigest,
                                            source: catalog.layout, names: [reference], progress: progress.report)
         Output.out(record.id.hex)
+        store.collectGarbage()
     }
 }
 

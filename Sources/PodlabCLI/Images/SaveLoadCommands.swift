@@ -117,5 +117,7 @@ struct LoadCommand: ParsableCommand {
             lines += item.names.isEmpty ? ["sha256:\(item.image.id.hex)"] : item.names
         }
         Output.out("Loaded image: " + lines.joined(separator: "\nLoaded image: "))
+        // Leftovers of an earlier interrupted load or pull go now that this one is done.
+        store.collectGarbage()
     }
 }

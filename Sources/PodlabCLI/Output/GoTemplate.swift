@@ -33,6 +33,9 @@ struct GoTemplate {
                 throw CLIError.template("template: \(name):1: unclosed action")
             }
             var body = String(rest[open.upperBound..<close.lowerBound]).trimmingCharacters(in: CharacterSet(charactersIn: " \t-"))
+            if body.contains("|") || body.hasPrefix("range") || body.hasPrefix("if ") || body == "end" {
+                throw CLIError.template("template: \(name):1: podlab's --format supports {{.Field}} and functions json, upper, lower, title; not \"{{\(body)}}\"")
+            }
             var function: String?
             if let space = body.firstIndex(where: { $0 == " " || $0 == "\t" }) {
                 function = String(body[..<space])

@@ -1,0 +1,73 @@
+@testable import PodlabCLI
+import Testing
+
+/// podman's ways of writing sizes, durations, tables and templates.
+@Suite struct OutputFormatTests {
+    static let sizes: [(Int64, String)] = [
+        (0, "0 B"), (999, "999 B"), (1500, "1.5 kB"), (11331, "11.3 kB"), (142_848, "143 kB"), (1_984_512, "1.98 MB"),
+        (2_000_000, "2 MB"), (19_900, "19.9 kB"), (147_000_000, "147 MB"), (3_300_000_000, "3.3 GB"),
+    ]
+
+    @Test(arguments: sizes)
+    func sizesAsPodman(bytes: Int64, expected: String) {
+        #expect(HumanFormat.size(bytes) == expected)
+    }
+
+    static let durations: [(Double, String)] = [
+        (0.4, "Less than a second"), (1, "1 second"), (26, "26 seconds"), (61, "About a minute"), (300, "5 minutes"),
+        (3600, "About an hour"), (23 * 3600, "23 hours"), (3 * 86400, "3 days"), (15 * 86400, "2 weeks"),
+        (100 * 86400, "3 months"), (800 * 86400, "2 years"),
+    ]
+
+    @Test(arguments: durations)
+    func durationsAsPodman(seconds: Double, expected: String) {
+        #expect(HumanFormat.duration(seconds: seconds) == expected)
+    }
+
+    @Test func tableMatchesPodmansColumns() {
+        var table = TableWriter()
+        table.add(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"])
+        table.add(["localhost/x", "latest", "5340defe2ceb", "6 minutes ago", "2.69 MB"])
+        table.add(["localhost/busybox-base", "latest", "55e0483a9676", "9 minutes ago", "2.68 MB"])
+        // As recorded from podman 4.3.1 (shared/reference).
+        #expect(table.render() == """
+            REPOSITORY              TAG         IMAGE ID      CREATED        SIZE
+            localhost/x             latest      5340defe2ceb  6 minutes ago  2.69 MB
+            localhost/busybox-base  latest      55e0483a9676  9 minutes ago  2.68 MB
+
+            """)
+        var empty = TableWriter()
+        empty.add(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"])
+        #expect(empty.render() == "CONTAINER ID  IMAGE       COMMAND     CREATED     STATUS      PORTS       NAMES\n")
+    }
+
+    @Test func templatesRenderFieldsAndJSON() throws {
+        let value: TemplateValue = .object([("ID", .string("abc")), ("Size", .int(12)), ("Config", .object([("Cmd", .strings(["sh", "-c"]))]))])
+        #expect(try GoTemplate("{{.ID}} {{.Size}}\\t{{json .Config.Cmd}}", name: "t").render(value) == "abc 12\t[\"sh\",\"-c\"]")
+        // Unsupported template features are refused, not silently printed as text.
+        #expect(throws: CLIError.self) { try GoTemplate("{{ .ID | printf }}", name: "t") }
+        #expect(throws: CLIError.self) { try GoTemplate("{{range .}}{{end}}", name: "t") }
+    }
+
+    @Test func unknownFieldIsAnErrorNamingIt() throws {
+        let template = try GoTemplate("{{.Foo}}", name: "images")
+        #expect(throws: CLIError.self) { try template.render(.object([("ID", .string("x"))])) }
+        do {
+            _ = try template.render(.object([]))
+        } catch let error as CLIError {
+            #expect(error.message == "template: images:1:3: executing \"images\" at <.Foo>: can't evaluate field Foo")
+        }
+    }
+
+    @Test func tableTemplatesGetHeaders() throws {
+        let template = try GoTemplate("table {{.ID}} {{.CreatedBy}}", name: "history")
+        #expect(template.isTable)
+        #expect(template.headers(overrides: [:]) == "ID\tCREATED BY")
+    }
+
+    @Test func jsonKeepsKeyOrderAndEscapes() {
+        let value: TemplateValue = .array([.object([("Id", .string("<a>")), ("RepoTags", .null), ("Size", .int(5))])])
+        #expect(value.json(indent: "    ") == "[\n    {\n        \"Id\": \"<a>\",\n        \"RepoTags\": null,\n        \"Size\": 5\n    }\n]")
+        #expect(value.json(indent: nil, escapeHTML: true) == #"[{"Id":"\u003ca\u003e","RepoTags":null,"Size":5}]"#)
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import PodlabCore
+import PodlabTestSupport
+import Testing
+
+/// The podman CLI as a learner meets it: a new podlab process per command, real store, podman's words and statuses.
+@Suite struct PodmanCommandTests {
+    let directory = TemporaryDirectory("podlab-cli")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    @Test func versionLineStartsLikePodmans() throws {
+        let result = try podman("--version")
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("podman version 4.3.1 "))
+        #expect(result.stdout.contains("podlab"))
+    }
+
+    @Test func emptyStoreListsOnlyTheHeader() throws {
+        let result = try podman("images")
+        #expect(result.status == 0)
+        #expect(result.stdout == "REPOSITORY  TAG         IMAGE ID    CREATED     SIZE\n")
+    }
+
+    @Test func pullThenImagesShowsTheTutorialImage() throws {
+        let pull = try podman("pull", "docker.io/library/nginx:1.24")
+        #expect(pull.status == 0, "\(pull)")
+        #expect(pull.stderr.hasPrefix("Trying to pull docker.io/library/nginx:1.24...\nGetting image source signatures\nCopying blob sha256:"))
+        #expect(pull.stderr.contains("Writing manifest to image destination"))
+        let id = pull.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(id.count == 64)
+        let images = try podman("images")
+        let lines = images.stdout.split(separator: "\n")
+        #expect(lines.first == "REPOSITORY               TAG         IMAGE ID      CREATED       SIZE")
+        #expect(lines.count == 2)
+        #expect(lines[1].hasPrefix("docker.io/library/nginx  1.24        \(id.prefix(12))  "))
+        #expect(lines[1].hasSuffix(" MB"))
+        #expect(try podman("images", "-q").stdout == "\(id.prefix(12))\n")
+    }
+
+    @Test func removingTheTutorialsHelloWorld() throws {
+        #expect(try podman("pull", "-q", "hello-world").status == 0)
+        let remove = try podman("image", "rm", "docker.io/library/hello-world:latest")
+        #expect(remove.status == 0)
+        let lines = remove.stdout.split(separator: "\n")
+        #expect(lines.first == "Untagged: docker.io/library/hello-world:latest")
+        #expect(lines.last?.hasPrefix("Deleted: ") == true && lines.last?.count == 9 + 64)
+        #expect(try podman("images", "-q").stdout == "")
+    }
+
+    @Test func unknownImageIsStatusOneWithPodmansWords() throws {
+        let result = try podman("image", "rm", "localhost/nosuchimage")
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("Error: localhost/nosuchimage: image not known\n"))
+        #expect(try podman("rmi", "--ignore", "nosuch").status == 0)
+        #expect(try podman("image", "exists", "nosuch").status == 1)
+    }
+
+    @Test func badFlagIsStatus125WithWhereToLook() throws {
+        let result = try podman("images", "--bogus-flag")
+        #expect(result.status == 125)
+        #expect(result.stderr.hasPrefix("Error: "))
+        #expect(result.stderr.contains("--bogus-flag"))
+        #expect(result.stderr.contains("See 'podman images --help'"))
+        #expect(try podman("tag", "onlyone").status == 125)
+    }
+
+    @Test func pullOfAnImageThatIsNotOfflineSaysWhatThereIs() throws {
+        let result = try podman("pull", "docker.io/library/nosuchimage")
+        #expect(result.status == 125)
+        #expect(result.stderr.contains("Error: initializing source docker://docker.io/library/nosuchimage:latest"))
+        #expect(result.stderr.contains("docker.io/library/nginx:1.24"))
+    }
+
+    @Test func tagInspectExistsAndHistory() throws {
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        #expect(try podman("tag", "busybox", "localhost/hello-copy:v1").status == 0)
+        #expect(try podman("image", "exists", "localhost/hello-copy:v1").status == 0)
+        let bad = try podman("tag", "busybox", "Bad/Name")
+        #expect(bad.status == 125 && bad.stderr.contains("repository name must be lowercase"))
+
+        let inspect = try podman("image", "inspect", "localhost/hello-copy:v1")
+        #expect(inspect.status == 0)
+        let parsed = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [[String: Any]]
+        let object = try #require(parsed?.first)
+        #expect((object["RepoTags"] as? [String]) == ["docker.io/library/busybox:latest", "localhost/hello-copy:v1"])
+        #expect(((object["Config"] as? [String: Any])?["Cmd"] as? [String]) == ["sh"])
+        #expect(((object["Labels"] as? [String: String])?["io.podlab.fixture.stands-in-for"]) == "docker.io/library/busybox:latest")
+        #expect(inspect.stdout.hasPrefix("[\n     {\n          \"Id\": "))
+
+        let format = try podman("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", "busybox")
+        #expect(format.stdout == "linux/amd64\n")
+        let history = try podman("history", "busybox")
+        #expect(history.stdout.hasPrefix("ID            CREATED"))
+        #expect(history.stdout.contains("podlab fixture recipe"))
+    }
+
+    @Test func saveAndLoadThroughFilesAndPipes() throws {
+        #expect(try podman("pull", "-q", "hello-world").status == 0)
+        let archive = directory.file("hello.tar")
+        let save = try podman("save", "-o", archive, "hello-world")
+        #expect(save.status == 0, "\(save)")
+        #expect(save.stderr.contains("Copying config sha256:"))
+        let other = Podman(root: directory.file("other"))
+        let load = try other("load", "-i", archive)
+        #expect(load.status == 0, "\(load)")
+        #expect(load.stdout == "Loaded image: docker.io/library/hello-world:latest\n")
+        #expect(load.stderr.hasPrefix("Getting image source signatures\n"))
+
+        let ociArchive = directory.file("hello-oci.tar")
+        #expect(try podman("save", "--format", "oci-archive", "-o", ociArchive, "hello-world").status == 0)
+        let bytes = try FileSystem.readFile(ociArchive)
+        let third = Podman(root: directory.file("third"))
+        let piped = try TestProcess.run(["/bin/sh", "-c", "\"$0\" podman load < \"$1\"", BuildProducts.podlab, ociArchive],
+                                        environment: third.environment)
+        #expect(piped.status == 0, "\(piped)")
+        #expect(piped.stdout == "Loaded image: docker.io/library/hello-world:latest\n")
+        #expect(bytes.count > 1000)
+    }
+
+    @Test func loadOfJunkIsRefusedWith125() throws {
+        let junk = directory.file("junk.tar")
+        try FileSystem.writeAtomically(Array("not an archive".utf8), to: junk)
+        let result = try podman("load", "-i", junk)
+        #expect(result.status == 125)
+        #expect(result.stderr.contains("payload does not match any of the supported image formats"))
+        let missing = try podman("load", "-i", directory.file("absent.tar"))
+        #expect(missing.status == 125)
+        #expect(missing.stderr.contains("no such file or directory"))
+    }
+
+    @Test func jsonListIsPodmansShape() throws {
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        let result = try podman("images", "--format", "json")
+        let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        let first = try #require(parsed?.first)
+        #expect(first["RepoTags"] is NSNull)
+        #expect((first["Names"] as? [String]) == ["docker.io/library/busybox:latest"])
+        #expect(first["Created"] is Int)
+        #expect(result.stdout.hasPrefix("[\n    {\n        \"Id\": "))
+        let template = try podman("images", "--format", "{{.Repository}}:{{.Tag}}")
+        #expect(template.stdout == "docker.io/library/busybox:latest\n")
+    }
+}
