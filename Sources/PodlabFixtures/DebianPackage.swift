@@ -42,7 +42,7 @@ struct DebianPackage {
             var fields: [String: String] = [:]
             for line in text.split(separator: "\n") where !line.hasPrefix(" ") {
                 guard let colon = line.firstIndex(of: ":") else { continue }
-                fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmed()
             }
             return fields
         }
@@ -50,4 +50,3 @@ struct DebianPackage {
     }
 }
 
-import Foundation

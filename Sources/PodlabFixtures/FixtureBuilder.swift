@@ -1,6 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import PodlabArchive
 import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import PodlabImages
 
 /// Builds the offline fixture images from their recipes into one OCI layout. Debian packages are fetched
@@ -85,9 +92,9 @@ public struct FixtureBuilder {
         try FileSystem.createDirectory(debCache)
         if let cached = cachedDeb(package) { return cached }
         log("fixture: apt-get download \(package)")
-        let result = try ExternalCommand.run(["apt-get", "download", "-q", package], in: debCache)
+        let result = try Subprocess.run(["apt-get", "download", "-q", package], in: debCache)
         guard result.status == 0, let downloaded = cachedDeb(package) else {
-            throw FixtureError.download(package, result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw FixtureError.download(package, result.output.trimmed())
         }
         return downloaded
     }

@@ -1,6 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import PodlabArchive
 import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import PodlabImages
 
 /// Assembles one fixture image: a single layer from the recipe's packages and files, its config and manifest.
@@ -91,7 +98,7 @@ final class ImageAssembler {
     func substitute(_ text: String) -> String {
         var result = text
         for (name, version) in versions {
-            result = result.replacingOccurrences(of: "{version:\(name)}", with: upstreamVersion(version))
+            result = result.replacing("{version:\(name)}", with: upstreamVersion(version))
         }
         return result
     }
@@ -180,8 +187,8 @@ final class ImageAssembler {
 
     func compile(_ program: Recipe.Program, scratch: String) throws -> [UInt8] {
         let output = "\(scratch)/program-\(written.count)"
-        let compiler = ProcessInfo.processInfo.environment["PODLAB_CC"] ?? "clang"
-        let result = try ExternalCommand.run([compiler, "-static", "-Os", "-s", "-Wall", "-o", output, "\(directory)/\(program.source)"])
+        let compiler = Environment.current["PODLAB_CC"] ?? "clang"
+        let result = try Subprocess.run([compiler, "-static", "-Os", "-s", "-Wall", "-o", output, "\(directory)/\(program.source)"])
         guard result.status == 0 else { throw FixtureError.tool("\(compiler) \(program.source)", result.output) }
         return try FileSystem.readFile(output)
     }
@@ -190,7 +197,7 @@ final class ImageAssembler {
         guard let binary = buffered[binaryPath] else { throw FixtureError.recipe(directory, "\(binaryPath) is not in any package") }
         let runnable = "\(scratch)/busybox"
         try FileSystem.writeAtomically(binary, to: runnable, mode: 0o755)
-        let result = try ExternalCommand.run([runnable, "--list-full"])
+        let result = try Subprocess.run([runnable, "--list-full"])
         guard result.status == 0 else { throw FixtureError.tool("busybox --list-full", result.output) }
         for line in result.output.split(separator: "\n") {
             let path = ImageAssembler.normalize(String(line))

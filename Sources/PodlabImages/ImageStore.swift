@@ -157,7 +157,8 @@ public final class ImageStore: @unchecked Sendable {
         return removal
     }
 
-    static func isIDQuery(_ query: String, of image: ImageRecord) -> Bool {
+    /// True when `query` named the image by (a prefix of) its id rather than by a name.
+    public static func isIDQuery(_ query: String, of image: ImageRecord) -> Bool {
         var text = query
         if text.hasPrefix("sha256:") { text.removeFirst(7) }
         return text.count >= 3 && text.utf8.allSatisfy(Digest.isLowerHexByte) && image.id.hex.hasPrefix(text)

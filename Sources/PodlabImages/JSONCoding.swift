@@ -1,5 +1,12 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// JSON as podlab writes it: keys sorted, so that the same value always has the same digest.
 public enum JSONCoding {

@@ -45,7 +45,7 @@ struct HistoryCommand: ParsableCommand {
         }
         let template = try GoTemplate(format ?? "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", name: "history")
         var writer = TableWriter()
-        if template.isTable { writer.add(template.headers(overrides: [:]).components(separatedBy: "\t")) }
+        if template.isTable { writer.add(template.headers(overrides: [:]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) }
         for step in steps {
             var createdBy = step.createdBy
             if !noTrunc && createdBy.count > 45 { createdBy = String(createdBy.prefix(42)) + "..." }
@@ -57,7 +57,7 @@ struct HistoryCommand: ParsableCommand {
                 ("Comment", .string(step.comment)),
             ])
             let text = try template.render(value)
-            if template.isTable { writer.add(text.components(separatedBy: "\t")) } else { Output.out(text) }
+            if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
         }
         if template.isTable { Output.out(writer.render(), terminator: "") }
     }

@@ -54,11 +54,11 @@ struct ImagesCommand: ParsableCommand {
         let parsed = try GoTemplate(table && format == nil ? "table " + template : template, name: "images")
         var writer = TableWriter()
         if table && !noHeading {
-            writer.add(parsed.headers(overrides: ["ID": "IMAGE ID", "CreatedSince": "CREATED", "ReadOnly": "R/O"]).components(separatedBy: "\t"))
+            writer.add(parsed.headers(overrides: ["ID": "IMAGE ID", "CreatedSince": "CREATED", "ReadOnly": "R/O"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
         }
         for row in rows {
             let text = try parsed.render(fields(row, now: now))
-            if table { writer.add(text.components(separatedBy: "\t")) } else { Output.out(text) }
+            if table { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
         }
         if table { Output.out(writer.render(), terminator: "") }
     }
@@ -117,8 +117,7 @@ struct ImagesCommand: ParsableCommand {
     /// Go's default time format: `2026-11-29 09:37:17 +0000 UTC`.
     static func goTime(_ seconds: Double) -> String {
         let stamp = JSONCoding.timestamp(seconds)
-        return stamp.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " +0000 UTC")
+        return stamp.replacing("T", with: " ").replacing("Z", with: " +0000 UTC")
     }
 }
 
-import Foundation

@@ -50,7 +50,6 @@ struct SaveCommand: ParsableCommand {
     /// The images to write with the names each is saved under (podman: the name used, none for an id).
     func selection(store: ImageStore, format: ImageArchiveFormat) throws -> [ImageToSave] {
         var items: [ImageToSave] = []
-        let all = try store.images()
         let treatAsImages = multiImage || format == .ociArchive
         for (position, query) in images.enumerated() {
             if position > 0 && !treatAsImages {
@@ -61,7 +60,7 @@ struct SaveCommand: ParsableCommand {
                 continue
             }
             let image = try store.resolve(query)
-            let byID = all.contains { $0.id.hex.hasPrefix(query.replacingOccurrences(of: "sha256:", with: "")) } && !image.names.contains { $0.hasSuffix(query) }
+            let byID = ImageStore.isIDQuery(query, of: image)
             let name = byID ? nil : SaveCommand.usedName(query, image: image)
             if let index = items.firstIndex(where: { $0.image.id == image.id }) {
                 if let name, !items[index].names.contains(name) { items[index].names.append(name) }

@@ -15,7 +15,7 @@ struct GoTemplate {
 
     init(_ format: String, name: String) throws {
         self.name = name
-        var source = format.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n")
+        var source = format.replacing("\\t", with: "\t").replacing("\\n", with: "\n")
         isTable = source.hasPrefix("table ") || source == "table"
         if isTable { source = String(source.dropFirst(min(6, source.count))) }
         pieces = try GoTemplate.parse(source, name: name, spacesAreColumns: isTable)
@@ -25,21 +25,21 @@ struct GoTemplate {
         var pieces: [Piece] = []
         var rest = Substring(source)
         var column = 1
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             let literal = String(rest[..<open.lowerBound])
-            if !literal.isEmpty { pieces.append(.text(spacesAreColumns ? literal.replacingOccurrences(of: " ", with: "\t") : literal)) }
+            if !literal.isEmpty { pieces.append(.text(spacesAreColumns ? literal.replacing(" ", with: "\t") : literal)) }
             column += literal.count
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
                 throw CLIError.template("template: \(name):1: unclosed action")
             }
-            var body = String(rest[open.upperBound..<close.lowerBound]).trimmingCharacters(in: CharacterSet(charactersIn: " \t-"))
+            var body = String(rest[open.upperBound..<close.lowerBound]).trimmed([" ", "\t", "-"])
             if body.contains("|") || body.hasPrefix("range") || body.hasPrefix("if ") || body == "end" {
                 throw CLIError.template("template: \(name):1: podlab's --format supports {{.Field}} and functions json, upper, lower, title; not \"{{\(body)}}\"")
             }
             var function: String?
             if let space = body.firstIndex(where: { $0 == " " || $0 == "\t" }) {
                 function = String(body[..<space])
-                body = String(body[space...]).trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+                body = String(body[space...]).trimmed([" ", "\t"])
             }
             if let candidate = function, !["json", "upper", "lower", "title"].contains(candidate) {
                 throw CLIError.template("template: \(name):1: function \"\(candidate)\" not supported by podlab (use {{.Field}}, {{json .Field}}, upper, lower, title)")
@@ -52,7 +52,7 @@ struct GoTemplate {
             column += rest[open.lowerBound..<close.upperBound].count
             rest = rest[close.upperBound...]
         }
-        if !rest.isEmpty { pieces.append(.text(spacesAreColumns ? rest.replacingOccurrences(of: " ", with: "\t") : String(rest))) }
+        if !rest.isEmpty { pieces.append(.text(spacesAreColumns ? String(rest.replacing(" ", with: "\t")) : String(rest))) }
         return pieces
     }
 
@@ -73,7 +73,7 @@ struct GoTemplate {
                 case "json": output += current.json(indent: nil)
                 case "upper": output += current.plainText.uppercased()
                 case "lower": output += current.plainText.lowercased()
-                case "title": output += current.plainText.capitalized
+                case "title": output += GoTemplate.titleCase(current.plainText)
                 default: output += current.plainText
                 }
             }
@@ -95,6 +95,17 @@ struct GoTemplate {
         return output
     }
 
+    /// Go's `title`: the first letter of every word upper-cased.
+    static func titleCase(_ text: String) -> String {
+        var result = ""
+        var atWordStart = true
+        for character in text {
+            result += atWordStart ? character.uppercased() : String(character)
+            atWordStart = character == " " || character == "\t" || character == "\n"
+        }
+        return result
+    }
+
     static func splitCamelCase(_ name: String) -> String {
         var words: [String] = []
         var current = ""
@@ -113,11 +124,10 @@ struct GoTemplate {
 
     /// `json` or `{{json .}}` select podman's JSON output instead of a template.
     static func isJSON(_ format: String) -> Bool {
-        let trimmed = format.trimmingCharacters(in: .whitespaces)
+        let trimmed = format.trimmed()
         if trimmed == "json" { return true }
-        let compact = trimmed.replacingOccurrences(of: " ", with: "")
+        let compact = trimmed.replacing(" ", with: "")
         return compact == "{{json.}}" || compact == "{{json}}"
     }
 }
 
-import Foundation
