@@ -1,5 +1,8 @@
 import CArchive
 import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The decompressed bytes of a (possibly gzip/zstd/xz-compressed) file, hashed as they pass:
 /// feeding this into a tar reader gives the layer's entries and its diff id in one pass.
@@ -48,6 +51,21 @@ public final class DecompressingSource: ByteSource {
 }
 
 extension ArchiveReader {
+    /// Writes the current entry's data into an open file at the entry's offsets (sparse holes stay holes).
+    public func writeData(to fd: Int32, path: String) throws {
+        try readData { block, offset in
+            var done = 0
+            while done < block.count {
+                let count = pwrite(fd, block.baseAddress.map { $0 + done }, block.count - done, off_t(offset) + off_t(done))
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError("write", path: path, errno: errno)
+                }
+                done += count
+            }
+        }
+    }
+
     /// Reads the current entry's data sequentially into `buffer`; 0 at its end.
     func readData(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = archive_read_data(handle, buffer.baseAddress, buffer.count)

@@ -118,17 +118,10 @@ extension LayerApplier {
         }
         guard fd >= 0 else { throw failure(entry.path, "create file", errno) }
         defer { close(fd) }
-        let name = entry.path
-        try reader.readData { block, offset in
-            var done = 0
-            while done < block.count {
-                let count = pwrite(fd, block.baseAddress.map { $0 + done }, block.count - done, off_t(offset) + off_t(done))
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw self.failure(name, "write", errno)
-                }
-                done += count
-            }
+        do {
+            try reader.writeData(to: fd, path: entry.path)
+        } catch let error as SystemError {
+            throw failure(entry.path, "write", error.errno)
         }
         // Sparse files end in a hole: give the file its full length.
         if ftruncate(fd, off_t(entry.size)) != 0 { throw failure(entry.path, "truncate", errno) }

@@ -78,17 +78,7 @@ final class ArchiveMembers: BlobSource {
         let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("create", path: file, errno: errno) }
         defer { close(fd) }
-        try reader.readData { block, offset in
-            var done = 0
-            while done < block.count {
-                let count = pwrite(fd, block.baseAddress.map { $0 + done }, block.count - done, off_t(offset) + off_t(done))
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError("write", path: file, errno: errno)
-                }
-                done += count
-            }
-        }
+        try reader.writeData(to: fd, path: file)
     }
 }
 
