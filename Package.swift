@@ -17,14 +17,18 @@ let package = Package(
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
 
+        // The one place that forks: clone into namespaces and the child side, in C (see include/cspawn.h).
+        .target(name: "CSpawn", linkerSettings: [.linkedLibrary("util")]),
+
         .target(name: "PodlabCore", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "PodlabArchive", dependencies: ["PodlabCore", "CArchive"]),
         .target(name: "PodlabImages", dependencies: ["PodlabCore", "PodlabArchive"]),
+        .target(name: "PodlabRuntime", dependencies: ["PodlabCore", "PodlabImages", "CSpawn", "CSeccomp"]),
         .target(name: "PodlabFixtures", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages"]),
         .target(name: "PodlabCLI", dependencies: [
-            "PodlabCore", "PodlabImages", "PodlabFixtures",
+            "PodlabCore", "PodlabImages", "PodlabFixtures", "PodlabRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),

@@ -11,7 +11,9 @@ public enum CommandLineEntry {
         let invokedAs = FileSystemName.base(arguments.first ?? "podlab")
         var rest = Array(arguments.dropFirst())
         let status: Int32
-        if invokedAs == "podman" || invokedAs == "docker" {
+        if rest.first == "__monitor" {
+            status = Detached.monitor(Array(rest.dropFirst()))
+        } else if invokedAs == "podman" || invokedAs == "docker" {
             status = runPodman(rest, name: invokedAs)
         } else if let first = rest.first, first == "podman" || first == "docker" {
             rest.removeFirst()

@@ -1,11 +1,13 @@
 import PodlabCore
 import PodlabFixtures
 import PodlabImages
+import PodlabRuntime
 
 /// What every podman command works on: where things live, and the stores, opened on first use.
 final class Engine {
     let locations: Locations
     private var openedStore: ImageStore?
+    private var openedContainers: ContainerEngine?
 
     init(locations: Locations) {
         self.locations = locations
@@ -16,6 +18,18 @@ final class Engine {
         let store = try ImageStore(root: locations.storage)
         openedStore = store
         return store
+    }
+
+    func containers() throws -> ContainerEngine {
+        if let openedContainers { return openedContainers }
+        let engine = try ContainerEngine(locations: locations, images: try images())
+        openedContainers = engine
+        return engine
+    }
+
+    /// The event journal (nil only if the storage directory cannot be made).
+    var journal: Journal? {
+        (try? FileSystem.createDirectory(locations.storage, mode: 0o711)).map { Journal(storage: locations.storage) }
     }
 
     /// podlab's offline images, found beside the podlab binary.

@@ -18,6 +18,9 @@ struct PodmanCommand: ParsableCommand {
         subcommands: [
             ImagesCommand.self, ImageCommand.self, PullCommand.self, RemoveImageCommand.self, TagCommand.self,
             InspectCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, VersionCommand.self,
+            RunCommand.self, CreateCommand.self, StartCommand.self, PsCommand.self, StopCommand.self, KillCommand.self,
+            RemoveContainerCommand.self, LogsCommand.self, PortCommand.self, WaitCommand.self, ExecCommand.self,
+            EventsCommand.self, ContainerCommand.self,
         ]
     )
 }
@@ -55,7 +58,7 @@ struct ImageCommand: ParsableCommand {
         commandName: "image",
         abstract: "Manage images.",
         subcommands: [
-            ImagesCommand.self, ImageRemoveAlias.self, TagCommand.self, ImageInspectCommand.self, ImageExistsCommand.self,
+            ImageListCommand.self, ImageRemoveAlias.self, TagCommand.self, ImageInspectCommand.self, ImageExistsCommand.self,
             ImagePruneCommand.self, PullCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, ImageTreeCommand.self,
         ]
     )

@@ -189,3 +189,23 @@ public enum FileSystem {
         return String(cString: resolved)
     }
 }
+
+extension FileSystem {
+    /// Reads `relative` inside `root` without following any symlink on the way (an image's /etc/passwd
+    /// must not lead podlab to read a host file). nil when absent, a symlink, or unreadable.
+    public static func readInside(root: String, relative: String, limit: Int = 1 << 20) -> [UInt8]? {
+        var fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        let parts = relative.split(separator: "/").map(String.init)
+        for (index, part) in parts.enumerated() {
+            let last = index == parts.count - 1
+            let next = openat(fd, part, (last ? O_RDONLY : O_RDONLY | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC)
+            close(fd)
+            guard next >= 0 else { return nil }
+            fd = next
+        }
+        defer { close(fd) }
+        guard let bytes = try? readAll(fd: fd, path: relative), bytes.count <= limit else { return nil }
+        return bytes
+    }
+}

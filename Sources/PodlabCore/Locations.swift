@@ -56,3 +56,10 @@ public enum Environment {
         return result
     }
 }
+
+/// The host ids that container ids 0…65535 become when podlab runs as root: far above every user's,
+/// so that root in a container is never root (or anyone else) on the host.
+public enum IDRange {
+    public static let rootOffset: Int64 = 1_000_000_000
+    public static let rootCount: Int64 = 65536
+}

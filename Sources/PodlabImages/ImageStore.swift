@@ -23,7 +23,9 @@ public final class ImageStore: @unchecked Sendable {
     public init(root: String, ownership: LayerOwnership = ImageStore.defaultOwnership) throws {
         self.root = root
         temporary = "\(root)/tmp"
-        try FileSystem.createDirectory(root, mode: 0o700)
+        // Traversable but not listable by others: a root-run container's user namespace must reach its layers.
+        try FileSystem.createDirectory(root, mode: 0o711)
+        chmod(root, 0o711)
         blobs = BlobStore(root: "\(root)/blobs", temporary: temporary)
         layers = LayerStore(root: "\(root)/layers", temporary: temporary, ownership: ownership)
         indexPath = "\(root)/images.json"
@@ -35,7 +37,7 @@ public final class ImageStore: @unchecked Sendable {
     /// Root keeps container ids off host ids: container id N is stored as host id 1,000,000,000 + N.
     /// An ordinary user keeps files as their own (the runtime maps them to container root).
     public static var defaultOwnership: LayerOwnership {
-        Locations.isRoot ? .shift(offset: 1_000_000_000, count: 65536) : .ignore
+        Locations.isRoot ? .shift(offset: IDRange.rootOffset, count: IDRange.rootCount) : .ignore
     }
 
     // MARK: - Reading

@@ -2,10 +2,21 @@ import ArgumentParser
 import PodlabCore
 import PodlabImages
 
-/// `podman images` / `podman image ls`.
+/// `podman images`.
 struct ImagesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "images", abstract: "List images in local storage.",
-                                                    aliases: ["ls", "list"])
+    static let configuration = CommandConfiguration(commandName: "images", abstract: "List images in local storage.")
+    @OptionGroup var options: ImagesOptions
+    func run() throws { try options.run() }
+}
+
+/// `podman image ls` (also `list`).
+struct ImageListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List images in local storage.", aliases: ["list"])
+    @OptionGroup var options: ImagesOptions
+    func run() throws { try options.run() }
+}
+
+struct ImagesOptions: ParsableArguments {
 
     @Flag(name: .shortAndLong, help: "Show all images (default hides intermediate images).")
     var all = false
@@ -33,7 +44,7 @@ struct ImagesCommand: ParsableCommand {
 
         if let format, GoTemplate.isJSON(format) {
             var values: [TemplateValue] = []
-            for row in rows { values.append(try ImagesCommand.json(row.image, store: store, parents: parents)) }
+            for row in rows { values.append(try ImagesOptions.json(row.image, store: store, parents: parents)) }
             Output.out(TemplateValue.array(values).json(indent: "    "))
             return
         }
@@ -72,7 +83,7 @@ struct ImagesCommand: ParsableCommand {
             ("Digest", .string(row.image.manifest.digest.description)),
             ("CreatedSince", .string(HumanFormat.ago(created, now: now))),
             ("Created", .string(HumanFormat.ago(created, now: now))),
-            ("CreatedAt", .string(ImagesCommand.goTime(created))),
+            ("CreatedAt", .string(ImagesOptions.goTime(created))),
             ("Size", .string(HumanFormat.size(row.image.size))),
             ("ReadOnly", .bool(false)),
             ("Dangling", .bool(row.image.names.isEmpty)),

@@ -16,15 +16,41 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display the configuration of an object (images).")
     @Option(name: [.customShort("f"), .long], help: "Format with a Go template, or json.")
     var format: String?
-    @Option(name: [.customShort("t"), .long], help: "Type of object: image (containers arrive with the runtime).")
+    @Option(name: [.customShort("t"), .long], help: "Type of object: all (default), container or image.")
     var type: String = "all"
     @Argument var names: [String] = []
 
     func run() throws {
-        guard ["all", "image"].contains(type) else {
-            throw CLIError.refused("podlab can inspect images only so far, not \(type)s", hint: nil)
+        guard ["all", "image", "container"].contains(type) else {
+            throw CLIError.usage("invalid type \"\(type)\": use all, container or image", command: "podman inspect")
         }
-        try InspectCommand.inspectImages(names, format: format)
+        if type == "image" { return try InspectCommand.inspectImages(names, format: format) }
+        // Containers first, as podman does: a name that is both is the container.
+        let engine = try Current.engine.containers()
+        var values: [TemplateValue] = []
+        var imageNames: [String] = []
+        for name in names {
+            if let record = try? engine.containers.find(name) {
+                values.append(ContainerInspect.describe(record, engine: engine))
+            } else if type == "container" {
+                throw CLIError.refused("inspecting object: no such container \(name)", hint: "'podman ps -a' lists containers")
+            } else {
+                imageNames.append(name)
+            }
+        }
+        if imageNames.isEmpty { return try InspectCommand.print(values, format: format) }
+        if !values.isEmpty { try InspectCommand.print(values, format: format) }
+        try InspectCommand.inspectImages(imageNames, format: format)
+    }
+
+    /// Prints inspect objects: podman's 5-space JSON array, or a template per object.
+    static func print(_ values: [TemplateValue], format: String?) throws {
+        if let format, !GoTemplate.isJSON(format) {
+            let template = try GoTemplate(format, name: "inspect")
+            for value in values { Output.out(try template.render(value)) }
+        } else {
+            Output.out(TemplateValue.array(values).json(indent: "     "))
+        }
     }
 
     static func inspectImages(_ names: [String], format: String?) throws {
@@ -42,12 +68,7 @@ struct InspectCommand: ParsableCommand {
                 if firstError == nil { firstError = error }
             }
         }
-        if let format, !GoTemplate.isJSON(format) {
-            let template = try GoTemplate(format, name: "inspect")
-            for value in values { Output.out(try template.render(value)) }
-        } else {
-            Output.out(TemplateValue.array(values).json(indent: "     "))
-        }
+        try print(values, format: format)
         guard let first = failures.first else { return }
         for failure in failures.dropFirst() { Output.err("error inspecting object: \(failure)") }
         throw CLIError.refused("inspecting object: \(first)", hint: (firstError as? any LearnerFacingError)?.hint)
@@ -71,7 +92,7 @@ struct InspectCommand: ParsableCommand {
             ("Id", .string(image.id.hex)),
             ("Digest", .string(image.manifest.digest.description)),
             ("RepoTags", .array(image.names.map(TemplateValue.string))),
-            ("RepoDigests", .array(ImagesCommand.repoDigests(image).map(TemplateValue.string))),
+            ("RepoDigests", .array(ImagesOptions.repoDigests(image).map(TemplateValue.string))),
             ("Parent", .string(image.parent?.hex ?? "")),
             ("Comment", .string(config.history?.first?.comment ?? "")),
             ("Created", .string(config.created ?? JSONCoding.timestamp(image.added))),

@@ -12,27 +12,10 @@ struct PullCommand: ParsableCommand {
     @Argument var image: String
 
     func run() throws {
-        let reference: ImageReference
-        do {
-            // Short names resolve to Docker Hub, podlab's one unqualified-search registry.
-            reference = try ImageReference(parsing: image, defaultDomain: ImageReference.dockerHub)
-        } catch {
-            throw error
-        }
-        let progress = CopyProgress(quiet: quiet)
-        if !quiet { Output.err("Trying to pull \(reference)...") }
-        guard let catalog = Current.engine.offlineImages() else {
-            throw PullError.noOfflineImages(reference.description)
-        }
-        guard let entry = try catalog.entry(for: reference) else {
-            throw PullError.notOffline(reference.description, available: catalog.names())
-        }
-        progress.start()
-        let store = try Current.engine.images()
-        let record = try store.importImage(manifestBytes: entry.manifestBytes, expectedDigest: entry.manifestDigest,
-                                           source: catalog.layout, names: [reference], progress: progress.report)
+        // Short names resolve to Docker Hub, podlab's one unqualified-search registry.
+        let reference = try ImageReference(parsing: image, defaultDomain: ImageReference.dockerHub)
+        let record = try ImagePuller.pull(reference, quiet: quiet)
         Output.out(record.id.hex)
-        store.collectGarbage()
     }
 }
 

@@ -1,0 +1,200 @@
+#define _GNU_SOURCE
+#include "child_common.h"
+#include <linux/capability.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+size_t podlab_strlcpy(char *dest, const char *src, size_t size) {
+    size_t length = 0;
+    if (src == NULL) src = "";
+    while (src[length] != '\0') length++;
+    if (size > 0) {
+        size_t copy = length < size - 1 ? length : size - 1;
+        memcpy(dest, src, copy);
+        dest[copy] = '\0';
+    }
+    return length;
+}
+
+void podlab_child_fail(int error_fd, int stage, int error, const char *detail) {
+    struct podlab_spawn_error report;
+    memset(&report, 0, sizeof(report));
+    report.stage = stage;
+    report.error = error;
+    podlab_strlcpy(report.detail, detail, sizeof(report.detail));
+    if (error_fd >= 0) {
+        ssize_t ignored = write(error_fd, &report, sizeof(report));
+        (void)ignored;
+    }
+    _exit(127);
+}
+
+int podlab_drop_bounding(uint64_t caps) {
+    for (int cap = 0; cap <= 63; cap++) {
+        if (caps & (1ULL << cap)) continue;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return -1;
+    }
+    return 0;
+}
+
+void podlab_fd_path(char *buffer, size_t size, int fd) {
+    char digits[16];
+    int count = 0;
+    unsigned value = (unsigned)fd;
+    do { digits[count++] = (char)('0' + value % 10); value /= 10; } while (value && count < 15);
+    size_t used = 0;
+    buffer[0] = '\0';
+    podlab_append(buffer, size, &used, "/proc/self/fd/");
+    while (count > 0 && used + 1 < size) { buffer[used++] = digits[--count]; buffer[used] = '\0'; }
+}
+
+int podlab_append(char *buffer, size_t size, size_t *used, const char *src) {
+    size_t length = strlen(src);
+    if (*used + length + 1 > size) return -1;
+    memcpy(buffer + *used, src, length + 1);
+    *used += length;
+    return 0;
+}
+
+int podlab_set_capabilities(uint64_t caps) {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    data[0].effective = data[0].permitted = data[0].inheritable = (uint32_t)(caps & 0xffffffffu);
+    data[1].effective = data[1].permitted = data[1].inheritable = (uint32_t)(caps >> 32);
+    if (syscall(SYS_capset, &header, data) != 0) return -1;
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int cap = 0; cap <= 63; cap++) {
+        if (caps & (1ULL << cap)) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+    }
+    return 0;
+}
+
+int podlab_become_user(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t count, int may_set_groups) {
+    if (may_set_groups) {
+        if (setgroups(count, (const gid_t *)groups) != 0) return -1;
+    }
+    if (setresgid(gid, gid, gid) != 0) return -1;
+    if (setresuid(uid, uid, uid) != 0) return -1;
+    return 0;
+}
+
+int podlab_exec_lookup(char *const *argv, char *const *envp, const char *path_env, char *detail, size_t detail_size) {
+    const char *name = argv[0];
+    podlab_strlcpy(detail, name, detail_size);
+    for (const char *c = name; *c; c++) {
+        if (*c == '/') {
+            execve(name, argv, envp);
+            return errno == ENOENT || errno == ENOTDIR ? PODLAB_STAGE_EXEC_NOT_FOUND
+                 : errno == EACCES ? PODLAB_STAGE_EXEC_DENIED : PODLAB_STAGE_EXEC;
+        }
+    }
+    char candidate[4096];
+    int denied = 0;
+    const char *path = path_env && *path_env ? path_env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    while (*path) {
+        const char *end = path;
+        while (*end && *end != ':') end++;
+        size_t dir_length = (size_t)(end - path);
+        size_t name_length = strlen(name);
+        if (dir_length + name_length + 2 < sizeof(candidate)) {
+            memcpy(candidate, path, dir_length);
+            size_t at = dir_length;
+            if (at == 0) candidate[at++] = '.';
+            candidate[at++] = '/';
+            memcpy(candidate + at, name, name_length + 1);
+            execve(candidate, argv, envp);
+            if (errno == EACCES) denied = 1;
+            else if (errno != ENOENT && errno != ENOTDIR) {
+                podlab_strlcpy(detail, candidate, detail_size);
+                return PODLAB_STAGE_EXEC;
+            }
+        }
+        path = *end ? end + 1 : end;
+    }
+    errno = denied ? EACCES : ENOENT;
+    return denied ? PODLAB_STAGE_EXEC_DENIED : PODLAB_STAGE_EXEC_NOT_FOUND;
+}
+
+int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd) {
+    int null_fd = -1;
+    if (in < 0 || out < 0 || err < 0) {
+        null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null_fd < 0) return -1;
+    }
+    int wanted[3] = { in >= 0 ? in : null_fd, out >= 0 ? out : null_fd, err >= 0 ? err : null_fd };
+    /* Move the sources above 2 first so that dup2 never clobbers one we still need. */
+    for (int i = 0; i < 3; i++) {
+        if (wanted[i] <= 2) {
+            int moved = fcntl(wanted[i], F_DUPFD_CLOEXEC, 3);
+            if (moved < 0) return -1;
+            wanted[i] = moved;
+        }
+    }
+    if (keep_fd >= 0 && keep_fd <= 2) return -1;
+    for (int i = 0; i < 3; i++) {
+        if (dup2(wanted[i], i) < 0) return -1;
+    }
+    if (tty) {
+        if (setsid() < 0) return -1;
+        if (ioctl(0, TIOCSCTTY, 0) != 0) return -1;
+    }
+    /* Every inherited descriptor goes, so nothing of the host stays reachable (CVE-2024-21626). */
+    if (keep_fd > 3) syscall(SYS_close_range, 3u, (unsigned)keep_fd - 1, 0u);
+    if (keep_fd >= 3) syscall(SYS_close_range, (unsigned)keep_fd + 1, ~0u, 0u);
+    else syscall(SYS_close_range, 3u, ~0u, 0u);
+    return 0;
+}
+
+static volatile pid_t init_child = 0;
+
+static void forward_signal(int signal_number) {
+    if (init_child > 0) kill(init_child, signal_number);
+}
+
+static void reap_and_exit(pid_t child, int keep_fd);
+
+void podlab_become_init(void) {
+    podlab_become_init_keeping(-1);
+}
+
+void podlab_become_init_keeping(int keep_fd) {
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t child = fork();
+    if (child < 0) _exit(125);
+    if (child == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return; /* the caller goes on to exec the program */
+    }
+    init_child = child;
+    reap_and_exit(child, keep_fd);
+}
+
+static void reap_and_exit(pid_t child, int keep_fd) {
+    sigset_t all, old;
+    sigfillset(&all);
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = forward_signal;
+    int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++) sigaction(forwarded[i], &action, NULL);
+    sigprocmask(SIG_UNBLOCK, &all, &old);
+    /* Close everything: the waiting parent needs nothing but its child. For exec this includes our copy
+     * of the error pipe, so the caller hears only from the child (a report, or EOF when it exec'd). */
+    (void)keep_fd;
+    syscall(SYS_close_range, 0u, ~0u, 0u);
+    int status = 0;
+    for (;;) {
+        pid_t reaped = waitpid(-1, &status, 0);
+        if (reaped == child) break;
+        if (reaped < 0 && errno == ECHILD) _exit(125);
+    }
+    if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+    _exit(128 + WTERMSIG(status));
+}

@@ -1,0 +1,43 @@
+#ifndef PODLAB_CHILD_COMMON_H
+#define PODLAB_CHILD_COMMON_H
+/* Shared by the container child and the exec child: only async-signal-safe system calls. */
+#define _GNU_SOURCE
+#include "cspawn.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Reports a failure to the parent and ends the child. */
+__attribute__((noreturn)) void podlab_child_fail(int error_fd, int stage, int error, const char *detail);
+
+/* Drops every capability not in `caps` from the bounding set (needs to run while still root). */
+int podlab_drop_bounding(uint64_t caps);
+
+/* Sets the permitted, effective, inheritable and ambient sets to `caps` (root in the container only). */
+int podlab_set_capabilities(uint64_t caps);
+
+/* Writes "/proc/self/fd/N" without stdio (async-signal-safe). */
+void podlab_fd_path(char *buffer, size_t size, int fd);
+
+/* Appends src to buffer (length tracked in *used); returns -1 when it does not fit. */
+int podlab_append(char *buffer, size_t size, size_t *used, const char *src);
+
+/* setgroups/setresgid/setresuid to the container user. */
+int podlab_become_user(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t count, int may_set_groups);
+
+/* Looks argv[0] up on path_env and execs it; returns only on failure with the stage to report. */
+int podlab_exec_lookup(char *const *argv, char *const *envp, const char *path_env, char *detail, size_t detail_size);
+
+/* Puts stdio in place and closes every other descriptor but keep_fd. */
+int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd);
+
+/* As PID 1 with --init: fork the program, reap every child, forward signals, exit with its status. */
+void podlab_become_init(void);
+
+/* The same, for exec: the waiting parent keeps error_fd open until the child has exec'd, and
+ * reports a failure of the child as its own. */
+void podlab_become_init_keeping(int error_fd);
+
+size_t podlab_strlcpy(char *dest, const char *src, size_t size);
+#endif

@@ -1,0 +1,133 @@
+#ifndef PODLAB_CSPAWN_H
+#define PODLAB_CSPAWN_H
+/*
+ * The one place in podlab that forks. Everything the child needs is prepared by the parent (Swift):
+ * strings, arrays, the seccomp BPF program, the stack. The child side of clone() runs only system calls
+ * (async-signal-safe), so it is safe to clone from a multithreaded Swift process.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/filter.h>
+
+/* Where a failure in the child happened (sent to the parent over the error pipe). */
+enum podlab_stage {
+    PODLAB_STAGE_SYNC = 1, PODLAB_STAGE_IDS, PODLAB_STAGE_HOSTNAME, PODLAB_STAGE_MOUNT_PRIVATE, PODLAB_STAGE_ROOTFS,
+    PODLAB_STAGE_PROC, PODLAB_STAGE_DEV, PODLAB_STAGE_SYS, PODLAB_STAGE_VOLUME, PODLAB_STAGE_PIVOT, PODLAB_STAGE_MASK,
+    PODLAB_STAGE_READONLY, PODLAB_STAGE_USER, PODLAB_STAGE_CAPS, PODLAB_STAGE_CWD, PODLAB_STAGE_NO_NEW_PRIVS,
+    PODLAB_STAGE_SECCOMP, PODLAB_STAGE_EXEC_NOT_FOUND, PODLAB_STAGE_EXEC_DENIED, PODLAB_STAGE_EXEC, PODLAB_STAGE_TTY,
+    PODLAB_STAGE_SETNS, PODLAB_STAGE_FORK, PODLAB_STAGE_NETWORK
+};
+
+struct podlab_spawn_error {
+    int32_t stage;
+    int32_t error;     /* errno */
+    char detail[240];  /* a path or name, for the message */
+};
+
+struct podlab_volume {
+    const char *source;      /* host path */
+    const char *target;      /* absolute path inside the container */
+    int32_t read_only;
+    int32_t is_directory;    /* create a directory (else an empty file) as the mount point */
+};
+
+struct podlab_container_spec {
+    /* process */
+    char *const *argv;               /* NULL-terminated */
+    char *const *envp;               /* NULL-terminated */
+    const char *path_env;            /* container PATH for looking up argv[0] */
+    const char *cwd;
+    uint32_t uid, gid;
+    const uint32_t *groups;
+    size_t group_count;
+    int32_t may_set_groups;          /* 0 when setgroups is denied (rootless without an ID range) */
+    const char *hostname;
+    int32_t stdin_fd, stdout_fd, stderr_fd;   /* already open in the parent; -1 for /dev/null */
+    int32_t tty;                     /* stdin_fd is a pty slave: new session, controlling terminal */
+    int32_t init;                    /* run a small init as PID 1 that reaps and forwards signals */
+    /* namespaces */
+    int32_t new_network;             /* 0: share the host's network namespace */
+    /* filesystem */
+    const char *rootfs;              /* mount point (overlay) or prepared directory */
+    const char *overlay_lower;       /* non-NULL: mount overlay lower/upper/work at rootfs */
+    const char *overlay_upper;
+    const char *overlay_work;
+    const struct podlab_volume *volumes;
+    size_t volume_count;
+    int32_t read_only_rootfs;
+    const char *const *masked_paths; /* NULL-terminated */
+    const char *const *read_only_paths; /* NULL-terminated */
+    /* security */
+    uint64_t capabilities;           /* bit N = capability N kept in every set */
+    const struct sock_fprog *seccomp;/* NULL: unconfined */
+    /* synchronisation */
+    int32_t sync_fd;                 /* the child reads one byte once its ID maps are written */
+    int32_t error_fd;                /* close-on-exec: EOF means execve succeeded */
+};
+
+/* Clones the container's first process into new user, mount, PID, UTS, IPC (and network) namespaces.
+ * Returns the child's pid (in the caller's PID namespace) or -1 with errno set. */
+pid_t podlab_clone_container(const struct podlab_container_spec *spec, void *stack, size_t stack_size);
+
+/* `exec` into a running container: joins the namespaces of `target_pid`, then runs argv with the
+ * container's root, the given ids, capabilities and seccomp program. */
+struct podlab_exec_spec {
+    pid_t target_pid;
+    char *const *argv;
+    char *const *envp;
+    const char *path_env;
+    const char *cwd;
+    uint32_t uid, gid;
+    int32_t may_set_groups;
+    int32_t stdin_fd, stdout_fd, stderr_fd;
+    int32_t tty;
+    uint64_t capabilities;
+    const struct sock_fprog *seccomp;
+    int32_t error_fd;
+};
+pid_t podlab_clone_exec(const struct podlab_exec_spec *spec, void *stack, size_t stack_size);
+
+/* A published port: connections to listen_fd (on the host) are forwarded to container_port inside. */
+struct podlab_forward {
+    int32_t listen_fd;
+    int32_t container_port;
+    int32_t udp;
+};
+
+struct podlab_supervise_spec {
+    pid_t child;
+    const struct podlab_forward *forwards;
+    size_t forward_count;
+    int32_t userns_fd;           /* joined before connecting into the container (-1: not needed) */
+    int32_t netns_fd;            /* -1: the container shares the host network */
+    int32_t out_from, out_to;    /* relay container stdout → out_to (and log_fd); -1 when unused */
+    int32_t err_from, err_to;
+    int32_t in_from, in_to;      /* relay the terminal to a pty (run -it); -1 when unused */
+    int32_t winch_from, winch_to;/* copy the window size from → to on SIGWINCH; -1 when unused */
+    int32_t log_fd;              /* -1: no log */
+    int32_t forward_signals;     /* pass SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 on to the child */
+    int32_t ready_fd;            /* written "ok" once listening (-1: none) and then closed */
+};
+
+/* Relays output and published ports until the child exits; returns its wait status (or -1). */
+int podlab_supervise(const struct podlab_supervise_spec *spec);
+
+/* Small helpers Swift cannot call directly. */
+int podlab_pidfd_open(pid_t pid);
+int podlab_wait_pidfd(int pidfd, int timeout_ms);   /* 1: exited, 0: timeout, -1: error */
+int podlab_thread_count(void);
+int podlab_open_pty(int *master, int *slave);
+int podlab_set_raw(int fd, void *saved, size_t saved_size);
+int podlab_restore_termios(int fd, const void *saved);
+size_t podlab_termios_size(void);
+int podlab_copy_window_size(int from_fd, int to_fd);
+int podlab_spawn_detached(const char *path, char *const *argv, char *const *envp, int keep_fd);
+int podlab_wstatus_exit_code(int status);
+int podlab_memfd(const char *name);
+int podlab_pipe_cloexec(int fds[2]);
+
+/* Deletes the contents of `path` as root of a new user namespace whose maps the parent writes. */
+pid_t podlab_clone_remove(const char *path, int sync_fd, void *stack, size_t stack_size);
+
+#endif

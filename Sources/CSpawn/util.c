@@ -1,0 +1,107 @@
+#define _GNU_SOURCE
+#include "cspawn.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+int podlab_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int podlab_wait_pidfd(int pidfd, int timeout_ms) {
+    struct pollfd p = { pidfd, POLLIN, 0 };
+    for (;;) {
+        int ready = poll(&p, 1, timeout_ms);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) return -1;
+        return ready > 0 ? 1 : 0;
+    }
+}
+
+int podlab_thread_count(void) {
+    DIR *dir = opendir("/proc/self/task");
+    if (!dir) return -1;
+    int count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) if (entry->d_name[0] != '.') count++;
+    closedir(dir);
+    return count;
+}
+
+int podlab_open_pty(int *master, int *slave) {
+    if (openpty(master, slave, NULL, NULL, NULL) != 0) return -1;
+    fcntl(*master, F_SETFD, FD_CLOEXEC);
+    fcntl(*slave, F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+size_t podlab_termios_size(void) { return sizeof(struct termios); }
+
+int podlab_set_raw(int fd, void *saved, size_t saved_size) {
+    struct termios attributes;
+    if (saved_size < sizeof(attributes) || tcgetattr(fd, &attributes) != 0) return -1;
+    memcpy(saved, &attributes, sizeof(attributes));
+    cfmakeraw(&attributes);
+    return tcsetattr(fd, TCSANOW, &attributes);
+}
+
+int podlab_restore_termios(int fd, const void *saved) {
+    return tcsetattr(fd, TCSANOW, (const struct termios *)saved);
+}
+
+int podlab_copy_window_size(int from_fd, int to_fd) {
+    struct winsize size;
+    if (ioctl(from_fd, TIOCGWINSZ, &size) != 0) return -1;
+    return ioctl(to_fd, TIOCSWINSZ, &size);
+}
+
+/* Starts a program in a new session with stdio on /dev/null, keeping keep_fd open in it (the rest of
+ * podlab's descriptors are close-on-exec). Returns its pid. */
+int podlab_spawn_detached(const char *path, char *const *argv, char *const *envp, int keep_fd) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attributes);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    if (keep_fd >= 0) {
+        int flags = fcntl(keep_fd, F_GETFD);
+        if (flags >= 0) fcntl(keep_fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+    pid_t pid = -1;
+    int status = posix_spawn(&pid, path, &actions, &attributes, argv, envp);
+    if (keep_fd >= 0) fcntl(keep_fd, F_SETFD, FD_CLOEXEC);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (status != 0) { errno = status; return -1; }
+    return pid;
+}
+
+int podlab_wstatus_exit_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 255;
+}
+
+int podlab_memfd(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
+}
+
+int podlab_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

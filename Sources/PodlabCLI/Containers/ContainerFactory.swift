@@ -1,0 +1,141 @@
+import PodlabCore
+import PodlabImages
+import PodlabRuntime
+
+/// Turns `run`/`create` flags and the image's config into a container, as podman combines them.
+enum ContainerFactory {
+    static func create(_ options: RunOptions) throws -> ContainerRecord {
+        guard let imageName = options.imageAndCommand.first else {
+            throw CLIError.usage("requires at least 1 arg(s), only received 0", command: "podman run")
+        }
+        if options.memory != nil || options.pidsLimit != nil {
+            Output.err("WARN: --memory and --pids-limit need cgroups delegated to podlab, which this version does not use yet; running without the limit")
+        }
+        let (image, displayName) = try ImagePuller.ensure(imageName, policy: options.pull)
+        let engine = try Current.engine.containers()
+        let config = try engine.images.config(of: image).config ?? ContainerConfig()
+        let settings = try settings(options, config: config, image: image)
+        let record = try engine.create(image: image, imageName: displayName, settings: settings, name: options.name)
+        if let warning = engine.mapping.warning { Output.err("WARN: \(warning)") }
+        return record
+    }
+
+    static func settings(_ options: RunOptions, config: ContainerConfig, image: ImageRecord) throws -> ContainerSettings {
+        let arguments = Array(options.imageAndCommand.dropFirst())
+        let entrypoint = options.entrypoint.map { $0.isEmpty ? [] : [$0] } ?? config.Entrypoint ?? []
+        let cmd = arguments.isEmpty ? (options.entrypoint != nil ? [] : config.Cmd ?? []) : arguments
+        let command = entrypoint + cmd
+        guard !command.isEmpty else {
+            throw RuntimeError.invalidOption("no command or entrypoint provided, and no CMD or ENTRYPOINT from image",
+                                             hint: "give a command after the image: podman run IMAGE sh")
+        }
+        guard ["private", "none", "host", "bridge", "slirp4netns", "pasta"].contains(options.network) else {
+            throw RuntimeError.invalidOption("unknown network mode \"\(options.network)\"", hint: "use --network private, none or host")
+        }
+        let network = ["none", "host"].contains(options.network) ? options.network : "private"
+        let ports = try options.publish.map(PortListener.parse)
+        if !ports.isEmpty && network == "none" {
+            throw RuntimeError.invalidOption("cannot publish ports with --network none", hint: "leave out --network none to reach the container through -p")
+        }
+        return ContainerSettings(
+            command: command,
+            env: try environment(options, image: config.Env ?? []),
+            workingDir: options.workdir ?? (config.WorkingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"),
+            user: options.user ?? config.User ?? "",
+            hostname: options.hostname ?? "",
+            ports: ports,
+            volumes: try options.volume.map(volumeMount),
+            readOnly: options.readOnly,
+            network: network,
+            capabilities: try Capabilities.resolve(add: options.capAdd, drop: options.capDrop),
+            seccomp: try seccomp(options.securityOpt),
+            initProcess: options.`init`,
+            tty: options.tty,
+            interactive: options.interactive,
+            autoRemove: options.rm,
+            stopSignal: try signal(options.stopSignal ?? config.StopSignal ?? "SIGTERM"),
+            stopTimeout: options.stopTimeout)
+    }
+
+    static func environment(_ options: RunOptions, image: [String]) throws -> [String] {
+        var result = image
+        if !result.contains(where: { $0.hasPrefix("PATH=") }) {
+            result.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0)
+        }
+        func set(_ entry: String) {
+            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
+            result.removeAll { $0.split(separator: "=", maxSplits: 1).first.map(String.init) == key }
+            result.append(entry)
+        }
+        for file in options.envFile {
+            let bytes = try FileSystem.readFile(file)
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                let text = line.trimmed()
+                if text.isEmpty || text.hasPrefix("#") { continue }
+                try set(expand(text))
+            }
+        }
+        for entry in options.env { try set(expand(entry)) }
+        result.append("container=podman")
+        return result
+    }
+
+    /// `NAME` alone copies our value, as podman does; `NAME=value` is taken as it is.
+    static func expand(_ entry: String) throws -> String {
+        if entry.contains("=") { return entry }
+        guard !entry.isEmpty else { throw RuntimeError.invalidOption("empty environment variable name", hint: nil) }
+        return Environment.current[entry].map { "\(entry)=\($0)" } ?? entry + "="
+    }
+
+    static func volumeMount(_ text: String) throws -> VolumeMount {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 || parts.count == 3, parts[0].hasPrefix("/"), parts[1].hasPrefix("/") else {
+            throw RuntimeError.invalidOption("invalid volume \"\(text)\"", hint: "use -v /host/path:/container/path[:ro] with absolute paths")
+        }
+        guard FileSystem.exists(parts[0]) else {
+            throw RuntimeError.invalidOption("statfs \(parts[0]): no such file or directory", hint: "create the host directory first (mkdir -p \(parts[0]))")
+        }
+        let flags = parts.count == 3 ? parts[2].split(separator: ",").map(String.init) : []
+        guard flags.allSatisfy({ ["ro", "rw", "z", "Z"].contains($0) }) else {
+            throw RuntimeError.invalidOption("invalid volume option in \"\(text)\"", hint: "podlab knows ro and rw")
+        }
+        let resolved = FileSystem.realPath(parts[0]) ?? parts[0]
+        return VolumeMount(source: resolved, destination: parts[1], readOnly: flags.contains("ro"))
+    }
+
+    static func seccomp(_ options: [String]) throws -> String? {
+        var result: String?
+        for option in options {
+            let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0] == "seccomp" else {
+                throw RuntimeError.invalidOption("unsupported --security-opt \"\(option)\"", hint: "podlab knows seccomp=unconfined and seccomp=PROFILE.json")
+            }
+            if parts[1] == "unconfined" {
+                result = "unconfined"
+            } else {
+                guard let path = FileSystem.realPath(parts[1]) else {
+                    throw RuntimeError.invalidOption("opening seccomp profile failed: \(parts[1]): no such file or directory", hint: nil)
+                }
+                _ = try SeccompProfile.load(path: path)
+                result = path
+            }
+        }
+        return result
+    }
+
+    static let signals: [String: Int32] = [
+        "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8, "KILL": 9, "USR1": 10, "SEGV": 11,
+        "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15, "CHLD": 17, "CONT": 18, "STOP": 19, "TSTP": 20, "WINCH": 28,
+    ]
+
+    /// `SIGTERM`, `TERM` or `15`.
+    static func signal(_ text: String) throws -> Int32 {
+        if let number = Int32(text), number > 0, number < 65 { return number }
+        var name = text.uppercased()
+        if name.hasPrefix("SIG") { name.removeFirst(3) }
+        guard let number = signals[name] else {
+            throw RuntimeError.invalidOption("invalid signal: \(text)", hint: "use a name like SIGTERM or a number like 15")
+        }
+        return number
+    }
+}

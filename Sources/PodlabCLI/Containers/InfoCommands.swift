@@ -1,0 +1,146 @@
+import ArgumentParser
+import CSpawn
+import PodlabCore
+import PodlabImages
+import PodlabRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `podman logs [-f] [--tail N] NAME`: what the container wrote.
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Show a container's output.")
+    @Flag(name: .shortAndLong, help: "Keep following the output until the container stops.") var follow = false
+    @Option(help: "Show only the last N lines.") var tail: Int?
+    @Argument var container: String
+
+    func run() throws {
+        let engine = try Current.engine.containers()
+        let record = try engine.containers.find(container)
+        let path = engine.containers.logPath(of: record.id)
+        var bytes = (try? FileSystem.readFile(path)) ?? []
+        if let tail {
+            let lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: false)
+            let kept = lines.suffix(bytes.last == 0x0a ? tail + 1 : tail)
+            bytes = Array(kept.joined(separator: [0x0a]))
+        }
+        Output.out(String(decoding: bytes, as: UTF8.self), terminator: "")
+        Output.flush()
+        guard follow else { return }
+        var offset = (try? FileSystem.readFile(path).count) ?? 0
+        while true {
+            let current = try engine.containers.find(record.id)
+            let data = (try? FileSystem.readFile(path)) ?? []
+            if data.count > offset {
+                Output.out(String(decoding: data[offset...], as: UTF8.self), terminator: "")
+                Output.flush()
+                offset = data.count
+            }
+            if current.state.status != .running { return }
+            usleep(100_000)
+        }
+    }
+}
+
+/// `podman port NAME`: `80/tcp -> 127.0.0.1:8080`.
+struct PortCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "port", abstract: "List a container's published ports.")
+    @Argument var container: String
+    @Argument var port: String?
+
+    func run() throws {
+        let record = try Current.engine.containers().containers.find(container)
+        for mapping in record.settings.ports {
+            let key = "\(mapping.containerPort)/\(mapping.proto)"
+            if let port, port != key && port != String(mapping.containerPort) { continue }
+            Output.out(port == nil ? "\(key) -> \(mapping.hostAddress):\(mapping.hostPort)" : "\(mapping.hostAddress):\(mapping.hostPort)")
+        }
+    }
+}
+
+/// `podman container exists NAME`: status 0 or 1, no output.
+struct ContainerExistsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "exists", abstract: "Check if a container exists.")
+    @Argument var container: String
+
+    func run() throws {
+        if (try? Current.engine.containers().containers.find(container)) == nil { throw SilentExit(status: ExitStatus.notFound) }
+    }
+}
+
+/// `podman container prune`: removes every container that is not running.
+struct ContainerPruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove all stopped containers.")
+    @Flag(name: .shortAndLong, help: "Do not ask for confirmation.") var force = false
+
+    func run() throws {
+        if !force {
+            Output.out("WARNING! This will remove all non running containers.")
+            Output.out("Are you sure you want to continue? [y/N] ", terminator: "")
+            Output.flush()
+            guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { return }
+        }
+        let engine = try Current.engine.containers()
+        for record in try engine.containers.all() where record.state.status != .running {
+            try engine.remove(record)
+            Output.out(record.id)
+        }
+    }
+}
+
+/// `podman events`: the journal, as lines or JSON.
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "events", abstract: "Show what the engine did.")
+    @Option(help: "json or a Go template.") var format: String?
+    @Flag(help: "Print the events so far and exit (podlab never streams them).") var stream = false
+
+    func run() throws {
+        guard let journal = Current.engine.journal else { return }
+        for event in journal.events() {
+            let value: TemplateValue = .object([
+                ("ID", .string(event.id ?? "")), ("Image", .string(event.image ?? "")), ("Name", .string(event.name ?? "")),
+                ("Status", .string(event.status)), ("Type", .string(event.type)),
+                ("Time", .string(JSONCoding.timestamp(event.time))),
+                ("ContainerExitCode", .int(Int64(event.exitCode ?? 0))),
+                ("Arguments", .strings(event.arguments)),
+            ])
+            if let format {
+                Output.out(GoTemplate.isJSON(format) ? value.json(indent: nil) : try GoTemplate(format, name: "events").render(value))
+                continue
+            }
+            var attributes: [String] = []
+            if let image = event.image { attributes.append("image=\(image)") }
+            if let name = event.name { attributes.append("name=\(name)") }
+            if let code = event.exitCode { attributes.append("containerExitCode=\(code)") }
+            if let arguments = event.arguments { attributes.append("command=\(arguments.joined(separator: " "))") }
+            let time = ImagesOptions.goTime(event.time)
+            Output.out("\(time) \(event.type) \(event.status) \(event.id ?? "")" + (attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))"))
+        }
+    }
+}
+
+/// `podman exec [-it] NAME COMMAND…`: another process in a running container's namespaces.
+struct ExecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a process in a running container.")
+    @Flag(name: .shortAndLong, help: "Keep standard input open.") var interactive = false
+    @Flag(name: .shortAndLong, help: "Give the process a pseudo-terminal.") var tty = false
+    @Option(name: [.customShort("e"), .customLong("env")], help: "Set an environment variable.") var env: [String] = []
+    @Option(name: [.customShort("w"), .customLong("workdir")], help: "Working directory.") var workdir: String?
+    @Option(name: .shortAndLong, help: "User to run as.") var user: String?
+    @Argument(parsing: .captureForPassthrough) var containerAndCommand: [String] = []
+
+    func run() throws {
+        guard containerAndCommand.count >= 2 else {
+            throw CLIError.usage("requires at least 2 arg(s), only received \(containerAndCommand.count)", command: "podman exec")
+        }
+        let engine = try Current.engine.containers()
+        let record = try engine.containers.find(containerAndCommand[0])
+        guard record.state.status == .running else { throw SilentExitWith(RuntimeError.notRunning(record.id), status: ExitStatus.engineError) }
+        var environment = record.settings.env
+        for entry in env { environment.append(try ContainerFactory.expand(entry)) }
+        Output.flush()
+        let code = try engine.exec(record, command: Array(containerAndCommand.dropFirst()), environment: environment,
+                                   workingDir: workdir, user: user, tty: tty, interactive: interactive)
+        if code != 0 { throw SilentExit(status: code) }
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import CSpawn
+import PodlabCore
+import PodlabRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `podman stop [-t N] NAME…`: the stop signal, then SIGKILL when the timeout passes.
+struct StopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers.")
+    @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
+    @Flag(name: .shortAndLong, help: "Stop every running container.") var all = false
+    @Flag(name: .shortAndLong, help: "Ignore containers that do not exist.") var ignore = false
+    @Argument var containers: [String] = []
+
+    func run() throws {
+        let engine = try Current.engine.containers()
+        let targets = all ? try engine.containers.all().filter { $0.state.status == .running }.map(\.id) : containers
+        guard !targets.isEmpty || all else { throw CLIError.usage("you must provide at least one name or id", command: "podman stop") }
+        for name in targets {
+            let record: ContainerRecord
+            do { record = try engine.containers.find(name) } catch let error as RuntimeError {
+                if ignore, case .noSuchContainer = error { continue }
+                throw SilentExitWith(error, status: ExitStatus.engineError)
+            }
+            if try engine.stop(record, timeout: time ?? record.settings.stopTimeout) {
+                Output.err("WARN: StopSignal \(signalName(record.settings.stopSignal)) failed to stop container \(record.name) in \(time ?? record.settings.stopTimeout) seconds, resorting to SIGKILL")
+            }
+            Output.out(name)
+        }
+    }
+}
+
+func signalName(_ number: Int32) -> String {
+    ContainerFactory.signals.first { $0.value == number }.map { "SIG" + $0.key } ?? String(number)
+}
+
+/// Rethrows an error with another exit status (podman's `stop` of an unknown container is 125, not 1).
+struct SilentExitWith: LearnerFacingError {
+    let underlying: any LearnerFacingError
+    let status: Int32
+    init(_ underlying: any LearnerFacingError, status: Int32) {
+        self.underlying = underlying
+        self.status = status
+    }
+    var message: String { underlying.message }
+    var hint: String? { underlying.hint }
+    var exitStatus: Int32 { status }
+}
+
+/// `podman kill [-s SIGNAL] NAME…`.
+struct KillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Send a signal to running containers.")
+    @Option(name: [.customShort("s"), .long], help: "The signal (default SIGKILL).") var signal: String = "SIGKILL"
+    @Argument var containers: [String] = []
+
+    func run() throws {
+        let number = try ContainerFactory.signal(signal)
+        let engine = try Current.engine.containers()
+        for name in containers {
+            let record = try engine.containers.find(name)
+            guard record.state.status == .running, let pid = record.state.pid else {
+                throw SilentExitWith(RuntimeError.notRunning(record.id), status: ExitStatus.engineError)
+            }
+            Glibc.kill(pid, number)
+            engine.journal.record(.init(type: "container", status: "kill", id: record.id, name: record.name, image: record.imageName))
+            Output.out(name)
+        }
+    }
+}
+
+/// `podman rm [-f] NAME…`.
+struct RemoveContainerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more containers.")
+    @Flag(name: .shortAndLong, help: "Stop and remove running containers too.") var force = false
+    @Flag(name: .shortAndLong, help: "Remove every container.") var all = false
+    @Flag(name: .shortAndLong, help: "Ignore containers that do not exist.") var ignore = false
+    @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing with --force.") var time: Int?
+    @Argument var containers: [String] = []
+
+    func run() throws {
+        let engine = try Current.engine.containers()
+        let targets = all ? try engine.containers.all().map(\.id) : containers
+        var failure: (any Error)?
+        for name in targets {
+            do {
+                let record = try engine.containers.find(name)
+                if record.state.status == .running {
+                    guard force else { throw RuntimeError.running(id: record.id) }
+                    _ = try engine.stop(record, timeout: time ?? 0)
+                }
+                try engine.remove(try engine.containers.find(record.id))
+                Output.out(name)
+            } catch let error as RuntimeError {
+                if ignore, case .noSuchContainer = error { continue }
+                if case .noSuchContainer = error, force { continue }
+                if failure == nil { failure = error } else { Output.err("Error: \(error.message)") }
+            }
+        }
+        if let failure { throw failure }
+    }
+}
+
+/// `podman wait NAME…`: blocks until each container exits, then prints its exit code.
+struct WaitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "wait", abstract: "Wait for containers to stop and print their exit codes.")
+    @Argument var containers: [String] = []
+
+    func run() throws {
+        let engine = try Current.engine.containers()
+        for name in containers {
+            Output.out(String(try engine.wait(try engine.containers.find(name))))
+            Output.flush()
+        }
+    }
+}

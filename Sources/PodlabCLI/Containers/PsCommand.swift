@@ -1,0 +1,100 @@
+import ArgumentParser
+import PodlabCore
+import PodlabRuntime
+
+/// `podman ps`.
+struct PsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers.")
+    @OptionGroup var options: PsOptions
+    func run() throws { try options.run() }
+}
+
+/// `podman container ls` (also `list`, `ps`).
+struct ContainerListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List containers.", aliases: ["list", "ps"])
+    @OptionGroup var options: PsOptions
+    func run() throws { try options.run() }
+}
+
+struct PsOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Show all containers (default: running ones).") var all = false
+    @Flag(name: .shortAndLong, help: "Display only container IDs.") var quiet = false
+    @Flag(name: .customLong("no-trunc"), help: "Do not truncate output.") var noTrunc = false
+    @Flag(name: [.customShort("n"), .customLong("noheading")], help: "Do not print column headings.") var noHeading = false
+    @Option(help: "Change the output format to JSON or a Go template.") var format: String?
+
+    func run() throws {
+        let engine = try Current.engine.containers()
+        let records = try engine.containers.all().filter { all || $0.state.status == .running }.sorted { $0.created > $1.created }
+        let now = HumanFormat.now()
+        if let format, GoTemplate.isJSON(format) {
+            Output.out(TemplateValue.array(records.map { PsOptions.json($0) }).json(indent: "    "))
+            return
+        }
+        if quiet {
+            for record in records { Output.out(noTrunc ? record.id : record.shortID) }
+            return
+        }
+        let template = try GoTemplate(format ?? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}", name: "ps")
+        var writer = TableWriter()
+        if template.isTable && !noHeading {
+            writer.add(template.headers(overrides: ["ID": "CONTAINER ID", "CreatedHuman": "CREATED"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+        }
+        for record in records {
+            let text = try template.render(fields(record, now: now))
+            if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
+        }
+        if template.isTable { Output.out(writer.render(), terminator: "") }
+    }
+
+    func fields(_ record: ContainerRecord, now: Double) -> TemplateValue {
+        var command = record.settings.command.joined(separator: " ")
+        if !noTrunc && command.count > 20 { command = String(command.prefix(17)) + "..." }
+        return .object([
+            ("ID", .string(noTrunc ? record.id : record.shortID)),
+            ("Image", .string(record.imageName)),
+            ("Command", .string(command)),
+            ("CreatedHuman", .string(HumanFormat.ago(record.created, now: now))),
+            ("Created", .string(HumanFormat.ago(record.created, now: now))),
+            ("Status", .string(PsOptions.status(record, now: now))),
+            ("State", .string(record.state.status.rawValue)),
+            ("Ports", .string(record.settings.ports.map(\.description).joined(separator: ", "))),
+            ("Names", .string(record.name)),
+        ])
+    }
+
+    /// podman 4.3.1's STATUS column: `Created`, `Up 3 seconds ago`, `Exited (0) 5 seconds ago`.
+    static func status(_ record: ContainerRecord, now: Double) -> String {
+        switch record.state.status {
+        case .created: return "Created"
+        case .running: return "Up \(HumanFormat.ago(record.state.startedAt ?? record.created, now: now))"
+        case .exited:
+            let code = record.state.exitCode.map(String.init) ?? "unknown"
+            return "Exited (\(code)) \(HumanFormat.ago(record.state.finishedAt ?? record.state.startedAt ?? record.created, now: now))"
+        }
+    }
+
+    static func json(_ record: ContainerRecord) -> TemplateValue {
+        .object([
+            ("AutoRemove", .bool(record.settings.autoRemove)),
+            ("Command", .strings(record.settings.command)),
+            ("CreatedAt", .string(HumanFormat.ago(record.created))),
+            ("Exited", .bool(record.state.status == .exited)),
+            ("ExitedAt", .int(Int64(record.state.finishedAt ?? 0))),
+            ("ExitCode", .int(Int64(record.state.exitCode ?? 0))),
+            ("Id", .string(record.id)),
+            ("Image", .string(record.imageName)),
+            ("ImageID", .string(record.imageID.hex)),
+            ("Names", .strings([record.name])),
+            ("Pid", .int(Int64(record.state.status == .running ? record.state.pid ?? 0 : 0))),
+            ("Ports", .array(record.settings.ports.map { port in
+                .object([("host_ip", .string(port.hostAddress)), ("container_port", .int(Int64(port.containerPort))),
+                         ("host_port", .int(Int64(port.hostPort))), ("range", .int(1)), ("protocol", .string(port.proto))])
+            })),
+            ("StartedAt", .int(Int64(record.state.startedAt ?? 0))),
+            ("State", .string(record.state.status.rawValue)),
+            ("Status", .string(status(record, now: HumanFormat.now()))),
+            ("Created", .int(Int64(record.created))),
+        ])
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import PodlabCore
+import PodlabRuntime
+
+/// `podman run`: create a container and start it, attached (exit status is the container's) or with -d.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a command in a new container.")
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let record = try ContainerFactory.create(options)
+        let engine = try Current.engine.containers()
+        if options.detach {
+            do {
+                try Detached.start(record)
+            } catch {
+                if record.settings.autoRemove { try? engine.remove(record) }
+                throw error
+            }
+            Output.out(record.id)
+            return
+        }
+        Output.flush()
+        let code: Int32
+        do {
+            code = try engine.run(record, attachment: .terminal(interactive: options.interactive))
+        } catch {
+            if record.settings.autoRemove { try? engine.remove(record) }
+            throw error
+        }
+        if code != 0 { throw SilentExit(status: code) }
+    }
+}
+
+/// `podman create`: a container that `podman start` runs later.
+struct CreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container without starting it.")
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        Output.out(try ContainerFactory.create(options).id)
+    }
+}
+
+/// `podman start NAME…`: runs created or exited containers in the background.
+struct StartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start one or more containers.")
+    @Argument var containers: [String] = []
+
+    func run() throws {
+        guard !containers.isEmpty else { throw CLIError.usage("start requires at least one argument", command: "podman start") }
+        let engine = try Current.engine.containers()
+        for name in containers {
+            let record = try engine.containers.find(name)
+            if record.state.status != .running { try Detached.start(record) }
+            Output.out(name)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import PodlabCore
+import PodlabFixtures
+import PodlabImages
+import PodlabRuntime
+
+/// The flags `podman run` and `podman create` share.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Name the container.") var name: String?
+    @Flag(help: "Remove the container when it exits.") var rm = false
+    @Flag(name: .shortAndLong, help: "Run in the background and print the container id.") var detach = false
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "Publish a port: [ip:]hostPort:containerPort[/tcp|udp].")
+    var publish: [String] = []
+    @Option(name: [.customShort("e"), .customLong("env")], help: "Set an environment variable (NAME=value, or NAME to copy ours).")
+    var env: [String] = []
+    @Option(name: .customLong("env-file"), help: "Read environment variables from a file.") var envFile: [String] = []
+    @Flag(name: .shortAndLong, help: "Keep standard input open.") var interactive = false
+    @Flag(name: .shortAndLong, help: "Give the container a pseudo-terminal.") var tty = false
+    @Option(help: "Override the image's entrypoint.") var entrypoint: String?
+    @Option(name: [.customShort("w"), .customLong("workdir")], help: "Working directory inside the container.") var workdir: String?
+    @Option(name: .shortAndLong, help: "User (name or uid[:gid]) to run as.") var user: String?
+    @Option(name: [.customShort("h"), .customLong("hostname")], help: "The container's hostname.") var hostname: String?
+    @Option(name: [.customShort("v"), .customLong("volume")], help: "Bind-mount a host path: HOST:CONTAINER[:ro].") var volume: [String] = []
+    @Flag(name: .customLong("read-only"), help: "Mount the container's root file system read-only.") var readOnly = false
+    @Option(name: [.customLong("network"), .customLong("net")], help: "private (default), none or host.") var network: String = "private"
+    @Option(name: .customLong("cap-add"), help: "Add a capability.") var capAdd: [String] = []
+    @Option(name: .customLong("cap-drop"), help: "Drop a capability.") var capDrop: [String] = []
+    @Option(name: .customLong("security-opt"), help: "seccomp=unconfined or seccomp=PROFILE.json.") var securityOpt: [String] = []
+    @Option(help: "Pull the image: always, missing (default) or never.") var pull: String = "missing"
+    @Flag(help: "Run a small init as PID 1 that reaps zombies and forwards signals.") var `init` = false
+    @Option(name: [.customShort("m"), .customLong("memory")], help: "Memory limit (needs cgroups; see the warning).") var memory: String?
+    @Option(name: .customLong("pids-limit"), help: "Process limit (needs cgroups; see the warning).") var pidsLimit: Int?
+    @Option(name: .customLong("stop-timeout"), help: "Seconds to wait after the stop signal before killing.") var stopTimeout: Int = 10
+    @Option(name: .customLong("stop-signal"), help: "Signal that stops the container.") var stopSignal: String?
+
+    @Argument(parsing: .captureForPassthrough, help: "The image, then the command and its arguments.")
+    var imageAndCommand: [String] = []
+}

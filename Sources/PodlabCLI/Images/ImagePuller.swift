@@ -1,0 +1,47 @@
+import PodlabCore
+import PodlabFixtures
+import PodlabImages
+
+/// Gets an image into local storage the way `podman pull` (and the implicit pull of run/create) does.
+enum ImagePuller {
+    /// Copies `reference` from podlab's offline images, printing podman's progress lines on stderr.
+    static func pull(_ reference: ImageReference, quiet: Bool) throws -> ImageRecord {
+        let progress = CopyProgress(quiet: quiet)
+        if !quiet { Output.err("Trying to pull \(reference)...") }
+        guard let catalog = Current.engine.offlineImages() else { throw PullError.noOfflineImages(reference.description) }
+        guard let entry = try catalog.entry(for: reference) else {
+            throw PullError.notOffline(reference.description, available: catalog.names())
+        }
+        progress.start()
+        let store = try Current.engine.images()
+        let record = try store.importImage(manifestBytes: entry.manifestBytes, expectedDigest: entry.manifestDigest,
+                                           source: catalog.layout, names: [reference], progress: progress.report)
+        store.collectGarbage()
+        Current.engine.journal?.record(.init(type: "image", status: "pull", id: record.id.hex, name: reference.description))
+        return record
+    }
+
+    /// The local image for `name`, pulled first when the policy says so (`missing`, `always`, `never`).
+    static func ensure(_ name: String, policy: String) throws -> (ImageRecord, String) {
+        let store = try Current.engine.images()
+        switch policy {
+        case "always":
+            let reference = try ImageReference(parsing: name)
+            return (try pull(reference, quiet: false), reference.description)
+        case "never":
+            let image = try store.resolve(name)
+            return (image, displayName(name, image: image))
+        case "missing":
+            if let image = try? store.resolve(name) { return (image, displayName(name, image: image)) }
+            let reference = try ImageReference(parsing: name)
+            return (try pull(reference, quiet: false), reference.description)
+        default:
+            throw CLIError.usage("invalid pull policy \"\(policy)\": use always, missing or never", command: "podman run")
+        }
+    }
+
+    /// The name a container records for its image: the full name that matched, or the id.
+    static func displayName(_ query: String, image: ImageRecord) -> String {
+        SaveCommand.usedName(query, image: image) ?? image.names.first ?? image.id.hex
+    }
+}

@@ -1,0 +1,78 @@
+import CSpawn
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ContainerEngine {
+    /// Runs a command inside a running container (its namespaces, root, capabilities and seccomp filter).
+    public func exec(_ record: ContainerRecord, command: [String], environment: [String], workingDir: String?, user: String?,
+                     tty: Bool, interactive: Bool) throws -> Int32 {
+        guard let pid = record.state.pid else { throw RuntimeError.notRunning(record.id) }
+        let lower = try lowerDirectory(for: record) ?? "\(containers.directory(of: record.id))/empty"
+        let resolved = try ImageUser.resolve(user ?? record.settings.user, rootfs: lower)
+        var program: [UInt8] = []
+        if record.settings.seccomp != "unconfined" {
+            let profile = try record.settings.seccomp.map { try SeccompProfile.load(path: $0) } ?? SeccompProfile.podlabDefault
+            program = try SeccompCompiler.compile(profile, capabilities: Set(resolved.uid == 0 ? record.settings.capabilities : []))
+        }
+        let strings = CStrings()
+        let filters = program.withUnsafeBytes { strings.buffer(Array($0.bindMemory(to: sock_filter.self))) }
+        let filterProgram = strings.buffer([sock_fprog(len: UInt16(program.count / 8), filter: filters)])
+        var request = LaunchRequest(record: record, lowerDirectory: nil, containerDirectory: "")
+        var relay = Relay()
+        defer { relay.closeAll() }
+        try relay.prepare(tty: tty, interactive: interactive, request: &request)
+
+        var errorPipe: [Int32] = [0, 0]
+        guard podlab_pipe_cloexec(&errorPipe) == 0 else { throw SystemError("pipe", path: "exec", errno: errno) }
+        defer { close(errorPipe[0]) }
+        var spec = podlab_exec_spec()
+        spec.target_pid = pid
+        spec.argv = UnsafePointer(strings.array(command))
+        spec.envp = UnsafePointer(strings.array(environment))
+        spec.path_env = strings.optional(environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) })
+        spec.cwd = strings.optional(workingDir ?? record.settings.workingDir)
+        spec.uid = resolved.uid
+        spec.gid = resolved.gid
+        spec.may_set_groups = mapping.maySetGroups ? 1 : 0
+        spec.stdin_fd = request.stdin
+        spec.stdout_fd = request.stdout
+        spec.stderr_fd = request.stderr
+        spec.tty = tty ? 1 : 0
+        spec.capabilities = Capabilities.mask(record.settings.capabilities)
+        spec.seccomp = program.isEmpty ? nil : UnsafePointer(filterProgram)
+        spec.error_fd = errorPipe[1]
+        let stackSize = 1 << 20
+        guard let stack = mmap(nil, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),
+              stack != MAP_FAILED else { throw SystemError("allocate", path: "exec stack", errno: errno) }
+        defer { munmap(stack, stackSize) }
+        let child = withUnsafePointer(to: &spec) { podlab_clone_exec($0, stack, stackSize) }
+        close(errorPipe[1])
+        guard child > 0 else { throw RuntimeError.startFailed(stage: "joining the container", detail: "clone", errno: errno) }
+        relay.closeChildEnds()
+        if let failure = ContainerLauncher.readFailure(errorPipe[0]) {
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+            throw failure
+        }
+        var supervise = podlab_supervise_spec()
+        supervise.child = child
+        supervise.userns_fd = -1
+        supervise.netns_fd = -1
+        supervise.out_from = relay.outFrom
+        supervise.out_to = relay.outFrom >= 0 ? 1 : -1
+        supervise.err_from = relay.errFrom
+        supervise.err_to = relay.errFrom >= 0 ? 2 : -1
+        supervise.in_from = relay.inFrom
+        supervise.in_to = relay.inTo
+        supervise.winch_from = relay.tty ? 0 : -1
+        supervise.winch_to = relay.tty ? relay.inTo : -1
+        supervise.log_fd = -1
+        supervise.forward_signals = 1
+        supervise.ready_fd = -1
+        let status = withUnsafePointer(to: &supervise) { podlab_supervise($0) }
+        relay.restoreTerminal()
+        return status < 0 ? 125 : podlab_wstatus_exit_code(status)
+    }
+}

@@ -1,0 +1,197 @@
+import CSpawn
+import PodlabCore
+import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Containers' lives: create, run attached or under a detached monitor, stop, kill, remove, wait.
+public final class ContainerEngine: @unchecked Sendable {
+    public let containers: ContainerStore
+    public let images: ImageStore
+    public let journal: Journal
+    public let mapping: IDMapping
+    public let locations: Locations
+
+    public init(locations: Locations, images: ImageStore) throws {
+        self.locations = locations
+        self.images = images
+        containers = try ContainerStore(storage: locations.storage)
+        journal = Journal(storage: locations.storage)
+        mapping = IDMapping.current()
+    }
+
+    /// Records a new container (status created).
+    public func create(image: ImageRecord, imageName: String, settings: ContainerSettings, name: String?) throws -> ContainerRecord {
+        let id = ContainerStore.newID()
+        var settings = settings
+        if settings.hostname.isEmpty { settings.hostname = String(id.prefix(12)) }
+        let record = ContainerRecord(id: id, name: name ?? containers.generateName(), imageID: image.id,
+                                     imageName: imageName, created: Journal.now(), settings: settings, state: ContainerState())
+        try containers.add(record)
+        try FileSystem.createDirectory(containers.directory(of: record.id), mode: 0o711)
+        journal.record(JournalEvent(type: "container", status: "create", id: record.id, name: record.name, image: imageName))
+        return record
+    }
+
+    func lowerDirectory(for record: ContainerRecord) throws -> String? {
+        let image = try images.resolve(record.imageID.hex)
+        return image.topLayer.map { images.layers.path(for: $0) }
+    }
+
+    /// How a supervised run connects the container's stdio.
+    public enum Attachment {
+        /// Output relayed to our stdout/stderr and the log; stdin passed when `interactive`.
+        case terminal(interactive: Bool)
+        /// Output straight into the log (a detached container); `ready` hears "ok" once it runs.
+        case log(ready: Int32)
+    }
+
+    /// Runs a created (or exited) container to its end: ports, start, relay, exit status, --rm.
+    /// Returns the container's exit code.
+    public func run(_ record: ContainerRecord, attachment: Attachment) throws -> Int32 {
+        let settings = record.settings
+        let forwards = settings.network == "host" ? [] : try settings.ports.map { mapping in
+            (fd: try PortListener.open(mapping), mapping: mapping)
+        }
+        defer { for forward in forwards { close(forward.fd) } }
+        let directory = containers.directory(of: record.id)
+        try FileSystem.createDirectory(directory, mode: 0o711)
+        let logFD = open(containers.logPath(of: record.id), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard logFD >= 0 else { throw SystemError("open", path: containers.logPath(of: record.id), errno: errno) }
+        defer { close(logFD) }
+
+        var request = LaunchRequest(record: record, lowerDirectory: try lowerDirectory(for: record), containerDirectory: directory)
+        var relay = Relay()
+        defer { relay.closeAll() }
+        var readyFD: Int32 = -1
+        switch attachment {
+        case .log(let ready):
+            request.stdout = logFD
+            request.stderr = logFD
+            readyFD = ready
+        case .terminal(let interactive):
+            try relay.prepare(tty: settings.tty, interactive: interactive, request: &request)
+        }
+
+        let launched: ContainerLauncher.Launched
+        do {
+            launched = try ContainerLauncher.launch(request, mapping: mapping)
+        } catch {
+            try? containers.update(record.id) { $0.error = (error as? any LearnerFacingError)?.message ?? "\(error)" }
+            throw error
+        }
+        relay.closeChildEnds()
+        try containers.update(record.id) { state in
+            state.status = .running
+            state.pid = launched.pid
+            state.pidStartTime = launched.startTime
+            state.monitorPid = getpid()
+            state.startedAt = Journal.now()
+            state.finishedAt = nil
+            state.exitCode = nil
+            state.error = nil
+        }
+        journal.record(JournalEvent(type: "container", status: "start", id: record.id, name: record.name, image: record.imageName))
+
+        let userNS = forwards.isEmpty ? -1 : open("/proc/\(launched.pid)/ns/user", O_RDONLY | O_CLOEXEC)
+        let netNS = forwards.isEmpty ? -1 : open("/proc/\(launched.pid)/ns/net", O_RDONLY | O_CLOEXEC)
+        defer { if userNS >= 0 { close(userNS) }; if netNS >= 0 { close(netNS) } }
+        let cForwards = forwards.map { podlab_forward(listen_fd: $0.fd, container_port: Int32($0.mapping.containerPort), udp: $0.mapping.proto == "udp" ? 1 : 0) }
+        var spec = podlab_supervise_spec()
+        spec.child = launched.pid
+        spec.forward_count = cForwards.count
+        spec.userns_fd = geteuid() == 0 ? -1 : userNS
+        spec.netns_fd = netNS
+        spec.out_from = relay.outFrom
+        spec.out_to = relay.outFrom >= 0 ? 1 : -1
+        spec.err_from = relay.errFrom
+        spec.err_to = relay.errFrom >= 0 ? 2 : -1
+        spec.in_from = relay.inFrom
+        spec.in_to = relay.inTo
+        spec.winch_from = relay.tty ? 0 : -1
+        spec.winch_to = relay.tty ? relay.inTo : -1
+        spec.log_fd = relay.outFrom >= 0 ? logFD : -1
+        spec.forward_signals = 1
+        spec.ready_fd = readyFD
+        let status = cForwards.withUnsafeBufferPointer { buffer -> Int32 in
+            spec.forwards = buffer.baseAddress
+            return withUnsafePointer(to: &spec) { podlab_supervise($0) }
+        }
+        relay.restoreTerminal()
+        let code = status < 0 ? 125 : podlab_wstatus_exit_code(status)
+        try finish(record, exitCode: code)
+        return code
+    }
+
+    /// Records the end of a container, and removes it when it was run with --rm.
+    func finish(_ record: ContainerRecord, exitCode: Int32) throws {
+        try containers.update(record.id) { state in
+            state.status = .exited
+            state.exitCode = exitCode
+            state.finishedAt = Journal.now()
+        }
+        journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
+        if record.settings.autoRemove {
+            try remove(record)
+        }
+    }
+
+    /// Forgets a container that is not running and deletes its files.
+    public func remove(_ record: ContainerRecord) throws {
+        try ContainerCleanup.removeDirectory(containers.directory(of: record.id), mapping: mapping)
+        try containers.remove(record.id)
+        journal.record(JournalEvent(type: "container", status: "remove", id: record.id, name: record.name, image: record.imageName))
+    }
+}
+
+extension ContainerEngine {
+    /// Sends the stop signal, waits up to `timeout` seconds, then SIGKILL. Returns true when it had to kill.
+    @discardableResult
+    public func stop(_ record: ContainerRecord, timeout: Int) throws -> Bool {
+        guard record.state.status == .running, let pid = record.state.pid else { return false }
+        let pidfd = podlab_pidfd_open(pid)
+        defer { if pidfd >= 0 { close(pidfd) } }
+        var killed = false
+        if timeout > 0 {
+            kill(pid, record.settings.stopSignal)
+            if pidfd >= 0 && podlab_wait_pidfd(pidfd, Int32(timeout * 1000)) == 0 { killed = true }
+        } else {
+            killed = true
+        }
+        if killed {
+            kill(pid, SIGKILL)
+            if pidfd >= 0 { _ = podlab_wait_pidfd(pidfd, 5000) }
+        }
+        journal.record(JournalEvent(type: "container", status: "stop", id: record.id, name: record.name, image: record.imageName))
+        _ = waitForMonitor(record)
+        return killed && timeout > 0
+    }
+
+    /// After the process is gone, gives its monitor a moment to record the exit; records it itself when the
+    /// monitor is gone too (exit status unknown then).
+    func waitForMonitor(_ record: ContainerRecord) -> ContainerRecord? {
+        for _ in 0..<200 {
+            guard let current = try? containers.find(record.id) else { return nil }
+            if current.state.status != .running { return current }
+            usleep(10_000)
+        }
+        return try? containers.update(record.id) { state in
+            state.status = .exited
+            state.finishedAt = Journal.now()
+        }
+    }
+
+    /// Blocks until the container is no longer running; returns its exit code (-1 if unknown).
+    public func wait(_ record: ContainerRecord) throws -> Int32 {
+        if record.state.status == .running, let pid = record.state.pid {
+            let pidfd = podlab_pidfd_open(pid)
+            if pidfd >= 0 {
+                _ = podlab_wait_pidfd(pidfd, -1)
+                close(pidfd)
+            }
+        }
+        let current = record.state.status == .running ? waitForMonitor(record) : record
+        return current?.state.exitCode ?? -1
+    }
+}

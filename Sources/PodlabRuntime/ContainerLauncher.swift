@@ -1,0 +1,181 @@
+import CSpawn
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a container's first process needs from its caller.
+public struct LaunchRequest {
+    public var record: ContainerRecord
+    /// The image's snapshot (the overlay lower); nil for an image without layers.
+    public var lowerDirectory: String?
+    public var containerDirectory: String
+    public var stdin: Int32 = -1
+    public var stdout: Int32 = -1
+    public var stderr: Int32 = -1
+
+    public init(record: ContainerRecord, lowerDirectory: String?, containerDirectory: String) {
+        self.record = record
+        self.lowerDirectory = lowerDirectory
+        self.containerDirectory = containerDirectory
+    }
+}
+
+/// Starts a container's first process: new namespaces, the overlay root, podman's masked paths, the
+/// capability set and seccomp filter, then the command. Returns once the command has been exec'd (or
+/// throws podman's error for why it could not be: 127 not found, 126 not executable, 125 otherwise).
+public enum ContainerLauncher {
+    public struct Launched: Sendable {
+        public var pid: pid_t
+        public var startTime: UInt64?
+    }
+
+    public static func launch(_ request: LaunchRequest, mapping: IDMapping) throws -> Launched {
+        let settings = request.record.settings
+        let directory = request.containerDirectory
+        let rootHost = mapping.host(for: 0) ?? geteuid()
+        let rootGroupHost = geteuid() == 0 ? rootHost : getegid()
+        for name in ["upper", "work", "merged", "empty"] {
+            try FileSystem.createDirectory("\(directory)/\(name)", mode: 0o755)
+            if geteuid() == 0 { chown("\(directory)/\(name)", rootHost, rootGroupHost) }
+        }
+        // The container may reopen its stdout/stderr through /proc/self/fd (nginx logs to /dev/stdout): as
+        // root, give those files and pipes to the container's root.
+        if geteuid() == 0 {
+            for fd in [request.stdout, request.stderr] where fd >= 0 { fchown(fd, rootHost, rootGroupHost) }
+        }
+        let lower = request.lowerDirectory ?? "\(directory)/empty"
+        let user = try ImageUser.resolve(settings.user, rootfs: lower)
+        var environment = settings.env
+        if !environment.contains(where: { $0.hasPrefix("HOME=") }) { environment.append("HOME=\(user.home)") }
+        if !environment.contains(where: { $0.hasPrefix("HOSTNAME=") }) { environment.append("HOSTNAME=\(settings.hostname)") }
+        if settings.tty && !environment.contains(where: { $0.hasPrefix("TERM=") }) { environment.append("TERM=xterm") }
+        let path = environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
+
+        let capabilities = settings.capabilities
+        var program: [UInt8] = []
+        if settings.seccomp != "unconfined" {
+            let profile = try settings.seccomp.map { try SeccompProfile.load(path: $0) } ?? SeccompProfile.podlabDefault
+            program = try SeccompCompiler.compile(profile, capabilities: Set(user.uid == 0 ? capabilities : []))
+        }
+
+        let strings = CStrings()
+        let volumes = settings.volumes.map { volume in
+            podlab_volume(source: strings.string(volume.source), target: strings.string(volume.destination),
+                          read_only: volume.readOnly ? 1 : 0, is_directory: FileSystem.isDirectory(volume.source) ? 1 : 0)
+        }
+        let filters = program.withUnsafeBytes { bytes in
+            strings.buffer(Array(bytes.bindMemory(to: sock_filter.self)))
+        }
+        let filterProgram = strings.buffer([sock_fprog(len: UInt16(program.count / 8), filter: filters)])
+
+        var syncPipe: [Int32] = [0, 0]
+        var errorPipe: [Int32] = [0, 0]
+        guard podlab_pipe_cloexec(&syncPipe) == 0, podlab_pipe_cloexec(&errorPipe) == 0 else {
+            throw SystemError("pipe", path: "container start", errno: errno)
+        }
+        defer { close(syncPipe[1]); close(errorPipe[0]) }
+
+        var spec = podlab_container_spec()
+        spec.argv = UnsafePointer(strings.array(settings.command))
+        spec.envp = UnsafePointer(strings.array(environment))
+        spec.path_env = strings.optional(path)
+        spec.cwd = strings.optional(settings.workingDir.isEmpty ? "/" : settings.workingDir)
+        spec.uid = user.uid
+        spec.gid = user.gid
+        spec.groups = UnsafePointer(strings.buffer(user.groups))
+        spec.group_count = user.groups.count
+        spec.may_set_groups = mapping.maySetGroups ? 1 : 0
+        spec.hostname = strings.optional(settings.hostname)
+        spec.stdin_fd = request.stdin
+        spec.stdout_fd = request.stdout
+        spec.stderr_fd = request.stderr
+        spec.tty = settings.tty ? 1 : 0
+        spec.`init` = settings.initProcess ? 1 : 0
+        spec.new_network = settings.network == "host" ? 0 : 1
+        spec.rootfs = strings.optional("\(directory)/merged")
+        spec.overlay_lower = strings.optional(lower)
+        spec.overlay_upper = strings.optional("\(directory)/upper")
+        spec.overlay_work = strings.optional("\(directory)/work")
+        spec.volumes = UnsafePointer(strings.buffer(volumes))
+        spec.volume_count = volumes.count
+        spec.read_only_rootfs = settings.readOnly ? 1 : 0
+        spec.masked_paths = UnsafePointer(strings.constArray(ContainerPaths.masked))
+        spec.read_only_paths = UnsafePointer(strings.constArray(ContainerPaths.readOnly))
+        spec.capabilities = Capabilities.mask(capabilities)
+        spec.seccomp = program.isEmpty ? nil : UnsafePointer(filterProgram)
+        spec.sync_fd = syncPipe[0]
+        spec.error_fd = errorPipe[1]
+
+        let stackSize = 1 << 20
+        guard let stack = mmap(nil, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),
+              stack != MAP_FAILED else {
+            throw SystemError("allocate", path: "clone stack", errno: errno)
+        }
+        defer { munmap(stack, stackSize) }
+        let pid = withUnsafePointer(to: &spec) { podlab_clone_container($0, stack, stackSize) }
+        close(syncPipe[0])
+        close(errorPipe[1])
+        guard pid > 0 else {
+            throw RuntimeError.startFailed(stage: "creating namespaces", detail: "clone", errno: errno)
+        }
+        do {
+            try mapping.apply(to: pid)
+        } catch {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw error
+        }
+        var go: UInt8 = 1
+        _ = write(syncPipe[1], &go, 1)
+        if let failure = readFailure(errorPipe[0]) {
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw failure
+        }
+        return Launched(pid: pid, startTime: ProcessInfoReader.startTime(of: pid))
+    }
+
+    /// The child's report, or nil at EOF (the command was exec'd).
+    static func readFailure(_ fd: Int32) -> RuntimeError? {
+        var report = podlab_spawn_error()
+        let size = MemoryLayout<podlab_spawn_error>.size
+        var got = 0
+        while got < size {
+            let count = withUnsafeMutableBytes(of: &report) { read(fd, $0.baseAddress.map { $0 + got }, size - got) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            got += count
+        }
+        guard got == size else { return nil }
+        let detail = withUnsafeBytes(of: report.detail) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return error(stage: report.stage, errno: report.error, detail: detail)
+    }
+
+    static func error(stage: Int32, errno code: Int32, detail: String) -> RuntimeError {
+        switch UInt32(stage) {
+        case PODLAB_STAGE_EXEC_NOT_FOUND.rawValue: return .commandNotFound(detail)
+        case PODLAB_STAGE_EXEC_DENIED.rawValue: return .permissionDenied(detail)
+        case PODLAB_STAGE_CWD.rawValue:
+            return .cannotRun("chdir to `\(detail)`: \(SystemError.describe(code)): the working directory is not a directory in the container",
+                              hint: "check -w / WORKDIR: it must be a directory inside the image")
+        case PODLAB_STAGE_USER.rawValue:
+            return .cannotRun("switching to the container user failed: \(SystemError.describe(code))",
+                              hint: "the user's id must be mapped; see the warning about /etc/subuid")
+        default:
+            let names: [UInt32: String] = [
+                PODLAB_STAGE_SYNC.rawValue: "waiting for the user namespace", PODLAB_STAGE_IDS.rawValue: "becoming root in the user namespace",
+                PODLAB_STAGE_HOSTNAME.rawValue: "setting the hostname", PODLAB_STAGE_MOUNT_PRIVATE.rawValue: "making mounts private",
+                PODLAB_STAGE_ROOTFS.rawValue: "mounting the root file system", PODLAB_STAGE_PROC.rawValue: "mounting /proc",
+                PODLAB_STAGE_DEV.rawValue: "setting up /dev", PODLAB_STAGE_SYS.rawValue: "mounting /sys", PODLAB_STAGE_VOLUME.rawValue: "mounting a volume",
+                PODLAB_STAGE_PIVOT.rawValue: "switching to the container's root", PODLAB_STAGE_MASK.rawValue: "masking paths",
+                PODLAB_STAGE_READONLY.rawValue: "making paths read-only", PODLAB_STAGE_CAPS.rawValue: "setting capabilities",
+                PODLAB_STAGE_NO_NEW_PRIVS.rawValue: "setting no_new_privs", PODLAB_STAGE_SECCOMP.rawValue: "installing the seccomp filter",
+                PODLAB_STAGE_TTY.rawValue: "setting up the terminal", PODLAB_STAGE_SETNS.rawValue: "joining the container",
+                PODLAB_STAGE_NETWORK.rawValue: "setting up the network", PODLAB_STAGE_EXEC.rawValue: "starting the command",
+            ]
+            return .startFailed(stage: names[UInt32(stage)] ?? "starting", detail: detail, errno: code)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import PodlabCore
+import PodlabImages
+
+/// A published port: `[hostAddress:]hostPort:containerPort[/protocol]`.
+public struct PortMapping: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var hostAddress: String
+    public var hostPort: UInt16
+    public var containerPort: UInt16
+    public var proto: String
+
+    public init(hostAddress: String, hostPort: UInt16, containerPort: UInt16, proto: String) {
+        self.hostAddress = hostAddress
+        self.hostPort = hostPort
+        self.containerPort = containerPort
+        self.proto = proto
+    }
+
+    /// podman's form in `ps`: `127.0.0.1:8080->80/tcp`.
+    public var description: String { "\(hostAddress):\(hostPort)->\(containerPort)/\(proto)" }
+}
+
+public struct VolumeMount: Codable, Hashable, Sendable {
+    public var source: String
+    public var destination: String
+    public var readOnly: Bool
+
+    public init(source: String, destination: String, readOnly: Bool) {
+        self.source = source
+        self.destination = destination
+        self.readOnly = readOnly
+    }
+}
+
+/// How a container was asked to run (what `create`/`run` flags and the image config decided).
+public struct ContainerSettings: Codable, Hashable, Sendable {
+    public var command: [String]
+    public var env: [String]
+    public var workingDir: String
+    public var user: String
+    public var hostname: String
+    public var ports: [PortMapping]
+    public var volumes: [VolumeMount]
+    public var readOnly: Bool
+    /// `private` (own network namespace, loopback, published ports), `none`, or `host`.
+    public var network: String
+    public var capabilities: [String]
+    /// nil: podlab's default profile; "unconfined"; or a podman-format JSON profile's path.
+    public var seccomp: String?
+    public var initProcess: Bool
+    public var tty: Bool
+    public var interactive: Bool
+    public var autoRemove: Bool
+    public var stopSignal: Int32
+    public var stopTimeout: Int
+
+    public init(command: [String], env: [String], workingDir: String, user: String, hostname: String, ports: [PortMapping],
+                volumes: [VolumeMount], readOnly: Bool, network: String, capabilities: [String], seccomp: String?,
+                initProcess: Bool, tty: Bool, interactive: Bool, autoRemove: Bool, stopSignal: Int32, stopTimeout: Int) {
+        self.command = command
+        self.env = env
+        self.workingDir = workingDir
+        self.user = user
+        self.hostname = hostname
+        self.ports = ports
+        self.volumes = volumes
+        self.readOnly = readOnly
+        self.network = network
+        self.capabilities = capabilities
+        self.seccomp = seccomp
+        self.initProcess = initProcess
+        self.tty = tty
+        self.interactive = interactive
+        self.autoRemove = autoRemove
+        self.stopSignal = stopSignal
+        self.stopTimeout = stopTimeout
+    }
+}
+
+/// Where a container is in its life.
+public enum ContainerStatus: String, Codable, Sendable {
+    case created, running, exited
+}
+
+public struct ContainerState: Codable, Hashable, Sendable {
+    public var status: ContainerStatus = .created
+    public var pid: Int32?
+    /// The process's start time (from /proc/PID/stat), so a reused pid is not mistaken for the container.
+    public var pidStartTime: UInt64?
+    public var monitorPid: Int32?
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    public var exitCode: Int32?
+    /// Why the last start failed, if it did.
+    public var error: String?
+
+    public init() {}
+}
+
+public struct ContainerRecord: Codable, Hashable, Sendable {
+    public var id: String
+    public var name: String
+    public var imageID: Digest
+    /// The image as named when the container was made (`docker.io/library/nginx:1.24`).
+    public var imageName: String
+    public var created: Double
+    public var settings: ContainerSettings
+    public var state: ContainerState
+
+    public var shortID: String { String(id.prefix(12)) }
+}
+
+struct ContainerIndexFile: Codable {
+    var version = 1
+    var containers: [ContainerRecord] = []
+}

@@ -1,0 +1,141 @@
+import PodlabCore
+import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Container records (`containers/containers.json`) and each container's directory
+/// (`containers/<id>/`: overlay upper, work and mount point, the log). Changes take `containers.lock`
+/// and replace the list atomically, as the image store does.
+public final class ContainerStore: @unchecked Sendable {
+    public let root: String
+    let indexPath: String
+    let lock: FileLock
+
+    public init(storage: String) throws {
+        root = "\(storage)/containers"
+        try FileSystem.createDirectory(root, mode: 0o711)
+        indexPath = "\(root)/containers.json"
+        lock = try FileLock(path: "\(root)/containers.lock")
+    }
+
+    public func directory(of id: String) -> String { "\(root)/\(id)" }
+    public func logPath(of id: String) -> String { "\(root)/\(id)/ctr.log" }
+
+    /// Every container, with the state of running ones checked against the process table.
+    public func all() throws -> [ContainerRecord] {
+        guard FileSystem.exists(indexPath) else { return [] }
+        let records = try JSONCoding.decode(ContainerIndexFile.self, from: try FileSystem.readFile(indexPath),
+                                            what: "container list \(indexPath)").containers
+        return records.map(ContainerStore.checked)
+    }
+
+    /// A container by name, full id or id prefix.
+    public func find(_ query: String) throws -> ContainerRecord {
+        let records = try all()
+        if let byName = records.first(where: { $0.name == query }) { return byName }
+        if let exact = records.first(where: { $0.id == query }) { return exact }
+        if query.count >= 3 {
+            let matches = records.filter { $0.id.hasPrefix(query) }
+            if matches.count == 1 { return matches[0] }
+        }
+        throw RuntimeError.noSuchContainer(query)
+    }
+
+    func mutate<T>(_ body: (inout [ContainerRecord]) throws -> T) throws -> T {
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        var records: [ContainerRecord] = []
+        if FileSystem.exists(indexPath) {
+            records = try JSONCoding.decode(ContainerIndexFile.self, from: try FileSystem.readFile(indexPath),
+                                            what: "container list \(indexPath)").containers
+        }
+        let result = try body(&records)
+        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerIndexFile(containers: records)), to: indexPath, mode: 0o600)
+        return result
+    }
+
+    /// Adds a container, refusing a name already in use.
+    public func add(_ record: ContainerRecord) throws {
+        try mutate { records in
+            if let clash = records.first(where: { $0.name == record.name }) {
+                throw RuntimeError.nameInUse(name: record.name, id: clash.id)
+            }
+            records.append(record)
+        }
+    }
+
+    /// Changes a container's state; returns the changed record (nil when it is gone).
+    @discardableResult
+    public func update(_ id: String, _ body: (inout ContainerState) -> Void) throws -> ContainerRecord? {
+        try mutate { records in
+            guard let index = records.firstIndex(where: { $0.id == id }) else { return nil }
+            body(&records[index].state)
+            return records[index]
+        }
+    }
+
+    /// Forgets a container and deletes its directory.
+    public func remove(_ id: String) throws {
+        try mutate { records in records.removeAll { $0.id == id } }
+        try FileSystem.removeTree(directory(of: id))
+    }
+
+    /// Ids of the containers made from an image (they keep it from being removed).
+    public func users(of image: Digest) -> [String] {
+        ((try? all()) ?? []).filter { $0.imageID == image }.map(\.id)
+    }
+
+    /// A running record whose process is gone (its monitor was killed, or the machine restarted) is exited.
+    static func checked(_ record: ContainerRecord) -> ContainerRecord {
+        guard record.state.status == .running else { return record }
+        if let pid = record.state.pid, let started = record.state.pidStartTime, ProcessInfoReader.startTime(of: pid) == started {
+            return record
+        }
+        var copy = record
+        copy.state.status = .exited
+        return copy
+    }
+
+    /// A fresh 64-hex container id.
+    public static func newID() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, 32) }
+            close(fd)
+        } else {
+            for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        }
+        return Digest.sha256(of: bytes).hex
+    }
+
+    static let adjectives = ["brave", "calm", "clever", "eager", "gentle", "happy", "jolly", "keen", "lucid", "merry",
+                             "nimble", "proud", "quiet", "quick", "sharp", "sunny", "tidy", "vivid", "witty", "zealous"]
+    static let nouns = ["ant", "badger", "crane", "dolphin", "eagle", "falcon", "gecko", "heron", "ibis", "jaguar",
+                        "koala", "lynx", "marmot", "newt", "otter", "panda", "quail", "raven", "seal", "tapir"]
+
+    /// A name like podman's generated ones (`brave_otter`), not yet in use.
+    public func generateName() -> String {
+        let used = Set(((try? all()) ?? []).map(\.name))
+        for _ in 0..<100 {
+            let name = "\(ContainerStore.adjectives.randomElement() ?? "calm")_\(ContainerStore.nouns.randomElement() ?? "otter")"
+            if !used.contains(name) { return name }
+        }
+        return "container_\(UInt32.random(in: 0...UInt32.max))"
+    }
+}
+
+/// Facts about processes from /proc.
+public enum ProcessInfoReader {
+    /// Field 22 of /proc/PID/stat: when the process started (clock ticks since boot).
+    public static func startTime(of pid: Int32) -> UInt64? {
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command come the state (field 3) … starttime (field 22).
+        guard fields.count > 19 else { return nil }
+        return UInt64(fields[19])
+    }
+}

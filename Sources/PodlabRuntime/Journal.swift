@@ -1,0 +1,62 @@
+import PodlabCore
+import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One thing the engine did (podman's event model: type, status, id, name, image, attributes).
+public struct JournalEvent: Codable, Sendable, Equatable {
+    public var time: Double
+    /// `container`, `image` or `system` (a podman command line and how it ended).
+    public var type: String
+    /// `create`, `start`, `died`, `stop`, `kill`, `remove`, `pull`, `tag`, `untag`, `load`, `save`, `command`…
+    public var status: String
+    public var id: String?
+    public var name: String?
+    public var image: String?
+    public var exitCode: Int32?
+    public var arguments: [String]?
+
+    public init(type: String, status: String, id: String? = nil, name: String? = nil, image: String? = nil,
+                exitCode: Int32? = nil, arguments: [String]? = nil) {
+        self.time = Journal.now()
+        self.type = type
+        self.status = status
+        self.id = id
+        self.name = name
+        self.image = image
+        self.exitCode = exitCode
+        self.arguments = arguments
+    }
+}
+
+/// The event journal (`events.jsonl`): one JSON object per line, appended with O_APPEND so that lines from
+/// several processes never interleave. Lesson validators and `podman events` read it.
+public struct Journal: Sendable {
+    public let path: String
+
+    public init(storage: String) {
+        path = "\(storage)/events.jsonl"
+    }
+
+    public func record(_ event: JournalEvent) {
+        guard var line = try? JSONCoding.encode(event) else { return }
+        line.append(0x0a)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// Every event so far, oldest first (lines that do not parse, say from a crash mid-write, are skipped).
+    public func events() -> [JournalEvent] {
+        guard let bytes = try? FileSystem.readFile(path) else { return [] }
+        return bytes.split(separator: 0x0a).compactMap { try? JSONCoding.decode(JournalEvent.self, from: Array($0), what: "event") }
+    }
+
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,64 @@
+import CSpawn
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The descriptors between an attached container and the learner's terminal: pipes for output (and
+/// input with -i), or a pseudo-terminal with -t, the terminal in raw mode while it runs.
+struct Relay {
+    var outFrom: Int32 = -1
+    var errFrom: Int32 = -1
+    var inFrom: Int32 = -1
+    var inTo: Int32 = -1
+    var tty = false
+    var childEnds: [Int32] = []
+    var saved: [UInt8] = []
+
+    mutating func prepare(tty wantsTTY: Bool, interactive: Bool, request: inout LaunchRequest) throws {
+        if wantsTTY {
+            var master: Int32 = -1, slave: Int32 = -1
+            guard podlab_open_pty(&master, &slave) == 0 else { throw SystemError("open", path: "pseudo-terminal", errno: errno) }
+            if isatty(0) == 1 {
+                _ = podlab_copy_window_size(0, master)
+                saved = [UInt8](repeating: 0, count: podlab_termios_size())
+                if saved.withUnsafeMutableBytes({ podlab_set_raw(0, $0.baseAddress, $0.count) }) != 0 { saved = [] }
+            }
+            tty = true
+            outFrom = master
+            inTo = master
+            inFrom = interactive ? 0 : -1
+            request.stdin = slave
+            request.stdout = slave
+            request.stderr = slave
+            childEnds = [slave]
+            return
+        }
+        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
+        guard podlab_pipe_cloexec(&out) == 0, podlab_pipe_cloexec(&err) == 0 else { throw SystemError("pipe", path: "container output", errno: errno) }
+        outFrom = out[0]
+        errFrom = err[0]
+        request.stdout = out[1]
+        request.stderr = err[1]
+        request.stdin = interactive ? 0 : -1
+        childEnds = [out[1], err[1]]
+    }
+
+    mutating func closeChildEnds() {
+        for fd in childEnds { close(fd) }
+        childEnds = []
+    }
+
+    func restoreTerminal() {
+        if !saved.isEmpty { _ = saved.withUnsafeBytes { podlab_restore_termios(0, $0.baseAddress) } }
+    }
+
+    mutating func closeAll() {
+        closeChildEnds()
+        // The supervisor closes relay sources at their end of file; a master pty or pipe still open goes here.
+        for fd in [outFrom, errFrom] where fd >= 0 { close(fd) }
+        outFrom = -1
+        errFrom = -1
+        restoreTerminal()
+    }
+}

@@ -1,0 +1,65 @@
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Failures of the container runtime, in podman's words where a learner compares with the tutorial.
+public enum RuntimeError: LearnerFacingError, Equatable {
+    case noSuchContainer(String)
+    case nameInUse(name: String, id: String)
+    case running(id: String)
+    case notRunning(String)
+    case commandNotFound(String)
+    case permissionDenied(String)
+    case startFailed(stage: String, detail: String, errno: Int32)
+    case portInUse(String, errno: Int32)
+    case invalidPort(String)
+    case invalidOption(String, hint: String?)
+    case cannotRun(String, hint: String?)
+
+    public var message: String {
+        switch self {
+        case .noSuchContainer(let name): return "no container with name or ID \"\(name)\" found: no such container"
+        case .nameInUse(let name, let id):
+            return "creating container storage: the container name \"\(name)\" is already in use by \(id). You have to remove that container to be able to reuse that name: that name is already in use"
+        case .running(let id):
+            return "cannot remove container \(id) as it is running - running or paused containers cannot be removed without force: container state improper"
+        case .notRunning(let id): return "container \(id) is not running: container state improper"
+        case .commandNotFound(let name):
+            return "executable file `\(name)` not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found"
+        case .permissionDenied(let name): return "\(name): open executable: Permission denied: OCI permission denied"
+        case .startFailed(let stage, let detail, let code):
+            return "starting the container failed while \(stage) (\(detail)): \(SystemError.describe(code))"
+        case .portInUse(let address, let code):
+            return "rootlessport listen tcp \(address): bind: \(code == EADDRINUSE ? "address already in use" : SystemError.describe(code))"
+        case .invalidPort(let text): return "invalid port format \"\(text)\": use [ip:]hostPort:containerPort[/tcp|udp]"
+        case .invalidOption(let text, _): return text
+        case .cannotRun(let text, _): return text
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .noSuchContainer: return "'podman ps -a' lists every container and its name"
+        case .nameInUse(let name, _): return "remove it with 'podman rm \(name)', or choose another --name"
+        case .running: return "stop it first ('podman stop NAME'), or use 'podman rm -f NAME'"
+        case .notRunning: return "start it with 'podman start NAME'"
+        case .commandNotFound: return "check the command's spelling, or look inside the image: podman run --rm -it IMAGE sh"
+        case .permissionDenied: return "that path is not an executable program in the image"
+        case .startFailed: return "this machine may not allow user namespaces or overlay mounts; 'podlab doctor' will tell (when it lands)"
+        case .portInUse: return "another program (or container) uses that port: pick another host port, e.g. -p 8081:80"
+        case .invalidPort: return "the host port comes first: -p 8080:80 publishes container port 80 on host port 8080"
+        case .invalidOption(_, let hint), .cannotRun(_, let hint): return hint
+        }
+    }
+
+    public var exitStatus: Int32 {
+        switch self {
+        case .noSuchContainer: return ExitStatus.notFound
+        case .running: return ExitStatus.conflict
+        case .commandNotFound: return ExitStatus.commandNotFound
+        case .permissionDenied: return ExitStatus.cannotInvoke
+        default: return ExitStatus.engineError
+        }
+    }
+}
