@@ -67,11 +67,17 @@ static int bind_into(int root_fd, const char *source, const char *target, int di
     if (fd < 0) return -1;
     podlab_fd_path(proc_path, sizeof(proc_path), fd);
     int status = mount(source, proc_path, NULL, MS_BIND | MS_REC, NULL);
-    if (status == 0 && read_only) {
-        status = mount(NULL, proc_path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
-    }
     int saved = errno;
     close(fd);
+    if (status == 0 && read_only) {
+        /* The old descriptor names the directory under the new mount: open the mount itself to remount it. */
+        fd = open_mount_point(root_fd, target, directory);
+        if (fd < 0) return -1;
+        podlab_fd_path(proc_path, sizeof(proc_path), fd);
+        status = mount(NULL, proc_path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+        saved = errno;
+        close(fd);
+    }
     errno = saved;
     return status;
 }

@@ -139,8 +139,14 @@ public enum FileSystem {
         guard first == EISDIR || first == EPERM else {
             throw SystemError("remove", path: displayPath, errno: first)
         }
-        let childFD = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard childFD >= 0 else { throw SystemError("remove", path: displayPath, errno: first) }
+        var childFD = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if childFD < 0 && errno == EACCES {
+            // A directory of ours without read permission (overlay's work/work is mode 000): open it up.
+            if fchmodat(dirFD, name, 0o700, 0) == 0 {
+                childFD = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            }
+        }
+        guard childFD >= 0 else { throw SystemError("remove", path: displayPath, errno: errno == ENOTDIR ? first : errno) }
         // Make sure we can list and delete inside, even for a directory stored read-only.
         _ = fchmod(childFD, 0o700)
         try removeContents(of: childFD, displayPath: displayPath)

@@ -50,6 +50,7 @@ public final class ContainerEngine: @unchecked Sendable {
     /// Runs a created (or exited) container to its end: ports, start, relay, exit status, --rm.
     /// Returns the container's exit code.
     public func run(_ record: ContainerRecord, attachment: Attachment) throws -> Int32 {
+        try checkReachable()
         let settings = record.settings
         let forwards = settings.network == "host" ? [] : try settings.ports.map { mapping in
             (fd: try PortListener.open(mapping), mapping: mapping)
@@ -122,6 +123,21 @@ public final class ContainerEngine: @unchecked Sendable {
         let code = status < 0 ? 125 : podlab_wstatus_exit_code(status)
         try finish(record, exitCode: code)
         return code
+    }
+
+    /// As root, containers run as ids 1,000,000,000 and up, which must be able to pass through every directory
+    /// above the store to reach the image layers.
+    func checkReachable() throws {
+        guard geteuid() == 0 else { return }
+        var path = locations.storage
+        while path != "/" && !path.isEmpty {
+            var info = stat()
+            if stat(path, &info) == 0 && (info.st_mode & 0o001) == 0 {
+                throw RuntimeError.cannotRun("containers cannot reach \(locations.storage): \(path) is not searchable by other users",
+                                             hint: "run 'chmod o+x \(path)', or keep the store (--root) under a directory others may pass through")
+            }
+            path = FileSystem.parent(of: path)
+        }
     }
 
     /// Records the end of a container, and removes it when it was run with --rm.

@@ -134,8 +134,9 @@ public enum ProcessInfoReader {
         let text = String(decoding: bytes, as: UTF8.self)
         guard let close = text.lastIndex(of: ")") else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
-        // After the command come the state (field 3) … starttime (field 22).
-        guard fields.count > 19 else { return nil }
+        // After the command come the state (field 3) … starttime (field 22). A zombie (nobody reaped it
+        // because its monitor is gone) has finished.
+        guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
         return UInt64(fields[19])
     }
 }

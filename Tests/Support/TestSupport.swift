@@ -14,6 +14,8 @@ public final class TemporaryDirectory {
         }
         path = made ?? "/tmp/\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         if made == nil { try? FileSystem.createDirectory(path) }
+        // Traversable by others: a root-run container's user namespace must reach stores kept in here.
+        chmod(path, 0o711)
     }
 
     deinit {
@@ -99,7 +101,7 @@ public enum BuildProducts {
 }
 
 /// Runs podlab as `podman` against a private store.
-public struct Podman {
+public struct Podman: Sendable {
     public let root: String
     public var extraEnvironment: [String: String] = [:]
 
@@ -126,4 +128,72 @@ public struct Podman {
     public func run(_ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
         try TestProcess.run([BuildProducts.podlab, "podman"] + arguments, environment: environment, stdin: stdin)
     }
+}
+
+/// A plain HTTP/1.0 GET over a socket to 127.0.0.1 (no client library between the test and the server).
+public enum HTTP {
+    public static func get(port: UInt16, path: String = "/") -> (status: Int, body: String)? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            response.append(contentsOf: buffer[0..<count])
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard text.hasPrefix("HTTP/"), let space = text.firstIndex(of: " ") else { return nil }
+        let status = Int(text[text.index(after: space)...].prefix(3)) ?? 0
+        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+        return (status, body)
+    }
+
+    /// Retries until the server answers (it may still be starting), up to `seconds`.
+    public static func waitForOK(port: UInt16, seconds: Double = 10) -> (status: Int, body: String)? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let response = get(port: port), response.status == 200 { return response }
+            usleep(50_000)
+        }
+        return get(port: port)
+    }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on right now.
+    public static func freePort() -> UInt16 {
+        for _ in 0..<100 {
+            let port = UInt16.random(in: 20000...45000)
+            if get(port: port) == nil { return port }
+        }
+        return 39123
+    }
+}
+
+/// Compiles one of the test programs (Tests/Programs/NAME.c) statically, for running inside containers.
+public enum TestPrograms {
+    public static func build(_ name: String, into directory: String) throws -> String {
+        let output = "\(directory)/\(name)"
+        let source = "\(BuildProducts.packageRoot)/Tests/Programs/\(name).c"
+        let result = try TestProcess.run(["clang", "-static", "-O1", "-o", output, source])
+        guard result.status == 0 else { throw ProgramBuildFailure(output: result.description) }
+        return output
+    }
+}
+
+public struct ProgramBuildFailure: Error, CustomStringConvertible {
+    public let output: String
+    public var description: String { "could not compile a test program: \(output)" }
 }

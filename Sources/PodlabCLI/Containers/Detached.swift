@@ -16,7 +16,7 @@ enum Detached {
         var ready: [Int32] = [0, 0]
         guard podlab_pipe_cloexec(&ready) == 0 else { throw SystemError("pipe", path: "monitor", errno: errno) }
         let locations = Current.engine.locations
-        let arguments = [executable, "__monitor", locations.storage, locations.runtime, record.id, String(ready[1])]
+        let arguments = [executable, "__monitor", locations.storage, locations.runtime, record.id, "3"]
         let strings = arguments.map { strdup($0) } + [nil]
         defer { for pointer in strings { free(pointer) } }
         let pid = strings.withUnsafeBufferPointer { podlab_spawn_detached(executable, $0.baseAddress, environ, ready[1]) }

@@ -29,8 +29,13 @@ enum ImagePuller {
             let reference = try ImageReference(parsing: name)
             return (try pull(reference, quiet: false), reference.description)
         case "never":
-            let image = try store.resolve(name)
-            return (image, displayName(name, image: image))
+            do {
+                let image = try store.resolve(name)
+                return (image, displayName(name, image: image))
+            } catch let error as ImageError {
+                // run/create report a missing image with podman's 125, not image rm's 1.
+                throw SilentExitWith(error, status: ExitStatus.engineError)
+            }
         case "missing":
             if let image = try? store.resolve(name) { return (image, displayName(name, image: image)) }
             let reference = try ImageReference(parsing: name)

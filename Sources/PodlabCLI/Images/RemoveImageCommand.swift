@@ -27,7 +27,21 @@ struct RemoveImageOptions: ParsableArguments {
         var failures: [any Error] = []
         for target in targets {
             do {
-                let removal = try store.remove(target, force: force || all)
+                let containers = try Current.engine.containers()
+                let removal = try store.remove(target, force: force || all) { image in
+                    let users = containers.containers.users(of: image)
+                    // -f removes the containers too, as podman does.
+                    if force, !users.isEmpty {
+                        for id in users {
+                            if let record = try? containers.containers.find(id) {
+                                _ = try? containers.stop(record, timeout: 0)
+                                try? containers.remove(try containers.containers.find(id))
+                            }
+                        }
+                        return []
+                    }
+                    return users
+                }
                 untagged += removal.untagged
                 if let id = removal.deleted { deleted.append(id.hex) }
             } catch let error as ImageError {

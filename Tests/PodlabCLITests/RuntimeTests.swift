@@ -1,0 +1,161 @@
+import Foundation
+import PodlabCore
+import PodlabTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The tutorial's container commands, for real: a new podlab process per command, real containers.
+@Suite(.serialized) struct RuntimeTests {
+    let directory = TemporaryDirectory("podlab-run")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    @Test func helloWorldWithRemoveLeavesNoContainer() throws {
+        let result = try podman("run", "--rm", "--name", "hello-podman", "docker.io/library/hello-world:latest")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("Hello from podlab!"))
+        #expect(result.stderr.contains("Trying to pull docker.io/library/hello-world:latest..."))
+        #expect(try podman("ps", "-a", "-q").stdout == "")
+    }
+
+    @Test func exitedContainerIsListedThenRemoved() throws {
+        #expect(try podman("run", "--name", "hello-podman", "docker.io/library/hello-world:latest").status == 0)
+        let list = try podman("ps", "-a")
+        let lines = list.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("CONTAINER ID  IMAGE") == true)
+        #expect(lines.count == 2)
+        #expect(lines.last?.contains("Exited (0)") == true && lines.last?.hasSuffix("hello-podman") == true)
+        #expect(try podman("ps", "-q").stdout == "", "an exited container is not in plain ps")
+        let again = try podman("run", "--name", "hello-podman", "hello-world")
+        #expect(again.status == 125 && again.stderr.contains("already in use"))
+        let remove = try podman("rm", "hello-podman")
+        #expect(remove.status == 0 && remove.stdout == "hello-podman\n")
+        #expect(try podman("ps", "-a", "-q").stdout == "")
+        let missing = try podman("rm", "hello-podman")
+        #expect(missing.status == 1 && missing.stderr.contains("no container with name or ID \"hello-podman\" found"))
+    }
+
+    @Test func nginxServesTheWelcomePageOnAPublishedPort() throws {
+        let port = HTTP.freePort()
+        let run = try podman("run", "--name", "my-web-server", "-d", "-p", "\(port):80", "docker.io/library/nginx:1.24")
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines).count == 64)
+        let response = HTTP.waitForOK(port: port)
+        #expect(response?.status == 200)
+        #expect(response?.body.contains("Welcome to nginx!") == true)
+        let list = try podman("ps")
+        #expect(list.stdout.contains("127.0.0.1:\(port)->80/tcp"))
+        #expect(list.stdout.contains("Up "))
+        #expect(try podman("port", "my-web-server").stdout == "80/tcp -> 127.0.0.1:\(port)\n")
+        #expect(try podman("logs", "my-web-server").stdout.contains("\"GET / HTTP/1.0\" 200"))
+        let stop = try podman("stop", "my-web-server")
+        #expect(stop.status == 0 && stop.stdout == "my-web-server\n")
+        #expect(HTTP.get(port: port) == nil, "nothing listens after stop")
+        #expect(try podman("ps", "-a").stdout.contains("Exited (0)"))
+        #expect(try podman("rm", "my-web-server").status == 0)
+    }
+
+    @Test func exitCodesAsPodman() throws {
+        #expect(try podman("run", "--rm", "busybox", "sh", "-c", "exit 3").status == 3)
+        let missing = try podman("run", "--rm", "busybox", "/nonexistent-binary")
+        #expect(missing.status == 127)
+        #expect(missing.stderr.contains("executable file `/nonexistent-binary` not found in $PATH"))
+        let denied = try podman("run", "--rm", "busybox", "/etc/passwd")
+        #expect(denied.status == 126)
+        #expect(try podman("run", "--rm", "--pull=never", "localhost/nosuchimage").status == 125)
+        #expect(try podman("ps", "-a", "-q").stdout == "", "--rm removes containers that failed to start")
+    }
+
+    @Test func isolationFromTheHost() throws {
+        let result = try podman("run", "--rm", "--hostname", "inside", "-e", "GREETING=hi", "-w", "/tmp", "busybox", "sh", "-c",
+                                "echo $GREETING; hostname; pwd; echo $$; cat /proc/self/uid_map | head -1; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status; ls /sys/class/net")
+        #expect(result.status == 0, "\(result)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        try #require(lines.count >= 6)
+        #expect(Array(lines.prefix(4)) == ["hi", "inside", "/tmp", "1"])
+        let map = lines[4].split(separator: " ", omittingEmptySubsequences: true)
+        #expect(map.first == "0" && map.count == 3 && map[1] != "0", "container root is never host root")
+        #expect(lines.contains("CapEff:\t00000000800405fb"), "podman's 11 default capabilities")
+        #expect(lines.contains("NoNewPrivs:\t1"))
+        #expect(lines.contains("Seccomp:\t2"))
+        #expect(lines.last == "lo", "a private network namespace with loopback only")
+    }
+
+    @Test func readOnlyRootAndVolumes() throws {
+        let shared = directory.file("shared")
+        try FileSystem.createDirectory(shared)
+        try FileSystem.writeAtomically(Array("from the host\n".utf8), to: "\(shared)/note")
+        chmod(directory.path, 0o755)
+        let result = try podman("run", "--rm", "--read-only", "-v", "\(shared):/data:ro", "busybox", "sh", "-c",
+                                "cat /data/note; touch /x 2>/dev/null && echo root-writable; touch /data/y 2>/dev/null && echo volume-writable; true")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout == "from the host\n")
+    }
+
+    @Test func stopKillsAPidOneThatIgnoresTerm() throws {
+        #expect(try podman("run", "-d", "--name", "sleeper", "busybox", "sleep", "600").status == 0)
+        let started = Date()
+        let stop = try podman("stop", "-t", "2", "sleeper")
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(stop.status == 0)
+        #expect(elapsed >= 1.8 && elapsed < 6, "stop -t 2 took \(elapsed) s")
+        #expect(stop.stderr.contains("resorting to SIGKILL"))
+        #expect(try podman("ps", "-a").stdout.contains("Exited (137)"))
+        let running = try podman("run", "-d", "--name", "busy", "busybox", "sleep", "600")
+        #expect(running.status == 0)
+        let refused = try podman("rm", "busy")
+        #expect(refused.status == 2 && refused.stderr.contains("as it is running"))
+        #expect(try podman("rm", "-f", "busy").status == 0)
+        #expect(try podman("rm", "sleeper").status == 0)
+    }
+
+    @Test func tenParallelRunsAllSucceed() async throws {
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        let podman = self.podman
+        let statuses = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for index in 0..<10 {
+                group.addTask {
+                    let result = try podman("run", "--rm", "busybox", "sh", "-c", "echo \(index)")
+                    return result.stdout == "\(index)\n" ? result.status : -1
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 0, count: 10))
+        #expect(try podman("ps", "-a", "-q").stdout == "")
+    }
+
+    @Test func psTellsTheTruthWhenTheMonitorIsKilled() throws {
+        #expect(try podman("run", "-d", "--name", "orphan", "busybox", "sleep", "600").status == 0)
+        let pids = try podman("inspect", "--format", "{{.State.Pid}} {{.State.ConmonPid}}", "orphan").stdout
+        let numbers = pids.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        try #require(numbers.count == 2 && numbers.allSatisfy { $0 > 0 })
+        kill(numbers[1], SIGKILL)
+        usleep(200_000)
+        #expect(try podman("ps").stdout.contains("orphan"), "the container still runs without its monitor")
+        kill(numbers[0], SIGKILL)
+        usleep(200_000)
+        #expect(!(try podman("ps").stdout.contains("orphan")))
+        #expect(try podman("ps", "-a").stdout.contains("Exited"))
+        #expect(try podman("rm", "orphan").status == 0)
+    }
+
+    @Test func execRunsInsideARunningContainer() throws {
+        #expect(try podman("run", "-d", "--name", "target", "busybox", "sleep", "600").status == 0)
+        let exec = try podman("exec", "target", "sh", "-c", "hostname; ps | wc -l; cat /proc/1/cmdline | tr '\\0' ' '")
+        #expect(exec.status == 0, "\(exec)")
+        #expect(exec.stdout.contains("sleep 600"))
+        #expect(try podman("exec", "target", "sh", "-c", "exit 7").status == 7)
+        #expect(try podman("rm", "-f", "target").status == 0)
+    }
+
+    @Test func eventsRecordWhatHappened() throws {
+        #expect(try podman("run", "--rm", "--name", "evented", "busybox", "true").status == 0)
+        let events = try podman("events", "--format", "{{.Type}} {{.Status}} {{.Name}}").stdout
+        for expected in ["image pull docker.io/library/busybox:latest", "container create evented", "container start evented",
+                         "container died evented", "container remove evented"] {
+            #expect(events.contains(expected), "missing event: \(expected)")
+        }
+    }
+}
