@@ -204,6 +204,9 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
 
     int out_from = spec->out_from, err_from = spec->err_from, in_from = spec->in_from;
     int status = -1, exited = 0;
+    /* The child may have ended before SIGCHLD was blocked (its signal then went nowhere): look once now;
+     * any later end leaves a SIGCHLD pending for the signalfd. */
+    if (waitpid(spec->child, &status, WNOHANG) == spec->child) exited = 1;
     while (!exited || out_from >= 0 || err_from >= 0) {
         size_t count = 0;
         fds[count++] = (struct pollfd){ signal_fd, POLLIN, 0 };

@@ -195,5 +195,6 @@ public enum TestPrograms {
 
 public struct ProgramBuildFailure: Error, CustomStringConvertible {
     public let output: String
+    public init(output: String) { self.output = output }
     public var description: String { "could not compile a test program: \(output)" }
 }

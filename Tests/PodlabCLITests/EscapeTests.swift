@@ -1,0 +1,79 @@
+import Foundation
+import PodlabCore
+import PodlabTestSupport
+import Testing
+
+/// Attempts to break out of a container, each refused. The attempts are a static C program of the tests'
+/// own (Tests/Programs/escape.c), bind-mounted read-only into a busybox container.
+@Suite(.serialized) struct EscapeTests {
+    static let shared = SharedEscapeFixture()
+
+    static let attempts = ["mount", "userns", "mountns", "keyctl", "ptrace", "open_by_handle_at", "kexec_load", "bpf", "reboot",
+                           "init_module", "finit_module", "proc-sys", "sysfs", "sysrq", "exe"]
+
+    @Test(arguments: attempts)
+    func attemptIsRefused(attempt: String) throws {
+        let fixture = try EscapeTests.shared.ready()
+        let result = try fixture.podman("run", "--rm", "-v", "\(fixture.programs):/t:ro", "busybox", "/t/escape", attempt)
+        #expect(result.status == 0, "\(attempt): \(result)")
+        #expect(result.stdout.contains("refused"), "\(attempt): \(result.stdout)")
+    }
+
+    @Test func chrootClimbStaysInsideTheContainer() throws {
+        let fixture = try EscapeTests.shared.ready()
+        let marker = fixture.directory.file("host-marker")
+        try FileSystem.writeAtomically(Array("host".utf8), to: marker)
+        let result = try fixture.podman("run", "--rm", "-v", "\(fixture.programs):/t:ro", "busybox", "/t/escape", "chroot", marker)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("still inside the container"))
+    }
+
+    @Test func workingDirectoryThroughALeakedDescriptorIsRefused() throws {
+        let fixture = try EscapeTests.shared.ready()
+        for descriptor in 3...20 {
+            let result = try fixture.podman("run", "--rm", "-w", "/proc/self/fd/\(descriptor)", "busybox", "pwd")
+            #expect(result.status != 0, "-w /proc/self/fd/\(descriptor) started: \(result)")
+            #expect(result.stderr.contains("chdir to `/proc/self/fd/\(descriptor)`"), "\(result)")
+        }
+    }
+
+    @Test func execCannotOverwritePodlabThroughProcExe() throws {
+        let fixture = try EscapeTests.shared.ready()
+        let before = try FileSystem.readFile(BuildProducts.podlab)
+        #expect(try fixture.podman("run", "-d", "--name", "exe-target", "busybox", "sleep", "600").status == 0)
+        let exec = try fixture.podman("exec", "exe-target", "sh", "-c",
+                                      "for e in /proc/[0-9]*/exe; do (echo pwned >> $e) 2>/dev/null && echo WROTE $e; done; true")
+        #expect(exec.status == 0, "\(exec)")
+        #expect(!exec.stdout.contains("WROTE"), "\(exec.stdout)")
+        #expect(try FileSystem.readFile(BuildProducts.podlab) == before)
+        #expect(try fixture.podman("rm", "-f", "exe-target").status == 0)
+    }
+}
+
+/// One store and one compiled escape program for the whole suite.
+final class SharedEscapeFixture: @unchecked Sendable {
+    struct Ready {
+        let directory: TemporaryDirectory
+        let podman: Podman
+        let programs: String
+    }
+
+    private let lock = NSLock()
+    private var prepared: Ready?
+
+    func ready() throws -> Ready {
+        lock.lock()
+        defer { lock.unlock() }
+        if let prepared { return prepared }
+        let directory = TemporaryDirectory("podlab-escape")
+        let programs = directory.file("programs")
+        try FileSystem.createDirectory(programs)
+        _ = try TestPrograms.build("escape", into: programs)
+        let podman = Podman(root: directory.file("storage"))
+        let pull = try podman("pull", "-q", "busybox")
+        guard pull.status == 0 else { throw ProgramBuildFailure(output: pull.description) }
+        let ready = Ready(directory: directory, podman: podman, programs: programs)
+        prepared = ready
+        return ready
+    }
+}
