@@ -13,35 +13,10 @@ import Glibc
     static let user = "podlab-test"
 
     @Test func imageCommandsWorkWithoutRoot() throws {
-        let directory = TemporaryDirectory("podlab-rootless")
-        chmod(directory.path, 0o755)
-        // A copy of podlab and the fixtures the unprivileged user can read (the build tree may be in /root).
-        let binary = directory.file("podlab")
-        try TestProcess.run(["cp", BuildProducts.podlab, binary])
-        try TestProcess.run(["cp", "-r", BuildProducts.fixtures, directory.file("fixtures")])
-        try TestProcess.run(["chmod", "-R", "a+rX", directory.path])
-        let data = directory.file("data")
-        try FileSystem.createDirectory(data)
-
-        var prefix: [String] = []
-        var uid = geteuid()
-        if geteuid() == 0 {
-            guard let entry = getpwnam(RootlessTests.user) else {
-                Issue.record("the test user \(RootlessTests.user) is missing: run scripts/test-setup.sh (make test does)")
-                return
-            }
-            uid = entry.pointee.pw_uid
-            chown(data, entry.pointee.pw_uid, entry.pointee.pw_gid)
-            prefix = ["runuser", "-u", RootlessTests.user, "--"]
-        }
-        func podman(_ arguments: String...) throws -> ProcessResult {
-            try TestProcess.run(prefix + ["env", "-i", "HOME=\(data)", "XDG_DATA_HOME=\(data)", "PODLAB_FIXTURES=\(directory.file("fixtures"))",
-                                          "PATH=/usr/bin:/bin", binary, "podman"] + arguments, directory: data)
-        }
-
-        let whoami = try TestProcess.run(prefix + ["id", "-u"])
-        #expect(whoami.stdout == "\(uid)\n", "the commands must run as the unprivileged user")
-        #expect(uid != 0)
+        guard let user = try RootlessUser.prepare() else { return }
+        let podman = user.podman
+        let data = user.data
+        let uid = user.uid
         let pull = try podman("pull", "busybox")
         #expect(pull.status == 0, "\(pull)")
         let storage = "\(data)/podlab"
@@ -57,5 +32,69 @@ import Glibc
         let load = try podman("load", "-i", "\(data)/mine.tar")
         #expect(load.stdout == "Loaded image: localhost/mine:1\n", "\(load)")
         #expect(try podman("images", "--format", "{{.Repository}}:{{.Tag}}").stdout == "localhost/mine:1\n")
+    }
+
+    @Test func tutorialContainersRunWithoutRoot() throws {
+        guard let user = try RootlessUser.prepare() else { return }
+        let podman = user.podman
+        let hello = try podman("run", "--rm", "--name", "hello-podman", "docker.io/library/hello-world:latest")
+        #expect(hello.status == 0, "\(hello)")
+        #expect(hello.stdout.contains("Hello from podlab!"))
+        let identity = try podman("run", "--rm", "busybox", "sh", "-c", "id -u; cat /proc/self/uid_map | head -1")
+        let lines = identity.stdout.split(separator: "\n")
+        #expect(lines.first == "0")
+        #expect(lines.last?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == Substring(String(user.uid)),
+                "container root is the unprivileged user: \(identity.stdout)")
+        let port = HTTP.freePort()
+        let web = try podman("run", "--name", "my-web-server", "-d", "-p", "\(port):80", "docker.io/library/nginx:1.24")
+        #expect(web.status == 0, "\(web)")
+        #expect(HTTP.waitForOK(port: port)?.body.contains("Welcome to nginx!") == true)
+        #expect(try podman("stop", "my-web-server").status == 0)
+        // nginx's workers wrote files as www-data (an id of the user's subordinate range): rm still cleans up.
+        let remove = try podman("rm", "my-web-server")
+        #expect(remove.status == 0, "\(remove)")
+        #expect(FileSystem.list("\(user.data)/podlab/containers").filter { $0.count == 64 }.isEmpty)
+    }
+}
+
+/// An unprivileged user to run podlab as: podlab-test (made by scripts/test-setup.sh) when the tests run
+/// as root, else the current user. podlab and the fixtures are copied where that user can read them.
+struct RootlessUser {
+    static let name = "podlab-test"
+    let directory: TemporaryDirectory
+    let data: String
+    let uid: uid_t
+    let prefix: [String]
+
+    static func prepare() throws -> RootlessUser? {
+        let directory = TemporaryDirectory("podlab-rootless")
+        chmod(directory.path, 0o755)
+        let binary = directory.file("podlab")
+        try TestProcess.run(["cp", BuildProducts.podlab, binary])
+        try TestProcess.run(["cp", "-r", BuildProducts.fixtures, directory.file("fixtures")])
+        try TestProcess.run(["chmod", "-R", "a+rX", directory.path])
+        let data = directory.file("data")
+        try FileSystem.createDirectory(data)
+        var prefix: [String] = []
+        var uid = geteuid()
+        if geteuid() == 0 {
+            guard let entry = getpwnam(name) else {
+                Issue.record("the test user \(name) is missing: run scripts/test-setup.sh (make test does)")
+                return nil
+            }
+            uid = entry.pointee.pw_uid
+            chown(data, entry.pointee.pw_uid, entry.pointee.pw_gid)
+            prefix = ["runuser", "-u", name, "--"]
+        }
+        let whoami = try TestProcess.run(prefix + ["id", "-u"])
+        #expect(whoami.stdout == "\(uid)\n", "the commands must run as the unprivileged user")
+        #expect(uid != 0)
+        return RootlessUser(directory: directory, data: data, uid: uid, prefix: prefix)
+    }
+
+    func podman(_ arguments: String...) throws -> ProcessResult {
+        try TestProcess.run(prefix + ["env", "-i", "HOME=\(data)", "XDG_DATA_HOME=\(data)", "XDG_RUNTIME_DIR=\(data)/run",
+                                      "PODLAB_FIXTURES=\(directory.file("fixtures"))", "PATH=/usr/bin:/bin",
+                                      directory.file("podlab"), "podman"] + arguments, directory: data)
     }
 }
