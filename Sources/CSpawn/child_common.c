@@ -173,6 +173,9 @@ void podlab_become_init_keeping(int keep_fd) {
         return; /* the caller goes on to exec the program */
     }
     init_child = child;
+    /* This process is podlab's binary and stays alive in the container: nothing there may open its
+     * /proc entries (its exe could be overwritten otherwise, the CVE-2019-5736 class). */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     reap_and_exit(child, keep_fd);
 }
 

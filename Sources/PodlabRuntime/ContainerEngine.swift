@@ -142,6 +142,7 @@ public final class ContainerEngine: @unchecked Sendable {
 
     /// Records the end of a container, and removes it when it was run with --rm.
     func finish(_ record: ContainerRecord, exitCode: Int32) throws {
+        CgroupLimits.remove(id: record.id)
         try containers.update(record.id) { state in
             state.status = .exited
             state.exitCode = exitCode

@@ -121,6 +121,7 @@ public enum ContainerLauncher {
         }
         do {
             try mapping.apply(to: pid)
+            try CgroupLimits.apply(id: request.record.id, pid: pid, memory: settings.memoryLimit, pids: settings.pidsLimit)
         } catch {
             kill(pid, SIGKILL)
             var status: Int32 = 0

@@ -52,6 +52,9 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
     public var autoRemove: Bool
     public var stopSignal: Int32
     public var stopTimeout: Int
+    /// Limits applied through cgroups (nil: none).
+    public var memoryLimit: Int64?
+    public var pidsLimit: Int?
 
     public init(command: [String], env: [String], workingDir: String, user: String, hostname: String, ports: [PortMapping],
                 volumes: [VolumeMount], readOnly: Bool, network: String, capabilities: [String], seccomp: String?,

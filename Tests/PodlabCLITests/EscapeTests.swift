@@ -47,6 +47,12 @@ import Testing
         #expect(!exec.stdout.contains("WROTE"), "\(exec.stdout)")
         #expect(try FileSystem.readFile(BuildProducts.podlab) == before)
         #expect(try fixture.podman("rm", "-f", "exe-target").status == 0)
+        // With --init, PID 1 is podlab's own code waiting for the command.
+        let initRun = try fixture.podman("run", "--rm", "--init", "busybox", "sh", "-c",
+                                         "(echo pwned >> /proc/1/exe) 2>/dev/null && echo WROTE; cat /proc/1/cmdline >/dev/null 2>&1 && echo READ-CMDLINE; true")
+        #expect(initRun.status == 0, "\(initRun)")
+        #expect(!initRun.stdout.contains("WROTE"))
+        #expect(try FileSystem.readFile(BuildProducts.podlab) == before)
     }
 }
 

@@ -45,6 +45,10 @@ import Glibc
         #expect(lines.first == "0")
         #expect(lines.last?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == Substring(String(user.uid)),
                 "container root is the unprivileged user: \(identity.stdout)")
+        let binary = try FileSystem.readFile(user.directory.file("podlab"))
+        let overwrite = try podman("run", "--rm", "--init", "busybox", "sh", "-c", "(echo pwned >> /proc/1/exe) 2>/dev/null && echo WROTE; true")
+        #expect(overwrite.status == 0 && !overwrite.stdout.contains("WROTE"), "\(overwrite)")
+        #expect(try FileSystem.readFile(user.directory.file("podlab")) == binary, "podlab's binary must be unchanged")
         let port = HTTP.freePort()
         let web = try podman("run", "--name", "my-web-server", "-d", "-p", "\(port):80", "docker.io/library/nginx:1.24")
         #expect(web.status == 0, "\(web)")
@@ -84,6 +88,8 @@ struct RootlessUser {
             }
             uid = entry.pointee.pw_uid
             chown(data, entry.pointee.pw_uid, entry.pointee.pw_gid)
+            // The worst case for /proc/PID/exe attacks: podlab belongs to the user who is container root.
+            chown(binary, entry.pointee.pw_uid, entry.pointee.pw_gid)
             prefix = ["runuser", "-u", name, "--"]
         }
         let whoami = try TestProcess.run(prefix + ["id", "-u"])

@@ -158,4 +158,53 @@ import Glibc
             #expect(events.contains(expected), "missing event: \(expected)")
         }
     }
+
+    @Test func capabilityFlagsChangeTheSet() throws {
+        let none = try podman("run", "--rm", "--cap-drop", "ALL", "busybox", "grep", "^CapEff:", "/proc/self/status")
+        #expect(none.stdout == "CapEff:\t0000000000000000\n", "\(none)")
+        let more = try podman("run", "--rm", "--cap-add", "net_admin", "busybox", "grep", "^CapEff:", "/proc/self/status")
+        #expect(more.stdout == "CapEff:\t00000000800415fb\n", "\(more)")
+        #expect(try podman("run", "--rm", "--cap-add", "NOT_A_CAP", "busybox", "true").status == 125)
+    }
+
+    @Test func combinedShortFlagsAndInit() throws {
+        let port = HTTP.freePort()
+        let run = try podman("run", "-dp", "\(port):80", "--name", "combined", "docker.io/library/nginx:1.24")
+        #expect(run.status == 0, "\(run)")
+        #expect(HTTP.waitForOK(port: port)?.status == 200)
+        #expect(try podman("rm", "-f", "combined").status == 0)
+        let initRun = try podman("run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; echo $$")
+        #expect(initRun.status == 0, "\(initRun)")
+        #expect(!initRun.stdout.hasPrefix("sh"), "with --init, PID 1 is podlab's init, not the command: \(initRun.stdout)")
+    }
+
+    @Test func interactiveTerminalThroughAPseudoTerminal() throws {
+        // script(1) gives podlab a real terminal, as a learner's shell would.
+        let command = "\(BuildProducts.podlab) podman run -it --rm busybox sh -c '[ -t 0 ] && [ -t 1 ] && echo on-a-tty; stty size'"
+        let result = try TestProcess.run(["script", "-qec", command, "/dev/null"], environment: podman.environment)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("on-a-tty"), "\(result)")
+    }
+
+    @Test func memoryAndProcessLimitsWhereCgroupsAllow() throws {
+        let run = try podman("run", "-d", "--name", "limited", "--memory", "64m", "--pids-limit", "50", "busybox", "sleep", "600")
+        #expect(run.status == 0, "\(run)")
+        defer { _ = try? podman("rm", "-f", "limited") }
+        guard geteuid() == 0 else {
+            #expect(run.stderr.contains("not applied"), "an ordinary user without a delegated cgroup is told so")
+            return
+        }
+        let pid = try podman("inspect", "--format", "{{.State.Pid}}", "limited").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let groups = String(decoding: try FileSystem.readFile("/proc/\(pid)/cgroup"), as: UTF8.self)
+        if FileSystem.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes") {
+            let memoryGroup = groups.split(separator: "\n").first { $0.contains(":memory:") }.map { String($0.split(separator: ":")[2]) } ?? ""
+            let limit = String(decoding: try FileSystem.readFile("/sys/fs/cgroup/memory\(memoryGroup)/memory.limit_in_bytes"), as: UTF8.self)
+            #expect(limit == "67108864\n")
+            let pidsGroup = groups.split(separator: "\n").first { $0.contains(":pids:") }.map { String($0.split(separator: ":")[2]) } ?? ""
+            #expect(String(decoding: try FileSystem.readFile("/sys/fs/cgroup/pids\(pidsGroup)/pids.max"), as: UTF8.self) == "50\n")
+        } else {
+            let group = groups.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) } ?? ""
+            #expect(String(decoding: try FileSystem.readFile("/sys/fs/cgroup\(group)/memory.max"), as: UTF8.self) == "67108864\n")
+        }
+    }
 }

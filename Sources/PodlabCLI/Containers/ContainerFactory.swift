@@ -8,9 +8,6 @@ enum ContainerFactory {
         guard let imageName = options.imageAndCommand.first else {
             throw CLIError.usage("requires at least 1 arg(s), only received 0", command: "podman run")
         }
-        if options.memory != nil || options.pidsLimit != nil {
-            Output.err("WARN: --memory and --pids-limit need cgroups delegated to podlab, which this version does not use yet; running without the limit")
-        }
         let (image, displayName) = try ImagePuller.ensure(imageName, policy: options.pull)
         let engine = try Current.engine.containers()
         let config = try engine.images.config(of: image).config ?? ContainerConfig()
@@ -37,7 +34,12 @@ enum ContainerFactory {
         if !ports.isEmpty && network == "none" {
             throw RuntimeError.invalidOption("cannot publish ports with --network none", hint: "leave out --network none to reach the container through -p")
         }
-        return ContainerSettings(
+        var limits: (memory: Int64?, pids: Int?) = (try options.memory.map(CgroupLimits.parseMemory), options.pidsLimit)
+        if limits.memory != nil || limits.pids != nil, let reason = CgroupLimits.unavailableReason() {
+            Output.err("WARN: \(reason): --memory and --pids-limit are not applied")
+            limits = (nil, nil)
+        }
+        var settings = ContainerSettings(
             command: command,
             env: try environment(options, image: config.Env ?? []),
             workingDir: options.workdir ?? (config.WorkingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"),
@@ -55,6 +57,9 @@ enum ContainerFactory {
             autoRemove: options.rm,
             stopSignal: try signal(options.stopSignal ?? config.StopSignal ?? "SIGTERM"),
             stopTimeout: options.stopTimeout)
+        settings.memoryLimit = limits.memory
+        settings.pidsLimit = limits.pids
+        return settings
     }
 
     static func environment(_ options: RunOptions, image: [String]) throws -> [String] {

@@ -1,0 +1,73 @@
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Memory and process-count limits through cgroups: cgroup v2 (`/sys/fs/cgroup/podlab/<id>`) or the v1
+/// memory and pids hierarchies (`/sys/fs/cgroup/{memory,pids}/podlab/<id>`), where podlab may write them.
+public enum CgroupLimits {
+    static let root = "/sys/fs/cgroup"
+
+    static var isUnified: Bool { FileSystem.exists("\(root)/cgroup.controllers") && !FileSystem.exists("\(root)/memory") }
+
+    /// Why limits cannot be applied here, or nil when they can.
+    public static func unavailableReason() -> String? {
+        let probe = isUnified ? "\(root)" : "\(root)/memory"
+        guard FileSystem.isDirectory(probe) else { return "this machine has no memory cgroup controller" }
+        guard access(probe, W_OK) == 0 else {
+            return "podlab may not create cgroups here (running as an ordinary user without a delegated cgroup)"
+        }
+        return nil
+    }
+
+    /// `512m`, `1g`, `65536` (bytes), `100k`.
+    public static func parseMemory(_ text: String) throws -> Int64 {
+        let lower = text.lowercased().trimmed()
+        let units: [(String, Int64)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
+        for (suffix, factor) in units where lower.hasSuffix(suffix) {
+            if let value = Int64(lower.dropLast(suffix.count)), value > 0 { return value * factor }
+        }
+        if let value = Int64(lower), value > 0 { return value }
+        throw RuntimeError.invalidOption("invalid memory limit \"\(text)\"", hint: "use a size such as 64m or 1g")
+    }
+
+    /// Puts `pid` into a new cgroup for the container with the limits (before it runs anything).
+    static func apply(id: String, pid: pid_t, memory: Int64?, pids: Int?) throws {
+        guard memory != nil || pids != nil else { return }
+        if isUnified {
+            let parent = "\(root)/podlab"
+            try FileSystem.createDirectory(parent)
+            try? write("+memory +pids", to: "\(parent)/cgroup.subtree_control")
+            let group = "\(parent)/\(id)"
+            try FileSystem.createDirectory(group)
+            if let memory { try write(String(memory), to: "\(group)/memory.max") }
+            if let pids { try write(String(pids), to: "\(group)/pids.max") }
+            try write(String(pid), to: "\(group)/cgroup.procs")
+            return
+        }
+        for (controller, file, value) in [("memory", "memory.limit_in_bytes", memory.map(String.init)), ("pids", "pids.max", pids.map(String.init))] {
+            guard let value else { continue }
+            let group = "\(root)/\(controller)/podlab/\(id)"
+            try FileSystem.createDirectory(group)
+            try write(value, to: "\(group)/\(file)")
+            try write(String(pid), to: "\(group)/cgroup.procs")
+        }
+    }
+
+    /// Removes the container's cgroups (they must be empty: the container has exited).
+    static func remove(id: String) {
+        for path in ["\(root)/podlab/\(id)", "\(root)/memory/podlab/\(id)", "\(root)/pids/podlab/\(id)"] {
+            rmdir(path)
+        }
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path: path, errno: errno) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw SystemError("write", path: path, errno: errno)
+        }
+    }
+}
