@@ -207,4 +207,39 @@ import Glibc
             #expect(String(decoding: try FileSystem.readFile("/sys/fs/cgroup\(group)/memory.max"), as: UTF8.self) == "67108864\n")
         }
     }
+
+    @Test func environmentFileUserAndNetworkModes() throws {
+        let envFile = directory.file("vars.env")
+        try FileSystem.writeAtomically(Array("# comment\nFROM_FILE=yes\nSHARED=file\n".utf8), to: envFile)
+        let env = try podman("run", "--rm", "--env-file", envFile, "-e", "SHARED=flag", "busybox", "sh", "-c", "echo $FROM_FILE $SHARED")
+        #expect(env.stdout == "yes flag\n", "\(env)")
+        let user = try podman("run", "--rm", "-u", "65534:65534", "busybox", "sh", "-c", "id -u; id -g; grep ^CapEff: /proc/self/status")
+        #expect(user.stdout == "65534\n65534\nCapEff:\t0000000000000000\n", "\(user)")
+        let none = try podman("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net")
+        #expect(none.stdout == "lo\n", "\(none)")
+        let host = try podman("run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net")
+        #expect(host.status == 0 && host.stdout.split(separator: "\n").count == FileSystem.list("/sys/class/net").count, "\(host)")
+        #expect(try podman("run", "--rm", "--network", "none", "-p", "8080:80", "busybox", "true").status == 125)
+    }
+
+    @Test func seccompProfileFromAFile() throws {
+        let profile = directory.file("no-mkdir.json")
+        try FileSystem.writeAtomically(Array("""
+            {"defaultAction": "SCMP_ACT_ALLOW",
+             "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+            """.utf8), to: profile)
+        let denied = try podman("run", "--rm", "--security-opt", "seccomp=\(profile)", "busybox", "mkdir", "/tmp/x")
+        #expect(denied.status != 0 && denied.stderr.contains("Operation not permitted"), "\(denied)")
+        #expect(try podman("run", "--rm", "busybox", "mkdir", "/tmp/x").status == 0)
+        #expect(try podman("run", "--rm", "--security-opt", "seccomp=/nonexistent.json", "busybox", "true").status == 125)
+    }
+
+    @Test func logsTailAndFollow() throws {
+        #expect(try podman("run", "-d", "--name", "talker", "busybox", "sh", "-c", "for i in 1 2 3 4 5; do echo line $i; done; sleep 1; echo last").status == 0)
+        let follow = try podman("logs", "-f", "talker")
+        #expect(follow.stdout == "line 1\nline 2\nline 3\nline 4\nline 5\nlast\n", "\(follow)")
+        #expect(try podman("logs", "--tail", "2", "talker").stdout == "line 5\nlast\n")
+        #expect(try podman("wait", "talker").stdout == "0\n")
+        #expect(try podman("rm", "talker").status == 0)
+    }
 }
