@@ -1,5 +1,6 @@
 import ArgumentParser
 import PodlabCore
+import PodlabRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +34,12 @@ public enum CommandLineEntry {
         } catch {
             return report(error, command: name)
         }
-        return runCommand(PodmanCommand.self, remaining, name: name)
+        let status = runCommand(PodmanCommand.self, remaining, name: name)
+        // Every podman command line that did something is journaled with its exit status, for lesson checks.
+        if let first = remaining.first, !first.hasPrefix("-"), !["events", "version", "help"].contains(first) {
+            Current.engine.journal?.record(.init(type: "system", status: "command", exitCode: status, arguments: [name] + arguments))
+        }
+        return status
     }
 
     static func runCommand<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String], name: String) -> Int32 {

@@ -157,6 +157,10 @@ import Glibc
                          "container died evented", "container remove evented"] {
             #expect(events.contains(expected), "missing event: \(expected)")
         }
+        #expect(try podman("run", "--rm", "busybox", "sh", "-c", "exit 4").status == 4)
+        let commands = try podman("events", "--format", "{{.Type}} {{.Status}} {{.ContainerExitCode}} {{json .Arguments}}").stdout
+        #expect(commands.contains(#"system command 0 ["podman","run","--rm","--name","evented","busybox","true"]"#), "\(commands)")
+        #expect(commands.contains(#"system command 4 ["podman","run","--rm","busybox","sh","-c","exit 4"]"#), "\(commands)")
     }
 
     @Test func capabilityFlagsChangeTheSet() throws {

@@ -49,8 +49,14 @@ struct RemoveImageOptions: ParsableArguments {
                 failures.append(error)
             }
         }
-        for name in untagged { Output.out("Untagged: \(name)") }
-        for id in deleted { Output.out("Deleted: \(id)") }
+        for name in untagged {
+            Output.out("Untagged: \(name)")
+            Current.engine.journal?.record(.init(type: "image", status: "untag", name: name))
+        }
+        for id in deleted {
+            Output.out("Deleted: \(id)")
+            Current.engine.journal?.record(.init(type: "image", status: "remove", id: id))
+        }
         guard let first = failures.first else { return }
         if failures.count == 1 { throw first }
         // Several failures: podman lists them all and exits with the first one's status.
@@ -98,6 +104,7 @@ struct TagCommand: ParsableCommand {
                 throw CLIError.refused("\(target): a tag cannot contain a digest", hint: "give a name and tag, like localhost/myimage:0.1.0")
             }
             try store.tag(source.id.hex, as: reference)
+            Current.engine.journal?.record(.init(type: "image", status: "tag", id: source.id.hex, name: reference.description))
         }
     }
 }

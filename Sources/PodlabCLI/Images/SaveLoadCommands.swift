@@ -113,6 +113,7 @@ struct LoadCommand: ParsableCommand {
         let loaded = try store.load(from: reader, progress: progress.report)
         var lines: [String] = []
         for item in loaded {
+            Current.engine.journal?.record(.init(type: "image", status: "load", id: item.image.id.hex, name: item.names.first))
             lines += item.names.isEmpty ? ["sha256:\(item.image.id.hex)"] : item.names
         }
         Output.out("Loaded image: " + lines.joined(separator: "\nLoaded image: "))
