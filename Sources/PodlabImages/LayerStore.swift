@@ -37,6 +37,8 @@ public struct LayerStore: Sendable {
                 try SnapshotCopier.copy(from: path(for: parent), to: scratch)
             } else {
                 try FileSystem.createDirectory(scratch, mode: 0o755)
+                // The image's / belongs to the container's root, like everything else in it.
+                if case .shift(let offset, _) = ownership { chown(scratch, uid_t(offset), gid_t(offset)) }
             }
             let result = try LayerApplier.apply(layerAt: blobPath, name: layerName, onto: scratch, ownership: ownership)
             guard result.diffID == diffID else {

@@ -77,7 +77,18 @@ public final class ContainerEngine: @unchecked Sendable {
 
         let launched: ContainerLauncher.Launched
         do {
-            launched = try ContainerLauncher.launch(request, mapping: mapping)
+            if Environment.current["PODLAB_NO_OVERLAY"] == "1" || FileSystem.isDirectory("\(directory)/rootfs") {
+                try preparePrivateCopy(of: request.lowerDirectory, in: directory)
+                request.privateCopy = true
+            }
+            do {
+                launched = try ContainerLauncher.launch(request, mapping: mapping)
+            } catch let error as RuntimeError where error.isRootMountFailure && !request.privateCopy {
+                // No overlay here: run on a private copy of the image instead (slower to start, same result).
+                try preparePrivateCopy(of: request.lowerDirectory, in: directory)
+                request.privateCopy = true
+                launched = try ContainerLauncher.launch(request, mapping: mapping)
+            }
         } catch {
             try? containers.update(record.id) { $0.error = (error as? any LearnerFacingError)?.message ?? "\(error)" }
             throw error
@@ -123,6 +134,25 @@ public final class ContainerEngine: @unchecked Sendable {
         let code = status < 0 ? 125 : podlab_wstatus_exit_code(status)
         try finish(record, exitCode: code)
         return code
+    }
+
+    /// A container's own copy of its image (`rootfs/`), made once, for machines without overlay mounts.
+    func preparePrivateCopy(of lower: String?, in directory: String) throws {
+        let destination = "\(directory)/rootfs"
+        if FileSystem.isDirectory(destination) { return }
+        let scratch = "\(directory)/rootfs.partial"
+        try? FileSystem.removeTree(scratch)
+        if let lower {
+            let result = try Subprocess.run(["cp", "-a", "--reflink=auto", lower, scratch])
+            guard result.status == 0 else {
+                throw RuntimeError.cannotRun("copying the image for the container failed: \(result.output.trimmed())", hint: nil)
+            }
+        } else {
+            try FileSystem.createDirectory(scratch)
+            if geteuid() == 0, let root = mapping.host(for: 0) { chown(scratch, root, root) }
+        }
+        if geteuid() == 0, let root = mapping.host(for: 0) { chown(scratch, root, root) }
+        guard rename(scratch, destination) == 0 else { throw SystemError("rename", path: destination, errno: errno) }
     }
 
     /// As root, containers run as ids 1,000,000,000 and up, which must be able to pass through every directory

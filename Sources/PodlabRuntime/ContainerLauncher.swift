@@ -10,6 +10,8 @@ public struct LaunchRequest {
     /// The image's snapshot (the overlay lower); nil for an image without layers.
     public var lowerDirectory: String?
     public var containerDirectory: String
+    /// Use `<containerDirectory>/rootfs`, a private copy of the image, instead of an overlay.
+    public var privateCopy = false
     public var stdin: Int32 = -1
     public var stdout: Int32 = -1
     public var stderr: Int32 = -1
@@ -93,10 +95,14 @@ public enum ContainerLauncher {
         spec.tty = settings.tty ? 1 : 0
         spec.`init` = settings.initProcess ? 1 : 0
         spec.new_network = settings.network == "host" ? 0 : 1
-        spec.rootfs = strings.optional("\(directory)/merged")
-        spec.overlay_lower = strings.optional(lower)
-        spec.overlay_upper = strings.optional("\(directory)/upper")
-        spec.overlay_work = strings.optional("\(directory)/work")
+        if request.privateCopy {
+            spec.rootfs = strings.optional("\(directory)/rootfs")
+        } else {
+            spec.rootfs = strings.optional("\(directory)/merged")
+            spec.overlay_lower = strings.optional(lower)
+            spec.overlay_upper = strings.optional("\(directory)/upper")
+            spec.overlay_work = strings.optional("\(directory)/work")
+        }
         spec.volumes = UnsafePointer(strings.buffer(volumes))
         spec.volume_count = volumes.count
         spec.read_only_rootfs = settings.readOnly ? 1 : 0

@@ -246,4 +246,17 @@ import Glibc
         #expect(try podman("wait", "talker").stdout == "0\n")
         #expect(try podman("rm", "talker").status == 0)
     }
+
+    @Test func privateCopyWhereOverlayIsUnavailable() throws {
+        var copying = podman
+        copying.extraEnvironment["PODLAB_NO_OVERLAY"] = "1"
+        let run = try copying("run", "--name", "copied", "busybox", "sh", "-c", "echo kept > /marker; cat /proc/self/mountinfo | head -1")
+        #expect(run.status == 0, "\(run)")
+        #expect(!run.stdout.contains("overlay"), "\(run.stdout)")
+        let id = try podman("inspect", "--format", "{{.Id}}", "copied").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let copy = directory.file("storage/containers/\(id)/rootfs")
+        #expect(try FileSystem.readFile("\(copy)/marker") == Array("kept\n".utf8))
+        #expect(FileSystem.exists("\(copy)/bin/busybox"))
+        #expect(try podman("rm", "copied").status == 0)
+    }
 }
