@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "child_common.h"
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <grp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -200,4 +201,26 @@ static void reap_and_exit(pid_t child, int keep_fd) {
     }
     if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
     _exit(128 + WTERMSIG(status));
+}
+
+void podlab_finish_and_exec(const struct podlab_final_step *step) {
+    int efd = step->error_fd;
+    char buffer[4096], detail[240];
+    if (podlab_setup_stdio(step->stdin_fd, step->stdout_fd, step->stderr_fd, step->tty, efd) != 0)
+        podlab_child_fail(efd, PODLAB_STAGE_TTY, errno, "stdio");
+    if (podlab_drop_bounding(step->capabilities) != 0) podlab_child_fail(efd, PODLAB_STAGE_CAPS, errno, "capabilities");
+    if (podlab_become_user(step->uid, step->gid, step->groups, step->group_count, step->may_set_groups) != 0)
+        podlab_child_fail(efd, PODLAB_STAGE_USER, errno, "user");
+    /* Root in the container gets the kept capabilities; another user keeps none (as podman). */
+    if (step->uid == 0 && podlab_set_capabilities(step->capabilities) != 0)
+        podlab_child_fail(efd, PODLAB_STAGE_CAPS, errno, "capabilities");
+    /* The working directory must be inside the container: a path through a leaked descriptor is not. */
+    if (chdir(step->cwd) != 0) podlab_child_fail(efd, PODLAB_STAGE_CWD, errno, step->cwd);
+    if (getcwd(buffer, sizeof(buffer)) == NULL || buffer[0] != '/') podlab_child_fail(efd, PODLAB_STAGE_CWD, ENOENT, step->cwd);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_NO_NEW_PRIVS, errno, "no_new_privs");
+    if (step->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, step->seccomp, 0, 0) != 0)
+        podlab_child_fail(efd, PODLAB_STAGE_SECCOMP, errno, "seccomp");
+    if (step->init) podlab_become_init();
+    int stage = podlab_exec_lookup(step->argv, step->envp, step->path_env, detail, sizeof(detail));
+    podlab_child_fail(efd, stage, errno, detail);
 }

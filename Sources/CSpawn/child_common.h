@@ -40,4 +40,24 @@ void podlab_become_init(void);
 void podlab_become_init_keeping(int error_fd);
 
 size_t podlab_strlcpy(char *dest, const char *src, size_t size);
+
+/* What every container process goes through last, in this order: stdio (closing all else), bounding set,
+ * user, capabilities (root only), a working directory checked to be inside, no_new_privs, seccomp,
+ * optionally an init, then execve. Never returns. */
+struct podlab_final_step {
+    int stdin_fd, stdout_fd, stderr_fd, tty;
+    uint64_t capabilities;
+    uint32_t uid, gid;
+    const uint32_t *groups;
+    size_t group_count;
+    int may_set_groups;
+    const char *cwd;
+    const struct sock_fprog *seccomp;
+    int init;
+    char *const *argv;
+    char *const *envp;
+    const char *path_env;
+    int error_fd;
+};
+__attribute__((noreturn)) void podlab_finish_and_exec(const struct podlab_final_step *step);
 #endif

@@ -143,7 +143,6 @@ static int container_main(void *argument) {
     const struct podlab_container_spec *spec = argument;
     int efd = spec->error_fd;
     char buffer[4096];
-    char detail[240];
 
     /* Wait until the parent has written our uid/gid maps. */
     char byte;
@@ -212,27 +211,12 @@ static int container_main(void *argument) {
         podlab_child_fail(efd, PODLAB_STAGE_READONLY, errno, "/");
     if (slash >= 0) close(slash);
 
-    if (podlab_setup_stdio(spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, spec->tty, efd) != 0)
-        podlab_child_fail(efd, PODLAB_STAGE_TTY, errno, "stdio");
-    if (podlab_drop_bounding(spec->capabilities) != 0) podlab_child_fail(efd, PODLAB_STAGE_CAPS, errno, "capabilities");
-    if (podlab_become_user(spec->uid, spec->gid, spec->groups, spec->group_count, spec->may_set_groups) != 0)
-        podlab_child_fail(efd, PODLAB_STAGE_USER, errno, "user");
-    /* Root in the container gets the kept capabilities; another user keeps none (as podman). */
-    if (spec->uid == 0 && podlab_set_capabilities(spec->capabilities) != 0)
-        podlab_child_fail(efd, PODLAB_STAGE_CAPS, errno, "capabilities");
-
-    /* The working directory must be inside the container: a path through a leaked descriptor is not. */
-    if (chdir(spec->cwd) != 0) podlab_child_fail(efd, PODLAB_STAGE_CWD, errno, spec->cwd);
-    if (getcwd(buffer, sizeof(buffer)) == NULL || buffer[0] != '/') podlab_child_fail(efd, PODLAB_STAGE_CWD, ENOENT, spec->cwd);
-
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_NO_NEW_PRIVS, errno, "no_new_privs");
-    if (spec->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, spec->seccomp, 0, 0) != 0)
-        podlab_child_fail(efd, PODLAB_STAGE_SECCOMP, errno, "seccomp");
-    if (spec->init) podlab_become_init();
-
-    int stage = podlab_exec_lookup(spec->argv, spec->envp, spec->path_env, detail, sizeof(detail));
-    podlab_child_fail(efd, stage, errno, detail);
-    return 127;
+    struct podlab_final_step step = {
+        spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, spec->tty, spec->capabilities, spec->uid, spec->gid,
+        spec->groups, spec->group_count, spec->may_set_groups, spec->cwd, spec->seccomp, spec->init,
+        spec->argv, spec->envp, spec->path_env, efd,
+    };
+    podlab_finish_and_exec(&step);
 }
 
 pid_t podlab_clone_container(const struct podlab_container_spec *spec, void *stack, size_t stack_size) {

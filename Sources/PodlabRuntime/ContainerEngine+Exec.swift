@@ -56,21 +56,7 @@ extension ContainerEngine {
             waitpid(child, &status, 0)
             throw failure
         }
-        var supervise = podlab_supervise_spec()
-        supervise.child = child
-        supervise.userns_fd = -1
-        supervise.netns_fd = -1
-        supervise.out_from = relay.outFrom
-        supervise.out_to = relay.outFrom >= 0 ? 1 : -1
-        supervise.err_from = relay.errFrom
-        supervise.err_to = relay.errFrom >= 0 ? 2 : -1
-        supervise.in_from = relay.inFrom
-        supervise.in_to = relay.inTo
-        supervise.winch_from = relay.tty ? 0 : -1
-        supervise.winch_to = relay.tty ? relay.inTo : -1
-        supervise.log_fd = -1
-        supervise.forward_signals = 1
-        supervise.ready_fd = -1
+        var supervise = relay.superviseSpec(child: child)
         let status = withUnsafePointer(to: &supervise) { podlab_supervise($0) }
         relay.restoreTerminal()
         return status < 0 ? 125 : podlab_wstatus_exit_code(status)

@@ -90,7 +90,7 @@ public final class ContainerEngine: @unchecked Sendable {
                 launched = try ContainerLauncher.launch(request, mapping: mapping)
             }
         } catch {
-            try? containers.update(record.id) { $0.error = (error as? any LearnerFacingError)?.message ?? "\(error)" }
+            _ = try? containers.update(record.id) { $0.error = (error as? any LearnerFacingError)?.message ?? "\(error)" }
             throw error
         }
         relay.closeChildEnds()
@@ -110,21 +110,11 @@ public final class ContainerEngine: @unchecked Sendable {
         let netNS = forwards.isEmpty ? -1 : open("/proc/\(launched.pid)/ns/net", O_RDONLY | O_CLOEXEC)
         defer { if userNS >= 0 { close(userNS) }; if netNS >= 0 { close(netNS) } }
         let cForwards = forwards.map { podlab_forward(listen_fd: $0.fd, container_port: Int32($0.mapping.containerPort), udp: $0.mapping.proto == "udp" ? 1 : 0) }
-        var spec = podlab_supervise_spec()
-        spec.child = launched.pid
+        var spec = relay.superviseSpec(child: launched.pid)
         spec.forward_count = cForwards.count
         spec.userns_fd = geteuid() == 0 ? -1 : userNS
         spec.netns_fd = netNS
-        spec.out_from = relay.outFrom
-        spec.out_to = relay.outFrom >= 0 ? 1 : -1
-        spec.err_from = relay.errFrom
-        spec.err_to = relay.errFrom >= 0 ? 2 : -1
-        spec.in_from = relay.inFrom
-        spec.in_to = relay.inTo
-        spec.winch_from = relay.tty ? 0 : -1
-        spec.winch_to = relay.tty ? relay.inTo : -1
         spec.log_fd = relay.outFrom >= 0 ? logFD : -1
-        spec.forward_signals = 1
         spec.ready_fd = readyFD
         let status = cForwards.withUnsafeBufferPointer { buffer -> Int32 in
             spec.forwards = buffer.baseAddress

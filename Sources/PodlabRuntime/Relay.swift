@@ -44,6 +44,26 @@ struct Relay {
         childEnds = [out[1], err[1]]
     }
 
+    /// A supervisor spec that relays this attachment (no ports, no log, no readiness: callers add those).
+    func superviseSpec(child: pid_t) -> podlab_supervise_spec {
+        var spec = podlab_supervise_spec()
+        spec.child = child
+        spec.userns_fd = -1
+        spec.netns_fd = -1
+        spec.out_from = outFrom
+        spec.out_to = outFrom >= 0 ? 1 : -1
+        spec.err_from = errFrom
+        spec.err_to = errFrom >= 0 ? 2 : -1
+        spec.in_from = inFrom
+        spec.in_to = inTo
+        spec.winch_from = tty ? 0 : -1
+        spec.winch_to = tty ? inTo : -1
+        spec.log_fd = -1
+        spec.forward_signals = 1
+        spec.ready_fd = -1
+        return spec
+    }
+
     mutating func closeChildEnds() {
         for fd in childEnds { close(fd) }
         childEnds = []
