@@ -210,7 +210,10 @@ extension ContainerEngine {
     func waitForMonitor(_ record: ContainerRecord) -> ContainerRecord? {
         for _ in 0..<200 {
             guard let current = try? containers.find(record.id) else { return nil }
-            if current.state.status != .running { return current }
+            // Done when the monitor has written the exit (a reaped-but-unrecorded process reads as exited
+            // without a code for a moment), or when there is no monitor left to write it.
+            let monitorAlive = current.state.monitorPid.map { kill($0, 0) == 0 } ?? false
+            if current.state.status != .running && (current.state.exitCode != nil || !monitorAlive) { return current }
             usleep(10_000)
         }
         return try? containers.update(record.id) { state in
@@ -228,7 +231,8 @@ extension ContainerEngine {
                 close(pidfd)
             }
         }
-        let current = record.state.status == .running ? waitForMonitor(record) : record
+        let pending = record.state.status == .running || (record.state.status == .exited && record.state.exitCode == nil)
+        let current = pending ? waitForMonitor(record) : record
         return current?.state.exitCode ?? -1
     }
 }

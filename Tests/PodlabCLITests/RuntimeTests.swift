@@ -259,4 +259,52 @@ import Glibc
         #expect(FileSystem.exists("\(copy)/bin/busybox"))
         #expect(try podman("rm", "copied").status == 0)
     }
+
+    @Test func killExistsPruneAndJSONList() throws {
+        #expect(try podman("run", "-d", "--name", "victim", "busybox", "sleep", "600").status == 0)
+        #expect(try podman("container", "exists", "victim").status == 0)
+        #expect(try podman("container", "exists", "nosuch").status == 1)
+        let json = try podman("ps", "--format", "json")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        let first = try #require(parsed?.first)
+        #expect((first["Names"] as? [String]) == ["victim"])
+        #expect(first["State"] as? String == "running")
+        let kill = try podman("kill", "victim")
+        #expect(kill.status == 0 && kill.stdout == "victim\n")
+        #expect(try podman("wait", "victim").stdout == "137\n")
+        #expect(try podman("kill", "victim").status == 125, "killing a stopped container fails as podman")
+        let prune = try podman("container", "prune", "-f")
+        #expect(prune.status == 0 && prune.stdout.count == 65)
+        #expect(try podman("ps", "-a", "-q").stdout == "")
+    }
+
+    @Test func entrypointPullAlwaysAndContainerInspect() throws {
+        let run = try podman("run", "--rm", "--pull", "always", "--entrypoint", "/bin/echo", "busybox", "from", "entrypoint")
+        #expect(run.status == 0 && run.stdout == "from entrypoint\n", "\(run)")
+        #expect(run.stderr.contains("Trying to pull docker.io/library/busybox:latest..."))
+        #expect(try podman("create", "--name", "made", "-p", "127.0.0.1:18181:80/udp", "busybox", "true").status == 0)
+        let inspect = try podman("inspect", "made")
+        let parsed = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [[String: Any]]
+        let object = try #require(parsed?.first)
+        #expect((object["State"] as? [String: Any])?["Status"] as? String == "created")
+        #expect(object["ImageName"] as? String == "docker.io/library/busybox:latest")
+        #expect(try podman("port", "made").stdout == "80/udp -> 127.0.0.1:18181\n")
+        #expect(try podman("ps", "-a").stdout.contains("Created"))
+        #expect(try podman("rm", "made").status == 0)
+    }
+
+    @Test func udpPortsAreForwarded() throws {
+        let port = HTTP.freePort()
+        let programs = directory.file("programs")
+        try FileSystem.createDirectory(programs)
+        _ = try TestPrograms.build("udpecho", into: programs)
+        let run = try podman("run", "-d", "--name", "udp", "-p", "\(port):9000/udp", "-v", "\(programs):/t:ro", "busybox", "/t/udpecho", "9000")
+        #expect(run.status == 0, "\(run)")
+        defer { _ = try? podman("rm", "-f", "udp") }
+        var answer: String?
+        for _ in 0..<40 where answer == nil {
+            answer = UDP.exchange(port: port, message: "ping", timeout: 0.25)
+        }
+        #expect(answer == "ping")
+    }
 }
