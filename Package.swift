@@ -26,9 +26,10 @@ let package = Package(
         .target(name: "PodlabArchive", dependencies: ["PodlabCore", "CArchive"]),
         .target(name: "PodlabImages", dependencies: ["PodlabCore", "PodlabArchive"]),
         .target(name: "PodlabRuntime", dependencies: ["PodlabCore", "PodlabImages", "CSpawn", "CSeccomp"]),
+        .target(name: "PodlabBuild", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages", "PodlabRuntime"]),
         .target(name: "PodlabFixtures", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages"]),
         .target(name: "PodlabCLI", dependencies: [
-            "PodlabCore", "PodlabImages", "PodlabFixtures", "PodlabRuntime",
+            "PodlabCore", "PodlabImages", "PodlabFixtures", "PodlabRuntime", "PodlabBuild",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),
@@ -38,6 +39,7 @@ let package = Package(
         .testTarget(name: "PodlabArchiveTests", dependencies: ["PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabImagesTests", dependencies: ["PodlabImages", "PodlabFixtures", "PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabCLITests", dependencies: ["PodlabCLI", "PodlabImages", "PodlabCore", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabBuildTests", dependencies: ["PodlabBuild", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CArchive", "CEditLine", "CSeccomp"]),
     ],
     swiftLanguageModes: [.v6]

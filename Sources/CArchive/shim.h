@@ -10,6 +10,10 @@ static inline int podlab_fsetxattr(int fd, const char *name, const void *value, 
     return fsetxattr(fd, name, value, size, 0);
 }
 
+static inline long podlab_lgetxattr(const char *path, const char *name, void *value, size_t size) {
+    return lgetxattr(path, name, value, size);
+}
+
 // File-type macros are casts and do not import into Swift; re-export them as values.
 static const unsigned int podlab_AE_IFMT = AE_IFMT;
 static const unsigned int podlab_AE_IFREG = AE_IFREG;

@@ -26,7 +26,8 @@ extension ImageStore {
     /// A failure or a kill at any point lists nothing; leftovers are collected later.
     @discardableResult
     public func importImage(manifestBytes: [UInt8], expectedDigest: Digest? = nil, source: any BlobSource,
-                            names: [ImageReference], progress: (ImportEvent) -> Void = { _ in }) throws -> ImageRecord {
+                            names: [ImageReference], parent: Digest? = nil,
+                            progress: (ImportEvent) -> Void = { _ in }) throws -> ImageRecord {
         try ingestLock.lock(.shared)
         defer { ingestLock.unlock() }
 
@@ -79,11 +80,13 @@ extension ImageStore {
                 record.names = fullNames + record.names.filter { !fullNames.contains($0) }
                 record.namesHistory = fullNames + record.namesHistory.filter { !fullNames.contains($0) }
                 record.manifest = descriptor
+                if record.parent == nil { record.parent = parent }
                 all[index] = record
                 return record
             }
             let record = ImageRecord(id: manifest.config.digest, manifest: descriptor, names: fullNames,
-                                     created: config.created.flatMap(JSONCoding.parseTimestamp), added: now, layers: stored)
+                                     created: config.created.flatMap(JSONCoding.parseTimestamp), added: now, layers: stored,
+                                     parent: parent)
             all.append(record)
             return record
         }

@@ -36,6 +36,14 @@ public struct IDMapping: Sendable, Equatable {
                          warning: "containers get a single user id (no range for \(name) in /etc/subuid or no newuidmap): images that switch users will fail. Fix: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 \(name)")
     }
 
+    /// The container id a host id stands for (files a container wrote), if mapped.
+    public func container(for hostID: UInt32) -> UInt32? {
+        for range in ranges where hostID >= range.host && hostID < range.host + range.count {
+            return range.container + (hostID - range.host)
+        }
+        return nil
+    }
+
     /// The host id for a container id, if mapped.
     public func host(for id: UInt32) -> UInt32? {
         for range in ranges where id >= range.container && id < range.container + range.count {

@@ -1,0 +1,244 @@
+import PodlabArchive
+import PodlabCore
+import PodlabImages
+import PodlabRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file to put into a COPY/ADD layer: where it is on the host and where it goes in the image.
+struct CopyItem {
+    var source: String
+    var destination: String
+    var info: stat
+}
+
+extension Builder {
+    func copy(_ state: inout StageState, instruction: Instruction, expanded: String, last: Bool) throws {
+        let words = instruction.json ?? Substitution.shellWords(expanded)
+        guard words.count >= 2, let destinationText = words.last else {
+            throw fail(instruction, "\(instruction.keyword) needs at least one source and a destination", hint: "COPY index.html /app/")
+        }
+        let sources = Array(words.dropLast())
+        // The sources come from the build context, or from an earlier stage with --from.
+        var root = FileSystem.realPath(options.context) ?? options.context
+        var ignore = IgnoreRules(context: root)
+        if let stage = instruction.flags["from"] {
+            guard let other = stages.first(where: { $0.name == stage }),
+                  let path = try rootfs(of: other) else {
+                throw fail(instruction, "COPY --from=\(stage): no earlier stage is called \(stage)", hint: "name a stage with FROM IMAGE AS \(stage)")
+            }
+            root = path
+            ignore = IgnoreRules(patterns: [])
+        }
+        let workdir = state.runtime.WorkingDir ?? "/"
+        var destination = destinationText.hasPrefix("/") ? destinationText : workdir + "/" + destinationText
+        let intoDirectory = destinationText.hasSuffix("/") || destinationText == "." || sources.count > 1
+        destination = "/" + destination.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+
+        var items: [CopyItem] = []
+        var archives: [String] = []
+        for pattern in sources {
+            if pattern.hasPrefix("http://") || pattern.hasPrefix("https://") {
+                throw fail(instruction, "\(instruction.keyword) of a URL needs the network, and podlab builds offline",
+                           hint: "download the file into the build context first, then COPY it")
+            }
+            let matches = try expand(pattern, root: root, instruction: instruction)
+            for match in matches {
+                var info = stat()
+                guard lstat(match, &info) == 0 else { continue }
+                let relative = String(match.dropFirst(root.count)).trimmingLeadingSlashes()
+                if ignore.excludes(relative) { continue }
+                if instruction.keyword == "ADD" && (info.st_mode & S_IFMT) == S_IFREG && Builder.isArchive(match) {
+                    archives.append(match)
+                    continue
+                }
+                let name = FileSystem.baseName(of: match)
+                if (info.st_mode & S_IFMT) == S_IFDIR {
+                    try walk(match, root: root, into: destination, ignore: ignore, items: &items)
+                } else {
+                    let target = intoDirectory || matches.count > 1 ? "\(destination)/\(name)" : destination
+                    items.append(CopyItem(source: match, destination: target, info: info))
+                }
+            }
+        }
+        if items.isEmpty && archives.isEmpty {
+            throw fail(instruction, "no source files were specified or all were excluded by .containerignore/.dockerignore",
+                       hint: "the sources are paths inside the build context \(options.context)")
+        }
+        let owner = try chownIDs(instruction.flags["chown"], state: state, instruction: instruction)
+        let content = try contentDigest(items, archives: archives)
+        let key = cacheKey(state, instruction, extra: content)
+        if try reuse(key, into: &state, last: last) { return }
+        let layer = try scratchFile("layer")
+        let writer = try ArchiveWriter(path: layer, compression: .gzip)
+        if intoDirectory || items.count > 1 || !archives.isEmpty {
+            try writer.add(ArchiveEntry(path: String(destination.dropFirst()), kind: .directory, permissions: 0o755,
+                                        uid: Int64(owner.uid), gid: Int64(owner.gid), modificationTime: Int64(time(nil))))
+        }
+        for item in items {
+            var entry = ArchiveEntry(path: String(item.destination.dropFirst()), kind: .regular, permissions: UInt32(item.info.st_mode & 0o7777),
+                                     uid: Int64(owner.uid), gid: Int64(owner.gid), modificationTime: Int64(item.info.st_mtim.tv_sec))
+            switch item.info.st_mode & S_IFMT {
+            case S_IFDIR:
+                entry.kind = .directory
+                try writer.add(entry)
+            case S_IFLNK:
+                entry.kind = .symlink
+                entry.linkTarget = readLinkText(item.source)
+                try writer.add(entry)
+            case S_IFREG:
+                try writer.add(entry, contentsOfFile: item.source)
+            default:
+                continue
+            }
+        }
+        for archive in archives {
+            try addArchive(archive, under: destination, to: writer)
+        }
+        try writer.close()
+        let summary = items.count == 1 ? "file:\(content.prefix(16))" : "multi:\(content.prefix(16))"
+        try commit(&state, layer: layer, createdBy: "/bin/sh -c #(nop) \(instruction.keyword) \(summary) in \(destination) ", key: key, last: last)
+    }
+
+    /// Source patterns: a path inside `root`, possibly with * ? [ ] in its last part. Refuses paths that
+    /// leave `root` (with `..` or through a symlink).
+    func expand(_ pattern: String, root: String, instruction: Instruction) throws -> [String] {
+        let relative = pattern.trimmingLeadingSlashes()
+        let directoryPart = FileSystem.parent(of: relative)
+        let namePart = FileSystem.baseName(of: relative)
+        let directory = directoryPart == "." ? root : root + "/" + directoryPart
+        var candidates: [String]
+        if namePart.contains(where: { "*?[".contains($0) }) {
+            candidates = FileSystem.list(directory).filter { fnmatch(namePart, $0, 0) == 0 }.map { directory + "/" + $0 }
+        } else {
+            candidates = [relative.isEmpty || relative == "." ? root : root + "/" + relative]
+        }
+        var result: [String] = []
+        for candidate in candidates {
+            guard let real = FileSystem.realPath(candidate) else { continue }
+            guard real == root || real.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+                throw fail(instruction, "\(instruction.keyword) source \"\(pattern)\" is outside the build context",
+                           hint: "a build can only read files inside its context directory (\(options.context)); copy the file there first")
+            }
+            result.append(candidate)
+        }
+        if result.isEmpty {
+            throw fail(instruction, "\(instruction.keyword) source \"\(pattern)\" not found in the build context \(options.context)",
+                       hint: "check the name, or run podman build from the directory that holds it")
+        }
+        return result.sorted()
+    }
+
+    func walk(_ directory: String, root: String, into destination: String, ignore: IgnoreRules, items: inout [CopyItem]) throws {
+        for name in FileSystem.list(directory) {
+            let path = "\(directory)/\(name)"
+            let relative = String(path.dropFirst(root.count)).trimmingLeadingSlashes()
+            if ignore.excludes(relative) { continue }
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            items.append(CopyItem(source: path, destination: "\(destination)/\(name)", info: info))
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                try walk(path, root: root, into: "\(destination)/\(name)", ignore: ignore, items: &items)
+            }
+        }
+    }
+
+    func readLinkText(_ path: String) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        return count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+    }
+
+    /// `--chown=user[:group]`, resolved with the image's own passwd and group files.
+    func chownIDs(_ text: String?, state: StageState, instruction: Instruction) throws -> (uid: UInt32, gid: UInt32) {
+        guard let text, !text.isEmpty else { return (0, 0) }
+        do {
+            let user = try ImageUser.resolve(text, rootfs: try rootfs(of: state) ?? "/nonexistent")
+            return (user.uid, text.contains(":") ? user.gid : user.gid)
+        } catch let error as any LearnerFacingError {
+            throw fail(instruction, error.message, hint: error.hint)
+        }
+    }
+
+    /// What the step reads, for the cache: names, modes and contents.
+    func contentDigest(_ items: [CopyItem], archives: [String]) throws -> String {
+        var hasher = SHA256Hasher()
+        for item in items {
+            hasher.update(Array("\(item.destination) \(item.info.st_mode) \(item.info.st_size)\n".utf8))
+            if (item.info.st_mode & S_IFMT) == S_IFREG { hasher.update(Array(try BlobStore.hash(file: item.source).0.description.utf8)) }
+            if (item.info.st_mode & S_IFMT) == S_IFLNK { hasher.update(Array(readLinkText(item.source).utf8)) }
+        }
+        for archive in archives { hasher.update(Array(try BlobStore.hash(file: archive).0.description.utf8)) }
+        return hasher.finalize().hex
+    }
+
+    static func isArchive(_ path: String) -> Bool {
+        guard let reader = try? ArchiveReader(path: path, format: .tar), let _ = try? reader.nextEntry() else { return false }
+        return true
+    }
+
+    /// ADD of a local archive: its entries, unpacked under the destination.
+    func addArchive(_ path: String, under destination: String, to writer: ArchiveWriter) throws {
+        let reader = try ArchiveReader(path: path, format: .tar)
+        let prefix = String(destination.dropFirst())
+        while var entry = try reader.nextEntry() {
+            let name = entry.path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+            if name.isEmpty { continue }
+            entry.path = prefix.isEmpty ? name : "\(prefix)/\(name)"
+            if entry.kind == .hardlink, let target = entry.linkTarget {
+                let cleaned = target.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+                entry.linkTarget = prefix.isEmpty ? cleaned : "\(prefix)/\(cleaned)"
+            }
+            try writer.add(entry, copyingDataFrom: reader)
+        }
+    }
+}
+
+/// `.containerignore` / `.dockerignore`: patterns (with `*`, `?`, `**` and `!` exceptions) of context paths
+/// a build does not read.
+struct IgnoreRules {
+    var patterns: [(pattern: String, negated: Bool)]
+
+    init(patterns: [(String, Bool)]) {
+        self.patterns = patterns.map { (pattern: $0.0, negated: $0.1) }
+    }
+
+    init(context: String) {
+        let file = [".containerignore", ".dockerignore"].map { "\(context)/\($0)" }.first(where: FileSystem.exists)
+        let text = file.flatMap { try? FileSystem.readFile($0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        var result: [(String, Bool)] = []
+        for line in text.split(separator: "\n") {
+            var pattern = line.trimmed()
+            if pattern.isEmpty || pattern.hasPrefix("#") { continue }
+            let negated = pattern.hasPrefix("!")
+            if negated { pattern.removeFirst() }
+            pattern = pattern.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+            result.append((pattern, negated))
+        }
+        self.init(patterns: result)
+    }
+
+    func excludes(_ relative: String) -> Bool {
+        var excluded = false
+        for rule in patterns where matches(rule.pattern, relative) { excluded = !rule.negated }
+        return excluded
+    }
+
+    /// A pattern matches the path itself or any directory above it.
+    func matches(_ pattern: String, _ path: String) -> Bool {
+        let parts = path.split(separator: "/").map(String.init)
+        for count in stride(from: parts.count, through: 1, by: -1) {
+            let prefix = parts.prefix(count).joined(separator: "/")
+            let flat = pattern.replacing("**/", with: "*").replacing("/**", with: "/*")
+            if fnmatch(flat, prefix, 0) == 0 { return true }
+        }
+        return false
+    }
+}
+
+extension String {
+    func trimmingLeadingSlashes() -> String {
+        String(drop { $0 == "/" })
+    }
+}

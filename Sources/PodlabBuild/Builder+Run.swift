@@ -1,0 +1,44 @@
+import PodlabCore
+import PodlabImages
+import PodlabRuntime
+
+extension Builder {
+    /// RUN: the command in a real container of the current image; what it changed becomes the layer.
+    func run(_ state: inout StageState, instruction: Instruction, last: Bool) throws {
+        let key = cacheKey(state, instruction)
+        if try reuse(key, into: &state, last: last) { return }
+        guard let imageID = state.imageID, let image = try? store.resolve(imageID.hex), image.topLayer != nil else {
+            throw fail(instruction, "RUN needs a base image with a shell (FROM scratch has none)", hint: "start from an image such as docker.io/library/busybox")
+        }
+        let command = instruction.json ?? shell(state) + [instruction.arguments]
+        var env = state.runtime.Env ?? []
+        if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
+        for (key, value) in state.args.sorted(by: { $0.key < $1.key }) where !env.contains(where: { $0.hasPrefix(key + "=") }) {
+            env.append("\(key)=\(value)")
+        }
+        let settings = ContainerSettings(
+            command: command, env: env, workingDir: state.runtime.WorkingDir ?? "/", user: state.runtime.User ?? "", hostname: "",
+            ports: [], volumes: [], readOnly: false, network: "private", capabilities: Capabilities.podmanDefault, seccomp: nil,
+            initProcess: false, tty: false, interactive: false, autoRemove: false, stopSignal: 15, stopTimeout: 10)
+        let record = try engine.create(image: image, imageName: image.names.first ?? image.id.hex, settings: settings,
+                                       name: "podlab-build-\(String(ContainerStore.newID().prefix(12)))")
+        defer { try? engine.remove(try engine.containers.find(record.id)) }
+        let code: Int32
+        do {
+            code = try engine.run(record, attachment: .terminal(interactive: false))
+        } catch let error as any LearnerFacingError {
+            throw fail(instruction, error.message, hint: error.hint, status: error.exitStatus)
+        }
+        guard code == 0 else {
+            throw fail(instruction, "while running runtime: exit status \(code)",
+                       hint: "the command failed inside the build container; its output is above", status: code)
+        }
+        let directory = engine.containers.directory(of: record.id)
+        guard !FileSystem.isDirectory("\(directory)/rootfs") else {
+            throw fail(instruction, "RUN steps need overlay mounts, which this machine refused", hint: nil)
+        }
+        let layer = try scratchFile("layer")
+        _ = try LayerDiff.write(upper: "\(directory)/upper", to: layer, mapping: engine.mapping)
+        try commit(&state, layer: layer, createdBy: "/bin/sh -c \(instruction.arguments)", key: key, last: last)
+    }
+}

@@ -1,0 +1,80 @@
+import CArchive
+import PodlabArchive
+import PodlabCore
+import PodlabRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns an overlay upper directory (what a RUN step changed) into an OCI layer: deletions (overlay's 0:0
+/// character devices) become `.wh.NAME` entries, opaque directories `.wh..wh..opq`, owners go back to
+/// container ids, hard links inside the layer stay hard links.
+enum LayerDiff {
+    static func write(upper: String, to layer: String, mapping: IDMapping) throws -> Int {
+        let writer = try ArchiveWriter(path: layer, compression: .gzip)
+        var links: [String: String] = [:]
+        var count = 0
+        try walk(upper, relative: "", writer: writer, mapping: mapping, links: &links, count: &count)
+        try writer.close()
+        return count
+    }
+
+    static func walk(_ directory: String, relative: String, writer: ArchiveWriter, mapping: IDMapping,
+                     links: inout [String: String], count: inout Int) throws {
+        for name in FileSystem.list(directory) {
+            let path = "\(directory)/\(name)"
+            let entryPath = relative.isEmpty ? name : "\(relative)/\(name)"
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            let uid = Int64(mapping.container(for: info.st_uid) ?? 0)
+            let gid = Int64(mapping.container(for: info.st_gid) ?? 0)
+            var entry = ArchiveEntry(path: entryPath, kind: .regular, permissions: UInt32(info.st_mode & 0o7777), uid: uid, gid: gid,
+                                     modificationTime: Int64(info.st_mtim.tv_sec))
+            count += 1
+            switch info.st_mode & S_IFMT {
+            case S_IFCHR where info.st_rdev == 0:
+                let parent = FileSystem.parent(of: entryPath)
+                let whiteout = parent == "." || !entryPath.contains("/") ? ".wh.\(name)" : "\(parent)/.wh.\(name)"
+                try writer.add(ArchiveEntry(path: whiteout, kind: .regular, permissions: 0o644, modificationTime: entry.modificationTime))
+            case S_IFDIR:
+                entry.kind = .directory
+                try writer.add(entry)
+                if isOpaque(path) {
+                    try writer.add(ArchiveEntry(path: "\(entryPath)/.wh..wh..opq", kind: .regular, permissions: 0o644,
+                                                modificationTime: entry.modificationTime))
+                }
+                try walk(path, relative: entryPath, writer: writer, mapping: mapping, links: &links, count: &count)
+            case S_IFLNK:
+                entry.kind = .symlink
+                var buffer = [CChar](repeating: 0, count: 4096)
+                let length = readlink(path, &buffer, buffer.count - 1)
+                entry.linkTarget = length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+                try writer.add(entry)
+            case S_IFREG:
+                let identity = "\(info.st_dev):\(info.st_ino)"
+                if info.st_nlink > 1, let first = links[identity] {
+                    entry.kind = .hardlink
+                    entry.linkTarget = first
+                    try writer.add(entry)
+                } else {
+                    if info.st_nlink > 1 { links[identity] = entryPath }
+                    try writer.add(entry, contentsOfFile: path)
+                }
+            case S_IFIFO:
+                entry.kind = .fifo
+                try writer.add(entry)
+            default:
+                continue  // sockets and device nodes made in a container are not image content
+            }
+        }
+    }
+
+    /// overlay marks a directory that hides the lower one with an `overlay.opaque` attribute.
+    static func isOpaque(_ path: String) -> Bool {
+        for name in ["user.overlay.opaque", "trusted.overlay.opaque"] {
+            var value: UInt8 = 0
+            if podlab_lgetxattr(path, name, &value, 1) == 1 && value == UInt8(ascii: "y") { return true }
+        }
+        return false
+    }
+}

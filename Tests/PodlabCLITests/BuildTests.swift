@@ -1,0 +1,137 @@
+import Foundation
+import PodlabCore
+import PodlabTestSupport
+import Testing
+
+/// `podman build` for real: the tutorial's Dockerfile, RUN steps in containers, stages, the cache, errors.
+@Suite(.serialized) struct BuildTests {
+    let directory = TemporaryDirectory("podlab-build")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    func context(_ name: String, files: [String: String]) throws -> String {
+        let path = directory.file(name)
+        for (file, text) in files {
+            try FileSystem.createDirectory(FileSystem.parent(of: "\(path)/\(file)"))
+            try FileSystem.writeAtomically(Array(text.utf8), to: "\(path)/\(file)")
+        }
+        return path
+    }
+
+    static let tutorialDockerfile = """
+        FROM docker.io/donaldsebleung/linuxdeepin-apricot:v20.8-compatible
+        WORKDIR /app
+        COPY index.html .
+        CMD ["python3", "-m", "http.server", "80"]
+        """
+
+    @Test func theTutorialsBuildRunsAndServesItsPage() throws {
+        let page = "<h1>Hello from deepin 23 and Podman!</h1>\n"
+        let path = try context("tutorial", files: ["index.html": page, "Dockerfile": BuildTests.tutorialDockerfile])
+        let build = try TestProcess.run([BuildProducts.podlab, "podman", "build", "-t", "hello-deepin23-podman:0.1.0", "."],
+                                        environment: podman.environment, directory: path)
+        #expect(build.status == 0, "\(build)")
+        let lines = build.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "STEP 1/4: FROM docker.io/donaldsebleung/linuxdeepin-apricot:v20.8-compatible")
+        #expect(lines.contains("STEP 3/4: COPY index.html ."))
+        #expect(lines.contains("COMMIT hello-deepin23-podman:0.1.0"))
+        #expect(lines.contains("Successfully tagged localhost/hello-deepin23-podman:0.1.0"))
+        #expect(lines.last?.count == 64)
+        let port = HTTP.freePort()
+        #expect(try podman("run", "-d", "--name", "web", "-p", "\(port):80", "hello-deepin23-podman:0.1.0").status == 0)
+        let response = HTTP.waitForOK(port: port)
+        #expect(response?.body == page)
+        #expect(try podman("stop", "web").status == 0)
+        #expect(try podman("rm", "web").status == 0)
+        let history = try podman("history", "hello-deepin23-podman:0.1.0")
+        #expect(history.stdout.contains("CMD [\"python3\""))
+        #expect(history.stdout.contains("WORKDIR /app"))
+        #expect(try podman("images", "-q").stdout.split(separator: "\n").count == 2, "intermediate images stay hidden")
+    }
+
+    @Test func cacheHitsAndAChangedFileMissesFromItsCopyOn() throws {
+        let path = try context("cached", files: ["index.html": "one\n", "Containerfile": """
+            FROM docker.io/library/busybox
+            WORKDIR /site
+            COPY index.html .
+            RUN wc -c index.html > size.txt
+            CMD ["cat", "/site/size.txt"]
+            """])
+        let first = try podman("build", "-t", "cached", path)
+        #expect(first.status == 0, "\(first)")
+        let second = try podman("build", "-t", "cached", path)
+        #expect(second.stdout.components(separatedBy: "--> Using cache ").count - 1 == 4, "\(second.stdout)")
+        #expect(first.stdout.split(separator: "\n").last == second.stdout.split(separator: "\n").last, "same image id")
+        try FileSystem.writeAtomically(Array("two two\n".utf8), to: "\(path)/index.html")
+        let third = try podman("build", "-t", "cached", path)
+        #expect(third.stdout.components(separatedBy: "--> Using cache ").count - 1 == 1, "only WORKDIR is cached: \(third.stdout)")
+        #expect(try podman("run", "--rm", "cached").stdout == "8 index.html\n")
+        let uncached = try podman("build", "--no-cache", "-t", "cached", path)
+        #expect(!uncached.stdout.contains("Using cache"))
+    }
+
+    @Test func multiStageRunAndWhiteouts() throws {
+        let path = try context("stages", files: ["Containerfile": """
+            FROM docker.io/library/busybox AS builder
+            ARG GREETING=hello
+            RUN mkdir -p /out && echo "$GREETING from stage one" > /out/artifact
+            FROM docker.io/library/busybox
+            COPY --from=builder /out/artifact /artifact
+            RUN rm /bin/vi && mkdir /data && echo installed > /data/file
+            ENV MODE=production
+            LABEL purpose=test
+            CMD ["sh", "-c", "cat /artifact /data/file; echo $MODE; ls /bin/vi 2>&1 || true"]
+            """])
+        let build = try podman("build", "--build-arg", "GREETING=hi", "-t", "staged", path)
+        #expect(build.status == 0, "\(build)")
+        let run = try podman("run", "--rm", "staged")
+        #expect(run.stdout.hasPrefix("hi from stage one\ninstalled\nproduction\n"), "\(run)")
+        #expect(run.stdout.contains("No such file"), "the deletion in RUN is a whiteout in the layer")
+        #expect(try podman("image", "inspect", "--format", "{{.Labels.purpose}}", "staged").stdout == "test\n")
+        let target = try podman("build", "--target", "builder", "-t", "first-stage", path)
+        #expect(target.status == 0 && !target.stdout.contains("STEP 4/"), "\(target)")
+    }
+
+    @Test func errorsPointAtTheLine() throws {
+        let missing = try context("missing", files: ["Containerfile": "FROM docker.io/library/busybox\n\nCOPY nothere.txt /\n"])
+        let result = try podman("build", missing)
+        #expect(result.status == 125)
+        #expect(result.stderr.contains("Containerfile:3"), "\(result)")
+        #expect(result.stderr.contains("\"nothere.txt\" not found in the build context"))
+
+        let outside = try context("escape/inner", files: ["Containerfile": "FROM docker.io/library/busybox\nCOPY ../secret /\n"])
+        try FileSystem.writeAtomically(Array("secret".utf8), to: directory.file("escape/secret"))
+        let escape = try podman("build", outside)
+        #expect(escape.status == 125 && escape.stderr.contains("is outside the build context"), "\(escape)")
+
+        let failing = try context("failing", files: ["Containerfile": "FROM docker.io/library/busybox\nRUN echo about to fail && exit 3\n"])
+        let run = try podman("build", failing)
+        #expect(run.status == 3, "\(run)")
+        #expect(run.stdout.contains("about to fail"))
+        #expect(run.stderr.contains("Containerfile:2") && run.stderr.contains("exit status 3"))
+
+        let url = try context("url", files: ["Containerfile": "FROM docker.io/library/busybox\nADD https://example.com/x.tar.gz /\n"])
+        let add = try podman("build", url)
+        #expect(add.status == 125 && add.stderr.contains("podlab builds offline"), "\(add)")
+
+        let bad = try context("bad", files: ["Containerfile": "FROM docker.io/library/busybox\nCMD [\"sh\" \"-c\"]\n"])
+        let parse = try podman("build", bad)
+        #expect(parse.status == 125 && parse.stderr.contains("Containerfile:2: malformed JSON array"), "\(parse)")
+        #expect(try podman("build", directory.file("nowhere")).status == 125)
+    }
+
+    @Test func ignoreFilesAndLocalArchives() throws {
+        let path = try context("ignore", files: [
+            "Containerfile": "FROM docker.io/library/busybox\nCOPY . /ctx/\nADD bundle.tar /unpacked/\nCMD [\"ls\", \"-R\", \"/ctx\", \"/unpacked\"]\n",
+            ".containerignore": "*.log\nsecrets/\n!keep.log\n",
+            "app.txt": "app", "debug.log": "noise", "keep.log": "kept", "secrets/key": "hidden",
+        ])
+        let bundleSource = try context("bundle", files: ["inside/one.txt": "1"])
+        #expect(try TestProcess.run(["tar", "-cf", "\(path)/bundle.tar", "-C", bundleSource, "inside"]).status == 0)
+        let build = try podman("build", "-t", "ignored", path)
+        #expect(build.status == 0, "\(build)")
+        let listing = try podman("run", "--rm", "ignored").stdout
+        #expect(listing.contains("app.txt") && listing.contains("keep.log"))
+        #expect(!listing.contains("debug.log") && !listing.contains("key"), "\(listing)")
+        #expect(listing.contains("one.txt"), "ADD unpacks a local archive: \(listing)")
+    }
+}
