@@ -46,6 +46,13 @@ import Testing
         #expect(history.stdout.contains("CMD [\"python3\""))
         #expect(history.stdout.contains("WORKDIR /app"))
         #expect(try podman("images", "-q").stdout.split(separator: "\n").count == 2, "intermediate images stay hidden")
+        // A built image is an image like any other: it saves, loads elsewhere and runs there.
+        let archive = directory.file("built.tar")
+        #expect(try podman("save", "-o", archive, "hello-deepin23-podman:0.1.0").status == 0)
+        let elsewhere = Podman(root: directory.file("elsewhere"))
+        #expect(try elsewhere("load", "-i", archive).stdout == "Loaded image: localhost/hello-deepin23-podman:0.1.0\n")
+        let cat = try elsewhere("run", "--rm", "hello-deepin23-podman:0.1.0", "cat", "/app/index.html")
+        #expect(cat.stdout == page, "\(cat)")
     }
 
     @Test func cacheHitsAndAChangedFileMissesFromItsCopyOn() throws {
