@@ -13,8 +13,9 @@ extension ContainerEngine {
         let resolved = try ImageUser.resolve(user ?? record.settings.user, rootfs: lower)
         var program: [UInt8] = []
         if record.settings.seccomp != "unconfined" {
-            let profile = try record.settings.seccomp.map { try SeccompProfile.load(path: $0) } ?? SeccompProfile.podlabDefault
-            program = try SeccompCompiler.compile(profile, capabilities: Set(resolved.uid == 0 ? record.settings.capabilities : []))
+            program = try SeccompCompiler.program(profilePath: record.settings.seccomp,
+                                                  capabilities: Set(resolved.uid == 0 ? record.settings.capabilities : []),
+                                                  cacheDirectory: "\(locations.runtime)/seccomp")
         }
         let strings = CStrings()
         let filters = program.withUnsafeBytes { strings.buffer(Array($0.bindMemory(to: sock_filter.self))) }

@@ -63,6 +63,7 @@ public final class ContainerEngine: @unchecked Sendable {
         defer { close(logFD) }
 
         var request = LaunchRequest(record: record, lowerDirectory: try lowerDirectory(for: record), containerDirectory: directory)
+        request.seccompCache = "\(locations.runtime)/seccomp"
         var relay = Relay()
         defer { relay.closeAll() }
         var readyFD: Int32 = -1

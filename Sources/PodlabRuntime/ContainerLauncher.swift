@@ -10,6 +10,8 @@ public struct LaunchRequest {
     /// The image's snapshot (the overlay lower); nil for an image without layers.
     public var lowerDirectory: String?
     public var containerDirectory: String
+    /// Where compiled seccomp programs are kept.
+    public var seccompCache = "/tmp/podlab-seccomp-\(geteuid())"
     /// Use `<containerDirectory>/rootfs`, a private copy of the image, instead of an overlay.
     public var privateCopy = false
     public var stdin: Int32 = -1
@@ -57,8 +59,8 @@ public enum ContainerLauncher {
         let capabilities = settings.capabilities
         var program: [UInt8] = []
         if settings.seccomp != "unconfined" {
-            let profile = try settings.seccomp.map { try SeccompProfile.load(path: $0) } ?? SeccompProfile.podlabDefault
-            program = try SeccompCompiler.compile(profile, capabilities: Set(user.uid == 0 ? capabilities : []))
+            program = try SeccompCompiler.program(profilePath: settings.seccomp, capabilities: Set(user.uid == 0 ? capabilities : []),
+                                                  cacheDirectory: request.seccompCache)
         }
 
         let strings = CStrings()

@@ -53,6 +53,31 @@ public enum SeccompCompiler {
         return program
     }
 
+    /// The program for podlab's default profile or a profile file, from a cache of compiled programs in
+    /// `directory` (compiling takes milliseconds; every `podman run` needs one). Keyed on the profile's
+    /// identity, the capabilities and libseccomp's version.
+    public static func program(profilePath: String?, capabilities: Set<String>, cacheDirectory: String) throws -> [UInt8] {
+        let identity: String
+        if let profilePath {
+            identity = "file:" + Digest.sha256(of: try FileSystem.readFile(profilePath)).hex
+        } else {
+            identity = "podlab-default:\(SeccompProfile.defaultVersion)"
+        }
+        let version = seccomp_version().map { "\($0.pointee.major).\($0.pointee.minor).\($0.pointee.micro)" } ?? "?"
+        let key = Digest.sha256(of: Array("\(identity)|\(capabilities.sorted().joined(separator: ","))|\(version)|\(Platform.host.architecture)".utf8)).hex
+        let cached = "\(cacheDirectory)/\(key).bpf"
+        _ = try? FileSystem.createDirectory(cacheDirectory, mode: 0o700)
+        // Only a directory of our own that nobody else can write is trusted with security programs.
+        var info = stat()
+        let trusted = lstat(cacheDirectory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR && info.st_uid == geteuid()
+            && (info.st_mode & 0o022) == 0
+        if trusted, let bytes = try? FileSystem.readFile(cached), !bytes.isEmpty, bytes.count % 8 == 0 { return bytes }
+        let profile = try profilePath.map { try SeccompProfile.load(path: $0) } ?? SeccompProfile.podlabDefault
+        let program = try compile(profile, capabilities: capabilities)
+        if trusted { try? FileSystem.writeAtomically(program, to: cached, mode: 0o600) }
+        return program
+    }
+
     static func action(_ name: String, errno code: UInt32?) -> UInt32? {
         switch name {
         case "SCMP_ACT_ALLOW": return podlab_scmp_act_allow()

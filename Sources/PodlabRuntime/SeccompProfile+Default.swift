@@ -3,6 +3,8 @@
 /// flags cannot be inspected; libc falls back to clone), and no keyctl, add_key, request_key, ptrace or
 /// reboot. Everything not listed fails with ENOSYS, as in podman.
 extension SeccompProfile {
+    /// Change whenever the default profile below changes: compiled programs are cached under it.
+    static let defaultVersion = 1
     static let eperm: UInt32 = 1
     static let enosys: UInt32 = 38
     static let cloneNewUser: UInt64 = 0x1000_0000

@@ -19,7 +19,6 @@ enum ContainerInspect {
             ("Path", .string(record.settings.command.first ?? "")),
             ("Args", .strings(Array(record.settings.command.dropFirst()))),
             ("State", .object([
-                ("OciVersion", .string("1.0.2-dev")),
                 ("Status", .string(state.status.rawValue)),
                 ("Running", .bool(running)),
                 ("Paused", .bool(false)),

@@ -88,11 +88,10 @@ struct ContainerPruneCommand: ParsableCommand {
     }
 }
 
-/// `podman events`: the journal, as lines or JSON.
+/// `podman events`: the journal so far, as lines or JSON (podlab prints and exits; it does not stream).
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "events", abstract: "Show what the engine did.")
     @Option(help: "json or a Go template.") var format: String?
-    @Flag(help: "Print the events so far and exit (podlab never streams them).") var stream = false
 
     func run() throws {
         guard let journal = Current.engine.journal else { return }
