@@ -8,7 +8,7 @@ set -eu
 packages="libarchive-dev libedit-dev libseccomp-dev pkg-config"
 case "${1:-}" in
   test) packages="$packages skopeo uidmap" ;;
-  bench) packages="$packages skopeo uidmap hyperfine podman crun" ;;
+  bench) packages="$packages skopeo uidmap hyperfine podman crun curl" ;;
 esac
 
 missing=""
