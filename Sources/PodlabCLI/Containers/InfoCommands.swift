@@ -134,7 +134,7 @@ struct ExecCommand: ParsableCommand {
         }
         let engine = try Current.engine.containers()
         let record = try engine.containers.find(containerAndCommand[0])
-        guard record.state.status == .running else { throw SilentExitWith(RuntimeError.notRunning(record.id), status: ExitStatus.engineError) }
+        guard record.state.status == .running else { throw StatusOverride(RuntimeError.notRunning(record.id), status: ExitStatus.engineError) }
         var environment = record.settings.env
         for entry in env { environment.append(try ContainerFactory.expand(entry)) }
         Output.flush()

@@ -22,7 +22,7 @@ struct StopCommand: ParsableCommand {
             let record: ContainerRecord
             do { record = try engine.containers.find(name) } catch let error as RuntimeError {
                 if ignore, case .noSuchContainer = error { continue }
-                throw SilentExitWith(error, status: ExitStatus.engineError)
+                throw StatusOverride(error, status: ExitStatus.engineError)
             }
             if try engine.stop(record, timeout: time ?? record.settings.stopTimeout) {
                 Output.err("WARN: StopSignal \(signalName(record.settings.stopSignal)) failed to stop container \(record.name) in \(time ?? record.settings.stopTimeout) seconds, resorting to SIGKILL")
@@ -36,8 +36,8 @@ func signalName(_ number: Int32) -> String {
     ContainerFactory.signals.first { $0.value == number }.map { "SIG" + $0.key } ?? String(number)
 }
 
-/// Rethrows an error with another exit status (podman's `stop` of an unknown container is 125, not 1).
-struct SilentExitWith: LearnerFacingError {
+/// An error reported with another exit status (podman's `stop` of an unknown container is 125, not 1).
+struct StatusOverride: LearnerFacingError {
     let underlying: any LearnerFacingError
     let status: Int32
     init(_ underlying: any LearnerFacingError, status: Int32) {
@@ -61,7 +61,7 @@ struct KillCommand: ParsableCommand {
         for name in containers {
             let record = try engine.containers.find(name)
             guard record.state.status == .running, let pid = record.state.pid else {
-                throw SilentExitWith(RuntimeError.notRunning(record.id), status: ExitStatus.engineError)
+                throw StatusOverride(RuntimeError.notRunning(record.id), status: ExitStatus.engineError)
             }
             Glibc.kill(pid, number)
             engine.journal.record(.init(type: "container", status: "kill", id: record.id, name: record.name, image: record.imageName))

@@ -34,7 +34,7 @@ enum ImagePuller {
                 return (image, displayName(name, image: image))
             } catch let error as ImageError {
                 // run/create report a missing image with podman's 125, not image rm's 1.
-                throw SilentExitWith(error, status: ExitStatus.engineError)
+                throw StatusOverride(error, status: ExitStatus.engineError)
             }
         case "missing":
             if let image = try? store.resolve(name) { return (image, displayName(name, image: image)) }
