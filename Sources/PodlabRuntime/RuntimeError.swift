@@ -9,6 +9,7 @@ public enum RuntimeError: LearnerFacingError, Equatable {
     case nameInUse(name: String, id: String)
     case running(id: String)
     case notRunning(String)
+    case cannotKill(id: String, state: String)
     case commandNotFound(String)
     case permissionDenied(String)
     case startFailed(stage: String, detail: String, errno: Int32)
@@ -25,6 +26,7 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .running(let id):
             return "cannot remove container \(id) as it is running - running or paused containers cannot be removed without force: container state improper"
         case .notRunning(let id): return "container \(id) is not running: container state improper"
+        case .cannotKill(let id, let state): return "can only kill running containers. \(id) is in state \(state): container state improper"
         case .commandNotFound(let name):
             return "executable file `\(name)` not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found"
         case .permissionDenied(let name): return "\(name): open executable: Permission denied: OCI permission denied"
@@ -43,7 +45,7 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .noSuchContainer: return "'podman ps -a' lists every container and its name"
         case .nameInUse(let name, _): return "remove it with 'podman rm \(name)', or choose another --name"
         case .running: return "stop it first ('podman stop NAME'), or use 'podman rm -f NAME'"
-        case .notRunning: return "start it with 'podman start NAME'"
+        case .notRunning, .cannotKill: return "start it with 'podman start NAME'"
         case .commandNotFound: return "check the command's spelling, or look inside the image: podman run --rm -it IMAGE sh"
         case .permissionDenied: return "that path is not an executable program in the image"
         case .startFailed: return "containers need user namespaces (sysctl user.max_user_namespaces must be above 0); the details above say which step failed"

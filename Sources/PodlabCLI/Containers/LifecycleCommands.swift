@@ -61,7 +61,7 @@ struct KillCommand: ParsableCommand {
         for name in containers {
             let record = try engine.containers.find(name)
             guard record.state.status == .running, let pid = record.state.pid else {
-                throw StatusOverride(RuntimeError.notRunning(record.id), status: ExitStatus.engineError)
+                throw RuntimeError.cannotKill(id: record.id, state: record.state.status.rawValue)
             }
             Glibc.kill(pid, number)
             engine.journal.record(.init(type: "container", status: "kill", id: record.id, name: record.name, image: record.imageName))

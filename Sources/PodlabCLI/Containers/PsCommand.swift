@@ -49,7 +49,7 @@ struct PsOptions: ParsableArguments {
 
     func fields(_ record: ContainerRecord, now: Double) -> TemplateValue {
         var command = record.settings.command.joined(separator: " ")
-        if !noTrunc && command.count > 20 { command = String(command.prefix(17)) + "..." }
+        if !noTrunc && command.count > 17 { command = String(command.prefix(17)) + "..." }
         return .object([
             ("ID", .string(noTrunc ? record.id : record.shortID)),
             ("Image", .string(record.imageName)),
