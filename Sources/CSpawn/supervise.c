@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/uio.h>
+#include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -126,12 +129,60 @@ static void write_all(int fd, const char *data, size_t length) {
 }
 
 /* Copies what is available from a relay source to its destination and the log; returns 0 at EOF. */
-static int relay_once(int from, int to, int log_fd, char *buffer) {
+/* A log stream in podman's k8s-file format: each line as "2026-11-29T10:04:18.971203781Z stdout F text";
+ * a line still being written is kept until its newline, or logged as P (partial) at the end. */
+struct log_stream {
+    const char *name;
+    char pending[BUFFER_SIZE];
+    size_t length;
+};
+
+static void log_line(int log_fd, const char *stream, const char *tag, const char *text, size_t length) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm parts;
+    gmtime_r(&now.tv_sec, &parts);
+    char prefix[96];
+    int size = snprintf(prefix, sizeof(prefix), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %s ", parts.tm_year + 1900, parts.tm_mon + 1,
+                        parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec, stream, tag);
+    if (size <= 0) return;
+    struct iovec pieces[3] = { { prefix, (size_t)size }, { (void *)text, length }, { "\n", 1 } };
+    ssize_t ignored = writev(log_fd, pieces, 3);
+    (void)ignored;
+}
+
+static void log_chunk(int log_fd, struct log_stream *stream, const char *data, size_t length, int final) {
+    for (size_t i = 0; i < length; i++) {
+        char c = data[i];
+        if (c == '\n') {
+            log_line(log_fd, stream->name, "F", stream->pending, stream->length);
+            stream->length = 0;
+        } else {
+            if (stream->length == sizeof(stream->pending)) {
+                log_line(log_fd, stream->name, "P", stream->pending, stream->length);
+                stream->length = 0;
+            }
+            stream->pending[stream->length++] = c;
+        }
+    }
+    if (final && stream->length > 0) {
+        log_line(log_fd, stream->name, "P", stream->pending, stream->length);
+        stream->length = 0;
+    }
+}
+
+static int relay_once(int from, int to, int log_fd, struct log_stream *stream, char *buffer) {
     ssize_t got = read(from, buffer, BUFFER_SIZE);
-    if (got < 0) return errno == EAGAIN || errno == EINTR ? 1 : 0;
-    if (got == 0) return 0;
+    if (got < 0 && (errno == EAGAIN || errno == EINTR)) return 1;
+    if (got <= 0) {
+        if (stream && log_fd >= 0) log_chunk(log_fd, stream, buffer, 0, 1);
+        return 0;
+    }
     if (to >= 0) write_all(to, buffer, (size_t)got);
-    if (log_fd >= 0) write_all(log_fd, buffer, (size_t)got);
+    if (log_fd >= 0) {
+        if (stream) log_chunk(log_fd, stream, buffer, (size_t)got, 0);
+        else write_all(log_fd, buffer, (size_t)got);
+    }
     return 1;
 }
 
@@ -203,6 +254,14 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
     for (size_t i = 0; i < spec->forward_count; i++) set_nonblocking(spec->forwards[i].listen_fd);
 
     int out_from = spec->out_from, err_from = spec->err_from, in_from = spec->in_from;
+    struct log_stream *out_stream = NULL, *err_stream = NULL;
+    if (spec->log_k8s) {
+        out_stream = calloc(1, sizeof(struct log_stream));
+        err_stream = calloc(1, sizeof(struct log_stream));
+        if (!out_stream || !err_stream) return -1;
+        out_stream->name = "stdout";
+        err_stream->name = "stderr";
+    }
     int status = -1, exited = 0;
     /* The child may have ended before SIGCHLD was blocked (its signal then went nowhere): look once now;
      * any later end leaves a SIGCHLD pending for the signalfd. */
@@ -255,13 +314,13 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
             }
         }
         if (out_from >= 0 && (fds[out_index].revents & (POLLIN | POLLHUP | POLLERR))) {
-            if (!relay_once(out_from, spec->out_to, spec->log_fd, buffer)) out_from = -1; /* the caller owns and closes it */
+            if (!relay_once(out_from, spec->out_to, spec->log_fd, out_stream, buffer)) out_from = -1; /* the caller owns and closes it */
         }
         if (in_from >= 0 && (fds[in_index].revents & (POLLIN | POLLHUP | POLLERR))) {
-            if (!relay_once(in_from, spec->in_to, -1, buffer)) in_from = -1;
+            if (!relay_once(in_from, spec->in_to, -1, NULL, buffer)) in_from = -1;
         }
         if (err_from >= 0 && (fds[err_index].revents & (POLLIN | POLLHUP | POLLERR))) {
-            if (!relay_once(err_from, spec->err_to, spec->log_fd, buffer)) err_from = -1;
+            if (!relay_once(err_from, spec->err_to, spec->log_fd, err_stream, buffer)) err_from = -1;
         }
         for (size_t i = 0; i < spec->forward_count; i++) {
             if (!(fds[listen_base + i].revents & POLLIN) || channel < 0) continue;
@@ -330,6 +389,9 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
         /* poll failed: still wait for the child so that its status is not lost. */
         while (waitpid(spec->child, &status, 0) < 0 && errno == EINTR) {}
     }
+    if (out_stream && out_from >= 0) log_chunk(spec->log_fd, out_stream, buffer, 0, 1);
+    if (err_stream && err_from >= 0) log_chunk(spec->log_fd, err_stream, buffer, 0, 1);
+    free(out_stream); free(err_stream);
     free(connections); free(clients); free(buffer); free(fds);
     close(signal_fd);
     sigprocmask(SIG_SETMASK, &old, NULL);

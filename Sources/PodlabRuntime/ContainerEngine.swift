@@ -69,8 +69,8 @@ public final class ContainerEngine: @unchecked Sendable {
         var readyFD: Int32 = -1
         switch attachment {
         case .log(let ready):
-            request.stdout = logFD
-            request.stderr = logFD
+            // The monitor relays the container's output into the log (nobody's terminal).
+            try relay.prepare(tty: settings.tty, interactive: false, request: &request)
             readyFD = ready
         case .terminal(let interactive):
             try relay.prepare(tty: settings.tty, interactive: interactive, request: &request)
@@ -116,7 +116,12 @@ public final class ContainerEngine: @unchecked Sendable {
         spec.userns_fd = geteuid() == 0 ? -1 : userNS
         spec.netns_fd = netNS
         spec.log_fd = relay.outFrom >= 0 ? logFD : -1
+        spec.log_k8s = 1
         spec.ready_fd = readyFD
+        if case .log = attachment {
+            spec.out_to = -1
+            spec.err_to = -1
+        }
         let status = cForwards.withUnsafeBufferPointer { buffer -> Int32 in
             spec.forwards = buffer.baseAddress
             return withUnsafePointer(to: &spec) { podlab_supervise($0) }

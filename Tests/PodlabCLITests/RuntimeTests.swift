@@ -244,6 +244,12 @@ import Glibc
         #expect(follow.stdout == "line 1\nline 2\nline 3\nline 4\nline 5\nlast\n", "\(follow)")
         #expect(try podman("logs", "--tail", "2", "talker").stdout == "line 5\nlast\n")
         #expect(try podman("wait", "talker").stdout == "0\n")
+        #expect(try podman("run", "--name", "streams", "busybox", "sh", "-c", "echo out; echo err >&2; printf partial").status == 0)
+        let streams = try podman("logs", "streams")
+        #expect(streams.stdout == "out\npartial" && streams.stderr == "err\n", "\(streams)")
+        let stamped = try podman("logs", "-t", "--tail", "1", "streams").stdout
+        #expect(stamped.hasPrefix("20") && stamped.contains("Z partial"), "\(stamped)")
+        #expect(try podman("rm", "streams").status == 0)
         #expect(try podman("rm", "talker").status == 0)
     }
 

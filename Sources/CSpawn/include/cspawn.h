@@ -106,6 +106,7 @@ struct podlab_supervise_spec {
     int32_t in_from, in_to;      /* relay the terminal to a pty (run -it); -1 when unused */
     int32_t winch_from, winch_to;/* copy the window size from → to on SIGWINCH; -1 when unused */
     int32_t log_fd;              /* -1: no log */
+    int32_t log_k8s;             /* write the log as podman's k8s-file lines: "TIME stdout|stderr F|P text" */
     int32_t forward_signals;     /* pass SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 on to the child */
     int32_t ready_fd;            /* written "ok" once listening (-1: none) and then closed */
 };

@@ -7,38 +7,50 @@ import PodlabRuntime
 import Glibc
 #endif
 
-/// `podman logs [-f] [--tail N] NAME`: what the container wrote.
+/// `podman logs [-f] [--tail N] [-t] NAME`: what the container wrote, stdout lines on stdout and stderr
+/// lines on stderr (the log is in podman's k8s-file format).
 struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "Show a container's output.")
     @Flag(name: .shortAndLong, help: "Keep following the output until the container stops.") var follow = false
     @Option(help: "Show only the last N lines.") var tail: Int?
+    @Flag(name: [.customShort("t"), .long], help: "Show the time of each line.") var timestamps = false
     @Argument var container: String
 
     func run() throws {
         let engine = try Current.engine.containers()
         let record = try engine.containers.find(container)
         let path = engine.containers.logPath(of: record.id)
-        var bytes = (try? FileSystem.readFile(path)) ?? []
-        if let tail {
-            let lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: false)
-            let kept = lines.suffix(bytes.last == 0x0a ? tail + 1 : tail)
-            bytes = Array(kept.joined(separator: [0x0a]))
-        }
-        Output.out(String(decoding: bytes, as: UTF8.self), terminator: "")
+        let bytes = (try? FileSystem.readFile(path)) ?? []
+        var complete = bytes.lastIndex(of: 0x0a).map { $0 + 1 } ?? 0
+        var lines = bytes[..<complete].split(separator: 0x0a, omittingEmptySubsequences: false).dropLast()
+        if let tail { lines = lines.suffix(max(0, tail)) }
+        for line in lines { show(Array(line)) }
         Output.flush()
         guard follow else { return }
-        var offset = (try? FileSystem.readFile(path).count) ?? 0
         while true {
             let current = try engine.containers.find(record.id)
             let data = (try? FileSystem.readFile(path)) ?? []
-            if data.count > offset {
-                Output.out(String(decoding: data[offset...], as: UTF8.self), terminator: "")
+            if let end = data.lastIndex(of: 0x0a).map({ $0 + 1 }), end > complete {
+                for line in data[complete..<end].split(separator: 0x0a) { show(Array(line)) }
                 Output.flush()
-                offset = data.count
+                complete = end
             }
             if current.state.status != .running { return }
             usleep(100_000)
         }
+    }
+
+    /// One k8s-file line: `TIME STREAM F|P TEXT` (F ends a line, P continues it).
+    func show(_ line: [UInt8]) {
+        let text = String(decoding: line, as: UTF8.self)
+        let parts = text.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts[1] == "stdout" || parts[1] == "stderr", parts[2] == "F" || parts[2] == "P" else {
+            Output.out(text)  // a log from before the format
+            return
+        }
+        let body = (timestamps ? "\(parts[0]) " : "") + (parts.count == 4 ? String(parts[3]) : "")
+        let terminator = parts[2] == "F" ? "\n" : ""
+        if parts[1] == "stderr" { Output.err(body, terminator: terminator) } else { Output.out(body, terminator: terminator) }
     }
 }
 
