@@ -127,6 +127,8 @@ public final class ImageStore: @unchecked Sendable {
     public struct Removal: Sendable, Equatable {
         public var untagged: [String]
         public var deleted: Digest?
+        /// Unnamed build-step images above it that nothing else needed any more, nearest first.
+        public var parentsDeleted: [Digest] = []
     }
 
     /// Removes a name, or the whole image when it is given by id or loses its last name.
@@ -152,6 +154,15 @@ public final class ImageStore: @unchecked Sendable {
                 removal.untagged = target.names
                 removal.deleted = target.id
                 all.remove(at: index)
+                // As podman: the build's intermediate images go too, while they have no name, no other child
+                // image and no container.
+                var parent = target.parent
+                while let id = parent, let position = all.firstIndex(where: { $0.id == id }), all[position].names.isEmpty,
+                      !all.contains(where: { $0.parent == id }), containersUsing(id).isEmpty {
+                    removal.parentsDeleted.append(id)
+                    parent = all[position].parent
+                    all.remove(at: position)
+                }
             }
             return removal
         }

@@ -74,6 +74,11 @@ import Testing
         #expect(try podman("run", "--rm", "cached").stdout == "8 index.html\n")
         let uncached = try podman("build", "--no-cache", "-t", "cached", path)
         #expect(!uncached.stdout.contains("Using cache"))
+        // Removing the image removes its build steps too (podman prints one Deleted line for each).
+        let remove = try podman("image", "rm", "cached")
+        #expect(remove.stdout.hasPrefix("Untagged: localhost/cached:latest\nDeleted: "), "\(remove)")
+        // The image, its RUN and its COPY step; WORKDIR's image stays (the first build's steps still use it).
+        #expect(remove.stdout.components(separatedBy: "Deleted: ").count - 1 == 3, "\(remove.stdout)")
     }
 
     @Test func multiStageRunAndWhiteouts() throws {

@@ -44,6 +44,7 @@ struct RemoveImageOptions: ParsableArguments {
                 }
                 untagged += removal.untagged
                 if let id = removal.deleted { deleted.append(id.hex) }
+                deleted += removal.parentsDeleted.map(\.hex)
             } catch let error as ImageError {
                 if case .notKnown = error, ignore { continue }
                 failures.append(error)
@@ -140,7 +141,9 @@ struct ImagePruneCommand: ParsableCommand {
         let everything = try store.images()
         let parents = Set(everything.compactMap(\.parent))
         for image in everything where all || (image.names.isEmpty && !parents.contains(image.id)) {
-            if let id = try store.remove(image.id.hex, force: true).deleted { Output.out(id.hex) }
+            guard (try? store.resolve(image.id.hex)) != nil else { continue }  // went with a removed child
+            let removal = try store.remove(image.id.hex, force: true)
+            for id in (removal.deleted.map { [$0] } ?? []) + removal.parentsDeleted { Output.out(id.hex) }
         }
         store.collectGarbage()
     }
