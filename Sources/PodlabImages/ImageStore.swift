@@ -79,16 +79,7 @@ public final class ImageStore: @unchecked Sendable {
         if let exact = all.first(where: { $0.names.contains(full) }) { return exact }
         guard reference.wasShortName else { return nil }
         // A short name matches any registry's image with that path and tag (`nginx` → docker.io/library/nginx).
-        let wanted = ImageReference.parseShort(query)
-        for image in all.sorted(by: { $0.added > $1.added }) {
-            for name in image.names {
-                guard let candidate = try? ImageReference(parsing: name) else { continue }
-                if candidate.tag == wanted.tag && (candidate.path == wanted.path || candidate.path == "library/" + wanted.path) {
-                    return image
-                }
-            }
-        }
-        return nil
+        return all.sorted(by: { $0.added > $1.added }).first { $0.name(matching: query) != nil }
     }
 
     static func repository(of name: String) -> String {
@@ -142,7 +133,7 @@ public final class ImageStore: @unchecked Sendable {
             var removal = Removal(untagged: [], deleted: nil)
             if !byID && target.names.count > 1 {
                 // One of several names: only that name goes.
-                let name = try ImageStore.matchingName(query, in: target)
+                let name = target.name(matching: query) ?? target.names.first ?? query
                 all[index].names.removeAll { $0 == name }
                 removal.untagged = [name]
             } else {
@@ -177,18 +168,6 @@ public final class ImageStore: @unchecked Sendable {
         return text.count >= 3 && text.utf8.allSatisfy(Digest.isLowerHexByte) && image.id.hex.hasPrefix(text)
     }
 
-    static func matchingName(_ query: String, in image: ImageRecord) throws -> String {
-        if let reference = try? ImageReference(parsing: query, defaultDomain: ImageReference.localDomain),
-           image.names.contains(reference.description) {
-            return reference.description
-        }
-        let wanted = ImageReference.parseShort(query)
-        for name in image.names {
-            guard let candidate = try? ImageReference(parsing: name) else { continue }
-            if candidate.tag == wanted.tag && (candidate.path == wanted.path || candidate.path == "library/" + wanted.path) { return name }
-        }
-        return image.names.first ?? query
-    }
 
     // MARK: - Housekeeping
 
@@ -236,15 +215,31 @@ extension Digest {
 }
 
 extension ImageReference {
-    /// Path and tag of a short name without any domain rules (`nginx:1.24` → `nginx`, `1.24`).
-    static func parseShort(_ text: String) -> (path: String, tag: String?) {
+    /// Path and tag as typed, without any domain or default-tag rules (`nginx:1.24` → `nginx`, `1.24`;
+    /// `nginx` → `nginx`, nil).
+    public static func shortParts(_ text: String) -> (path: String, tag: String?) {
         var remainder = Substring(text)
         if let at = remainder.firstIndex(of: "@") { remainder = remainder[..<at] }
-        var tag: String? = ImageReference.defaultTag
         if let colon = remainder.lastIndex(of: ":"), !remainder[colon...].contains("/") {
-            tag = String(remainder[remainder.index(after: colon)...])
-            remainder = remainder[..<colon]
+            return (String(remainder[..<colon]), String(remainder[remainder.index(after: colon)...]))
         }
-        return (String(remainder), tag)
+        return (String(remainder), nil)
+    }
+}
+
+extension ImageRecord {
+    /// The name of this image that `query` means: the same full name, or for a short name one with that
+    /// path (Docker Hub's `library/` implied) and tag (`latest` when none is given). Nil when none does.
+    public func name(matching query: String) -> String? {
+        if let reference = try? ImageReference(parsing: query, defaultDomain: ImageReference.localDomain),
+           names.contains(reference.description) {
+            return reference.description
+        }
+        let wanted = ImageReference.shortParts(query)
+        return names.first { name in
+            guard let candidate = try? ImageReference(parsing: name) else { return false }
+            return candidate.tag == (wanted.tag ?? ImageReference.defaultTag)
+                && (candidate.path == wanted.path || candidate.path == "library/" + wanted.path)
+        }
     }
 }

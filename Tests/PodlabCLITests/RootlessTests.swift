@@ -10,8 +10,6 @@ import Glibc
 /// the user, no root anywhere. As root (CI), the test runs them as the unprivileged user the test set-up
 /// created (scripts/test-setup.sh); as an ordinary user it runs them directly.
 @Suite struct RootlessTests {
-    static let user = "podlab-test"
-
     @Test func imageCommandsWorkWithoutRoot() throws {
         guard let user = try RootlessUser.prepare() else { return }
         let podman = user.podman

@@ -47,6 +47,6 @@ enum ImagePuller {
 
     /// The name a container records for its image: the full name that matched, or the id.
     static func displayName(_ query: String, image: ImageRecord) -> String {
-        SaveCommand.usedName(query, image: image) ?? image.names.first ?? image.id.hex
+        image.name(matching: query) ?? image.names.first ?? image.id.hex
     }
 }

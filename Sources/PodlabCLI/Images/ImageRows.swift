@@ -43,15 +43,3 @@ struct ImageRow {
         return false
     }
 }
-
-extension ImageReference {
-    /// `nginx:1.24` → (`nginx`, `1.24`); `nginx` → (`nginx`, nil). No defaults applied.
-    static func shortParts(_ text: String) -> (path: String, tag: String?) {
-        var remainder = Substring(text)
-        if let at = remainder.firstIndex(of: "@") { remainder = remainder[..<at] }
-        if let colon = remainder.lastIndex(of: ":"), !remainder[colon...].contains("/") {
-            return (String(remainder[..<colon]), String(remainder[remainder.index(after: colon)...]))
-        }
-        return (String(remainder), nil)
-    }
-}

@@ -55,14 +55,9 @@ struct ImagesOptions: ParsableArguments {
             }
             return
         }
-        var template = "{{.Repository}}\t{{.Tag}}\t" + (digests ? "{{.Digest}}\t" : "") + "{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-        var table = true
-        if let format {
-            let parsed = try GoTemplate(format, name: "images")
-            table = parsed.isTable
-            template = format
-        }
-        let parsed = try GoTemplate(table && format == nil ? "table " + template : template, name: "images")
+        let standard = "table {{.Repository}}\t{{.Tag}}\t" + (digests ? "{{.Digest}}\t" : "") + "{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+        let parsed = try GoTemplate(format ?? standard, name: "images")
+        let table = parsed.isTable
         var writer = TableWriter()
         if table && !noHeading {
             writer.add(parsed.headers(overrides: ["ID": "IMAGE ID", "CreatedSince": "CREATED", "ReadOnly": "R/O"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))

@@ -61,7 +61,7 @@ struct SaveCommand: ParsableCommand {
             }
             let image = try store.resolve(query)
             let byID = ImageStore.isIDQuery(query, of: image)
-            let name = byID ? nil : SaveCommand.usedName(query, image: image)
+            let name = byID ? nil : image.name(matching: query)
             if let index = items.firstIndex(where: { $0.image.id == image.id }) {
                 if let name, !items[index].names.contains(name) { items[index].names.append(name) }
             } else {
@@ -71,17 +71,6 @@ struct SaveCommand: ParsableCommand {
         return items
     }
 
-    static func usedName(_ query: String, image: ImageRecord) -> String? {
-        if let reference = try? ImageReference(parsing: query, defaultDomain: ImageReference.localDomain),
-           image.names.contains(reference.description) {
-            return reference.description
-        }
-        let wanted = ImageReference.shortParts(query)
-        return image.names.first { name in
-            guard let reference = try? ImageReference(parsing: name) else { return false }
-            return (reference.tag == (wanted.tag ?? "latest")) && (reference.path == wanted.path || reference.repository.hasSuffix("/" + wanted.path))
-        }
-    }
 }
 
 /// `podman load`: images from an oci-archive or docker-archive (plain or compressed).
