@@ -10,7 +10,8 @@ extension LayerApplier {
     /// Opens the directory at `path` inside the target, creating missing directories (as tar does for
     /// implicit parents). Symlinks on the way are followed inside the target only. Returns a new descriptor.
     func resolveDirectory(_ path: LayerPath, entry raw: String) throws -> Int32 {
-        guard let duplicate = Optional(dup(rootFD)), duplicate >= 0 else { throw failure(raw, "dup", errno) }
+        let duplicate = dup(rootFD)
+        guard duplicate >= 0 else { throw failure(raw, "dup", errno) }
         var stack: [Int32] = [duplicate]
         var walked: [String] = []
         defer { for fd in stack.dropLast() { close(fd) } }

@@ -1,3 +1,4 @@
+import CSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,6 +36,13 @@ final class CStrings {
         for (index, text) in texts.enumerated() { array[index] = UnsafePointer(string(text)) }
         array[texts.count] = nil
         return array
+    }
+
+    /// A seccomp program (8-byte instructions) as the kernel takes it; nil for none (unconfined).
+    func seccomp(_ program: [UInt8]) -> UnsafePointer<sock_fprog>? {
+        guard !program.isEmpty else { return nil }
+        let filters = program.withUnsafeBytes { buffer(Array($0.bindMemory(to: sock_filter.self))) }
+        return UnsafePointer(buffer([sock_fprog(len: UInt16(program.count / 8), filter: filters)]))
     }
 
     /// Memory that lives as long as this object.

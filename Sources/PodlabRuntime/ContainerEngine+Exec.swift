@@ -11,19 +11,11 @@ extension ContainerEngine {
         guard let pid = record.state.pid else { throw RuntimeError.notRunning(record.id) }
         let lower = try lowerDirectory(for: record) ?? "\(containers.directory(of: record.id))/empty"
         let resolved = try ImageUser.resolve(user ?? record.settings.user, rootfs: lower)
-        var program: [UInt8] = []
-        if record.settings.seccomp != "unconfined" {
-            program = try SeccompCompiler.program(profilePath: record.settings.seccomp,
-                                                  capabilities: Set(resolved.uid == 0 ? record.settings.capabilities : []),
-                                                  cacheDirectory: "\(locations.runtime)/seccomp")
-        }
+        let program = try SeccompCompiler.program(for: record.settings, uid: resolved.uid, cacheDirectory: seccompCache)
         let strings = CStrings()
-        let filters = program.withUnsafeBytes { strings.buffer(Array($0.bindMemory(to: sock_filter.self))) }
-        let filterProgram = strings.buffer([sock_fprog(len: UInt16(program.count / 8), filter: filters)])
-        var request = LaunchRequest(record: record, lowerDirectory: nil, containerDirectory: "")
         var relay = Relay()
         defer { relay.closeAll() }
-        try relay.prepare(tty: tty, interactive: interactive, request: &request)
+        try relay.prepare(tty: tty, interactive: interactive)
 
         var errorPipe: [Int32] = [0, 0]
         guard podlab_pipe_cloexec(&errorPipe) == 0 else { throw SystemError("pipe", path: "exec", errno: errno) }
@@ -37,12 +29,12 @@ extension ContainerEngine {
         spec.uid = resolved.uid
         spec.gid = resolved.gid
         spec.may_set_groups = mapping.maySetGroups ? 1 : 0
-        spec.stdin_fd = request.stdin
-        spec.stdout_fd = request.stdout
-        spec.stderr_fd = request.stderr
+        spec.stdin_fd = relay.childStdin
+        spec.stdout_fd = relay.childStdout
+        spec.stderr_fd = relay.childStderr
         spec.tty = tty ? 1 : 0
         spec.capabilities = Capabilities.mask(record.settings.capabilities)
-        spec.seccomp = program.isEmpty ? nil : UnsafePointer(filterProgram)
+        spec.seccomp = strings.seccomp(program)
         spec.error_fd = errorPipe[1]
         let stackSize = 1 << 20
         guard let stack = mmap(nil, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),

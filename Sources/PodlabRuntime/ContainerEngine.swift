@@ -34,6 +34,9 @@ public final class ContainerEngine: @unchecked Sendable {
         return record
     }
 
+    /// Compiled seccomp programs, per boot (see SeccompCompiler.program).
+    var seccompCache: String { "\(locations.runtime)/seccomp" }
+
     func lowerDirectory(for record: ContainerRecord) throws -> String? {
         let image = try images.resolve(record.imageID.hex)
         return image.topLayer.map { images.layers.path(for: $0) }
@@ -62,20 +65,23 @@ public final class ContainerEngine: @unchecked Sendable {
         guard logFD >= 0 else { throw SystemError("open", path: containers.logPath(of: record.id), errno: errno) }
         defer { close(logFD) }
 
-        var request = LaunchRequest(record: record, lowerDirectory: try lowerDirectory(for: record), containerDirectory: directory)
-        request.seccompCache = "\(locations.runtime)/seccomp"
+        var request = LaunchRequest(record: record, lowerDirectory: try lowerDirectory(for: record), containerDirectory: directory,
+                                    seccompCache: seccompCache)
         var relay = Relay()
         defer { relay.closeAll() }
         var readyFD: Int32 = -1
         switch attachment {
         case .log(let ready):
             // The monitor relays the container's output into the log (nobody's terminal).
-            try relay.prepare(tty: settings.tty, interactive: false, request: &request)
+            try relay.prepare(tty: settings.tty, interactive: false)
             readyFD = ready
         case .terminal(let interactive):
-            try relay.prepare(tty: settings.tty, interactive: interactive, request: &request)
+            try relay.prepare(tty: settings.tty, interactive: interactive)
         }
 
+        request.stdin = relay.childStdin
+        request.stdout = relay.childStdout
+        request.stderr = relay.childStderr
         let launched: ContainerLauncher.Launched
         do {
             if Environment.current["PODLAB_NO_OVERLAY"] == "1" || FileSystem.isDirectory("\(directory)/rootfs") {

@@ -11,17 +11,18 @@ public struct LaunchRequest {
     public var lowerDirectory: String?
     public var containerDirectory: String
     /// Where compiled seccomp programs are kept.
-    public var seccompCache = "/tmp/podlab-seccomp-\(geteuid())"
+    public var seccompCache: String
     /// Use `<containerDirectory>/rootfs`, a private copy of the image, instead of an overlay.
     public var privateCopy = false
     public var stdin: Int32 = -1
     public var stdout: Int32 = -1
     public var stderr: Int32 = -1
 
-    public init(record: ContainerRecord, lowerDirectory: String?, containerDirectory: String) {
+    public init(record: ContainerRecord, lowerDirectory: String?, containerDirectory: String, seccompCache: String) {
         self.record = record
         self.lowerDirectory = lowerDirectory
         self.containerDirectory = containerDirectory
+        self.seccompCache = seccompCache
     }
 }
 
@@ -57,21 +58,13 @@ public enum ContainerLauncher {
         let path = environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
 
         let capabilities = settings.capabilities
-        var program: [UInt8] = []
-        if settings.seccomp != "unconfined" {
-            program = try SeccompCompiler.program(profilePath: settings.seccomp, capabilities: Set(user.uid == 0 ? capabilities : []),
-                                                  cacheDirectory: request.seccompCache)
-        }
+        let program = try SeccompCompiler.program(for: settings, uid: user.uid, cacheDirectory: request.seccompCache)
 
         let strings = CStrings()
         let volumes = settings.volumes.map { volume in
             podlab_volume(source: strings.string(volume.source), target: strings.string(volume.destination),
                           read_only: volume.readOnly ? 1 : 0, is_directory: FileSystem.isDirectory(volume.source) ? 1 : 0)
         }
-        let filters = program.withUnsafeBytes { bytes in
-            strings.buffer(Array(bytes.bindMemory(to: sock_filter.self)))
-        }
-        let filterProgram = strings.buffer([sock_fprog(len: UInt16(program.count / 8), filter: filters)])
 
         var syncPipe: [Int32] = [0, 0]
         var errorPipe: [Int32] = [0, 0]
@@ -111,7 +104,7 @@ public enum ContainerLauncher {
         spec.masked_paths = UnsafePointer(strings.constArray(ContainerPaths.masked))
         spec.read_only_paths = UnsafePointer(strings.constArray(ContainerPaths.readOnly))
         spec.capabilities = Capabilities.mask(capabilities)
-        spec.seccomp = program.isEmpty ? nil : UnsafePointer(filterProgram)
+        spec.seccomp = strings.seccomp(program)
         spec.sync_fd = syncPipe[0]
         spec.error_fd = errorPipe[1]
 

@@ -12,10 +12,14 @@ struct Relay {
     var inFrom: Int32 = -1
     var inTo: Int32 = -1
     var tty = false
+    /// What the container's process gets as its standard input, output and error (-1: /dev/null).
+    var childStdin: Int32 = -1
+    var childStdout: Int32 = -1
+    var childStderr: Int32 = -1
     var childEnds: [Int32] = []
     var saved: [UInt8] = []
 
-    mutating func prepare(tty wantsTTY: Bool, interactive: Bool, request: inout LaunchRequest) throws {
+    mutating func prepare(tty wantsTTY: Bool, interactive: Bool) throws {
         if wantsTTY {
             var master: Int32 = -1, slave: Int32 = -1
             guard podlab_open_pty(&master, &slave) == 0 else { throw SystemError("open", path: "pseudo-terminal", errno: errno) }
@@ -28,9 +32,9 @@ struct Relay {
             outFrom = master
             inTo = master
             inFrom = interactive ? 0 : -1
-            request.stdin = slave
-            request.stdout = slave
-            request.stderr = slave
+            childStdin = slave
+            childStdout = slave
+            childStderr = slave
             childEnds = [slave]
             return
         }
@@ -38,9 +42,9 @@ struct Relay {
         guard podlab_pipe_cloexec(&out) == 0, podlab_pipe_cloexec(&err) == 0 else { throw SystemError("pipe", path: "container output", errno: errno) }
         outFrom = out[0]
         errFrom = err[0]
-        request.stdout = out[1]
-        request.stderr = err[1]
-        request.stdin = interactive ? 0 : -1
+        childStdout = out[1]
+        childStderr = err[1]
+        childStdin = interactive ? 0 : -1
         childEnds = [out[1], err[1]]
     }
 

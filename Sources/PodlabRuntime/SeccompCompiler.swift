@@ -78,6 +78,14 @@ public enum SeccompCompiler {
         return program
     }
 
+    /// The program a container's process installs: none with seccomp=unconfined, podlab's default or the
+    /// settings' profile file otherwise; capability-gated rules count the capabilities only for root.
+    static func program(for settings: ContainerSettings, uid: UInt32, cacheDirectory: String) throws -> [UInt8] {
+        guard settings.seccomp != "unconfined" else { return [] }
+        return try program(profilePath: settings.seccomp, capabilities: Set(uid == 0 ? settings.capabilities : []),
+                           cacheDirectory: cacheDirectory)
+    }
+
     static func action(_ name: String, errno code: UInt32?) -> UInt32? {
         switch name {
         case "SCMP_ACT_ALLOW": return podlab_scmp_act_allow()

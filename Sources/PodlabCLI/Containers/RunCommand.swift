@@ -10,21 +10,17 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let record = try ContainerFactory.create(options)
         let engine = try Current.engine.containers()
-        if options.detach {
-            do {
-                try Detached.start(record)
-            } catch {
-                if record.settings.autoRemove { try? engine.remove(record) }
-                throw error
-            }
-            Output.out(record.id)
-            return
-        }
-        Output.flush()
         let code: Int32
         do {
+            if options.detach {
+                try Detached.start(record)
+                Output.out(record.id)
+                return
+            }
+            Output.flush()
             code = try engine.run(record, attachment: .terminal(interactive: options.interactive))
         } catch {
+            // A container that never ran is not left behind when --rm asked for its removal.
             if record.settings.autoRemove { try? engine.remove(record) }
             throw error
         }
