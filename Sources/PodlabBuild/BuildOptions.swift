@@ -30,6 +30,8 @@ struct StageState {
     var config: ImageConfig
     var manifestLayers: [Descriptor]
     var args: [String: String]
+    /// SHELL: what RUN and shell-form CMD/ENTRYPOINT run their text with.
+    var shell: [String] = ["/bin/sh", "-c"]
 
     var runtime: ContainerConfig {
         get { config.config ?? ContainerConfig() }

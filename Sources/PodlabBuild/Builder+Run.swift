@@ -10,7 +10,7 @@ extension Builder {
         guard let imageID = state.imageID, let image = try? store.resolve(imageID.hex), image.topLayer != nil else {
             throw fail(instruction, "RUN needs a base image with a shell (FROM scratch has none)", hint: "start from an image such as docker.io/library/busybox")
         }
-        let command = instruction.json ?? shell(state) + [instruction.arguments]
+        let command = instruction.json ?? state.shell + [instruction.arguments]
         var env = state.runtime.Env ?? []
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
         for (key, value) in state.args.sorted(by: { $0.key < $1.key }) where !env.contains(where: { $0.hasPrefix(key + "=") }) {

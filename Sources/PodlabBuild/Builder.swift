@@ -96,54 +96,6 @@ public final class Builder {
         let variables = state.variables
         let expanded = Substitution.expand(instruction.arguments, variables)
         switch instruction.keyword {
-        case "ARG":
-            for (key, value) in Substitution.pairs(expanded, legacySpace: false) {
-                state.args[key] = options.buildArgs[key] ?? globalArgs[key] ?? value
-            }
-            try commitConfig(&state, instruction: instruction, last: last)
-        case "ENV":
-            var runtime = state.runtime
-            var env = runtime.Env ?? []
-            for (key, value) in Substitution.pairs(expanded, legacySpace: true) {
-                env.removeAll { $0.hasPrefix(key + "=") }
-                env.append("\(key)=\(value)")
-            }
-            runtime.Env = env
-            state.runtime = runtime
-            try commitConfig(&state, instruction: instruction, last: last)
-        case "LABEL":
-            var labels = state.runtime.Labels ?? [:]
-            for (key, value) in Substitution.pairs(expanded, legacySpace: true) { labels[key] = value }
-            state.runtime.Labels = labels
-            try commitConfig(&state, instruction: instruction, last: last)
-        case "MAINTAINER":
-            state.config.author = expanded
-            try commitConfig(&state, instruction: instruction, last: last)
-        case "EXPOSE":
-            var ports = state.runtime.ExposedPorts ?? [:]
-            for word in Substitution.shellWords(expanded) {
-                ports[word.contains("/") ? word : "\(word)/tcp"] = ContainerConfig.Empty()
-            }
-            state.runtime.ExposedPorts = ports
-            try commitConfig(&state, instruction: instruction, last: last)
-        case "USER":
-            state.runtime.User = expanded
-            try commitConfig(&state, instruction: instruction, last: last)
-        case "STOPSIGNAL":
-            state.runtime.StopSignal = expanded
-            try commitConfig(&state, instruction: instruction, last: last)
-        case "VOLUME":
-            var volumes = state.runtime.Volumes ?? [:]
-            for path in instruction.json ?? Substitution.shellWords(expanded) { volumes[path] = ContainerConfig.Empty() }
-            state.runtime.Volumes = volumes
-            try commitConfig(&state, instruction: instruction, last: last)
-        case "CMD", "ENTRYPOINT":
-            let command = instruction.json ?? (instruction.arguments.isEmpty ? [] : shell(state) + [instruction.arguments])
-            if instruction.keyword == "CMD" { state.runtime.Cmd = command } else { state.runtime.Entrypoint = command }
-            try commitConfig(&state, instruction: instruction, last: last)
-        case "SHELL":
-            shells[stages.count] = instruction.json ?? ["/bin/sh", "-c"]
-            try commitConfig(&state, instruction: instruction, last: last)
         case "WORKDIR":
             let path = expanded.hasPrefix("/") ? expanded : (state.runtime.WorkingDir ?? "/") + "/" + expanded
             let normalized = "/" + path.split(separator: "/").joined(separator: "/")
@@ -154,13 +106,55 @@ public final class Builder {
         case "RUN":
             try run(&state, instruction: instruction, last: last)
         default:
-            throw fail(instruction, "\(instruction.keyword) is not supported")
+            // Every other instruction only changes the configuration.
+            try applyConfig(instruction, expanded: expanded, globalArgs: globalArgs, to: &state)
+            try commitConfig(&state, instruction: instruction, last: last)
         }
     }
 
-    var shells: [Int: [String]] = [:]
-
-    func shell(_ state: StageState) -> [String] { shells[stages.count] ?? ["/bin/sh", "-c"] }
+    /// ARG, ENV, LABEL, MAINTAINER, EXPOSE, USER, STOPSIGNAL, VOLUME, CMD, ENTRYPOINT and SHELL.
+    func applyConfig(_ instruction: Instruction, expanded: String, globalArgs: [String: String], to state: inout StageState) throws {
+        switch instruction.keyword {
+        case "ARG":
+            for (key, value) in Substitution.pairs(expanded, legacySpace: false) {
+                state.args[key] = options.buildArgs[key] ?? globalArgs[key] ?? value
+            }
+        case "ENV":
+            var env = state.runtime.Env ?? []
+            for (key, value) in Substitution.pairs(expanded, legacySpace: true) {
+                env.removeAll { $0.hasPrefix(key + "=") }
+                env.append("\(key)=\(value)")
+            }
+            state.runtime.Env = env
+        case "LABEL":
+            var labels = state.runtime.Labels ?? [:]
+            for (key, value) in Substitution.pairs(expanded, legacySpace: true) { labels[key] = value }
+            state.runtime.Labels = labels
+        case "MAINTAINER":
+            state.config.author = expanded
+        case "EXPOSE":
+            var ports = state.runtime.ExposedPorts ?? [:]
+            for word in Substitution.shellWords(expanded) {
+                ports[word.contains("/") ? word : "\(word)/tcp"] = ContainerConfig.Empty()
+            }
+            state.runtime.ExposedPorts = ports
+        case "USER":
+            state.runtime.User = expanded
+        case "STOPSIGNAL":
+            state.runtime.StopSignal = expanded
+        case "VOLUME":
+            var volumes = state.runtime.Volumes ?? [:]
+            for path in instruction.json ?? Substitution.shellWords(expanded) { volumes[path] = ContainerConfig.Empty() }
+            state.runtime.Volumes = volumes
+        case "CMD", "ENTRYPOINT":
+            let command = instruction.json ?? (instruction.arguments.isEmpty ? [] : state.shell + [instruction.arguments])
+            if instruction.keyword == "CMD" { state.runtime.Cmd = command } else { state.runtime.Entrypoint = command }
+        case "SHELL":
+            state.shell = instruction.json ?? ["/bin/sh", "-c"]
+        default:
+            throw fail(instruction, "\(instruction.keyword) is not supported")
+        }
+    }
 
     func from(_ instruction: Instruction, globalArgs: [String: String]) throws {
         let words = Substitution.shellWords(Substitution.expand(instruction.arguments, globalArgs))
