@@ -27,10 +27,8 @@ final class Engine {
         return engine
     }
 
-    /// The event journal (nil only if the storage directory cannot be made).
-    var journal: Journal? {
-        (try? FileSystem.createDirectory(locations.storage, mode: 0o711)).map { Journal(storage: locations.storage) }
-    }
+    /// The event journal (nil only if the storage directory cannot be made), set up on first use.
+    lazy var journal: Journal? = (try? FileSystem.createDirectory(locations.storage, mode: 0o711)).map { Journal(storage: locations.storage) }
 
     /// podlab's offline images, found beside the podlab binary.
     func offlineImages() -> FixtureCatalog? {
