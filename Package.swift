@@ -10,6 +10,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries (Debian: libarchive-dev, libedit-dev, libseccomp-dev).
@@ -28,8 +33,26 @@ let package = Package(
         .target(name: "PodlabRuntime", dependencies: ["PodlabCore", "PodlabImages", "CSpawn", "CSeccomp"]),
         .target(name: "PodlabBuild", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages", "PodlabRuntime"]),
         .target(name: "PodlabFixtures", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages"]),
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        // The distribution protocol: what client and server share, the server (Hummingbird), the client
+        // (AsyncHTTPClient) with credentials and registries.conf.
+        .target(name: "PodlabDistribution", dependencies: ["PodlabCore", "PodlabImages"]),
+        .target(name: "PodlabRegistryServer", dependencies: [
+            "PodlabCore", "PodlabImages", "PodlabDistribution", "CCrypt",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .target(name: "PodlabRegistryClient", dependencies: [
+            "PodlabCore", "PodlabImages", "PodlabDistribution",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .target(name: "PodlabCLI", dependencies: [
             "PodlabCore", "PodlabImages", "PodlabFixtures", "PodlabRuntime", "PodlabBuild",
+            "PodlabDistribution", "PodlabRegistryServer", "PodlabRegistryClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),

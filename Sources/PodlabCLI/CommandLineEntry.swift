@@ -31,6 +31,7 @@ public enum CommandLineEntry {
         do {
             let globals = try GlobalOptions.extract(from: &remaining)
             Current.engine = Engine(locations: globals.apply(to: Locations.current()))
+            if globals.online { Current.mode = .online }
         } catch {
             return report(error, command: name)
         }

@@ -1,6 +1,7 @@
 import PodlabCore
 import PodlabFixtures
 import PodlabImages
+import PodlabRegistryClient
 import PodlabRuntime
 
 /// What every podman command works on: where things live, and the stores, opened on first use.
@@ -39,4 +40,6 @@ final class Engine {
 /// The engine of the current process, set up by the entry point from global flags.
 enum Current {
     nonisolated(unsafe) static var engine = Engine(locations: Locations.current())
+    /// `--online` on the command line; nil: as configured.
+    nonisolated(unsafe) static var mode: EndpointResolver.Mode?
 }

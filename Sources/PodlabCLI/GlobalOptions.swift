@@ -4,6 +4,8 @@ import PodlabCore
 struct GlobalOptions {
     var root: String?
     var runroot: String?
+    /// podlab's own: `--online` talks to the real registries for this command.
+    var online = false
 
     /// Removes leading global flags from `arguments` and returns them.
     static func extract(from arguments: inout [String]) throws -> GlobalOptions {
@@ -20,6 +22,9 @@ struct GlobalOptions {
                     throw CLIError.usage("\(name) must be an absolute path, got \"\(value)\"", command: "podman")
                 }
                 if name == "--root" { options.root = value } else { options.runroot = value }
+            case "--online":
+                arguments.removeFirst()
+                options.online = true
             default:
                 return options
             }

@@ -20,7 +20,7 @@ struct PodmanCommand: ParsableCommand {
             InspectCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, VersionCommand.self,
             RunCommand.self, CreateCommand.self, StartCommand.self, PsCommand.self, StopCommand.self, KillCommand.self,
             RemoveContainerCommand.self, LogsCommand.self, PortCommand.self, WaitCommand.self, ExecCommand.self,
-            EventsCommand.self, ContainerCommand.self, BuildCommand.self,
+            EventsCommand.self, ContainerCommand.self, BuildCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self,
         ]
     )
 }

@@ -145,3 +145,36 @@ extension ImageStore {
         try JSONCoding.decode(Manifest.self, from: try blobs.read(image.manifest.digest), what: "manifest")
     }
 }
+
+/// For importers that fetch blobs themselves (the registry client): scratch files in the store's
+/// temporary area, and verified blobs adopted by rename.
+extension ImageStore {
+    /// Holds off garbage collection (which empties the temporary area) until `endFetching()` or until
+    /// an `importImage` finishes, whichever comes first. Other imports may run meanwhile.
+    public func beginFetching() throws {
+        try ingestLock.lock(.shared)
+    }
+
+    public func endFetching() {
+        ingestLock.unlock()
+    }
+
+    /// A new, unused path in the store's temporary area (same file system as the blobs).
+    public func temporaryPath() throws -> String {
+        try blobs.makeTemporaryPath()
+    }
+
+    /// Gives the store a complete file whose content the caller verified to be `digest`.
+    public func adoptVerifiedBlob(_ file: String, digest: Digest) throws {
+        if blobs.contains(digest) {
+            unlink(file)
+            return
+        }
+        try blobs.publish(file, as: digest)
+    }
+
+    /// True when the store has the blob and, for a layer, has it unpacked in a snapshot already.
+    public func hasBlob(_ digest: Digest) -> Bool {
+        blobs.contains(digest)
+    }
+}

@@ -1,21 +1,29 @@
 import PodlabCore
-import PodlabFixtures
 import PodlabImages
+import PodlabRegistryClient
 
-/// Gets an image into local storage the way `podman pull` (and the implicit pull of run/create) does.
+/// Gets an image into local storage the way `podman pull` (and the implicit pull of run/create/build)
+/// does: from the registry its name points to — in sandbox mode podlab's sandbox registry.
 enum ImagePuller {
-    /// Copies `reference` from podlab's offline images, printing podman's progress lines on stderr.
-    static func pull(_ reference: ImageReference, quiet: Bool) throws -> ImageRecord {
-        let progress = CopyProgress(quiet: quiet)
+    /// Pulls `reference`, printing podman's progress lines on stderr.
+    static func pull(_ reference: ImageReference, quiet: Bool, registry: RegistrySettings = RegistrySettings()) throws -> ImageRecord {
         if !quiet { Output.err("Trying to pull \(reference)...") }
-        guard let catalog = Current.engine.offlineImages() else { throw PullError.noOfflineImages(reference.description) }
-        guard let entry = try catalog.entry(for: reference) else {
-            throw PullError.notOffline(reference.description, available: catalog.names())
-        }
-        progress.start()
+        let progress = TransferProgress(quiet: quiet)
         let store = try Current.engine.images()
-        let record = try store.importImage(manifestBytes: entry.manifestBytes, expectedDigest: entry.manifestDigest,
-                                           source: catalog.layout, names: [reference], progress: progress.report)
+        let record: ImageRecord
+        do {
+            let context = try RegistryContext(options: registry)
+            let (endpoint, credentials) = try context.target(reference)
+            (record, _) = try BlockingAsync.run {
+                try await RegistryConnections.with { connections in
+                    let session = connections.session(endpoint, credentials: credentials)
+                    progress.start()
+                    return try await ImagePull(session: session, store: store, reference: reference).run(progress: progress.report)
+                }
+            }
+        } catch let error as RegistryClientError {
+            throw error.prefixed("initializing source docker://\(reference)")
+        }
         store.collectGarbage()
         Current.engine.journal?.record(.init(type: "image", status: "pull", id: record.id.hex, name: reference.description))
         return record

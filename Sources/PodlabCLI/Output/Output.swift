@@ -17,6 +17,12 @@ enum Output {
         write(fd: 2, Array((text + terminator).utf8))
     }
 
+    /// Text for stderr as it is (progress redraws), after pending stdout.
+    static func errRaw(_ text: String) {
+        flush()
+        write(fd: 2, Array(text.utf8))
+    }
+
     static func flush() {
         guard !pending.isEmpty else { return }
         write(fd: 1, pending)

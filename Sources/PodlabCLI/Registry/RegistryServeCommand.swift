@@ -1,0 +1,148 @@
+import ArgumentParser
+import PodlabCore
+import PodlabFixtures
+import PodlabImages
+import PodlabRegistryClient
+import PodlabRegistryServer
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `podlab registry serve`: an OCI distribution server. With `--sandbox`, the learner's sandbox registry
+/// (normally started on demand by pull/push/login, not by hand).
+struct RegistryServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run a registry server (OCI distribution API).")
+
+    @Option(help: "HOST:PORT to listen on (port 0: any free port).")
+    var address = "127.0.0.1:5000"
+    @Option(help: "Directory holding the registry's data.")
+    var storage: String?
+    @Option(help: "htpasswd file with bcrypt entries (htpasswd -B); requests then need a login.")
+    var htpasswd: String?
+    @Flag(help: "With --htpasswd: let anyone pull; only pushes need a login.")
+    var anonymousPull = false
+    @Flag(help: "With --htpasswd: a user may push only under USER/ (as on Docker Hub).")
+    var ownerNamespaces = false
+    @Flag(help: "Run as the sandbox registry of the image store given by --root/--runroot.")
+    var sandbox = false
+    @Option(help: .hidden) var root: String?
+    @Option(help: .hidden) var runroot: String?
+    @Option(help: .hidden) var readyFd: Int32?
+
+    func run() throws {
+        let ready = readyFd.map(ReadyPipe.init)
+        do {
+            try serve(ready: ready)
+        } catch {
+            ready?.send("\((error as? any LearnerFacingError)?.message ?? "\(error)")")
+            throw error
+        }
+    }
+
+    func serve(ready: ReadyPipe?) throws {
+        let (host, port) = try Self.parse(address: sandbox ? "127.0.0.1:0" : address)
+        var options: RegistryServer.Options
+        var onListening: @Sendable (String, Int) -> Void = { host, port in
+            Output.err("podlab registry listening on http://\(host):\(port)")
+            Output.flush()
+        }
+        var lock: FileLock?
+        if sandbox {
+            var locations = Locations.current()
+            if let root { locations.storage = root }
+            if let runroot { locations.runtime = runroot }
+            let registry = SandboxRegistry(locations: locations)
+            try FileSystem.createDirectory(registry.stateDirectory, mode: 0o700)
+            let serverLock = try FileLock(path: registry.serverLockPath)
+            guard try serverLock.tryLock(.exclusive) else {
+                if let state = registry.running() { ready?.send("ok \(state.address)"); return }
+                throw CLIError.refused("another sandbox registry is starting", hint: "try again in a moment")
+            }
+            lock = serverLock
+            Self.redirectStandardError(to: registry.logPath)
+            try prepareSandboxStorage(registry)
+            options = .init(host: host, port: port, storage: registry.storage,
+                            policy: .init(htpasswdPath: registry.htpasswdPath, anonymousPull: true, ownerNamespaces: true,
+                                          realm: "podlab sandbox registry"),
+                            idleTimeout: SandboxRegistry.idleTimeout)
+            let statePath = registry.statePath, storagePath = registry.storage
+            onListening = { host, port in
+                let state = SandboxRegistry.State(pid: getpid(), address: "\(host):\(port)", storage: storagePath)
+                if let bytes = try? JSONCoding.encode(state) { try? FileSystem.writeAtomically(bytes, to: statePath, mode: 0o600) }
+                Output.err("sandbox registry listening on http://\(host):\(port) (pid \(getpid()))")
+                Output.flush()
+                ready?.send("ok \(host):\(port)")
+            }
+        } else {
+            guard let storage else {
+                throw CLIError.usage("--storage DIR is required (where the registry keeps its data)", command: "podlab registry serve")
+            }
+            if host != "127.0.0.1" && host != "localhost" && host != "::1" {
+                Output.err("warning: listening on \(host): other machines can reach this registry" + (htpasswd == nil ? " and push to it without a login" : ""))
+            }
+            options = .init(host: host, port: port, storage: storage,
+                            policy: .init(htpasswdPath: htpasswd, anonymousPull: anonymousPull, ownerNamespaces: ownerNamespaces))
+            let wrapped = onListening
+            onListening = { host, port in wrapped(host, port); ready?.send("ok \(host):\(port)") }
+        }
+        let server = RegistryServer(options: options)
+        let listening = onListening
+        try BlockingAsync.run { try await server.run(onListening: listening) }
+        withExtendedLifetime(lock) {}
+    }
+
+    /// The sandbox's data directory, an htpasswd file for sign-ups, and the tutorial's images.
+    func prepareSandboxStorage(_ registry: SandboxRegistry) throws {
+        let storage = try RegistryStorage(root: registry.storage)
+        if !FileSystem.exists(registry.htpasswdPath) {
+            try FileSystem.writeAtomically([], to: registry.htpasswdPath, mode: 0o600)
+        }
+        guard let catalog = FixtureCatalog.locate() else {
+            Output.err("no offline images found: the sandbox registry holds only what is pushed to it")
+            return
+        }
+        let seeded = try storage.seed(from: catalog.layout) { SandboxNames.place($0) }
+        if !seeded.isEmpty { Output.err("seeded: " + seeded.joined(separator: ", ")) }
+    }
+
+    static func parse(address: String) throws -> (String, Int) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+            throw CLIError.usage("--address must be HOST:PORT, got \"\(address)\"", command: "podlab registry serve")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    static func redirectStandardError(to path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        dup2(fd, 2)
+        close(fd)
+    }
+}
+
+/// The write end of a pipe a launcher waits on: one message, then closed.
+final class ReadyPipe: Sendable {
+    let fd: Mutex<Int32>
+    init(_ fd: Int32) { self.fd = Mutex(fd) }
+
+    func send(_ text: String) {
+        fd.withLock { fd in
+            guard fd >= 0 else { return }
+            _ = text.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+            fd = -1
+        }
+    }
+}
+
+/// Where images live inside the sandbox registry: Docker Hub's repositories as they are
+/// (`library/nginx`), other registries' under their host name (`quay.io/podman/hello`).
+enum SandboxNames {
+    static func place(_ refName: String) -> (repository: String, tag: String)? {
+        guard let reference = try? ImageReference(parsing: refName), let tag = reference.tag else { return nil }
+        return (RegistryEndpoint.sandboxRepository(domain: reference.domain, path: reference.path), tag)
+    }
+}

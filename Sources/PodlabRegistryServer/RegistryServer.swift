@@ -1,0 +1,72 @@
+import Hummingbird
+import Logging
+import NIOCore
+import PodlabCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `podlab registry serve`: a distribution server on one address, storing under one directory.
+public struct RegistryServer: Sendable {
+    public struct Options: Sendable {
+        public var host: String
+        public var port: Int
+        public var storage: String
+        public var policy: RegistryAccess.Policy
+        /// Exit after this many seconds without a request (the sandbox registry); nil: run until stopped.
+        public var idleTimeout: Int?
+
+        public init(host: String, port: Int, storage: String, policy: RegistryAccess.Policy, idleTimeout: Int? = nil) {
+            self.host = host
+            self.port = port
+            self.storage = storage
+            self.policy = policy
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    public let options: Options
+
+    public init(options: Options) {
+        self.options = options
+    }
+
+    /// Runs until SIGTERM/SIGINT (or the idle timeout); `onListening` gets the bound host and port.
+    public func run(onListening: @escaping @Sendable (String, Int) -> Void) async throws {
+        let storage = try RegistryStorage(root: options.storage)
+        storage.sweepAbandonedUploads()
+        let access = try RegistryAccess(policy: options.policy)
+        let lastRequest = Mutex(time(nil))
+        let handler = RegistryHandler(storage: storage, access: access) { lastRequest.withLock { $0 = time(nil) } }
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in await handler.respond(to: request) }
+        var logger = Logger(label: "podlab.registry")
+        logger.logLevel = .warning
+        let host = options.host
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(host, port: options.port), serverName: "podlab-registry"),
+            onServerRunning: { channel in
+                onListening(host, channel.localAddress?.port ?? 0)
+            },
+            logger: logger
+        )
+        if let idle = options.idleTimeout {
+            Thread.detachIdleWatch(seconds: idle) { lastRequest.withLock { $0 } }
+        }
+        try await app.runService()
+    }
+}
+
+enum Thread {
+    /// Exits the process once `last()` is more than `seconds` ago. The storage is consistent at every
+    /// instant, so leaving without ceremony is safe.
+    static func detachIdleWatch(seconds: Int, last: @escaping @Sendable () -> time_t) {
+        Task.detached {
+            while true {
+                try? await Task.sleep(for: .seconds(min(30, max(1, seconds / 4))))
+                if Int(time(nil) - last()) > seconds { exit(0) }
+            }
+        }
+    }
+}

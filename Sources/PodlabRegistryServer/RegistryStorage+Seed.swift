@@ -1,0 +1,46 @@
+import PodlabCore
+import PodlabDistribution
+import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension RegistryStorage {
+    /// Puts every named image of an OCI layout into the registry (the sandbox's start: the tutorial's
+    /// images under their Docker Hub names). `place` maps a ref name to a repository and tag, or nil to
+    /// skip it. Tags already there are left alone, so a learner's own pushes survive. Blobs are
+    /// hard-linked when the layout is on the same file system, copied otherwise.
+    @discardableResult
+    public func seed(from layout: OCILayout, place: (String) -> (repository: String, tag: String)?) throws -> [String] {
+        var seeded: [String] = []
+        for entry in try layout.entries() {
+            guard let refName = entry.refName, let (repository, tag) = place(refName),
+                  RegistryNames.isValidRepository(repository), RegistryNames.isValidTag(tag) else { continue }
+            if resolve(repository, .tag(tag)) != nil { continue }
+            let manifest = try JSONCoding.decode(Manifest.self, from: entry.manifestBytes, what: "manifest of \(refName)")
+            for blob in [manifest.config] + manifest.layers {
+                try importBlob(layout.blobPath(blob.digest), digest: blob.digest)
+                try link(blob.digest, into: repository)
+            }
+            _ = try putManifest(repository, .tag(tag), bytes: entry.manifestBytes, contentType: manifest.mediaType)
+            seeded.append("\(repository):\(tag)")
+        }
+        return seeded
+    }
+
+    /// Adds a file that is named by its digest already (a layout's blob), verifying it on the way.
+    func importBlob(_ source: String, digest: Digest) throws {
+        if FileSystem.exists(blobPath(digest)) { return }
+        let scratch = "\(root)/uploads/put-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        if Glibc.link(source, scratch) != 0 {
+            let bytes = try FileSystem.readFile(source)
+            try FileSystem.writeAtomically(bytes, to: scratch)
+        }
+        let (actual, _) = try BlobStore.hash(file: scratch)
+        guard actual == digest else {
+            unlink(scratch)
+            throw RegistryServerError("the seed blob \(source) does not match its digest \(digest)", hint: "rebuild the fixtures: make fixtures")
+        }
+        try publishBlob(scratch, as: digest)
+    }
+}
