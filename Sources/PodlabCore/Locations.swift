@@ -5,7 +5,7 @@ import Musl
 #endif
 
 /// Where podlab keeps things, following podman: root uses /var/lib and /run, an ordinary user the
-/// XDG directories. `--root`/`--runroot` (or PODLAB_ROOT/PODLAB_RUNROOT) override both.
+/// XDG directories. `--root`/`--runroot` (or PODLAB_ROOT/PODLAB_RUNROOT) override both; PODLAB_CONFIG the config directory.
 public struct Locations: Sendable, Equatable {
     /// Persistent storage: blobs, images, layers, containers, the journal.
     public var storage: String
@@ -37,6 +37,7 @@ public struct Locations: Sendable, Equatable {
         }
         if let root = environment["PODLAB_ROOT"], !root.isEmpty { result.storage = root }
         if let runroot = environment["PODLAB_RUNROOT"], !runroot.isEmpty { result.runtime = runroot }
+        if let config = environment["PODLAB_CONFIG"], !config.isEmpty { result.config = config }
         return result
     }
 }

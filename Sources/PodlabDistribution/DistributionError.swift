@@ -73,8 +73,8 @@ public struct DistributionErrorBody: Codable, Sendable {
         errors = [Entry(code: code.rawValue, message: message ?? code.standardMessage, detail: detail)]
     }
 
-    /// `unauthorized: authentication required`, as podman prints a registry's error.
+    /// `manifest unknown: manifest unknown`, as podman prints a registry's error (the code in words, then the message).
     public var summary: String {
-        errors.map { "\($0.code.lowercased()): \($0.message)" }.joined(separator: "; ")
+        errors.map { "\(String($0.code.lowercased().map { $0 == "_" ? " " : $0 })): \($0.message)" }.joined(separator: "; ")
     }
 }

@@ -9,6 +9,8 @@ import Glibc
 
 /// What a transfer reports as it goes, for podman's progress lines.
 public enum TransferEvent: Sendable {
+    /// The source is there and the copy begins (podman's `Getting image source signatures`).
+    case started
     /// A blob's turn: its digest and size, and whether the other side has it already.
     case blob(Digest, size: Int64, present: Bool)
     case bytes(Digest, done: Int64, total: Int64)
@@ -41,6 +43,7 @@ public struct ImagePull: Sendable {
         let (manifestBytes, manifestDigest) = try await fetchImageManifest()
         let manifest = try JSONCoding.decode(Manifest.self, from: manifestBytes, what: "manifest")
         let configBytes = try await session.fetchSmallBlob(manifest.config)
+        progress(.started)
 
         try store.beginFetching()
         defer { store.endFetching() }

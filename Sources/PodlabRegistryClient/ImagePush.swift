@@ -33,6 +33,7 @@ public struct ImagePush: Sendable {
         try await session.ping()
         let manifestBytes = try store.blobs.read(image.manifest.digest)
         let manifest = try JSONCoding.decode(Manifest.self, from: manifestBytes, what: "manifest")
+        progress(.started)
         for layer in manifest.layers {
             try await pushBlob(layer, progress: progress)
         }

@@ -5,6 +5,9 @@ import PodlabCore
 import PodlabDistribution
 import PodlabImages
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Requests to one registry for one repository, with authentication handled as the distribution spec
 /// describes: a request that comes back 401 is answered by the challenge's scheme — HTTP basic with the
@@ -116,6 +119,14 @@ public final class RegistrySession: Sendable {
     /// GET /v2/: reaches the registry (falling back to plain HTTP for an insecure one) and learns how it
     /// wants to be authenticated. podman's words when it cannot.
     public func ping() async throws {
+        if !endpoint.isSandbox, let name = Self.hostName(endpoint.host), !Self.resolves(name) {
+            // Said at once rather than after the connect timeout: the usual case is a laptop offline.
+            throw RegistryClientError("pinging container registry \(endpoint.host): Get \"\(baseURL)/v2/\": dial tcp: lookup \(name): no such host",
+                                      hint: "no network, or no such registry; the sandbox needs none: podlab mode sandbox")
+        }
+        if endpoint.insecure, state.withLock({ $0.scheme }) == "https", PlainHTTPProbe.speaksPlainHTTP(host: endpoint.host) {
+            state.withLock { $0.scheme = "http" }
+        }
         var request = HTTPClientRequest(url: baseURL + "/v2/")
         request.method = .GET
         do {
@@ -130,6 +141,22 @@ public final class RegistrySession: Sendable {
             throw RegistryClientError("pinging container registry \(endpoint.host): Get \"\(request.url)\": \(Self.describeCause(error))",
                                       hint: endpoint.isSandbox ? "the sandbox registry did not answer: 'podlab registry status' tells more" : "check the registry's address and your network; a local registry without TLS needs --tls-verify=false")
         }
+    }
+
+    /// The host name part of `host[:port]`, or nil for an IP address literal.
+    static func hostName(_ host: String) -> String? {
+        if host.hasPrefix("[") { return nil }
+        let name = String(host.prefix { $0 != ":" })
+        return name.allSatisfy { $0.isNumber || $0 == "." } ? nil : name
+    }
+
+    static func resolves(_ name: String) -> Bool {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(name, nil, &hints, &result)
+        if let result { freeaddrinfo(result) }
+        return status == 0
     }
 
     static func describe(_ error: any Error, url: String) -> String {

@@ -51,7 +51,7 @@ extension RegistryHandler {
     }
 
     /// `bytes=a-b`, `bytes=a-` or `bytes=-n` within `size`; nil when not satisfiable.
-    static func byteRange(_ header: String, size: Int64) -> ClosedRange<Int64>? {
+    public static func byteRange(_ header: String, size: Int64) -> ClosedRange<Int64>? {
         guard header.hasPrefix("bytes="), size > 0 else { return nil }
         let spec = header.dropFirst(6)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
@@ -74,8 +74,7 @@ extension RegistryHandler {
         let parameters = request.uri.queryParameters
         if let mount = parameters["mount"].map(String.init), let from = parameters["from"].map(String.init),
            let digest = try? Digest(parsing: mount), RegistryNames.isValidRepository(from),
-           (try? access.authorize(.pull, repository: from, authorization: request.headers[.authorization])) != nil,
-           storage.blobSize(from, digest) != nil {
+           mayPull(from, request), storage.blobSize(from, digest) != nil {
             try storage.link(digest, into: name)
             return blobCreated(name, digest)
         }
@@ -88,6 +87,16 @@ extension RegistryHandler {
             return blobCreated(name, digest)
         }
         return uploadResponse(name, id, size: 0, status: .accepted)
+    }
+
+    /// Whether the request's credentials allow pulling from `repository` (the source of a mount).
+    func mayPull(_ repository: String, _ request: Request) -> Bool {
+        do {
+            _ = try access.authorize(.pull, repository: repository, authorization: request.headers[.authorization])
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// PATCH: one more chunk. A `Content-Range` must start where the upload ends.

@@ -11,15 +11,25 @@ public struct RegistryHandler: Sendable {
     public let access: RegistryAccess
     /// Called on every request (the sandbox registry uses it to notice when it has been idle).
     let onRequest: @Sendable () -> Void
+    /// Gets one line per request (`POST /v2/…/blobs/uploads/?mount=… 201`) when set.
+    let log: (@Sendable (String) -> Void)?
 
-    public init(storage: RegistryStorage, access: RegistryAccess, onRequest: @escaping @Sendable () -> Void = {}) {
+    public init(storage: RegistryStorage, access: RegistryAccess, log: (@Sendable (String) -> Void)? = nil,
+                onRequest: @escaping @Sendable () -> Void = {}) {
         self.storage = storage
         self.access = access
+        self.log = log
         self.onRequest = onRequest
     }
 
     public func respond(to request: Request) async -> Response {
         onRequest()
+        let response = await answer(request)
+        log?("\(request.method) \(request.uri) \(response.status.code)")
+        return response
+    }
+
+    func answer(_ request: Request) async -> Response {
         do {
             return try await route(request)
         } catch let failure as RegistryFailure {

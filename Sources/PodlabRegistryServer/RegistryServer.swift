@@ -16,6 +16,8 @@ public struct RegistryServer: Sendable {
         public var policy: RegistryAccess.Policy
         /// Exit after this many seconds without a request (the sandbox registry); nil: run until stopped.
         public var idleTimeout: Int?
+        /// One line per request on stderr.
+        public var logRequests = false
 
         public init(host: String, port: Int, storage: String, policy: RegistryAccess.Policy, idleTimeout: Int? = nil) {
             self.host = host
@@ -38,7 +40,8 @@ public struct RegistryServer: Sendable {
         storage.sweepAbandonedUploads()
         let access = try RegistryAccess(policy: options.policy)
         let lastRequest = Mutex(time(nil))
-        let handler = RegistryHandler(storage: storage, access: access) { lastRequest.withLock { $0 = time(nil) } }
+        let log: (@Sendable (String) -> Void)? = options.logRequests ? RegistryServer.logLine : nil
+        let handler = RegistryHandler(storage: storage, access: access, log: log) { lastRequest.withLock { $0 = time(nil) } }
         let responder = CallbackResponder<BasicRequestContext> { request, _ in await handler.respond(to: request) }
         var logger = Logger(label: "podlab.registry")
         logger.logLevel = .warning
@@ -55,6 +58,13 @@ public struct RegistryServer: Sendable {
             Thread.detachIdleWatch(seconds: idle) { lastRequest.withLock { $0 } }
         }
         try await app.runService()
+    }
+}
+
+extension RegistryServer {
+    @Sendable static func logLine(_ line: String) {
+        let text = line + "\n"
+        _ = text.withCString { write(2, $0, strlen($0)) }
     }
 }
 

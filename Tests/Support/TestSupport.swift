@@ -19,6 +19,7 @@ public final class TemporaryDirectory {
     }
 
     deinit {
+        SandboxCleanup.stopSandboxes(under: path)
         try? FileSystem.removeTree(path)
     }
 
@@ -113,6 +114,8 @@ public struct Podman: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["PODLAB_ROOT"] = root
         environment["PODLAB_RUNROOT"] = root + "-run"
+        environment["PODLAB_CONFIG"] = root + "-config"
+        environment["REGISTRY_AUTH_FILE"] = root + "-auth.json"
         environment["PODLAB_FIXTURES"] = BuildProducts.fixtures
         environment["NO_COLOR"] = "1"
         for (key, value) in extraEnvironment { environment[key] = value }

@@ -17,7 +17,6 @@ enum ImagePuller {
             (record, _) = try BlockingAsync.run {
                 try await RegistryConnections.with { connections in
                     let session = connections.session(endpoint, credentials: credentials)
-                    progress.start()
                     return try await ImagePull(session: session, store: store, reference: reference).run(progress: progress.report)
                 }
             }

@@ -39,7 +39,6 @@ struct PushCommand: ParsableCommand {
                                      image: local, reference: tag)
                 push.mountSources = sources
                 if let chunkSize { push.chunkSize = chunkSize }
-                progress.start()
                 return try await push.run(progress: progress.report)
             }
         }

@@ -18,10 +18,6 @@ final class TransferProgress: Sendable {
         self.terminal = terminal
     }
 
-    func start() {
-        if !quiet { Output.err("Getting image source signatures") }
-    }
-
     /// Events come from several downloads at once; they are printed one at a time.
     private let printing = Mutex(())
 
@@ -32,6 +28,8 @@ final class TransferProgress: Sendable {
 
     private func show(_ event: TransferEvent) {
         switch event {
+        case .started:
+            Output.err("Getting image source signatures")
         case .blob(let digest, let size, let present):
             if !terminal { Output.err("Copying blob \(digest)"); return }
             bars.withLock { state in

@@ -24,6 +24,8 @@ struct RegistryServeCommand: ParsableCommand {
     var anonymousPull = false
     @Flag(help: "With --htpasswd: a user may push only under USER/ (as on Docker Hub).")
     var ownerNamespaces = false
+    @Flag(help: "Print one line per request on stderr.")
+    var logRequests = false
     @Flag(help: "Run as the sandbox registry of the image store given by --root/--runroot.")
     var sandbox = false
     @Option(help: .hidden) var root: String?
@@ -86,6 +88,7 @@ struct RegistryServeCommand: ParsableCommand {
             let wrapped = onListening
             onListening = { host, port in wrapped(host, port); ready?.send("ok \(host):\(port)") }
         }
+        options.logRequests = logRequests
         let server = RegistryServer(options: options)
         let listening = onListening
         try BlockingAsync.run { try await server.run(onListening: listening) }
