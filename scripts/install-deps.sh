@@ -2,13 +2,13 @@
 # Installs the Debian packages podlab needs that are missing (with sudo when not root), and makes sure
 # apt's package lists exist (fixture images are built from `apt-get download`). Fast when all is there.
 #   scripts/install-deps.sh          what building and running need
-#   scripts/install-deps.sh test     also what the test suite uses (skopeo, uidmap)
+#   scripts/install-deps.sh test     also what the test suite uses (skopeo, uidmap, docker-registry, htpasswd)
 #   scripts/install-deps.sh bench    also what the benchmarks use (hyperfine, podman, crun)
 set -eu
-packages="libarchive-dev libedit-dev libseccomp-dev pkg-config"
+packages="libarchive-dev libedit-dev libseccomp-dev libcrypt-dev pkg-config"
 case "${1:-}" in
-  test) packages="$packages skopeo uidmap" ;;
-  bench) packages="$packages skopeo uidmap hyperfine podman crun curl" ;;
+  test) packages="$packages skopeo uidmap docker-registry apache2-utils" ;;
+  bench) packages="$packages skopeo uidmap docker-registry apache2-utils hyperfine podman crun curl" ;;
 esac
 
 missing=""

@@ -78,6 +78,8 @@ final class SharedEscapeFixture: @unchecked Sendable {
         let podman = Podman(root: directory.file("storage"))
         let pull = try podman("pull", "-q", "busybox")
         guard pull.status == 0 else { throw ProgramBuildFailure(output: pull.description) }
+        // This fixture lives until the test process ends: stop the sandbox registry the pull started now.
+        SandboxCleanup.stopSandboxes(under: directory.path)
         let ready = Ready(directory: directory, podman: podman, programs: programs)
         prepared = ready
         return ready

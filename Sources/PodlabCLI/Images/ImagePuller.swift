@@ -1,6 +1,7 @@
 import PodlabCore
 import PodlabImages
 import PodlabRegistryClient
+import PodlabRegistryServer
 
 /// Gets an image into local storage the way `podman pull` (and the implicit pull of run/create/build)
 /// does: from the registry its name points to — in sandbox mode podlab's sandbox registry.
@@ -21,11 +22,24 @@ enum ImagePuller {
                 }
             }
         } catch let error as RegistryClientError {
-            throw error.prefixed("initializing source docker://\(reference)")
+            let failure = error.prefixed("initializing source docker://\(reference)")
+            guard error.message.contains("manifest unknown"), let available = sandboxImages() else { throw failure }
+            throw RegistryClientError(failure.message, hint: "images in the sandbox registry: " + available.joined(separator: ", "))
         }
         store.collectGarbage()
         Current.engine.journal?.record(.init(type: "image", status: "pull", id: record.id.hex, name: reference.description))
         return record
+    }
+
+    /// What the sandbox registry holds, by the names a learner pulls (nil in online mode or without one).
+    static func sandboxImages() -> [String]? {
+        let locations = Current.engine.locations
+        guard (Current.mode ?? PodlabMode.current(locations: locations)) == .sandbox,
+              let storage = try? RegistryStorage(root: SandboxRegistry(locations: locations).storage) else { return nil }
+        let names = storage.repositories().flatMap { repository in
+            storage.tags(repository).map { "\(repository.prefix { $0 != "/" }.contains(".") ? "" : "docker.io/")\(repository):\($0)" }
+        }
+        return names.isEmpty ? nil : names
     }
 
     /// The local image for `name`, pulled first when the policy says so (`missing`, `always`, `never`).
