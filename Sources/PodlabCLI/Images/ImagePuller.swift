@@ -12,10 +12,11 @@ enum ImagePuller {
         let progress = TransferProgress(quiet: quiet)
         let store = try Current.engine.images()
         let record: ImageRecord
+        let times: TransferTimes
         do {
             let context = try RegistryContext(options: registry)
             let (endpoint, credentials) = try context.target(reference)
-            (record, _) = try BlockingAsync.run {
+            (record, times) = try BlockingAsync.run {
                 try await RegistryConnections.with { connections in
                     let session = connections.session(endpoint, credentials: credentials)
                     return try await ImagePull(session: session, store: store, reference: reference).run(progress: progress.report)
@@ -25,6 +26,10 @@ enum ImagePuller {
             let failure = error.prefixed("initializing source docker://\(reference)")
             guard error.message.contains("manifest unknown"), let available = sandboxImages() else { throw failure }
             throw RegistryClientError(failure.message, hint: "images in the sandbox registry: " + available.joined(separator: ", "))
+        }
+        if Environment.current["PODLAB_TIMINGS"] == "1" {
+            // For the benchmarks: where a pull's time goes.
+            Output.err("timings: transfer \(times.transfer.milliseconds) ms (\(times.bytes) bytes), verify \(times.verify.milliseconds) ms, unpack \(times.unpack.milliseconds) ms")
         }
         store.collectGarbage()
         Current.engine.journal?.record(.init(type: "image", status: "pull", id: record.id.hex, name: reference.description))
@@ -69,5 +74,13 @@ enum ImagePuller {
     /// The name a container records for its image: the full name that matched, or the id.
     static func displayName(_ query: String, image: ImageRecord) -> String {
         image.name(matching: query) ?? image.names.first ?? image.id.hex
+    }
+}
+
+extension Duration {
+    var milliseconds: String {
+        let (seconds, attoseconds) = components
+        let value = Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        return String(Int(value * 10) / 10) + "." + String(Int(value * 10) % 10)
     }
 }
