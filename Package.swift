@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "podlab", targets: ["podlab"]),
+        .executable(name: "podlab-net", targets: ["podlab-net"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,10 +53,16 @@ let package = Package(
         ]),
         .target(name: "PodlabCLI", dependencies: [
             "PodlabCore", "PodlabImages", "PodlabFixtures", "PodlabRuntime", "PodlabBuild",
-            "PodlabDistribution", "PodlabRegistryServer", "PodlabRegistryClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "podlab", dependencies: ["PodlabCLI"]),
+        // The registry commands, in their own binary: the HTTP stack would slow every other command's start.
+        .target(name: "PodlabNetCLI", dependencies: [
+            "PodlabCLI", "PodlabCore", "PodlabImages", "PodlabFixtures", "PodlabDistribution", "PodlabRegistryServer",
+            "PodlabRegistryClient", "CSpawn",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "podlab-net", dependencies: ["PodlabNetCLI", "PodlabCLI"]),
 
         // Helpers for tests only: temporary directories, running podlab and other programs, fixture paths.
         .target(name: "PodlabTestSupport", dependencies: ["PodlabCore"], path: "Tests/Support"),

@@ -1,12 +1,12 @@
 import PodlabCore
 
 /// Mistakes in how a command was typed, worded as podman words them.
-enum CLIError: LearnerFacingError {
+package enum CLIError: LearnerFacingError {
     case usage(String, command: String)
     case template(String)
     case refused(String, hint: String?)
 
-    var message: String {
+    package var message: String {
         switch self {
         case .usage(let text, _): return text
         case .template(let text): return text
@@ -14,7 +14,7 @@ enum CLIError: LearnerFacingError {
         }
     }
 
-    var hint: String? {
+    package var hint: String? {
         switch self {
         case .usage(_, let command): return "see '\(command) --help'"
         case .template: return "fields are written {{.Name}}; 'podman images --format json' shows what there is"
@@ -22,10 +22,11 @@ enum CLIError: LearnerFacingError {
         }
     }
 
-    var exitStatus: Int32 { ExitStatus.engineError }
+    package var exitStatus: Int32 { ExitStatus.engineError }
 }
 
 /// Exits with a status and no message (`image exists` answering "no").
-struct SilentExit: Error {
-    let status: Int32
+package struct SilentExit: Error {
+    package let status: Int32
+    package init(status: Int32) { self.status = status }
 }

@@ -8,6 +8,9 @@ import Glibc
 /// Chooses what to run from how podlab was called: as `podman`/`docker` (a link or the REPL's shim),
 /// as `podlab podman …`, or as `podlab …` for podlab's own commands.
 public enum CommandLineEntry {
+    /// True in podlab-net, which answers registry commands itself instead of handing them over.
+    nonisolated(unsafe) package static var answersRegistryCommands = false
+
     public static func run(arguments: [String] = CommandLine.arguments) -> Never {
         let invokedAs = FileSystemName.base(arguments.first ?? "podlab")
         var rest = Array(arguments.dropFirst())
@@ -20,7 +23,11 @@ public enum CommandLineEntry {
             rest.removeFirst()
             status = runPodman(rest, name: first)
         } else {
-            status = runCommand(PodlabCommand.self, rest, name: "podlab")
+            if !answersRegistryCommands, let first = rest.first, NetBinary.podlabCommands.contains(first) || ["--help", "-h", "help"].contains(first) {
+                status = report(NetBinary.failedExec(rest), command: "podlab")
+            } else {
+                status = runCommand(PodlabCommand.self, rest, name: "podlab")
+            }
         }
         Output.flush()
         exit(status)
@@ -31,19 +38,35 @@ public enum CommandLineEntry {
         do {
             let globals = try GlobalOptions.extract(from: &remaining)
             Current.engine = Engine(locations: globals.apply(to: Locations.current()))
-            if globals.online { Current.mode = .online }
+            if globals.online { setenv("PODLAB_MODE", "online", 1) }
         } catch {
             return report(error, command: name)
         }
+        if !answersRegistryCommands, handledByNet(remaining) {
+            return report(NetBinary.failedExec([name] + arguments), command: name)
+        }
         let status = runCommand(PodmanCommand.self, remaining, name: name)
-        // Every podman command line that did something is journaled with its exit status, for lesson checks.
-        if let first = remaining.first, !first.hasPrefix("-"), !["events", "version", "help"].contains(first) {
+        // Every podman command line is journaled with its exit status, for lesson checks (not `events`, which
+        // only watches; not the pulls that run/build start in podlab-net, which the outer command covers).
+        if remaining.first != "events", Environment.current["PODLAB_NO_COMMAND_JOURNAL"] != "1" {
             Current.engine.journal?.record(.init(type: "system", status: "command", exitCode: status, arguments: [name] + arguments))
         }
         return status
     }
 
+    /// Registry commands, and the help that lists every command, are podlab-net's.
+    static func handledByNet(_ arguments: [String]) -> Bool {
+        guard let first = arguments.first else { return true }
+        if first == "--help" || first == "-h" { return true }
+        if first == "image", arguments.count > 1 { return ["pull", "push", "--help", "-h", "help"].contains(arguments[1]) }
+        return NetBinary.podmanCommands.contains(first)
+    }
+
     static func runCommand<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String], name: String) -> Int32 {
+        if let help = helpText(root, arguments) {
+            Output.out(help)
+            return 0
+        }
         let command: any ParsableCommand
         do {
             command = try root.parseAsRoot(arguments)
@@ -61,6 +84,20 @@ public enum CommandLineEntry {
         } catch {
             return report(error, command: name)
         }
+    }
+
+    /// `--help` among the subcommand names and options before the first other word (so that
+    /// `podman run busybox echo --help` reaches the container), or `help` first: that command's help.
+    static func helpText<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]) -> String? {
+        var type: any ParsableCommand.Type = root
+        var asked = arguments.first == "help"
+        for argument in arguments.dropFirst(asked ? 1 : 0) {
+            if argument == "--help" || (argument == "-h" && type == root) { asked = true; break }
+            if argument.hasPrefix("-") { continue }
+            guard let next = type.configuration.subcommands.first(where: { $0._commandName == argument }) else { break }
+            type = next
+        }
+        return asked ? root.helpMessage(for: type) : nil
     }
 
     static func reportParseError<Root: ParsableCommand>(_ error: any Error, root: Root.Type, arguments: [String], name: String) -> Int32 {

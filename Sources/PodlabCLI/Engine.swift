@@ -1,12 +1,11 @@
 import PodlabCore
 import PodlabFixtures
 import PodlabImages
-import PodlabRegistryClient
 import PodlabRuntime
 
 /// What every podman command works on: where things live, and the stores, opened on first use.
-final class Engine {
-    let locations: Locations
+package final class Engine {
+    package let locations: Locations
     private var openedStore: ImageStore?
     private var openedContainers: ContainerEngine?
 
@@ -14,14 +13,14 @@ final class Engine {
         self.locations = locations
     }
 
-    func images() throws -> ImageStore {
+    package func images() throws -> ImageStore {
         if let openedStore { return openedStore }
         let store = try ImageStore(root: locations.storage)
         openedStore = store
         return store
     }
 
-    func containers() throws -> ContainerEngine {
+    package func containers() throws -> ContainerEngine {
         if let openedContainers { return openedContainers }
         let engine = try ContainerEngine(locations: locations, images: try images())
         openedContainers = engine
@@ -29,7 +28,7 @@ final class Engine {
     }
 
     /// The event journal (nil only if the storage directory cannot be made), set up on first use.
-    lazy var journal: Journal? = (try? FileSystem.createDirectory(locations.storage, mode: 0o711)).map { Journal(storage: locations.storage) }
+    package lazy var journal: Journal? = (try? FileSystem.createDirectory(locations.storage, mode: 0o711)).map { Journal(storage: locations.storage) }
 
     /// podlab's offline images, found beside the podlab binary.
     func offlineImages() -> FixtureCatalog? {
@@ -38,8 +37,6 @@ final class Engine {
 }
 
 /// The engine of the current process, set up by the entry point from global flags.
-enum Current {
-    nonisolated(unsafe) static var engine = Engine(locations: Locations.current())
-    /// `--online` on the command line; nil: as configured.
-    nonisolated(unsafe) static var mode: EndpointResolver.Mode?
+package enum Current {
+    nonisolated(unsafe) package static var engine = Engine(locations: Locations.current())
 }

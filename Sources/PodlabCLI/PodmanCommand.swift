@@ -11,18 +11,27 @@ public enum Versions {
 
 /// `podman …`: the podman-compatible command tree, answered by podlab's engine.
 struct PodmanCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "podman",
-        abstract: "Manage images and containers (podlab's engine, podman \(Versions.podmanCompatible) compatible).",
-        version: Versions.podmanLine,
-        subcommands: [
-            ImagesCommand.self, ImageCommand.self, PullCommand.self, RemoveImageCommand.self, TagCommand.self,
-            InspectCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, VersionCommand.self,
-            RunCommand.self, CreateCommand.self, StartCommand.self, PsCommand.self, StopCommand.self, KillCommand.self,
-            RemoveContainerCommand.self, LogsCommand.self, PortCommand.self, WaitCommand.self, ExecCommand.self,
-            EventsCommand.self, ContainerCommand.self, BuildCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self,
-        ]
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "podman",
+            abstract: "Manage images and containers (podlab's engine, podman \(Versions.podmanCompatible) compatible).",
+            version: Versions.podmanLine,
+            subcommands: [
+                ImagesCommand.self, ImageCommand.self, RemoveImageCommand.self, TagCommand.self,
+                InspectCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, VersionCommand.self,
+                RunCommand.self, CreateCommand.self, StartCommand.self, PsCommand.self, StopCommand.self, KillCommand.self,
+                RemoveContainerCommand.self, LogsCommand.self, PortCommand.self, WaitCommand.self, ExecCommand.self,
+                EventsCommand.self, ContainerCommand.self, BuildCommand.self,
+            ] + CommandTree.podman
+        )
+    }
+}
+
+/// Commands a binary adds to the shared trees (podlab-net: pull, push, login, logout, registry, mode).
+package enum CommandTree {
+    nonisolated(unsafe) package static var podman: [any ParsableCommand.Type] = []
+    nonisolated(unsafe) package static var podlab: [any ParsableCommand.Type] = []
+    nonisolated(unsafe) package static var image: [any ParsableCommand.Type] = []
 }
 
 struct VersionCommand: ParsableCommand {
@@ -54,14 +63,16 @@ struct VersionCommand: ParsableCommand {
 
 /// `podman image …`: the image commands under one group, as podman has them.
 struct ImageCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "image",
-        abstract: "Manage images.",
-        subcommands: [
-            ImageListCommand.self, ImageRemoveAlias.self, TagCommand.self, ImageInspectCommand.self, ImageExistsCommand.self,
-            ImagePruneCommand.self, PullCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, ImageTreeCommand.self,
-        ]
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "image",
+            abstract: "Manage images.",
+            subcommands: [
+                ImageListCommand.self, ImageRemoveAlias.self, TagCommand.self, ImageInspectCommand.self, ImageExistsCommand.self,
+                ImagePruneCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, ImageTreeCommand.self,
+            ] + CommandTree.image
+        )
+    }
 }
 
 import PodlabImages

@@ -73,6 +73,7 @@ struct RootlessUser {
         chmod(directory.path, 0o755)
         let binary = directory.file("podlab")
         try TestProcess.run(["cp", BuildProducts.podlab, binary])
+        try TestProcess.run(["cp", BuildProducts.podlabNet, directory.file("podlab-net")])
         try TestProcess.run(["cp", "-r", BuildProducts.fixtures, directory.file("fixtures")])
         try TestProcess.run(["chmod", "-R", "a+rX", directory.path])
         let data = directory.file("data")

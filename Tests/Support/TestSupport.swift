@@ -80,6 +80,9 @@ public enum BuildProducts {
     /// The podlab executable built alongside the tests.
     public static var podlab: String { "\(directory)/podlab" }
 
+    /// Its registry half (pull, push, login, the registry server), which podlab hands those commands to.
+    public static var podlabNet: String { "\(directory)/podlab-net" }
+
     /// The fixture layout built by `make fixtures` (.build/fixtures/oci).
     public static var fixtures: String {
         var current = directory

@@ -3,8 +3,8 @@ import Glibc
 #endif
 
 /// Sizes and durations in the words podman uses (go-units: decimal units, 3 significant digits).
-enum HumanFormat {
-    static func size(_ bytes: Int64) -> String {
+package enum HumanFormat {
+    package static func size(_ bytes: Int64) -> String {
         let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
         var value = Double(bytes)
         var unit = 0

@@ -4,26 +4,26 @@ import Glibc
 
 /// Writes to standard output and error without Foundation's buffering surprises: stdout is collected and
 /// flushed before anything goes to stderr, so the two interleave in the order they were written.
-enum Output {
+package enum Output {
     nonisolated(unsafe) private static var pending: [UInt8] = []
 
-    static func out(_ text: String, terminator: String = "\n") {
+    package static func out(_ text: String, terminator: String = "\n") {
         pending.append(contentsOf: Array((text + terminator).utf8))
         if pending.count > 1 << 16 { flush() }
     }
 
-    static func err(_ text: String, terminator: String = "\n") {
+    package static func err(_ text: String, terminator: String = "\n") {
         flush()
         write(fd: 2, Array((text + terminator).utf8))
     }
 
     /// Text for stderr as it is (progress redraws), after pending stdout.
-    static func errRaw(_ text: String) {
+    package static func errRaw(_ text: String) {
         flush()
         write(fd: 2, Array(text.utf8))
     }
 
-    static func flush() {
+    package static func flush() {
         guard !pending.isEmpty else { return }
         write(fd: 1, pending)
         pending.removeAll(keepingCapacity: true)
@@ -41,10 +41,10 @@ enum Output {
         }
     }
 
-    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+    package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     /// The hint line under an error: dimmed on a terminal, plain otherwise (and with NO_COLOR).
-    static func hint(_ text: String) -> String {
+    package static func hint(_ text: String) -> String {
         let colour = isTerminal(2) && getenv("NO_COLOR") == nil
         return colour ? "\u{1B}[2mHint: \(text)\u{1B}[0m" : "Hint: \(text)"
     }

@@ -5,12 +5,14 @@ import PodlabFixtures
 /// `podlab …`: podlab's own commands. The guided shell arrives with the lessons; until then `podlab`
 /// alone prints this help.
 struct PodlabCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "podlab",
-        abstract: "A container tutorial that runs containers for real. 'podlab podman …' (or podman/docker links to podlab) is the engine's CLI.",
-        version: "podlab \(Versions.podlab) (podman \(Versions.podmanCompatible) compatible)",
-        subcommands: [FixturesCommand.self, RegistryCommand.self, ModeCommand.self]
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "podlab",
+            abstract: "A container tutorial that runs containers for real. 'podlab podman …' (or podman/docker links to podlab) is the engine's CLI.",
+            version: "podlab \(Versions.podlab) (podman \(Versions.podmanCompatible) compatible)",
+            subcommands: [FixturesCommand.self] + CommandTree.podlab
+        )
+    }
 }
 
 /// `podlab fixtures …`: the offline images.

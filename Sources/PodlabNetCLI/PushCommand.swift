@@ -1,3 +1,4 @@
+import PodlabCLI
 import ArgumentParser
 import PodlabCore
 import PodlabImages

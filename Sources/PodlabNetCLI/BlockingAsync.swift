@@ -1,3 +1,4 @@
+import PodlabCLI
 import Dispatch
 import Synchronization
 

@@ -1,3 +1,4 @@
+import PodlabCLI
 import ArgumentParser
 import PodlabCore
 import PodlabImages
@@ -51,7 +52,7 @@ struct RegistryContext {
     init(options: RegistrySettings = RegistrySettings(), locations: Locations = Current.engine.locations) throws {
         let conf = try RegistriesConf.load(configDirectory: locations.config)
         let sandbox = SandboxRegistry(locations: locations)
-        resolver = EndpointResolver(mode: Current.mode ?? PodlabMode.current(locations: locations), conf: conf,
+        resolver = EndpointResolver(mode: PodlabMode.current(locations: locations), conf: conf,
                                     tlsVerify: options.tlsVerify) { try sandbox.address() }
         authFile = AuthFile.standard(explicit: options.authfile)
         if let creds = options.creds {

@@ -1,3 +1,4 @@
+import PodlabCLI
 import CSpawn
 import PodlabCore
 import PodlabImages

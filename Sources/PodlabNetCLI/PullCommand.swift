@@ -1,3 +1,4 @@
+import PodlabCLI
 import ArgumentParser
 import PodlabCore
 import PodlabImages
@@ -13,7 +14,7 @@ struct PullCommand: ParsableCommand {
     func run() throws {
         // Short names resolve to Docker Hub, podlab's one unqualified-search registry.
         let reference = try ImageReference(parsing: image, defaultDomain: ImageReference.dockerHub)
-        let record = try ImagePuller.pull(reference, quiet: quiet, registry: registry.settings)
+        let record = try NetworkPull.pull(reference, quiet: quiet, registry: registry.settings)
         Output.out(record.id.hex)
     }
 }

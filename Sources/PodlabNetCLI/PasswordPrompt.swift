@@ -1,3 +1,4 @@
+import PodlabCLI
 import PodlabCore
 #if canImport(Glibc)
 import Glibc

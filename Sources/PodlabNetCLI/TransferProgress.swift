@@ -1,3 +1,4 @@
+import PodlabCLI
 import PodlabCore
 import PodlabRegistryClient
 import Synchronization

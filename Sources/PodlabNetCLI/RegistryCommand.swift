@@ -1,3 +1,4 @@
+import PodlabCLI
 import ArgumentParser
 import PodlabCore
 import PodlabRegistryClient
@@ -60,7 +61,7 @@ struct RegistryStatusCommand: ParsableCommand {
 
     func run() throws {
         let sandbox = SandboxRegistry(locations: Current.engine.locations)
-        let mode = Current.mode ?? PodlabMode.current(locations: Current.engine.locations)
+        let mode = PodlabMode.current(locations: Current.engine.locations)
         Output.out("mode:     \(mode.rawValue)")
         if let state = sandbox.running() {
             Output.out("sandbox:  running at http://\(state.address) (pid \(state.pid))")
@@ -111,7 +112,7 @@ struct ModeCommand: ParsableCommand {
     func run() throws {
         let locations = Current.engine.locations
         guard let mode else {
-            Output.out((Current.mode ?? PodlabMode.current(locations: locations)).rawValue)
+            Output.out((PodlabMode.current(locations: locations)).rawValue)
             return
         }
         guard let chosen = EndpointResolver.Mode(rawValue: mode) else {
