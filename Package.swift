@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "podlab", targets: ["podlab"]),
         .executable(name: "podlab-net", targets: ["podlab-net"]),
+        .executable(name: "podlab-tutor", targets: ["podlab-tutor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
@@ -63,6 +65,18 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "podlab-net", dependencies: ["PodlabNetCLI", "PodlabCLI"]),
+        // The guided shell, lessons, checks and classroom reports (Yams brings all of Foundation: its own binary too).
+        .target(name: "PodlabTutor", dependencies: [
+            "PodlabCore", "PodlabImages", "PodlabRuntime", "PodlabDistribution", "PodlabRegistryClient", "PodlabRegistryServer",
+            "CEditLine", "CSpawn",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "podlab-tutor", dependencies: [
+            "PodlabTutor", "PodlabCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // Helpers for tests only: temporary directories, running podlab and other programs, fixture paths.
         .target(name: "PodlabTestSupport", dependencies: ["PodlabCore"], path: "Tests/Support"),

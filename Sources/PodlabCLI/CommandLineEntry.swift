@@ -23,7 +23,9 @@ public enum CommandLineEntry {
             rest.removeFirst()
             status = runPodman(rest, name: first)
         } else {
-            if !answersRegistryCommands, let first = rest.first, NetBinary.podlabCommands.contains(first) || ["--help", "-h", "help"].contains(first) {
+            if rest.isEmpty || NetBinary.tutorCommands.contains(rest[0]) {
+                status = report(NetBinary.failedExec(rest, binary: NetBinary.tutorFileName), command: "podlab")
+            } else if !answersRegistryCommands, let first = rest.first, NetBinary.podlabCommands.contains(first) || ["--help", "-h", "help"].contains(first) {
                 status = report(NetBinary.failedExec(rest), command: "podlab")
             } else {
                 status = runCommand(PodlabCommand.self, rest, name: "podlab")

@@ -11,14 +11,17 @@ package enum NetBinary {
     static let podmanCommands: Set<String> = ["pull", "push", "login", "logout", "help"]
     static let podlabCommands: Set<String> = ["registry", "mode"]
     static let fileName = "podlab-net"
+    /// podlab commands answered by podlab-tutor (the guided shell, lessons and classroom checks).
+    static let tutorCommands: Set<String> = ["check", "lesson", "lessons", "--lang"]
+    static let tutorFileName = "podlab-tutor"
 
-    static func path() throws -> String {
+    static func path(_ fileName: String = NetBinary.fileName) throws -> String {
         guard let executable = FileSystem.executablePath() else {
             throw CLIError.refused("cannot find podlab's own executable", hint: nil)
         }
         let candidate = "\(FileSystem.parent(of: executable))/\(fileName)"
         guard access(candidate, X_OK) == 0 else {
-            throw CLIError.refused("\(candidate) is missing: registry commands need it",
+            throw CLIError.refused("\(candidate) is missing",
                                    hint: "build it with 'swift build' (or 'make run'), which builds both binaries")
         }
         return candidate
@@ -26,9 +29,9 @@ package enum NetBinary {
 
     /// Replaces this process with podlab-net running the same command line; returns only the error if
     /// that fails.
-    static func failedExec(_ arguments: [String]) -> any Error {
+    static func failedExec(_ arguments: [String], binary fileName: String = NetBinary.fileName) -> any Error {
         do {
-            let binary = try path()
+            let binary = try path(fileName)
             Output.flush()
             let argv = ([binary] + arguments).map { strdup($0) } + [nil]
             execv(binary, argv)

@@ -9,6 +9,7 @@ public enum Check: Codable, Sendable {
     case accountExists(AccountCheck)
     case journal(JournalCheck)
     case journalEvent(JournalEventCheck)
+    case env(EnvCheck)
 
     public struct ImageCheck: Codable, Sendable { public var name: String; public var present: Bool? }
     public struct ContainerCheck: Codable, Sendable {
@@ -26,9 +27,10 @@ public enum Check: Codable, Sendable {
     public struct AccountCheck: Codable, Sendable { public var registry: String?; public var username: String }
     public struct JournalCheck: Codable, Sendable { public var command: [String]; public var exitCode: Int32? }
     public struct JournalEventCheck: Codable, Sendable { public var type: String; public var status: String; public var name: String? }
+    public struct EnvCheck: Codable, Sendable { public var name: String; public var value: String? }
 
     enum Key: String, CodingKey, CaseIterable {
-        case image, container, http, file, registry, login, accountExists, journal, journalEvent
+        case image, container, http, file, registry, login, accountExists, journal, journalEvent, env
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,6 +49,7 @@ public enum Check: Codable, Sendable {
         case .accountExists: self = .accountExists(try container.decode(AccountCheck.self, forKey: key))
         case .journal: self = .journal(try container.decode(JournalCheck.self, forKey: key))
         case .journalEvent: self = .journalEvent(try container.decode(JournalEventCheck.self, forKey: key))
+        case .env: self = .env(try container.decode(EnvCheck.self, forKey: key))
         }
     }
 
@@ -62,6 +65,7 @@ public enum Check: Codable, Sendable {
         case .accountExists(let value): try container.encode(value, forKey: .accountExists)
         case .journal(let value): try container.encode(value, forKey: .journal)
         case .journalEvent(let value): try container.encode(value, forKey: .journalEvent)
+        case .env(let value): try container.encode(value, forKey: .env)
         }
     }
 
@@ -77,6 +81,7 @@ public enum Check: Codable, Sendable {
         case .accountExists(let check): return "account \(check.username)"
         case .journal(let check): return "podman " + check.command.joined(separator: " ")
         case .journalEvent(let check): return "event \(check.type) \(check.status)" + (check.name.map { " \($0)" } ?? "")
+        case .env(let check): return "env \(check.name)"
         }
     }
 }

@@ -128,6 +128,12 @@ int podlab_wstatus_exit_code(int status);
 int podlab_memfd(const char *name);
 int podlab_pipe_cloexec(int fds[2]);
 
+/// Runs a program in its own process group in the foreground of `terminal_fd` (-1: not a terminal), in
+/// `directory`, with `state_fd` as its fd 3 (-1: none); SIGINT/SIGQUIT reach it, not the caller. Returns
+/// its exit status (128+signal when killed), or -1 with errno when it could not start.
+int podlab_run_foreground(const char *path, char *const *argv, char *const *envp, const char *directory,
+                          int state_fd, int terminal_fd);
+
 /* Deletes the contents of `path` as root of a new user namespace whose maps the parent writes. */
 pid_t podlab_clone_remove(const char *path, int sync_fd, void *stack, size_t stack_size);
 

@@ -1,11 +1,13 @@
-import PodlabCLI
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Runs async work from the synchronous command tree and waits for it. The commands run on the main
 /// thread, never on one of Swift concurrency's own threads, so waiting here cannot starve the work.
-enum BlockingAsync {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+public enum BlockingAsync {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let result = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task.detached {
@@ -15,7 +17,7 @@ enum BlockingAsync {
             done.signal()
         }
         done.wait()
-        guard let outcome = result.withLock({ $0 }) else { throw CLIError.refused("internal: a task ended without a result", hint: nil) }
+        guard let outcome = result.withLock({ $0 }) else { throw SystemError("wait for", path: "a task", errno: EINTR) }
         return try outcome.get()
     }
 }

@@ -1,0 +1,111 @@
+import AsyncHTTPClient
+import NIOCore
+import PodlabCore
+import PodlabDistribution
+import PodlabImages
+import PodlabRegistryClient
+import PodlabRegistryServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Checks that ask a server: a web page, a registry's tag, and the credentials and accounts behind them.
+extension CheckEvaluator {
+    func http(_ spec: Check.HTTPCheck) -> String? {
+        let wanted = spec.status ?? 200
+        var outcome: WebPage.Fetched?
+        var lastError: (any Error)?
+        // A server just started may not listen yet: connection errors are retried for a moment.
+        let deadline = Progress.now() + context.patience
+        repeat {
+            do {
+                outcome = try WebPage.fetch(spec.url, timeoutSeconds: 3)
+            } catch {
+                lastError = error
+                usleep(100_000)
+            }
+        } while outcome == nil && Progress.now() < deadline
+        guard let outcome else {
+            let reason = lastError.map(WebPage.describe) ?? "?"
+            return say("\(spec.url) 没有回应（\(reason)）", "nothing answers at \(spec.url) (\(reason))")
+        }
+        guard outcome.status == wanted else {
+            return say("\(spec.url) 回应了 \(outcome.status)，应该是 \(wanted)", "\(spec.url) answered \(outcome.status), expected \(wanted)")
+        }
+        if let text = spec.contains, !outcome.body.contains(text) {
+            return say("\(spec.url) 的页面里没有「\(text)」", "the page at \(spec.url) does not contain \"\(text)\"")
+        }
+        return nil
+    }
+
+    func login(_ spec: Check.LoginCheck) -> String? {
+        let stored = AuthFile.standard(environment: context.environment.merging(Environment.current) { mine, _ in mine })
+            .credentials(for: spec.registry)
+        if spec.loggedIn ?? true {
+            return stored == nil ? say("还没有登录 \(spec.registry)：podman login \(spec.registry)", "you are not logged in to \(spec.registry): podman login \(spec.registry)") : nil
+        }
+        return stored == nil ? nil : say("还登录着 \(spec.registry)：podman logout \(spec.registry)", "you are still logged in to \(spec.registry): podman logout \(spec.registry)")
+    }
+
+    var sandboxStorage: String { "\(context.paths.locations.storage)/sandbox-registry" }
+
+    func account(_ spec: Check.AccountCheck) -> String? {
+        let users = (try? Htpasswd.load("\(sandboxStorage)/htpasswd")) ?? Htpasswd()
+        return users.entries[spec.username] == nil
+            ? say("沙盒仓库里还没有用户 \(spec.username)：podlab registry signup --username \(spec.username)",
+                  "the sandbox registry has no user \(spec.username) yet: podlab registry signup --username \(spec.username)")
+            : nil
+    }
+
+    func registry(_ spec: Check.RegistryCheck) -> String? {
+        guard let reference = try? ImageReference(parsing: spec.image) else {
+            return say("\(spec.image) 不是有效的镜像名称", "\(spec.image) is not a valid image name")
+        }
+        let localName = Self.fullName(spec.local ?? spec.image)
+        guard let local = images.first(where: { $0.names.contains(localName) }) else {
+            return say("本地没有 \(localName)，无从比较", "there is no local \(localName) to compare with")
+        }
+        let tag = reference.tag ?? ImageReference.defaultTag
+        let remote: Digest?
+        do {
+            remote = try registryDigest(reference, tag: tag)
+        } catch {
+            return say("无法询问仓库：\(error)", "cannot ask the registry: \(error)")
+        }
+        guard let remote else {
+            return say("仓库里还没有 \(reference)：podman push \(reference)", "the registry has no \(reference) yet: podman push \(reference)")
+        }
+        guard remote == local.manifest.digest else {
+            return say("仓库里的 \(reference) 是 \(remote.shortHex)，本地的是 \(local.manifest.digest.shortHex)：再 push 一次",
+                       "the registry's \(reference) is \(remote.shortHex), your local image is \(local.manifest.digest.shortHex): push again")
+        }
+        return nil
+    }
+
+    struct SandboxMarker: Error {}
+
+    /// The digest a registry has for the tag: read from the sandbox's storage, or asked over HTTP.
+    func registryDigest(_ reference: ImageReference, tag: String) throws -> Digest? {
+        let locations = context.paths.locations
+        let resolver = EndpointResolver(mode: PodlabMode.current(locations: locations, environment: context.environment),
+                                        conf: try RegistriesConf.load(configDirectory: locations.config),
+                                        tlsVerify: nil) { throw SandboxMarker() }
+        let endpoint: RegistryEndpoint
+        do { endpoint = try resolver.endpoint(for: reference) } catch is SandboxMarker {
+            let repository = RegistryEndpoint.sandboxRepository(domain: reference.domain, path: reference.path)
+            return try RegistryStorage(root: sandboxStorage).resolve(repository, .tag(tag))
+        }
+        let credentials = AuthFile.standard().credentials(for: reference.domain)
+        return try BlockingAsync.run {
+            try await RegistryConnections.with { connections in
+                let session = connections.session(endpoint, credentials: credentials)
+                try await session.ping()
+                let response = try await session.send(.HEAD, "/v2/\(endpoint.repository)/manifests/\(tag)",
+                                                      headers: [("Accept", DistributionHeader.manifestAccept.joined(separator: ", "))],
+                                                      scopes: [RegistrySession.scope(endpoint.repository, push: false)])
+                guard response.status == .ok else { return nil }
+                return response.headers[DistributionHeader.contentDigest].first.flatMap { try? Digest(parsing: $0) }
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs lessons without a terminal: `podlab lesson test` (each step's checks must fail before its
+/// solution and after each negative example, and pass after the solution — in a private sandbox) and
+/// `podlab check --lesson` (a learner's machine, optionally after running their script).
+public struct LessonRunner {
+    let paths: TutorPaths
+    let language: Language
+
+    public init(paths: TutorPaths, language: Language) {
+        self.paths = paths
+        self.language = language
+    }
+
+    /// A shell for running lesson lines: podman on PATH, the workspace, output appended to `log`.
+    func makeShell(environment base: [String: String], log: String) throws -> ShellSession {
+        var environment = base
+        environment["PATH"] = try paths.binDirectory() + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["PODLAB_WORKSPACE"] = paths.workspace
+        environment["__PODLAB_LOG"] = log
+        try FileSystem.createDirectory(paths.workspace, mode: 0o755)
+        return ShellSession(directory: paths.workspace, environment: environment, stateFile: "\(paths.state)/runner-state")
+    }
+
+    /// Runs a line with its output going to the log; the line's directory and exports carry on.
+    @discardableResult
+    func run(_ line: String, in shell: ShellSession) -> Int32 {
+        let words = ShellWords.split(line)
+        if words.first == "browse", words.count == 2 {
+            // The tutor's builtin, as the learner would type it.
+            return Browser.open(words[1], storage: paths.locations.storage) == nil ? 1 : 0
+        }
+        return shell.run("{\n\(line)\n} >>\"$__PODLAB_LOG\" 2>&1", terminal: false)
+    }
+
+    func evaluate(_ checks: [Check], shell: ShellSession, since: Double) -> [CheckResult] {
+        let context = CheckContext(paths: paths, since: since, environment: shell.environment, language: language, patience: 5)
+        return CheckEvaluator(context: context).evaluate(checks)
+    }
+
+    /// `podlab lesson test`: one case per step (and per negative example).
+    public func test(_ lesson: Lesson, environment: [String: String], log: String) throws -> Report {
+        let shell = try makeShell(environment: environment, log: log)
+        var cases: [Report.Case] = []
+        for line in lesson.setup ?? [] { run(line, in: shell) }
+        for step in lesson.steps {
+            for line in step.setup ?? [] { run(line, in: shell) }
+            let since = Progress.now() - 0.001
+            let before = evaluate(step.checks, shell: shell, since: since)
+            cases.append(Report.Case(name: "\(lesson.id)/\(step.id): fails before the solution", passed: !before.allSatisfy(\.passed),
+                                     message: before.allSatisfy(\.passed) ? "every check passes before the solution ran" : nil))
+            for (number, negative) in (step.negative ?? []).enumerated() {
+                run(negative, in: shell)
+                let after = evaluate(step.checks, shell: shell, since: since)
+                cases.append(Report.Case(name: "\(lesson.id)/\(step.id): fails after negative example \(number + 1)", passed: !after.allSatisfy(\.passed),
+                                         message: after.allSatisfy(\.passed) ? "every check passes after: \(negative)" : nil))
+                for line in step.setup ?? [] { run(line, in: shell) }
+            }
+            var failedLine: String?
+            for line in step.solution where run(line, in: shell) != 0 { failedLine = failedLine ?? line }
+            let after = evaluate(step.checks, shell: shell, since: since)
+            let failing = after.filter { !$0.passed }.map(\.message)
+            cases.append(Report.Case(name: "\(lesson.id)/\(step.id): passes after the solution", passed: failing.isEmpty,
+                                     message: failing.isEmpty ? nil : failing.joined(separator: "; ") + (failedLine.map { " (this line failed: \($0))" } ?? "")))
+        }
+        return Report(suite: "podlab.lesson-test.\(lesson.id)", cases: cases)
+    }
+
+    /// `podlab check --lesson`: runs `script` (if any), then the lesson's grade checks (or, without
+    /// them, every step's checks in order).
+    public func check(_ lesson: Lesson, script: String?, environment: [String: String], log: String) throws -> Report {
+        let shell = try makeShell(environment: environment, log: log)
+        var since = 0.0
+        if let script {
+            since = Progress.now() - 0.001
+            run(". \(ShellQuote.quote(script))", in: shell)
+        }
+        let checks = lesson.grade ?? lesson.steps.last?.checks ?? []
+        let results = evaluate(checks, shell: shell, since: since)
+        return Report(suite: "podlab.\(lesson.id)", cases: results.map {
+            Report.Case(name: $0.check.label, passed: $0.passed, message: $0.passed ? nil : $0.message)
+        })
+    }
+}
+
+enum ShellQuote {
+    static func quote(_ text: String) -> String {
+        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
+}

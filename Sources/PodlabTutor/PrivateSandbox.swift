@@ -1,0 +1,42 @@
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A throwaway store, run-time directory, config, auth file, progress and workspace under /tmp, for
+/// `podlab lesson test`: the lessons' lines run for real without touching the learner's own state.
+public struct PrivateSandbox {
+    public let directory: String
+    public let paths: TutorPaths
+    public let environment: [String: String]
+
+    public init(base: TutorPaths) throws {
+        var template = Array("/tmp/podlab-lesson-test-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
+            throw SystemError("create", path: "/tmp/podlab-lesson-test-*", errno: errno)
+        }
+        directory = String(cString: made)
+        // Others must traverse it: a root-run container's user namespace reaches the layers inside.
+        chmod(directory, 0o711)
+        var environment = Environment.current
+        environment["PODLAB_ROOT"] = "\(directory)/storage"
+        environment["PODLAB_RUNROOT"] = "\(directory)/run"
+        environment["PODLAB_CONFIG"] = "\(directory)/config"
+        environment["PODLAB_STATE"] = "\(directory)/state"
+        environment["PODLAB_WORKSPACE"] = "\(directory)/workspace"
+        environment["REGISTRY_AUTH_FILE"] = "\(directory)/auth.json"
+        environment["PODLAB_MODE"] = "sandbox"
+        self.environment = environment
+        paths = TutorPaths(state: "\(directory)/state", workspace: "\(directory)/workspace", lessons: base.lessons,
+                           engine: base.engine, locations: Locations.current(environment: environment))
+    }
+
+    /// Stops what the lesson left running (containers, the sandbox registry), then deletes everything.
+    public func remove() {
+        for arguments in [["podman", "rm", "-a", "-f"], ["registry", "stop"]] {
+            _ = try? Subprocess.run(["env", "PODLAB_ROOT=\(directory)/storage", "PODLAB_RUNROOT=\(directory)/run",
+                                     "PODLAB_CONFIG=\(directory)/config", paths.engine] + arguments)
+        }
+        try? FileSystem.removeTree(directory)
+    }
+}

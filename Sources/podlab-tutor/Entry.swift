@@ -1,0 +1,118 @@
+import ArgumentParser
+import PodlabCore
+import PodlabTutor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// podlab-tutor: the guided shell (`podlab` with no arguments), `podlab check` and `podlab lesson test`.
+@main
+struct TutorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "podlab",
+        abstract: "The guided shell: the Podman tutorial, run for real, step by step.",
+        subcommands: [ShellCommand.self, CheckCommand.self, LessonCommand.self, LessonsCommand.self],
+        defaultSubcommand: ShellCommand.self
+    )
+}
+
+struct LanguageOption: ParsableArguments {
+    @Option(help: "zh or en (default: from LANG).")
+    var lang: String?
+
+    var language: Language {
+        lang.flatMap(Language.init(rawValue:)) ?? Language.fromEnvironment(Environment.current)
+    }
+}
+
+struct ShellCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "shell", abstract: "Start the guided shell (the default).")
+    @OptionGroup var language: LanguageOption
+
+    func run() throws {
+        let paths = try TutorPaths.current()
+        let interactive = isatty(0) == 1 && isatty(1) == 1
+        let colour = isatty(1) == 1 && (Environment.current["NO_COLOR"] ?? "").isEmpty
+        let tutor = try Tutor(paths: paths, language: language.language, interactive: interactive, colour: colour)
+        throw ExitCode(tutor.run())
+    }
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Grade a lesson on this machine (for classrooms and CI).")
+    @Option(help: "The lesson to grade.") var lesson: String
+    @Option(name: .customLong("run"), help: "A script of commands to run first (sh, in the workspace, podman on PATH).") var script: String?
+    @Option(help: "text, json, junit or tap.") var format: String = "text"
+    @OptionGroup var language: LanguageOption
+
+    func run() throws {
+        guard let chosen = Report.Format(rawValue: format) else {
+            throw ValidationError("--format must be one of: text, json, junit, tap")
+        }
+        let paths = try TutorPaths.current()
+        let catalog = try LessonCatalog(directory: paths.lessons)
+        let lesson = try catalog.lesson(self.lesson)
+        let scriptPath = try script.map { path -> String in
+            let absolute = path.hasPrefix("/") ? path : "\(FileSystem.realPath(".") ?? ".")/\(path)"
+            guard FileSystem.exists(absolute) else { throw ValidationError("no such script: \(path)") }
+            return absolute
+        }
+        let log = "\(paths.state)/check-\(lesson.id).log"
+        try FileSystem.createDirectory(paths.state, mode: 0o700)
+        let report = try LessonRunner(paths: paths, language: language.language)
+            .check(lesson, script: scriptPath, environment: Environment.current, log: log)
+        print(report.render(chosen))
+        throw ExitCode(report.passed ? 0 : 1)
+    }
+}
+
+struct LessonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lesson", abstract: "Tools for lesson authors.",
+                                                    subcommands: [LessonTestCommand.self])
+}
+
+struct LessonTestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Prove a lesson's checks: each step's must fail before its solution and after each negative example, and pass after the solution (in a private sandbox).")
+    @Argument(help: "Lesson ids (default: all).") var lessons: [String] = []
+    @Option(help: "text, json, junit or tap.") var format: String = "text"
+    @Flag(help: "Keep the private sandbox (its path is printed) to look at afterwards.") var keep = false
+
+    func run() throws {
+        guard let chosen = Report.Format(rawValue: format) else {
+            throw ValidationError("--format must be one of: text, json, junit, tap")
+        }
+        let base = try TutorPaths.current()
+        let catalog = try LessonCatalog(directory: base.lessons)
+        let selected = try (lessons.isEmpty ? catalog.lessons.map(\.id) : lessons).map { try catalog.lesson($0) }
+        var cases: [Report.Case] = []
+        for lesson in selected {
+            let sandbox = try PrivateSandbox(base: base)
+            defer { if !keep { sandbox.remove() } else { FileHandle.standardError("sandbox kept: \(sandbox.directory)") } }
+            let runner = LessonRunner(paths: sandbox.paths, language: .en)
+            cases += try runner.test(lesson, environment: sandbox.environment, log: "\(sandbox.directory)/lines.log").cases
+        }
+        let report = Report(suite: "podlab.lesson-test", cases: cases)
+        print(report.render(chosen))
+        throw ExitCode(report.passed ? 0 : 1)
+    }
+}
+
+struct LessonsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lessons", abstract: "List the lessons.")
+    @OptionGroup var language: LanguageOption
+
+    func run() throws {
+        let paths = try TutorPaths.current()
+        for lesson in try LessonCatalog(directory: paths.lessons).lessons {
+            print("\(lesson.id)\t\(lesson.title.text(language.language))\t\(lesson.steps.count) steps")
+        }
+    }
+}
+
+enum FileHandle {
+    static func standardError(_ text: String) {
+        _ = (text + "\n").withCString { write(2, $0, strlen($0)) }
+    }
+}
