@@ -87,6 +87,7 @@ let package = Package(
         .testTarget(name: "PodlabRegistryTests", dependencies: [
             "PodlabRegistryServer", "PodlabRegistryClient", "PodlabDistribution", "PodlabImages", "PodlabCore", "PodlabTestSupport",
         ]),
+        .testTarget(name: "PodlabTutorTests", dependencies: ["PodlabTutor", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CArchive", "CEditLine", "CSeccomp"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,8 @@
 
 // el_set and history are variadic: Swift cannot call them, so each use gets a small wrapper.
 
-static inline void podlab_el_prompt(EditLine *el, char *(*prompt)(EditLine *)) { el_set(el, EL_PROMPT, prompt); }
+// Escape sequences in the prompt (colours) are wrapped in \1 … \1 so that libedit does not count them.
+static inline void podlab_el_prompt(EditLine *el, char *(*prompt)(EditLine *)) { el_set(el, EL_PROMPT_ESC, prompt, '\1'); }
 static inline void podlab_el_editor(EditLine *el, const char *mode) { el_set(el, EL_EDITOR, mode); }
 static inline void podlab_el_signal(EditLine *el, int handle) { el_set(el, EL_SIGNAL, handle); }
 static inline void podlab_el_history(EditLine *el, History *h) { el_set(el, EL_HIST, history, h); }

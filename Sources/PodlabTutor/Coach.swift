@@ -20,18 +20,34 @@ public enum Coach {
             let (flag, inline) = word.hasPrefix("--") && word.contains("=")
                 ? (String(word.prefix { $0 != "=" }), String(word.drop { $0 != "=" }.dropFirst())) : (word, nil)
             if flag.hasPrefix("-") && flag.count > 1 {
-                var value: String?
-                if takesValue.contains(flag) {
-                    value = inline ?? (index + 1 < arguments.count ? arguments[index + 1] : nil)
-                    if inline == nil { index += 1 }
+                // Short flags may be combined (-dit, -dp 8080:80): each letter is a flag, and one that takes a
+                // value takes the rest of the word or the next word.
+                var flags: [(String, String?)] = []
+                if !flag.hasPrefix("--") && flag.count > 2 {
+                    var letters = Substring(flag.dropFirst())
+                    while let letter = letters.popFirst() {
+                        let short = "-\(letter)"
+                        if takesValue.contains(short) {
+                            flags.append((short, letters.isEmpty ? nil : String(letters)))
+                            break
+                        }
+                        flags.append((short, nil))
+                    }
+                } else {
+                    flags = [(flag, inline)]
                 }
-                switch flag {
-                case "--name": name = value
-                case "-p", "--publish": if let value { ports.append(value) }
-                case "-d", "--detach": detached = true
-                default:
-                    // Combined short flags such as -dit.
-                    if !flag.hasPrefix("--") && flag.dropFirst().contains("d") && !takesValue.contains(flag) { detached = true }
+                for (single, attached) in flags {
+                    var value = attached
+                    if takesValue.contains(single) && value == nil {
+                        value = index + 1 < arguments.count ? arguments[index + 1] : nil
+                        index += 1
+                    }
+                    switch single {
+                    case "--name": name = value
+                    case "-p", "--publish": if let value { ports.append(value) }
+                    case "-d", "--detach": detached = true
+                    default: break
+                    }
                 }
             } else {
                 image = word

@@ -51,4 +51,11 @@ public struct CoachSpec: Codable, Sendable {
     public var ports: [String]?
     public var detach: Bool?
     public var image: String?
+
+    public init(name: String? = nil, ports: [String]? = nil, detach: Bool? = nil, image: String? = nil) {
+        self.name = name
+        self.ports = ports
+        self.detach = detach
+        self.image = image
+    }
 }

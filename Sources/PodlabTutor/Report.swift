@@ -7,6 +7,12 @@ public struct Report: Sendable {
         public var name: String
         public var passed: Bool
         public var message: String?
+
+        public init(name: String, passed: Bool, message: String?) {
+            self.name = name
+            self.passed = passed
+            self.message = message
+        }
     }
 
     public enum Format: String, CaseIterable, Sendable { case text, json, junit, tap }

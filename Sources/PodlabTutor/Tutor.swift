@@ -80,7 +80,9 @@ public final class Tutor {
         }
         var tag = ""
         if let (lesson, index) = currentStep() {
-            tag = paint("[\(lesson.id) \(index + 1)/\(lesson.steps.count)]", code: "36") + " "
+            let text = "[\(lesson.id) \(index + 1)/\(lesson.steps.count)]"
+            // libedit skips what is between \u{1} marks when it measures the prompt.
+            tag = (colour && interactive ? "\u{1}\u{1B}[36m\u{1}\(text)\u{1}\u{1B}[0m\u{1}" : text) + " "
         }
         return interactive ? "\(tag)\(directory) $ " : ""
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PodlabCore
 import PodlabTutor
 #if canImport(Glibc)
@@ -30,6 +31,10 @@ struct ShellCommand: ParsableCommand {
     @OptionGroup var language: LanguageOption
 
     func run() throws {
+        // A parent may have left signals blocked (test runners do); the shell needs SIGINT and SIGTERM.
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
         let paths = try TutorPaths.current()
         let interactive = isatty(0) == 1 && isatty(1) == 1
         let colour = isatty(1) == 1 && (Environment.current["NO_COLOR"] ?? "").isEmpty
@@ -68,7 +73,7 @@ struct CheckCommand: ParsableCommand {
 
 struct LessonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lesson", abstract: "Tools for lesson authors.",
-                                                    subcommands: [LessonTestCommand.self])
+                                                    subcommands: [LessonTestCommand.self, CheckTimingCommand.self])
 }
 
 struct LessonTestCommand: ParsableCommand {
@@ -96,6 +101,31 @@ struct LessonTestCommand: ParsableCommand {
         let report = Report(suite: "podlab.lesson-test", cases: cases)
         print(report.render(chosen))
         throw ExitCode(report.passed ? 0 : 1)
+    }
+}
+
+/// For the benchmarks: how long one evaluation of each step's checks takes in the shell's process (what
+/// runs after every line a learner types), without process start-up.
+struct CheckTimingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "time-checks", abstract: "Time each step's checks (benchmarks).",
+                                                    shouldDisplay: false)
+    @Argument var lesson: String
+    @Option var runs = 50
+
+    func run() throws {
+        let paths = try TutorPaths.current()
+        let lesson = try LessonCatalog(directory: paths.lessons).lesson(self.lesson)
+        for step in lesson.steps {
+            var samples: [Double] = []
+            for _ in 0..<runs {
+                let start = Progress.now()
+                let context = CheckContext(paths: paths, since: 0, environment: Environment.current, language: .en, patience: 0)
+                _ = CheckEvaluator(context: context).evaluate(step.checks)
+                samples.append((Progress.now() - start) * 1000)
+            }
+            samples.sort()
+            print("\(lesson.id)/\(step.id)\t\(String(format: "%.2f", samples[samples.count / 2]))")
+        }
     }
 }
 

@@ -1,0 +1,60 @@
+import Foundation
+import PodlabCore
+
+/// A program in a real pseudo-terminal, driven like a learner at the keyboard: tmux on a private socket,
+/// keys sent with send-keys, the screen read with capture-pane. The server is killed when done.
+public final class TmuxSession: @unchecked Sendable {
+    let socket: String
+    let name = "podlab"
+
+    public init(command: String, environment: [String: String], directory: String, width: Int = 160, height: Int = 50) throws {
+        socket = "\(directory)/tmux-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let exports = environment.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
+        // The tmux server outlives this call: its output goes to /dev/null so that no pipe of ours stays open.
+        let inner = "env -i \(exports) \(command); sleep 600"
+        let start = ["tmux", "-S", socket, "new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), inner]
+            .map(Self.quote).joined(separator: " ")
+        let result = try Subprocess.run(["/bin/sh", "-c", "\(start) </dev/null >/dev/null 2>\"\(directory)/tmux.err\""])
+        guard result.status == 0 else {
+            let errors = (try? String(contentsOfFile: "\(directory)/tmux.err", encoding: .utf8)) ?? ""
+            throw ServerStartFailure(log: "tmux did not start (status \(result.status)): \(errors)")
+        }
+        _ = try? Subprocess.run(["tmux", "-S", socket, "set-option", "-t", name, "history-limit", "20000"])
+    }
+
+    deinit {
+        _ = try? Subprocess.run(["tmux", "-S", socket, "kill-server"])
+    }
+
+    /// Types `text` and presses Enter.
+    public func type(_ text: String) throws {
+        try keys("-l", text)
+        try keys("Enter")
+    }
+
+    /// tmux key names (`Tab`, `Up`, `C-c`, `C-d`), or `-l` then literal text.
+    public func keys(_ keys: String...) throws {
+        _ = try Subprocess.run(["tmux", "-S", socket, "send-keys", "-t", name] + keys)
+    }
+
+    /// Everything the terminal has shown (scrollback included).
+    public func screen() -> String {
+        (try? Subprocess.run(["tmux", "-S", socket, "capture-pane", "-p", "-J", "-S", "-20000", "-t", name]).output) ?? ""
+    }
+
+    /// Waits until the screen shows `text` `count` times (or more); returns the screen, or nil on timeout.
+    @discardableResult
+    public func wait(for text: String, count: Int = 1, seconds: Double = 20) -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let shown = screen()
+            if shown.components(separatedBy: text).count - 1 >= count { return shown }
+            usleep(100_000)
+        }
+        return nil
+    }
+
+    static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
