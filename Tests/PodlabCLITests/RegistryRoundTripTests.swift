@@ -143,3 +143,51 @@ import Testing
         }
     }
 }
+
+/// An image index (several platforms under one tag) is resolved to this machine's platform.
+@Suite struct RegistryIndexTests {
+    let directory = TemporaryDirectory("podlab-index")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    /// PUTs a manifest with Python's standard library (no client of podlab's in between).
+    func put(port: UInt16, path: String, body: String, type: String) throws -> ProcessResult {
+        let script = """
+        import sys, urllib.request
+        request = urllib.request.Request(sys.argv[1], data=sys.stdin.buffer.read(), method="PUT", headers={"Content-Type": sys.argv[2]})
+        print(urllib.request.urlopen(request).status)
+        """
+        return try TestProcess.run(["python3", "-c", script, "http://127.0.0.1:\(port)\(path)", type], stdin: body)
+    }
+
+    @Test func anIndexIsResolvedToThisPlatform() throws {
+        let server = try Registries.podlab(in: directory.path)
+        let host = "127.0.0.1:\(server.port)"
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        #expect(try podman("pull", "-q", "hello-world").status == 0)
+        let busyboxDigest = directory.file("busybox.digest"), helloDigest = directory.file("hello.digest")
+        #expect(try podman("push", "--tls-verify=false", "--digestfile", busyboxDigest, "busybox", "\(host)/multi/image:amd").status == 0)
+        #expect(try podman("push", "--tls-verify=false", "--digestfile", helloDigest, "hello-world", "\(host)/multi/image:other").status == 0)
+        func descriptor(_ file: String, _ architecture: String) throws -> String {
+            let digest = String(decoding: try FileSystem.readFile(file), as: UTF8.self)
+            let size = HTTP.get(port: server.port, path: "/v2/multi/image/manifests/\(digest)")?.body.utf8.count ?? 0
+            return #"{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(digest)","size":\#(size),"platform":{"architecture":"\#(architecture)","os":"linux"}}"#
+        }
+        let host_arch = try podman("version", "--format", "{{.Client.OsArch}}").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            .split(separator: "/").last.map(String.init) ?? "amd64"
+        let other = host_arch == "arm64" ? "amd64" : "arm64"
+        // Another platform first, so that taking the first entry would be wrong.
+        let index = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\#(try descriptor(helloDigest, other)),\#(try descriptor(busyboxDigest, host_arch))]}"#
+        let stored = try put(port: server.port, path: "/v2/multi/image/manifests/both", body: index, type: "application/vnd.oci.image.index.v1+json")
+        #expect(stored.stdout == "201\n", "\(stored)")
+        let fresh = Podman(root: directory.file("fresh"))
+        let pull = try fresh("pull", "--tls-verify=false", "\(host)/multi/image:both")
+        #expect(pull.status == 0, "\(pull)")
+        #expect(try fresh("image", "inspect", "--format", "{{.Id}}", "\(host)/multi/image:both").stdout
+                == (try podman("image", "inspect", "--format", "{{.Id}}", "busybox").stdout), "this platform's entry was chosen")
+        // An index without this platform says which ones it has.
+        let only = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\#(try descriptor(helloDigest, other))]}"#
+        #expect(try put(port: server.port, path: "/v2/multi/image/manifests/foreign", body: only, type: "application/vnd.oci.image.index.v1+json").stdout == "201\n")
+        let refused = try fresh("pull", "--tls-verify=false", "\(host)/multi/image:foreign")
+        #expect(refused.status == 125 && refused.stderr.contains("no image found in manifest list") && refused.stderr.contains("linux/\(other)"), "\(refused)")
+    }
+}
