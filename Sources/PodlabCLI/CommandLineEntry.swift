@@ -50,7 +50,7 @@ public enum CommandLineEntry {
         let status = runCommand(PodmanCommand.self, remaining, name: name)
         // Every podman command line is journaled with its exit status, for lesson checks (not `events`, which
         // only watches; not the pulls that run/build start in podlab-net, which the outer command covers).
-        if remaining.first != "events", Environment.current["PODLAB_NO_COMMAND_JOURNAL"] != "1" {
+        if remaining.first != "events", getenv("PODLAB_NO_COMMAND_JOURNAL").map({ String(cString: $0) }) != "1" {
             Current.engine.journal?.record(.init(type: "system", status: "command", exitCode: status, arguments: [name] + arguments))
         }
         return status

@@ -1,3 +1,5 @@
+import PodlabCore
+
 /// A `WWW-Authenticate` challenge: `Basic realm="…"` or `Bearer realm="…",service="…",scope="…"`.
 public struct AuthChallenge: Equatable, Sendable {
     public var scheme: String
@@ -42,7 +44,7 @@ public struct AuthChallenge: Equatable, Sendable {
             } else {
                 value = String(rest.prefix { $0 != "," })
                 rest = rest.dropFirst(value.count)
-                value = value.trimmingSpaces()
+                value = value.trimmed([" "])
             }
             parameters[key.lowercased()] = value
         }
@@ -52,21 +54,9 @@ public struct AuthChallenge: Equatable, Sendable {
     /// The header value a server sends.
     public var headerValue: String {
         let pairs = parameters.keys.sorted().map { key -> String in
-            let value = parameters[key, default: ""].replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
+            let value = parameters[key, default: ""].replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
             return "\(key)=\"\(value)\""
         }
         return ([scheme] + [pairs.joined(separator: ",")]).joined(separator: " ")
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
-    }
-
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var result = ""
-        for character in self { if character == target { result += replacement } else { result.append(character) } }
-        return result
     }
 }

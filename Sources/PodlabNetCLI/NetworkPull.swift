@@ -41,7 +41,7 @@ enum NetworkPull {
         guard (PodlabMode.current(locations: locations)) == .sandbox,
               let storage = try? RegistryStorage(root: SandboxRegistry(locations: locations).storage) else { return nil }
         let names = storage.repositories().flatMap { repository in
-            storage.tags(repository).map { "\(repository.prefix { $0 != "/" }.contains(".") ? "" : "docker.io/")\(repository):\($0)" }
+            storage.tags(repository).map { "\(RegistryEndpoint.name(ofSandboxRepository: repository)):\($0)" }
         }
         return names.isEmpty ? nil : names
     }

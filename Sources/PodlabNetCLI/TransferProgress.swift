@@ -11,66 +11,58 @@ final class TransferProgress: Sendable {
     let terminal: Bool
 
     struct Bar { var digest: Digest; var done: Int64; var total: Int64; var finished: Bool; var skipped: Bool }
-    /// Blobs shown on a terminal, in order, and how many lines are on screen now.
-    private let bars = Mutex<([Bar], Int)>(([], 0))
+    /// The blobs shown on a terminal, in order, and how many lines they take on screen now.
+    struct Screen { var bars: [Bar] = []; var linesShown = 0 }
+
+    /// Events come from several downloads at once: one lock, held while an event is shown.
+    private let screen = Mutex(Screen())
 
     init(quiet: Bool, terminal: Bool = Output.isTerminal(2)) {
         self.quiet = quiet
         self.terminal = terminal
     }
 
-    /// Events come from several downloads at once; they are printed one at a time.
-    private let printing = Mutex(())
-
     func report(_ event: TransferEvent) {
         guard !quiet else { return }
-        printing.withLock { _ in show(event) }
+        screen.withLock { show(event, on: &$0) }
     }
 
-    private func show(_ event: TransferEvent) {
+    private func show(_ event: TransferEvent, on screen: inout Screen) {
         switch event {
         case .started:
             Output.err("Getting image source signatures")
         case .blob(let digest, let size, let present):
-            if !terminal { Output.err("Copying blob \(digest)"); return }
-            bars.withLock { state in
-                state.0.append(Bar(digest: digest, done: present ? size : 0, total: size, finished: present, skipped: present))
-            }
-            redraw()
+            guard terminal else { Output.err("Copying blob \(digest)"); return }
+            screen.bars.append(Bar(digest: digest, done: present ? size : 0, total: size, finished: present, skipped: present))
+            redraw(&screen)
         case .bytes(let digest, let done, let total):
-            guard terminal else { return }
-            let changed = bars.withLock { state -> Bool in
-                guard let index = state.0.firstIndex(where: { $0.digest == digest }) else { return false }
-                // Redraw at most every 1% to keep the terminal calm.
-                let step = max(total / 100, 1)
-                defer { state.0[index].done = done; state.0[index].total = total }
-                return done / step != state.0[index].done / step
-            }
-            if changed { redraw() }
+            guard terminal, let index = screen.bars.firstIndex(where: { $0.digest == digest }) else { return }
+            // Redraw at most every 1% to keep the terminal calm.
+            let step = max(total / 100, 1)
+            let changed = done / step != screen.bars[index].done / step
+            screen.bars[index].done = done
+            screen.bars[index].total = total
+            if changed { redraw(&screen) }
         case .blobDone(let digest):
-            guard terminal else { return }
-            bars.withLock { state in
-                if let index = state.0.firstIndex(where: { $0.digest == digest }) { state.0[index].finished = true; state.0[index].done = state.0[index].total }
-            }
-            redraw()
+            guard terminal, let index = screen.bars.firstIndex(where: { $0.digest == digest }) else { return }
+            screen.bars[index].finished = true
+            screen.bars[index].done = screen.bars[index].total
+            redraw(&screen)
         case .config(let digest):
             Output.err(terminal ? "Copying config \(String(digest.hex.prefix(10))) done  " : "Copying config \(digest)")
-            bars.withLock { $0.1 = 0 }
+            screen.linesShown = 0
         case .writingManifest:
             Output.err("Writing manifest to image destination")
         }
     }
 
     /// Moves the cursor back over the bars drawn last time and draws them all again.
-    private func redraw() {
-        let text = bars.withLock { state -> String in
-            var text = state.1 > 0 ? "\u{1B}[\(state.1)A" : ""
-            for bar in state.0 {
-                text += "\r\u{1B}[2K" + Self.line(bar) + "\n"
-            }
-            state.1 = state.0.count
-            return text
+    private func redraw(_ screen: inout Screen) {
+        var text = screen.linesShown > 0 ? "\u{1B}[\(screen.linesShown)A" : ""
+        for bar in screen.bars {
+            text += "\r\u{1B}[2K" + Self.line(bar) + "\n"
         }
+        screen.linesShown = screen.bars.count
         Output.errRaw(text)
     }
 

@@ -30,6 +30,11 @@ public struct RegistryEndpoint: Sendable, Equatable {
         domain == ImageReference.dockerHub ? path : "\(String(domain.map { $0 == ":" ? "-" : $0 }))/\(path)"
     }
 
+    /// The other way round: the name a learner pulls for a sandbox repository (`docker.io/library/nginx`).
+    public static func name(ofSandboxRepository repository: String) -> String {
+        repository.prefix { $0 != "/" }.contains(".") ? repository : "\(ImageReference.dockerHub)/\(repository)"
+    }
+
     /// `docker.io/library/nginx` as podman names it in messages.
     public var displayRepository: String { "\(registryName)/\(repository)" }
 }

@@ -198,9 +198,3 @@ public final class RegistrySession: Sendable {
         return "received unexpected HTTP status: \(response.status.code) \(response.status.reasonPhrase)"
     }
 }
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}

@@ -55,7 +55,7 @@ public struct RegistryServer: Sendable {
             logger: logger
         )
         if let idle = options.idleTimeout {
-            Thread.detachIdleWatch(seconds: idle) { lastRequest.withLock { $0 } }
+            IdleExit.watch(seconds: idle) { lastRequest.withLock { $0 } }
         }
         try await app.runService()
     }
@@ -68,10 +68,10 @@ extension RegistryServer {
     }
 }
 
-enum Thread {
+enum IdleExit {
     /// Exits the process once `last()` is more than `seconds` ago. The storage is consistent at every
     /// instant, so leaving without ceremony is safe.
-    static func detachIdleWatch(seconds: Int, last: @escaping @Sendable () -> time_t) {
+    static func watch(seconds: Int, last: @escaping @Sendable () -> time_t) {
         Task.detached {
             while true {
                 try? await Task.sleep(for: .seconds(min(30, max(1, seconds / 4))))

@@ -31,7 +31,7 @@ extension RegistryStorage {
     /// Adds a file that is named by its digest already (a layout's blob), verifying it on the way.
     func importBlob(_ source: String, digest: Digest) throws {
         if FileSystem.exists(blobPath(digest)) { return }
-        let scratch = "\(root)/uploads/put-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let scratch = scratchPath()
         if Glibc.link(source, scratch) != 0 {
             let bytes = try FileSystem.readFile(source)
             try FileSystem.writeAtomically(bytes, to: scratch)

@@ -67,7 +67,7 @@ public struct RegistryStorage: Sendable {
     public func putBlob(_ bytes: [UInt8]) throws -> Digest {
         let digest = Digest.sha256(of: bytes)
         if FileSystem.exists(blobPath(digest)) { return digest }
-        let scratch = "\(root)/uploads/put-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let scratch = scratchPath()
         do {
             try FileSystem.writeAtomically(bytes, to: scratch)
             try publishBlob(scratch, as: digest)
@@ -76,6 +76,11 @@ public struct RegistryStorage: Sendable {
             throw error
         }
         return digest
+    }
+
+    /// A new file name for content being written (swept by `sweepAbandonedUploads` if its writer dies).
+    func scratchPath() -> String {
+        "\(root)/uploads/put-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
     }
 
     // MARK: Manifests and tags

@@ -27,7 +27,7 @@ public final class ContainerEngine: @unchecked Sendable {
         var settings = settings
         if settings.hostname.isEmpty { settings.hostname = String(id.prefix(12)) }
         let record = ContainerRecord(id: id, name: name ?? containers.generateName(), imageID: image.id,
-                                     imageName: imageName, created: Journal.now(), settings: settings, state: ContainerState())
+                                     imageName: imageName, created: WallClock.now(), settings: settings, state: ContainerState())
         try containers.add(record)
         try FileSystem.createDirectory(containers.directory(of: record.id), mode: 0o711)
         journal.record(JournalEvent(type: "container", status: "create", id: record.id, name: record.name, image: imageName))
@@ -106,7 +106,7 @@ public final class ContainerEngine: @unchecked Sendable {
             state.pid = launched.pid
             state.pidStartTime = launched.startTime
             state.monitorPid = getpid()
-            state.startedAt = Journal.now()
+            state.startedAt = WallClock.now()
             state.finishedAt = nil
             state.exitCode = nil
             state.error = nil
@@ -178,7 +178,7 @@ public final class ContainerEngine: @unchecked Sendable {
         try containers.update(record.id) { state in
             state.status = .exited
             state.exitCode = exitCode
-            state.finishedAt = Journal.now()
+            state.finishedAt = WallClock.now()
         }
         journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
         if record.settings.autoRemove {
@@ -230,7 +230,7 @@ extension ContainerEngine {
         }
         return try? containers.update(record.id) { state in
             state.status = .exited
-            state.finishedAt = Journal.now()
+            state.finishedAt = WallClock.now()
         }
     }
 

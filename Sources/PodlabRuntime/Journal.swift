@@ -19,7 +19,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
 
     public init(type: String, status: String, id: String? = nil, name: String? = nil, image: String? = nil,
                 exitCode: Int32? = nil, arguments: [String]? = nil) {
-        self.time = Journal.now()
+        self.time = WallClock.now()
         self.type = type
         self.status = status
         self.id = id
@@ -52,11 +52,5 @@ public struct Journal: Sendable {
     public func events() -> [JournalEvent] {
         guard let bytes = try? FileSystem.readFile(path) else { return [] }
         return bytes.split(separator: 0x0a).compactMap { try? JSONCoding.decode(JournalEvent.self, from: Array($0), what: "event") }
-    }
-
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }

@@ -16,7 +16,7 @@ extension CheckEvaluator {
         var outcome: WebPage.Fetched?
         var lastError: (any Error)?
         // A server just started may not listen yet: connection errors are retried for a moment.
-        let deadline = Progress.now() + context.patience
+        let deadline = WallClock.now() + context.patience
         repeat {
             do {
                 outcome = try WebPage.fetch(spec.url, timeoutSeconds: 3)
@@ -24,7 +24,7 @@ extension CheckEvaluator {
                 lastError = error
                 usleep(100_000)
             }
-        } while outcome == nil && Progress.now() < deadline
+        } while outcome == nil && WallClock.now() < deadline
         guard let outcome else {
             let reason = lastError.map(WebPage.describe) ?? "?"
             return say("\(spec.url) 没有回应（\(reason)）", "nothing answers at \(spec.url) (\(reason))")

@@ -12,9 +12,6 @@ public enum Coach {
         var detached = false
         var image: String?
         var index = 0
-        let takesValue: Set<String> = ["--name", "-p", "--publish", "-e", "--env", "-v", "--volume", "-w", "--workdir", "-u", "--user",
-                                       "--entrypoint", "--env-file", "--network", "--net", "--pull", "-h", "--hostname", "--cap-add",
-                                       "--cap-drop", "--security-opt", "-m", "--memory", "--pids-limit", "--stop-timeout", "--stop-signal"]
         while index < arguments.count {
             let word = arguments[index]
             let (flag, inline) = word.hasPrefix("--") && word.contains("=")
@@ -27,7 +24,7 @@ public enum Coach {
                     var letters = Substring(flag.dropFirst())
                     while let letter = letters.popFirst() {
                         let short = "-\(letter)"
-                        if takesValue.contains(short) {
+                        if PodmanFlags.takesValue(short, command: "run") {
                             flags.append((short, letters.isEmpty ? nil : String(letters)))
                             break
                         }
@@ -38,7 +35,7 @@ public enum Coach {
                 }
                 for (single, attached) in flags {
                     var value = attached
-                    if takesValue.contains(single) && value == nil {
+                    if PodmanFlags.takesValue(single, command: "run") && value == nil {
                         value = index + 1 < arguments.count ? arguments[index + 1] : nil
                         index += 1
                     }
@@ -85,6 +82,23 @@ public enum Coach {
 
     static func sameImage(_ a: String, _ b: String) -> Bool {
         CheckEvaluator.fullName(a) == CheckEvaluator.fullName(b)
+    }
+}
+
+/// podman's options that take a value (`--name web`, `-p 8080:80`), for reading a command line as podman would.
+enum PodmanFlags {
+    static let withValue: Set<String> = [
+        "--name", "-p", "--publish", "-e", "--env", "--env-file", "-v", "--volume", "-w", "--workdir", "-u", "--user",
+        "--entrypoint", "--network", "--net", "--pull", "--hostname", "--cap-add", "--cap-drop", "--security-opt",
+        "-m", "--memory", "--pids-limit", "--stop-timeout", "--stop-signal", "-t", "--tag", "-f", "--file",
+        "--username", "--format", "--authfile", "--creds", "--digestfile", "--build-arg", "--target",
+    ]
+
+    static func takesValue(_ flag: String, command: String) -> Bool {
+        // `-t` names a tag for build but asks for a terminal in run; `-h` is run's hostname.
+        if flag == "-t" { return command != "run" && command != "create" && command != "exec" }
+        if flag == "-h" { return command == "run" || command == "create" }
+        return withValue.contains(flag)
     }
 }
 

@@ -44,7 +44,7 @@ public struct Explainer: Sendable {
                 let flag = String(word.prefix { $0 != "=" })
                 let text = dictionary.flags["\(command) \(flag)"] ?? dictionary.flags["* \(flag)"]
                 var shown = word
-                if let text, !word.contains("="), index + 1 < words.count, !words[index + 1].hasPrefix("-"), takesValue(flag, command: command) {
+                if let text, !word.contains("="), index + 1 < words.count, !words[index + 1].hasPrefix("-"), PodmanFlags.takesValue(flag, command: command) {
                     shown += " \(words[index + 1])"
                     index += 1
                 }
@@ -68,13 +68,6 @@ public struct Explainer: Sendable {
             index += 1
         }
         return lines
-    }
-
-    func takesValue(_ flag: String, command: String) -> Bool {
-        let flags: Set<String> = ["--name", "-p", "--publish", "-e", "--env", "-v", "--volume", "-t", "--tag", "-f", "--file", "-u",
-                                  "--username", "-w", "--workdir", "--pull", "--format", "--authfile", "--tls-verify", "--entrypoint"]
-        if command == "run" && flag == "-t" { return false }
-        return flags.contains(flag)
     }
 
     /// Every podman subcommand the dictionary knows (for completion).

@@ -48,7 +48,7 @@ public struct LessonRunner {
         for line in lesson.setup ?? [] { run(line, in: shell) }
         for step in lesson.steps {
             for line in step.setup ?? [] { run(line, in: shell) }
-            let since = Progress.now() - 0.001
+            let since = WallClock.now() - 0.001
             let before = evaluate(step.checks, shell: shell, since: since)
             cases.append(Report.Case(name: "\(lesson.id)/\(step.id): fails before the solution", passed: !before.allSatisfy(\.passed),
                                      message: before.allSatisfy(\.passed) ? "every check passes before the solution ran" : nil))
@@ -75,7 +75,7 @@ public struct LessonRunner {
         let shell = try makeShell(environment: environment, log: log)
         var since = 0.0
         if let script {
-            since = Progress.now() - 0.001
+            since = WallClock.now() - 0.001
             run(". \(ShellQuote.quote(script))", in: shell)
         }
         let checks = lesson.grade ?? lesson.steps.last?.checks ?? []

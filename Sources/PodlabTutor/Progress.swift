@@ -40,10 +40,4 @@ public struct Progress: Codable, Sendable {
         try? FileSystem.createDirectory(FileSystem.parent(of: path), mode: 0o700)
         if let bytes = try? JSONCoding.encode(self, pretty: true) { try? FileSystem.writeAtomically(bytes, to: path, mode: 0o600) }
     }
-
-    public static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
 }

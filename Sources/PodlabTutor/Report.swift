@@ -69,10 +69,10 @@ public struct Report: Sendable {
     var tap: String {
         var lines = ["TAP version 13", "1..\(cases.count)"]
         for (index, item) in cases.enumerated() {
-            lines.append("\(item.passed ? "ok" : "not ok") \(index + 1) - \(item.name.replacingEvery("#", with: "\\#"))")
+            lines.append("\(item.passed ? "ok" : "not ok") \(index + 1) - \(item.name.replacing("#", with: "\\#"))")
             if !item.passed, let message = item.message {
                 lines.append("  ---")
-                lines.append("  message: \"\(message.replacingEvery("\\", with: "\\\\").replacingEvery("\"", with: "\\\""))\"")
+                lines.append("  message: \"\(message.replacing("\\", with: "\\\\").replacing("\"", with: "\\\""))\"")
                 lines.append("  ...")
             }
         }
@@ -97,8 +97,3 @@ public struct Report: Sendable {
     }
 }
 
-extension String {
-    func replacingEvery(_ target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}

@@ -65,11 +65,6 @@ public final class ShellSession {
         environment = updated
     }
 
-    /// Sets a variable for the lines to come (the tutor's own, e.g. PODLAB_WORKSPACE).
-    public func set(_ name: String, _ value: String) {
-        environment[name] = value
-    }
-
     public func change(directory: String) {
         self.directory = directory
         environment["PWD"] = directory

@@ -51,7 +51,7 @@ extension Tutor {
         }
         let fresh = progress.lessons[id] == nil || (progress.lessons[id]?.current ?? 0) >= lesson.steps.count
         if fresh {
-            progress.lessons[id] = Progress.LessonRecord(current: 0, steps: [:], started: Progress.now())
+            progress.lessons[id] = Progress.LessonRecord(current: 0, steps: [:], started: WallClock.now())
             runSetup(lesson.setup ?? [])
         }
         progress.currentLesson = id
@@ -105,7 +105,7 @@ extension Tutor {
         switch what {
         case "lesson":
             guard let id = progress.currentLesson, let lesson = try? catalog.lesson(id) else { say(strings.noLesson); return }
-            progress.lessons[id] = Progress.LessonRecord(current: 0, steps: [:], started: Progress.now())
+            progress.lessons[id] = Progress.LessonRecord(current: 0, steps: [:], started: WallClock.now())
             runSetup(lesson.setup ?? [])
             say(strings.resetDone(lesson.title.text(language)))
             showStep(lesson, 0)
@@ -119,7 +119,7 @@ extension Tutor {
             guard let (lesson, index) = currentStep() else { say(strings.noLesson); return }
             let step = lesson.steps[index]
             runSetup(step.setup ?? [])
-            progress.lessons[lesson.id, default: .init()].steps[step.id] = Progress.StepRecord(started: Progress.now())
+            progress.lessons[lesson.id, default: .init()].steps[step.id] = Progress.StepRecord(started: WallClock.now())
             progress.save(progressPath)
             say(strings.resetDone(step.title.text(language)))
             showStep(lesson, index)

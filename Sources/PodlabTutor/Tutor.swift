@@ -119,7 +119,7 @@ public final class Tutor {
     func showStep(_ lesson: Lesson, _ index: Int) {
         let step = lesson.steps[index]
         var record = progress.lessons[lesson.id, default: .init()]
-        if record.steps[step.id]?.started == nil { record.steps[step.id, default: .init()].started = Progress.now() }
+        if record.steps[step.id]?.started == nil { record.steps[step.id, default: .init()].started = WallClock.now() }
         record.current = index
         progress.lessons[lesson.id] = record
         progress.save(progressPath)
@@ -167,7 +167,7 @@ public final class Tutor {
     func finish(_ lesson: Lesson, _ index: Int, status: Progress.Status) {
         let id = lesson.steps[index].id
         progress.lessons[lesson.id, default: .init()].steps[id, default: .init()].status = status
-        progress.lessons[lesson.id, default: .init()].steps[id, default: .init()].finished = Progress.now()
+        progress.lessons[lesson.id, default: .init()].steps[id, default: .init()].finished = WallClock.now()
         progress.save(progressPath)
     }
 

@@ -71,14 +71,12 @@ public enum TutorError: LearnerFacingError {
     case setup(String)
     case lesson(String, file: String)
     case unknownLesson(String, known: [String])
-    case unknownStep(String, lesson: String)
 
     public var message: String {
         switch self {
         case .setup(let text): return text
         case .lesson(let text, let file): return "\(file): \(text)"
         case .unknownLesson(let id, _): return "no lesson \"\(id)\""
-        case .unknownStep(let id, let lesson): return "lesson \(lesson) has no step \"\(id)\""
         }
     }
 
@@ -87,7 +85,6 @@ public enum TutorError: LearnerFacingError {
         case .setup: return "run 'make run' in podlab's source tree, or set PODLAB_LESSONS to the lessons directory"
         case .lesson: return "see docs/LESSONS.md for the format"
         case .unknownLesson(_, let known): return "lessons: " + known.joined(separator: ", ")
-        case .unknownStep: return nil
         }
     }
 

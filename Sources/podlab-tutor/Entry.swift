@@ -118,10 +118,10 @@ struct CheckTimingCommand: ParsableCommand {
         for step in lesson.steps {
             var samples: [Double] = []
             for _ in 0..<runs {
-                let start = Progress.now()
+                let start = WallClock.now()
                 let context = CheckContext(paths: paths, since: 0, environment: Environment.current, language: .en, patience: 0)
                 _ = CheckEvaluator(context: context).evaluate(step.checks)
-                samples.append((Progress.now() - start) * 1000)
+                samples.append((WallClock.now() - start) * 1000)
             }
             samples.sort()
             print("\(lesson.id)/\(step.id)\t\(String(format: "%.2f", samples[samples.count / 2]))")

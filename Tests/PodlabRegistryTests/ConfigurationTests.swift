@@ -51,11 +51,8 @@ import Testing
         #expect(throws: RegistryClientError.self) {
             try RegistriesConf(text: "[[registry]]\nprefix = \"docker.io\nlocation = 1", path: "broken.conf")
         }
-        do {
-            _ = try RegistriesConf(text: "a = 1\nb = ?", path: "broken.conf")
-        } catch {
-            #expect(error.message.contains("broken.conf: line 2"))
-        }
+        let error = #expect(throws: RegistryClientError.self) { try RegistriesConf(text: "a = 1\nb = ?", path: "broken.conf") }
+        #expect(error?.message.contains("broken.conf: line 2") == true, "\(String(describing: error))")
     }
 
     @Test func authFileIsPodmansFormatAndPrivate() throws {

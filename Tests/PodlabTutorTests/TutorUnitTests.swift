@@ -69,7 +69,8 @@ import FoundationXML
         let directory = TemporaryDirectory("podlab-lesson")
         try "id: broken\ntitle: {zh: a, en: b}\nsteps:\n  - id: one\n    title: {zh: a, en: b}\n    solution: [true]\n    checks: [{nosuch: {}}]\n"
             .write(toFile: directory.file("broken.yaml"), atomically: true, encoding: .utf8)
-        #expect(throws: TutorError.self) { try LessonCatalog(directory: directory.path) }
+        let error = #expect(throws: TutorError.self) { try LessonCatalog(directory: directory.path) }
+        #expect(error?.message.contains("broken.yaml") == true, "\(String(describing: error))")
     }
 }
 

@@ -26,7 +26,7 @@ struct PsOptions: ParsableArguments {
     func run() throws {
         let engine = try Current.engine.containers()
         let records = try engine.containers.all().filter { all || $0.state.status == .running }.sorted { $0.created > $1.created }
-        let now = HumanFormat.now()
+        let now = WallClock.now()
         if let format, GoTemplate.isJSON(format) {
             Output.out(TemplateValue.array(records.map { PsOptions.json($0) }).json(indent: "    "))
             return
@@ -93,7 +93,7 @@ struct PsOptions: ParsableArguments {
             })),
             ("StartedAt", .int(Int64(record.state.startedAt ?? 0))),
             ("State", .string(record.state.status.rawValue)),
-            ("Status", .string(status(record, now: HumanFormat.now()))),
+            ("Status", .string(status(record, now: WallClock.now()))),
             ("Created", .int(Int64(record.created))),
         ])
     }

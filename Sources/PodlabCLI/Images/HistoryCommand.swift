@@ -26,7 +26,7 @@ struct HistoryCommand: ParsableCommand {
         let store = try Current.engine.images()
         let record = try store.resolve(image)
         let steps = try HistoryCommand.steps(of: record, store: store)
-        let now = HumanFormat.now()
+        let now = WallClock.now()
         if let format, GoTemplate.isJSON(format) {
             let values: [TemplateValue] = steps.map { step in
                 var fields: [(String, TemplateValue)] = [("id", .string(step.id)), ("created", .string(step.createdText))]

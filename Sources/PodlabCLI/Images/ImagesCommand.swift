@@ -40,7 +40,7 @@ struct ImagesOptions: ParsableArguments {
         var selected = everything.filter { all || !($0.names.isEmpty && parents.contains($0.id)) }
         if let image { selected = selected.filter { ImageRow.matches($0, query: image) } }
         let rows = ImageRow.rows(for: selected)
-        let now = HumanFormat.now()
+        let now = WallClock.now()
 
         if let format, GoTemplate.isJSON(format) {
             var values: [TemplateValue] = []

@@ -1,3 +1,4 @@
+import PodlabCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,13 +41,8 @@ package enum HumanFormat {
         return "\(Int(elapsed / 3600) / 24 / 365) years"
     }
 
-    static func ago(_ time: Double, now: Double = HumanFormat.now()) -> String {
+    static func ago(_ time: Double, now: Double = WallClock.now()) -> String {
         duration(seconds: max(0, now - time)) + " ago"
     }
 
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
 }
