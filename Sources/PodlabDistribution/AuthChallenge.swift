@@ -14,7 +14,6 @@ public struct AuthChallenge: Equatable, Sendable {
     public var isBasic: Bool { scheme.lowercased() == "basic" }
     public var realm: String? { parameters["realm"] }
     public var service: String? { parameters["service"] }
-    public var scope: String? { parameters["scope"] }
 
     /// Parses one challenge header value; nil when it is not one.
     public init?(header: String) {

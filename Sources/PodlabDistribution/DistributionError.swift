@@ -16,6 +16,8 @@ public enum DistributionErrorCode: String, Codable, Sendable {
     case unsupported = "UNSUPPORTED"
     case rangeInvalid = "RANGE_INVALID"
     case tooManyRequests = "TOOMANYREQUESTS"
+    /// distribution's code for a failure of the registry itself (HTTP 500).
+    case unknown = "UNKNOWN"
 
     /// The HTTP status the spec pairs with the code.
     public var httpStatus: Int {
@@ -26,6 +28,7 @@ public enum DistributionErrorCode: String, Codable, Sendable {
         case .unsupported: return 405
         case .rangeInvalid: return 416
         case .tooManyRequests: return 429
+        case .unknown: return 500
         default: return 400
         }
     }
@@ -49,6 +52,7 @@ public enum DistributionErrorCode: String, Codable, Sendable {
         case .unsupported: return "The operation is unsupported."
         case .rangeInvalid: return "invalid content range"
         case .tooManyRequests: return "too many requests"
+        case .unknown: return "unknown error"
         }
     }
 }
@@ -75,6 +79,9 @@ public struct DistributionErrorBody: Codable, Sendable {
 
     /// `manifest unknown: manifest unknown`, as podman prints a registry's error (the code in words, then the message).
     public var summary: String {
-        errors.map { "\(String($0.code.lowercased().map { $0 == "_" ? " " : $0 })): \($0.message)" }.joined(separator: "; ")
+        errors.map { entry in
+            let words = String(entry.code.lowercased().map { $0 == "_" ? " " : $0 })
+            return "\(words): \(entry.message)" + (entry.detail.map { " (\($0))" } ?? "")
+        }.joined(separator: "; ")
     }
 }

@@ -138,7 +138,8 @@ public struct ImagePull: Sendable {
             throw RegistryClientError("reading manifest \(reference) in \(endpoint.displayRepository): \(summary)",
                                       hint: Self.hint(status: response.status.code, endpoint: endpoint))
         }
-        let bytes = Array(buffer: try await response.body.collect(upTo: ManifestCheck.maximumSize))
+        let bytes = try await RegistrySession.collect(response, limit: ManifestCheck.maximumSize,
+                                                      what: "manifest \(reference) in \(endpoint.displayRepository)")
         let digest = Digest.sha256(of: bytes)
         if let expected, expected != digest {
             throw RegistryClientError("reading manifest \(reference) in \(endpoint.displayRepository): its content hashes to \(digest)",

@@ -6,6 +6,7 @@ import Glibc
 /// podman tries HTTPS and falls back to HTTP; asking the plain question first gives the same answer
 /// without waiting out a failed TLS handshake (which the HTTP client retries until its timeout).
 enum PlainHTTPProbe {
+    /// `host` is `name[:port]`; without a port, plain HTTP's 80 is asked (where the fallback would go).
     static func speaksPlainHTTP(host: String, timeoutSeconds: Int = 2) -> Bool {
         let (name, port) = split(host)
         var hints = addrinfo()
@@ -31,25 +32,28 @@ enum PlainHTTPProbe {
         guard connect(fd, address.ai_addr, address.ai_addrlen) == 0 else { return nil }
         let request = "GET /v2/ HTTP/1.0\r\n\r\n"
         guard request.withCString({ send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }) > 0 else { return false }
-        var buffer = [UInt8](repeating: 0, count: 5)
+        // "HTTP/1.1 200" or "HTTP/1.1 401" from a registry; a TLS port answers a plain request with 400.
+        let wanted = 12
+        var buffer = [UInt8](repeating: 0, count: wanted)
         var got = 0
-        while got < 5 {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress.map { $0 + got }, 5 - got, 0) }
+        while got < wanted {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress.map { $0 + got }, wanted - got, 0) }
             if count <= 0 { break }
             got += count
         }
-        return got == 5 && buffer == Array("HTTP/".utf8)
+        let status = String(decoding: buffer[0..<got], as: UTF8.self)
+        return status.hasPrefix("HTTP/") && (status.hasSuffix(" 200") || status.hasSuffix(" 401"))
     }
 
     static func split(_ host: String) -> (String, String) {
         if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
             let name = String(host[host.index(after: host.startIndex)..<end])
             let rest = host[host.index(after: end)...]
-            return (name, rest.hasPrefix(":") ? String(rest.dropFirst()) : "443")
+            return (name, rest.hasPrefix(":") ? String(rest.dropFirst()) : "80")
         }
         if let colon = host.lastIndex(of: ":") {
             return (String(host[..<colon]), String(host[host.index(after: colon)...]))
         }
-        return (host, "443")
+        return (host, "80")
     }
 }

@@ -22,8 +22,6 @@ public struct RegistryEndpoint: Sendable, Equatable {
         self.isSandbox = isSandbox
     }
 
-    public var baseURL: String { "\(scheme)://\(host)" }
-
     /// The sandbox registry's repository for an image: Docker Hub's as they are (`library/nginx`),
     /// other registries' under their host name (`quay.io/podman/hello`).
     public static func sandboxRepository(domain: String, path: String) -> String {

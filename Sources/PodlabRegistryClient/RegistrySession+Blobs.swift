@@ -24,16 +24,7 @@ extension RegistrySession {
     /// without sending credentials along. Returns the time spent hashing.
     public func download(_ descriptor: Descriptor, to path: String, progress: @Sendable (Int64) -> Void) async throws -> Duration {
         let what = "blob \(descriptor.digest)"
-        var response = try await send(.GET, "/v2/\(endpoint.repository)/blobs/\(descriptor.digest)",
-                                      scopes: [Self.scope(endpoint.repository, push: false)])
-        var hops = 0
-        while [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers["Location"].first, hops < 5 {
-            _ = try? await response.body.collect(upTo: 1 << 16)
-            var request = HTTPClientRequest(url: location.hasPrefix("/") ? baseURL + location : location)
-            request.method = .GET
-            response = try await execute(request, deadline: .minutes(60))
-            hops += 1
-        }
+        let response = try await getBlob(descriptor.digest)
         guard response.status == .ok else {
             throw RegistryClientError("reading \(what) from \(endpoint.displayRepository): \(await Self.errorSummary(response))")
         }
@@ -67,23 +58,42 @@ extension RegistrySession {
         return hashing
     }
 
+    /// GET of a blob, following up to five redirects (registries send blobs from a CDN) without sending
+    /// credentials along; the answer's body is the caller's to read.
+    func getBlob(_ digest: Digest) async throws -> HTTPClientResponse {
+        var response = try await send(.GET, "/v2/\(endpoint.repository)/blobs/\(digest)",
+                                      scopes: [Self.scope(endpoint.repository, push: false)])
+        var hops = 0
+        while [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers["Location"].first, hops < 5 {
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            var request = HTTPClientRequest(url: location.hasPrefix("/") ? baseURL + location : location)
+            request.method = .GET
+            response = try await execute(request, deadline: .minutes(60))
+            hops += 1
+        }
+        return response
+    }
+
+    /// A body of at most `limit` bytes; a larger one is refused with the learner's words, not NIO's.
+    static func collect(_ response: HTTPClientResponse, limit: Int, what: String) async throws -> [UInt8] {
+        do {
+            return Array(buffer: try await response.body.collect(upTo: limit))
+        } catch is NIOTooManyBytesError {
+            throw RegistryClientError("\(what) is larger than the \(limit) bytes podlab accepts",
+                                      hint: "this is not a container image podlab can use, or the registry answers with something else")
+        }
+    }
+
     /// A small blob (an image config) in memory, verified.
     public func fetchSmallBlob(_ descriptor: Descriptor, limit: Int = 4 << 20) async throws -> [UInt8] {
         guard descriptor.size <= Int64(limit) else {
             throw RegistryClientError("the image config \(descriptor.digest) claims \(descriptor.size) bytes; podlab reads up to \(limit)")
         }
-        let response = try await send(.GET, "/v2/\(endpoint.repository)/blobs/\(descriptor.digest)",
-                                      scopes: [Self.scope(endpoint.repository, push: false)])
-        var final = response
-        if [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers["Location"].first {
-            var request = HTTPClientRequest(url: location.hasPrefix("/") ? baseURL + location : location)
-            request.method = .GET
-            final = try await execute(request, deadline: .seconds(120))
+        let response = try await getBlob(descriptor.digest)
+        guard response.status == .ok else {
+            throw RegistryClientError("reading blob \(descriptor.digest) from \(endpoint.displayRepository): \(await Self.errorSummary(response))")
         }
-        guard final.status == .ok else {
-            throw RegistryClientError("reading blob \(descriptor.digest) from \(endpoint.displayRepository): \(await Self.errorSummary(final))")
-        }
-        let bytes = Array(buffer: try await final.body.collect(upTo: limit + 1))
+        let bytes = try await Self.collect(response, limit: limit + 1, what: "blob \(descriptor.digest)")
         guard Int64(bytes.count) == descriptor.size, Digest.sha256(of: bytes) == descriptor.digest else {
             throw RegistryClientError("reading blob \(descriptor.digest) from \(endpoint.displayRepository): the content does not match its digest",
                                       hint: "the registry's copy is damaged or was tampered with; nothing was stored")

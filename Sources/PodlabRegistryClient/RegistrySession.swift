@@ -103,10 +103,10 @@ public final class RegistrySession: Sendable {
             request.headers.add(name: "Authorization", value: "Basic " + Base64.encode("\(credentials.username):\(credentials.password)"))
         }
         let response = try await execute(request, deadline: .seconds(60))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let bytes = try await Self.collect(response, limit: 1 << 20, what: "the token service's answer")
         guard response.status == .ok else { return false }
         struct TokenResponse: Decodable { var token: String?; var access_token: String?; var expires_in: Int? }
-        guard let decoded = try? JSONCoding.decode(TokenResponse.self, from: Array(buffer: bytes), what: "token response"),
+        guard let decoded = try? JSONCoding.decode(TokenResponse.self, from: bytes, what: "token response"),
               let token = decoded.token ?? decoded.access_token, !token.isEmpty else {
             throw RegistryClientError("the token service at \(realm) answered without a token")
         }

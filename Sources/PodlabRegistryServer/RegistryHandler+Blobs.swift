@@ -81,9 +81,15 @@ extension RegistryHandler {
         let id = try storage.startUpload(name)
         if let text = parameters["digest"].map(String.init) {
             let digest = try blobDigest(text)
-            let (path, _) = try storage.upload(id, of: name)
-            try await append(request.body, to: path)
-            _ = try storage.finishUpload(id, of: name, digest: digest)
+            do {
+                let (path, _) = try storage.upload(id, of: name)
+                try await append(request.body, to: path)
+                _ = try storage.finishUpload(id, of: name, digest: digest)
+            } catch {
+                // The client never learnt this upload's id: nobody else can cancel it.
+                try? storage.cancelUpload(id, of: name)
+                throw error
+            }
             return blobCreated(name, digest)
         }
         return uploadResponse(name, id, size: 0, status: .accepted)

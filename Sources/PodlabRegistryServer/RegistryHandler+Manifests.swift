@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import PodlabCore
 import PodlabDistribution
 import PodlabImages
@@ -19,8 +20,8 @@ extension RegistryHandler {
         let reference = try manifestReference(referenceText)
         var request = request
         let body: ByteBuffer
-        do { body = try await request.collectBody(upTo: ManifestCheck.maximumSize) } catch {
-            throw RegistryFailure(.manifestInvalid, "the manifest is larger than 4 MiB")
+        do { body = try await request.collectBody(upTo: ManifestCheck.maximumSize) } catch is NIOTooManyBytesError {
+            return errorResponse(RegistryFailure(.manifestInvalid, "the manifest is larger than 4 MiB"), status: .contentTooLarge)
         }
         let digest = try storage.putManifest(name, reference, bytes: Array(buffer: body),
                                              contentType: request.headers[.contentType])

@@ -35,9 +35,9 @@ public struct RegistryHandler: Sendable {
         } catch let failure as RegistryFailure {
             return errorResponse(failure)
         } catch let failure as any LearnerFacingError {
-            return errorResponse(RegistryFailure(.unsupported, failure.message), status: .internalServerError)
+            return errorResponse(RegistryFailure(.unknown, failure.message))
         } catch {
-            return errorResponse(RegistryFailure(.blobUploadInvalid, "\(error)"))
+            return errorResponse(RegistryFailure(.unknown, "\(error)"))
         }
     }
 

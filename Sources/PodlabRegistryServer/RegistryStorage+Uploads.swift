@@ -40,11 +40,16 @@ extension RegistryStorage {
     /// Completes an upload: the data must hash to `digest`; it becomes a blob of `repository`.
     public func finishUpload(_ id: String, of repository: String, digest: Digest) throws -> Int64 {
         let (path, _) = try upload(id, of: repository)
-        let (actual, size) = try BlobStore.hash(file: path)
+        // Moved out first, so that a PATCH racing this PUT cannot change what was hashed.
+        let taken = scratchPath()
+        guard rename(path, taken) == 0 else { throw RegistryFailure(.blobUploadUnknown, id) }
+        let (actual, size) = try BlobStore.hash(file: taken)
         guard actual == digest else {
+            try? FileSystem.removeTree(uploadPath(id))
+            unlink(taken)
             throw RegistryFailure(.digestInvalid, "the uploaded content is \(actual), the client said \(digest)")
         }
-        try publishBlob(path, as: digest)
+        try publishBlob(taken, as: digest)
         try link(digest, into: repository)
         try? FileSystem.removeTree(uploadPath(id))
         return size

@@ -43,7 +43,7 @@ import Testing
         #expect(challenge.isBearer)
         #expect(challenge.realm == "https://auth.docker.io/token")
         #expect(challenge.service == "registry.docker.io")
-        #expect(challenge.scope == "repository:library/nginx:pull")
+        #expect(challenge.parameters["scope"] == "repository:library/nginx:pull")
         let basic = try #require(AuthChallenge(header: #"Basic realm="podlab registry""#))
         #expect(basic.isBasic && basic.realm == "podlab registry")
         #expect(AuthChallenge(header: basic.headerValue) == basic)
