@@ -39,13 +39,15 @@ extension CheckEvaluator {
     }
 
     func login(_ spec: Check.LoginCheck) -> String? {
-        let stored = AuthFile.standard(environment: context.environment.merging(Environment.current) { mine, _ in mine })
-            .credentials(for: spec.registry)
+        let stored = authFile.credentials(for: spec.registry)
         if spec.loggedIn ?? true {
             return stored == nil ? say("还没有登录 \(spec.registry)：podman login \(spec.registry)", "you are not logged in to \(spec.registry): podman login \(spec.registry)") : nil
         }
         return stored == nil ? nil : say("还登录着 \(spec.registry)：podman logout \(spec.registry)", "you are still logged in to \(spec.registry): podman logout \(spec.registry)")
     }
+
+    /// auth.json as the learner's shell sees it (an exported REGISTRY_AUTH_FILE counts).
+    var authFile: AuthFile { AuthFile.standard(environment: context.environment.merging(Environment.current) { mine, _ in mine }) }
 
     var sandboxStorage: String { "\(context.paths.locations.storage)/sandbox-registry" }
 
@@ -63,14 +65,17 @@ extension CheckEvaluator {
         }
         let localName = Self.fullName(spec.local ?? spec.image)
         guard let local = images.first(where: { $0.names.contains(localName) }) else {
-            return say("本地没有 \(localName)，无从比较", "there is no local \(localName) to compare with")
+            return say("本地没有 \(localName)，无从比较：先构建或用 podman tag 起这个名字",
+                       "there is no local \(localName) to compare with: build it, or give an image that name with podman tag")
         }
         let tag = reference.tag ?? ImageReference.defaultTag
         let remote: Digest?
         do {
             remote = try registryDigest(reference, tag: tag)
         } catch {
-            return say("无法询问仓库：\(error)", "cannot ask the registry: \(error)")
+            let reason = (error as? any LearnerFacingError)?.message ?? WebPage.describe(error)
+            return say("无法询问仓库：\(reason)（podlab registry status 可查看沙盒仓库）",
+                       "cannot ask the registry: \(reason) (podlab registry status tells about the sandbox registry)")
         }
         guard let remote else {
             return say("仓库里还没有 \(reference)：podman push \(reference)", "the registry has no \(reference) yet: podman push \(reference)")
@@ -95,7 +100,7 @@ extension CheckEvaluator {
             let repository = RegistryEndpoint.sandboxRepository(domain: reference.domain, path: reference.path)
             return try RegistryStorage(root: sandboxStorage).resolve(repository, .tag(tag))
         }
-        let credentials = AuthFile.standard().credentials(for: reference.domain)
+        let credentials = authFile.credentials(for: reference.domain)
         return try BlockingAsync.run {
             try await RegistryConnections.with { connections in
                 let session = connections.session(endpoint, credentials: credentials)

@@ -171,13 +171,15 @@ public final class CheckEvaluator {
     // MARK: The journal
 
     func journal(_ spec: Check.JournalCheck) -> String? {
-        let matched = events.contains { event in
+        let runs = events.filter { event in
             guard event.type == "system", event.status == "command", let arguments = event.arguments else { return false }
-            if let code = spec.exitCode, event.exitCode != code { return false }
             return Self.isSubsequence(spec.command, of: Array(arguments.dropFirst()))
         }
-        if matched { return nil }
+        if runs.contains(where: { spec.exitCode == nil || $0.exitCode == spec.exitCode }) { return nil }
         let line = "podman " + spec.command.joined(separator: " ")
+        if let last = runs.last, let code = last.exitCode {
+            return say("\(line) 运行了，但退出码是 \(code)：看看它输出的错误", "\(line) ran but exited with \(code): look at the error it printed")
+        }
         return spec.exitCode == 0
             ? say("还没有成功运行过 \(line)", "\(line) has not run successfully yet")
             : say("还没有运行过 \(line)", "\(line) has not run yet")

@@ -17,9 +17,7 @@ public struct LessonRunner {
 
     /// A shell for running lesson lines: podman on PATH, the workspace, output appended to `log`.
     func makeShell(environment base: [String: String], log: String) throws -> ShellSession {
-        var environment = base
-        environment["PATH"] = try paths.binDirectory() + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        environment["PODLAB_WORKSPACE"] = paths.workspace
+        var environment = try paths.shellEnvironment(base: base)
         environment["__PODLAB_LOG"] = log
         try FileSystem.createDirectory(paths.workspace, mode: 0o755)
         return ShellSession(directory: paths.workspace, environment: environment, stateFile: "\(paths.state)/runner-state")
@@ -73,12 +71,14 @@ public struct LessonRunner {
     /// them, every step's checks in order).
     public func check(_ lesson: Lesson, script: String?, environment: [String: String], log: String) throws -> Report {
         let shell = try makeShell(environment: environment, log: log)
-        var since = 0.0
+        // Without a script, what the learner did since starting the lesson in the shell counts (all of it
+        // when the shell never started it).
+        var since = Progress.load("\(paths.state)/progress.json").lessons[lesson.id]?.started ?? 0
         if let script {
             since = WallClock.now() - 0.001
             run(". \(ShellQuote.quote(script))", in: shell)
         }
-        let checks = lesson.grade ?? lesson.steps.last?.checks ?? []
+        let checks = lesson.grade ?? lesson.steps.flatMap(\.checks)
         let results = evaluate(checks, shell: shell, since: since)
         return Report(suite: "podlab.\(lesson.id)", cases: results.map {
             Report.Case(name: $0.check.label, passed: $0.passed, message: $0.passed ? nil : $0.message)

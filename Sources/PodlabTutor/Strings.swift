@@ -63,6 +63,7 @@ public struct Strings: Sendable {
     var firstStep: String { pick("已经是第一步了。", "This is the first step.") }
     var lastStep: String { pick("已经是最后一步了。", "This is the last step.") }
     var lessonsHeader: String { pick("课程：", "Lessons:") }
+    var resetUsage: String { pick("用法：reset [step|lesson|all]", "usage: reset [step|lesson|all]") }
     var browseUsage: String { pick("用法：browse <网址>，例如 browse http://localhost:8080/", "usage: browse <url>, e.g. browse http://localhost:8080/") }
     var explainUsage: String { pick("用法：explain <podman 命令>，例如 explain podman run -d -p 8080:80 nginx", "usage: explain <podman command>, e.g. explain podman run -d -p 8080:80 nginx") }
     func statusWord(_ status: Progress.Status) -> String {

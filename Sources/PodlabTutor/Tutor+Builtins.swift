@@ -71,7 +71,7 @@ extension Tutor {
         let index = (progress.lessons[id]?.current ?? 0) + delta
         guard index >= 0 else { say(strings.firstStep); return }
         guard index < lesson.steps.count else { say(strings.lastStep); return }
-        showStep(lesson, index)
+        showStep(lesson, index, restart: true)
     }
 
     func hint() {
@@ -115,7 +115,7 @@ extension Tutor {
             progress.save(progressPath)
             shell.change(directory: paths.workspace)
             say(strings.resetDone(language == .zh ? "全部课程" : "every lesson"))
-        default:
+        case "step":
             guard let (lesson, index) = currentStep() else { say(strings.noLesson); return }
             let step = lesson.steps[index]
             runSetup(step.setup ?? [])
@@ -123,6 +123,8 @@ extension Tutor {
             progress.save(progressPath)
             say(strings.resetDone(step.title.text(language)))
             showStep(lesson, index)
+        default:
+            say(strings.resetUsage)
         }
     }
 

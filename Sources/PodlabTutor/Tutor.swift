@@ -29,10 +29,8 @@ public final class Tutor {
         explainer = try? Explainer(lessonsDirectory: paths.lessons)
         try FileSystem.createDirectory(paths.state, mode: 0o700)
         try FileSystem.createDirectory(paths.workspace, mode: 0o755)
-        var environment = Environment.current
-        environment["PATH"] = try paths.binDirectory() + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        environment["PODLAB_WORKSPACE"] = paths.workspace
-        shell = ShellSession(directory: paths.workspace, environment: environment, stateFile: "\(paths.state)/shell-state")
+        shell = ShellSession(directory: paths.workspace, environment: try paths.shellEnvironment(base: Environment.current),
+                             stateFile: "\(paths.state)/shell-state")
         editor = LineEditor(historyPath: "\(paths.state)/history", interactive: interactive)
         progress = Progress.load("\(paths.state)/progress.json")
         let catalog = self.catalog, explainer = self.explainer, storage = paths.locations.storage
@@ -75,7 +73,7 @@ public final class Tutor {
     /// `[nginx 2/5] ~/hello-deepin23-podman $ `
     func prompt() -> String {
         var directory = shell.directory
-        if let home = Environment.current["HOME"], !home.isEmpty, home != "/", directory.hasPrefix(home) {
+        if let home = Environment.current["HOME"], !home.isEmpty, home != "/", directory == home || directory.hasPrefix(home + "/") {
             directory = "~" + directory.dropFirst(home.count)
         }
         var tag = ""
@@ -101,6 +99,7 @@ public final class Tutor {
         }
         if let (lesson, index) = currentStep() {
             progress.lessons[lesson.id, default: .init()].steps[lesson.steps[index].id, default: .init()].attempts += 1
+            progress.save(progressPath)
         }
         let status = shell.run(line, terminal: interactive)
         if status == 130 && interactive { say(strings.interrupted) }
@@ -116,10 +115,12 @@ public final class Tutor {
         return (lesson, index)
     }
 
-    func showStep(_ lesson: Lesson, _ index: Int) {
+    /// Shows a step. Moving to a step starts its clock again (journal checks count from there), so a step
+    /// gone back to is done again rather than passed by what was typed the first time.
+    func showStep(_ lesson: Lesson, _ index: Int, restart: Bool = false) {
         let step = lesson.steps[index]
         var record = progress.lessons[lesson.id, default: .init()]
-        if record.steps[step.id]?.started == nil { record.steps[step.id, default: .init()].started = WallClock.now() }
+        if restart || record.steps[step.id]?.started == nil { record.steps[step.id, default: .init()].started = WallClock.now() }
         record.current = index
         progress.lessons[lesson.id] = record
         progress.save(progressPath)
@@ -173,7 +174,7 @@ public final class Tutor {
 
     func advance(_ lesson: Lesson, from index: Int) {
         if index + 1 < lesson.steps.count {
-            showStep(lesson, index + 1)
+            showStep(lesson, index + 1, restart: true)
         } else {
             progress.lessons[lesson.id, default: .init()].current = lesson.steps.count
             progress.currentLesson = nil

@@ -49,6 +49,14 @@ public struct TutorPaths: Sendable {
                           engine: "\(directory)/podlab", locations: Locations.current(environment: environment))
     }
 
+    /// The environment lesson lines run in: the engine's links first on PATH, PODLAB_WORKSPACE set.
+    public func shellEnvironment(base: [String: String]) throws -> [String: String] {
+        var environment = base
+        environment["PATH"] = try binDirectory() + ":" + (base["PATH"] ?? "/usr/bin:/bin")
+        environment["PODLAB_WORKSPACE"] = workspace
+        return environment
+    }
+
     /// A directory of `podman`, `docker` and `podlab` links to the engine, for the front of PATH.
     public func binDirectory() throws -> String {
         let bin = "\(state)/bin"

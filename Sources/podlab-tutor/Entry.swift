@@ -94,7 +94,7 @@ struct LessonTestCommand: ParsableCommand {
         var cases: [Report.Case] = []
         for lesson in selected {
             let sandbox = try PrivateSandbox(base: base)
-            defer { if !keep { sandbox.remove() } else { FileHandle.standardError("sandbox kept: \(sandbox.directory)") } }
+            defer { if !keep { sandbox.remove() } else { Terminal.write("sandbox kept: \(sandbox.directory)\n", fd: 2) } }
             let runner = LessonRunner(paths: sandbox.paths, language: .en)
             cases += try runner.test(lesson, environment: sandbox.environment, log: "\(sandbox.directory)/lines.log").cases
         }
@@ -141,8 +141,3 @@ struct LessonsCommand: ParsableCommand {
     }
 }
 
-enum FileHandle {
-    static func standardError(_ text: String) {
-        _ = (text + "\n").withCString { write(2, $0, strlen($0)) }
-    }
-}
