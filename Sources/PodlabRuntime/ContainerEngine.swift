@@ -55,10 +55,17 @@ public final class ContainerEngine: @unchecked Sendable {
     public func run(_ record: ContainerRecord, attachment: Attachment) throws -> Int32 {
         try checkReachable()
         let settings = record.settings
-        let forwards = settings.network == "host" ? [] : try settings.ports.map { mapping in
-            (fd: try PortListener.open(mapping), mapping: mapping)
+        let forwards: [(fd: Int32, mapping: PortMapping)] = settings.network == "host" ? [] : try settings.ports.map { mapping in
+            let fd = try PortListener.open(mapping)
+            return (fd: fd, mapping: PortListener.bound(mapping, fd: fd))
         }
         defer { for forward in forwards { close(forward.fd) } }
+        // Ports the system chose (-p 80) are kept with the container: `podman port` shows them, restarts reuse them.
+        if !forwards.isEmpty && forwards.map(\.mapping) != settings.ports {
+            try containers.mutate { records in
+                if let index = records.firstIndex(where: { $0.id == record.id }) { records[index].settings.ports = forwards.map(\.mapping) }
+            }
+        }
         let directory = containers.directory(of: record.id)
         try FileSystem.createDirectory(directory, mode: 0o711)
         let logFD = open(containers.logPath(of: record.id), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)

@@ -6,7 +6,8 @@ import Glibc
 /// Host sockets for published ports, opened before the container starts so that a busy port is an
 /// error up front.
 public enum PortListener {
-    /// Parses `-p [ip:]hostPort:containerPort[/tcp|udp]` (also `containerPort` alone: same host port).
+    /// Parses `-p [ip:][hostPort]:containerPort[/tcp|udp]`. Without a host port (`-p 80`, `-p :80`) or with
+    /// host port 0, the system picks a free one when the container starts, as podman does (`podman port` tells).
     public static func parse(_ text: String) throws -> PortMapping {
         var body = Substring(text)
         var proto = "tcp"
@@ -25,8 +26,8 @@ public enum PortListener {
         guard (1...2).contains(parts.count), let container = UInt16(parts[parts.count - 1]), container > 0 else {
             throw RuntimeError.invalidPort(text)
         }
-        let host = parts.count == 2 ? UInt16(parts[0]) : container
-        guard let host, host > 0 else { throw RuntimeError.invalidPort(text) }
+        let host = parts.count == 2 && !parts[0].isEmpty ? UInt16(parts[0]) : 0
+        guard let host else { throw RuntimeError.invalidPort(text) }
         var probe = in_addr()
         guard inet_pton(AF_INET, address, &probe) == 1 else {
             throw RuntimeError.invalidOption("invalid IP address \"\(address)\" in -p \(text)", hint: "use an IPv4 address such as 127.0.0.1 or 0.0.0.0")
@@ -54,5 +55,19 @@ public enum PortListener {
             throw RuntimeError.portInUse("\(mapping.hostAddress):\(mapping.hostPort)", errno: code)
         }
         return fd
+    }
+
+    /// The mapping as bound: a host port of 0 becomes the port the system chose.
+    public static func bound(_ mapping: PortMapping, fd: Int32) -> PortMapping {
+        guard mapping.hostPort == 0 else { return mapping }
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let status = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard status == 0 else { return mapping }
+        var result = mapping
+        result.hostPort = UInt16(bigEndian: address.sin_port)
+        return result
     }
 }

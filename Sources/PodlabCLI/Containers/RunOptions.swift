@@ -9,7 +9,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Name the container.") var name: String?
     @Flag(help: "Remove the container when it exits.") var rm = false
     @Flag(name: .shortAndLong, help: "Run in the background and print the container id.") var detach = false
-    @Option(name: [.customShort("p"), .customLong("publish")], help: "Publish a port: [ip:]hostPort:containerPort[/tcp|udp].")
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "Publish a port: [ip:][hostPort:]containerPort[/tcp|udp] (no host port: one the system picks).")
     var publish: [String] = []
     @Option(name: [.customShort("e"), .customLong("env")], help: "Set an environment variable (NAME=value, or NAME to copy ours).")
     var env: [String] = []
