@@ -45,7 +45,9 @@ extension Builder {
     /// Makes an image of the stage (plus `layer`, a tar.gz file, when given) and records it in the cache.
     func commit(_ state: inout StageState, layer: String?, createdBy: String, key: String, last: Bool) throws {
         var files: [Digest: String] = [:]
-        let now = Double(time(nil))
+        // To the nanosecond, as buildah: two builds never make the same image by happening in the same second
+        // (a --no-cache build is a new image, whose steps nothing else shares).
+        let now = WallClock.now()
         if let layer {
             let (digest, size) = try BlobStore.hash(file: layer)
             let decompressed = try DecompressingSource(path: layer)
@@ -55,10 +57,10 @@ extension Builder {
             state.config.rootfs.diff_ids.append(decompressed.digest)
         }
         var history = state.config.history ?? []
-        history.append(HistoryEntry(created: JSONCoding.timestamp(now), createdBy: createdBy,
+        history.append(HistoryEntry(created: JSONCoding.preciseTimestamp(now), createdBy: createdBy,
                                     comment: state.imageID.map { "FROM \($0.shortHex)" }, emptyLayer: layer == nil ? true : nil))
         state.config.history = history
-        state.config.created = JSONCoding.timestamp(now)
+        state.config.created = JSONCoding.preciseTimestamp(now)
         let configBytes = try JSONCoding.encode(state.config)
         let configDigest = Digest.sha256(of: configBytes)
         let configFile = try scratchFile("config")

@@ -46,6 +46,15 @@ public enum JSONCoding {
 
     /// An RFC 3339 timestamp as Go writes them (UTC, seconds, optional fraction).
     public static func timestamp(_ seconds: Double) -> String {
+        timestamp(seconds, nanoseconds: false)
+    }
+
+    /// RFC 3339 with nanoseconds, as buildah writes an image's creation time.
+    public static func preciseTimestamp(_ seconds: Double) -> String {
+        timestamp(seconds, nanoseconds: true)
+    }
+
+    static func timestamp(_ seconds: Double, nanoseconds: Bool) -> String {
         let whole = Int(seconds.rounded(.down))
         var time = time_t(whole)
         var parts = tm()
@@ -54,7 +63,7 @@ public enum JSONCoding {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))\(nanoseconds ? "." + pad(Int32(((seconds - Double(whole)) * 1e9).rounded(.down)), 9) : "")Z"
     }
 
     /// Parses RFC 3339 timestamps (`2023-06-01T10:20:30.123456789Z`, `+08:00` offsets) into Unix seconds.
