@@ -79,7 +79,7 @@ let package = Package(
         ]),
 
         // Helpers for tests only: temporary directories, running podlab and other programs, fixture paths.
-        .target(name: "PodlabTestSupport", dependencies: ["PodlabCore"], path: "Tests/Support"),
+        .target(name: "PodlabTestSupport", dependencies: ["PodlabCore", "CSpawn"], path: "Tests/Support"),
         .testTarget(name: "PodlabArchiveTests", dependencies: ["PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabImagesTests", dependencies: ["PodlabImages", "PodlabFixtures", "PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabCLITests", dependencies: ["PodlabCLI", "PodlabImages", "PodlabCore", "PodlabTestSupport"]),

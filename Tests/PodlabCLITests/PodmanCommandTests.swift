@@ -1,5 +1,6 @@
 import Foundation
 import PodlabCore
+@testable import PodlabCLI
 import PodlabTestSupport
 import Testing
 
@@ -28,9 +29,18 @@ import Testing
         #expect(pull.stderr.contains("Writing manifest to image destination"))
         let id = pull.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(id.count == 64)
+        // CREATED is as wide as its longest entry ("3 days ago", "2 weeks ago"): the expected header comes from
+        // the image's own creation time and the clock the program reads, before and after it runs.
+        let listed = try JSONSerialization.jsonObject(with: Data(try podman("images", "--format", "json").stdout.utf8)) as? [[String: Any]]
+        let created = Double(try #require(listed?.first?["Created"] as? Int))
+        let agoBefore = HumanFormat.ago(created, now: WallClock.now())
         let images = try podman("images")
+        let agoAfter = HumanFormat.ago(created, now: WallClock.now())
+        let headers = Set([agoBefore, agoAfter].map { ago in
+            "REPOSITORY               TAG         IMAGE ID      " + "CREATED".padding(toLength: max(7, ago.count) + 2, withPad: " ", startingAt: 0) + "SIZE"
+        })
         let lines = images.stdout.split(separator: "\n")
-        #expect(lines.first == "REPOSITORY               TAG         IMAGE ID      CREATED       SIZE")
+        #expect(lines.first.map { headers.contains(String($0)) } == true, "\(images.stdout) vs \(headers)")
         #expect(lines.count == 2)
         #expect(lines[1].hasPrefix("docker.io/library/nginx  1.24        \(id.prefix(12))  "))
         #expect(lines[1].hasSuffix(" MB"))

@@ -99,7 +99,7 @@ import Testing
         let target = "127.0.0.1:\(server.port)/test/busybox:1"
         #expect(try podman("push", "--tls-verify=false", "busybox", target).status == 0)
         // Flip one byte in the middle of the largest blob the registry holds (the layer).
-        let blobs = directory.file("registry-\(server.port)/blobs/sha256")
+        let blobs = "\(server.storage)/blobs/sha256"
         let largest = try #require(FileSystem.list(blobs).max { size("\(blobs)/\($0)") < size("\(blobs)/\($1)") })
         let path = "\(blobs)/\(largest)"
         var bytes = try FileSystem.readFile(path)

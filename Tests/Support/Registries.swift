@@ -5,36 +5,49 @@ import PodlabCore
 public enum Registries {
     /// `podlab registry serve` with its storage in `directory`.
     public static func podlab(in directory: String, htpasswd: String? = nil, extra: [String] = []) throws -> ServerProcess {
-        let port = HTTP.freePort()
-        var arguments = [BuildProducts.podlab, "registry", "serve", "--address", "127.0.0.1:\(port)",
-                         "--storage", "\(directory)/registry-\(port)", "--log-requests"]
+        let name = Registries.uniqueName("registry", in: directory)
+        var arguments = [BuildProducts.podlab, "registry", "serve", "--address", "127.0.0.1:0",
+                         "--storage", "\(directory)/\(name)", "--log-requests"]
         if let htpasswd { arguments += ["--htpasswd", htpasswd] }
-        return try ServerProcess(arguments + extra, port: port, logPath: "\(directory)/registry-\(port).log")
+        let server = try ServerProcess(arguments + extra, logPath: "\(directory)/\(name).log", listeningPort: ServerProcess.portAfterListening)
+        server.storage = "\(directory)/\(name)"
+        return server
     }
 
     /// Debian's docker-registry (distribution 2.8), optionally with htpasswd auth.
     public static func distribution(in directory: String, htpasswd: String? = nil) throws -> ServerProcess {
-        let port = HTTP.freePort()
+        let name = Registries.uniqueName("distribution", in: directory)
         var config = """
         version: 0.1
         log:
-          level: warn
+          level: info
         storage:
           filesystem:
-            rootdirectory: \(directory)/distribution-\(port)
+            rootdirectory: \(directory)/\(name)
           delete:
             enabled: true
         http:
-          addr: 127.0.0.1:\(port)
+          addr: 127.0.0.1:0
 
         """
         if let htpasswd {
             config += "auth:\n  htpasswd:\n    realm: test-registry\n    path: \(htpasswd)\n"
         }
-        let configPath = "\(directory)/distribution-\(port).yml"
+        let configPath = "\(directory)/\(name).yml"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        return try ServerProcess(["/usr/bin/docker-registry", "serve", configPath], port: port,
-                                 logPath: "\(directory)/distribution-\(port).log")
+        return try ServerProcess(["/usr/bin/docker-registry", "serve", configPath], logPath: "\(directory)/\(name).log",
+                                 listeningPort: ServerProcess.portAfterListening)
+    }
+
+    /// A name not used yet in `directory` for a server's storage and log (`registry-1`, `registry-2`, …).
+    static func uniqueName(_ prefix: String, in directory: String) -> String {
+        var number = 1
+        // O_EXCL: two servers started at once in one directory never get the same name.
+        while true {
+            let fd = open("\(directory)/\(prefix)-\(number).log", O_WRONLY | O_CREAT | O_EXCL, 0o644)
+            if fd >= 0 { close(fd); return "\(prefix)-\(number)" }
+            number += 1
+        }
     }
 
     /// An htpasswd file made by Apache's htpasswd (bcrypt), as a teacher would make it.

@@ -1,16 +1,20 @@
 import Foundation
 import PodlabCore
 
-/// A server a test starts in the background (podlab's registry, docker-registry), stopped by its PID
-/// when the test lets go of it.
+/// A server a test starts in the background (podlab's registry, docker-registry) on port 0: the port is the
+/// one the server reports in its "listening" line, read from its output as it is written (no port is chosen
+/// before the server binds it, and nothing waits by sleeping). Stopped by its PID when the test lets go of it.
 public final class ServerProcess: @unchecked Sendable {
     public let process: Process
     public let port: UInt16
     public let logPath: String
+    /// Where the server keeps its data (set by the helper that started it).
+    public internal(set) var storage = ""
 
-    /// Starts `arguments` with output going to `logPath`, and waits until `port` accepts connections.
-    public init(_ arguments: [String], port: UInt16, logPath: String, environment: [String: String]? = nil) throws {
-        self.port = port
+    /// Starts `arguments` with stdout and stderr copied to `logPath`, and returns once a line of its output
+    /// gives `listeningPort` a port.
+    public init(_ arguments: [String], logPath: String, environment: [String: String]? = nil,
+                listeningPort: @escaping (String) -> UInt16?) throws {
         self.logPath = logPath
         process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
@@ -18,17 +22,44 @@ public final class ServerProcess: @unchecked Sendable {
         if let environment { process.environment = environment }
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<200 {
-            if TCP.canConnect(port: port) { return }
-            if !process.isRunning { break }
-            usleep(25_000)
+        try? output.fileHandleForWriting.close()
+        let reader = output.fileHandleForReading
+        var found: UInt16?
+        var pending = Data()
+        while found == nil {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            log.write(chunk)
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                pending.removeSubrange(pending.startIndex...newline)
+                if found == nil { found = listeningPort(line) }
+            }
         }
-        stop()
-        throw ServerStartFailure(log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+        guard let found else {
+            process.waitUntilExit()
+            throw ServerStartFailure(log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+        }
+        port = found
+        // The rest of the output goes on into the log until the server ends.
+        Thread.detachNewThread {
+            while case let chunk = reader.availableData, !chunk.isEmpty { log.write(chunk) }
+            try? log.close()
+        }
+    }
+
+    /// The port in "… listening on [http://]HOST:PORT…" (podlab's registry and docker-registry both say so).
+    public static func portAfterListening(_ line: String) -> UInt16? {
+        guard let range = line.range(of: "listening on ") else { return nil }
+        let address = line[range.upperBound...].prefix { !$0.isWhitespace && $0 != "\"" }
+        guard let colon = address.lastIndex(of: ":") else { return nil }
+        return UInt16(address[address.index(after: colon)...].prefix { $0.isNumber })
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -36,8 +67,6 @@ public final class ServerProcess: @unchecked Sendable {
     public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<100 where process.isRunning { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import CSpawn
 import PodlabCore
 
 /// A directory that is removed when the test is done with it.
@@ -134,6 +135,32 @@ public struct Podman: Sendable {
     public func run(_ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
         try TestProcess.run([BuildProducts.podlab, "podman"] + arguments, environment: environment, stdin: stdin)
     }
+
+    /// The host port a container's port was published on (`podman port NAME 80` → 127.0.0.1:PORT).
+    public func hostPort(of container: String, _ port: String) throws -> UInt16 {
+        let answer = try run(["port", container, port])
+        guard let text = answer.stdout.split(separator: "\n").first?.split(separator: ":").last, let number = UInt16(text) else {
+            throw UnexpectedOutput(description: "podman port \(container) \(port): \(answer)")
+        }
+        return number
+    }
+}
+
+public struct UnexpectedOutput: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Processes a test did not start itself (a monitor, a container): ended and waited for through a pidfd,
+/// which becomes readable the moment the process has exited.
+public enum Processes {
+    /// Sends SIGKILL to `pid` and waits (up to 10 s) until it has exited; false if it did not.
+    public static func kill(_ pid: Int32) -> Bool {
+        let fd = podlab_pidfd_open(pid)
+        guard fd >= 0 else { return errno == ESRCH }
+        defer { close(fd) }
+        guard Glibc.kill(pid, SIGKILL) == 0 else { return errno == ESRCH }
+        return podlab_wait_pidfd(fd, 10_000) == 1
+    }
 }
 
 /// A plain HTTP/1.0 GET over a socket to 127.0.0.1 (no client library between the test and the server).
@@ -178,14 +205,6 @@ public enum HTTP {
         return get(port: port)
     }
 
-    /// A TCP port on 127.0.0.1 that nothing listens on right now.
-    public static func freePort() -> UInt16 {
-        for _ in 0..<100 {
-            let port = UInt16.random(in: 20000...45000)
-            if get(port: port) == nil { return port }
-        }
-        return 39123
-    }
 }
 
 /// Compiles one of the test programs (Tests/Programs/NAME.c) statically, for running inside containers.

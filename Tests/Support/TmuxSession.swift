@@ -12,7 +12,7 @@ public final class TmuxSession: @unchecked Sendable {
         let exports = environment.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
         // The tmux server outlives this call: its output goes to /dev/null so that no pipe of ours stays open.
         let inner = "env -i \(exports) \(command); sleep 600"
-        let start = ["tmux", "-S", socket, "new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), inner]
+        let start = ["tmux", "-u", "-S", socket, "new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), inner]
             .map(Self.quote).joined(separator: " ")
         let result = try Subprocess.run(["/bin/sh", "-c", "\(start) </dev/null >/dev/null 2>\"\(directory)/tmux.err\""])
         guard result.status == 0 else {
@@ -30,6 +30,14 @@ public final class TmuxSession: @unchecked Sendable {
     public func type(_ text: String) throws {
         try keys("-l", text)
         try keys("Enter")
+    }
+
+    /// Pastes `text` as a terminal does: a bracketed paste when the program asked for one, Enter as CR.
+    public func paste(_ text: String) throws {
+        let file = "\(FileSystem.parent(of: socket))/paste-\(UInt32.random(in: 0...UInt32.max))"
+        try FileSystem.writeAtomically(Array(text.utf8), to: file)
+        _ = try Subprocess.run(["tmux", "-S", socket, "load-buffer", "-b", "paste", file])
+        _ = try Subprocess.run(["tmux", "-S", socket, "paste-buffer", "-p", "-d", "-b", "paste", "-t", name])
     }
 
     /// tmux key names (`Tab`, `Up`, `C-c`, `C-d`), or `-l` then literal text.
