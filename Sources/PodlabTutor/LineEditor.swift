@@ -5,15 +5,19 @@ import Glibc
 #endif
 
 /// Reads lines with libedit on a terminal: emacs keys (and ~/.editrc), history kept in a file across
-/// sessions, Tab completion, Ctrl-C cancels the line, Ctrl-D on an empty line ends. Without a terminal it
-/// reads plain lines from stdin.
+/// sessions, Tab completion, Ctrl-C cancels the line, Ctrl-D on an empty line ends, and characters of any
+/// width (Chinese included). A bracketed paste arrives as the lines it holds, each returned in turn as if
+/// typed. Without a terminal it reads plain lines from stdin.
 public final class LineEditor {
-    public enum Input { case line(String), cancelled, end }
+    public enum Input: Equatable { case line(String), cancelled, end }
 
     let editLine: OpaquePointer?
     let history: OpaquePointer?
     let historyPath: String
     let interactive: Bool
+    /// Lines of a paste not returned yet, and the unfinished last one (put back into the editor).
+    var pastedLines: [String] = []
+    var pastedRest = ""
     /// libedit calls back through C function pointers, which cannot capture: one editor per process.
     nonisolated(unsafe) static var current: LineEditor?
     nonisolated(unsafe) static var promptText: [CChar] = [0]
@@ -26,6 +30,7 @@ public final class LineEditor {
     public init(historyPath: String, interactive: Bool) {
         self.historyPath = historyPath
         self.interactive = interactive
+        TerminalLocale.adopt()
         guard interactive else {
             editLine = nil
             history = nil
@@ -42,6 +47,8 @@ public final class LineEditor {
             if let history { podlab_el_history(editLine, history) }
             podlab_el_add_function(editLine, "podlab-complete", "complete a word") { el, _ in LineEditor.complete(el) }
             podlab_el_bind(editLine, "^I", "podlab-complete")
+            podlab_el_add_function(editLine, "podlab-paste", "take a bracketed paste") { el, _ in LineEditor.paste(el) }
+            podlab_el_bind(editLine, BracketedPaste.start, "podlab-paste")
             el_source(editLine, nil)
         }
         LineEditor.current = self
@@ -62,16 +69,33 @@ public final class LineEditor {
         sigaction(SIGINT, &action, nil)
     }
 
+    /// The next line: a pasted one not yet taken, else one read from the learner.
     public func read() -> Input {
         guard interactive, let editLine else {
             guard let line = Swift.readLine(strippingNewline: true) else { return .end }
             return .line(line)
         }
+        if !pastedLines.isEmpty {
+            let line = pastedLines.removeFirst()
+            // Shown as if typed: the prompt (without libedit's invisible-text marks) and the line.
+            Terminal.write(prompt.filter { $0 != "\u{1}" } + line + "\n")
+            return .line(line)
+        }
+        if !pastedRest.isEmpty {
+            el_push(editLine, pastedRest)
+            pastedRest = ""
+        }
         LineEditor.interrupted = 0
+        // The window may have changed size while a command had the terminal.
+        el_resize(editLine)
+        Terminal.write(BracketedPaste.enable)
+        defer { Terminal.write(BracketedPaste.disable) }
         var count: Int32 = 0
         guard let raw = el_gets(editLine, &count) else {
             if LineEditor.interrupted != 0 || (count == -1 && errno == EINTR) {
                 el_reset(editLine)
+                pastedLines = []
+                pastedRest = ""
                 Terminal.write("^C\n")
                 return .cancelled
             }
@@ -79,12 +103,21 @@ public final class LineEditor {
         }
         var line = String(cString: raw)
         if line.hasSuffix("\n") { line.removeLast() }
-        if !line.trimmed().isEmpty, let history {
-            podlab_history_enter(history, line)
-            try? FileSystem.createDirectory(FileSystem.parent(of: historyPath), mode: 0o700)
-            _ = podlab_history_save(history, historyPath)
-        }
         return .line(line)
+    }
+
+    /// Drops lines of a paste not taken yet (after Ctrl-C, or when a block was refused).
+    public func discardPaste() {
+        pastedLines = []
+        pastedRest = ""
+    }
+
+    /// Keeps a whole command (a line, or a block of continued lines) as one history entry, saved at once.
+    public func remember(_ entry: String) {
+        guard interactive, !entry.trimmed().isEmpty, let history else { return }
+        podlab_history_enter(history, entry)
+        try? FileSystem.createDirectory(FileSystem.parent(of: historyPath), mode: 0o700)
+        _ = podlab_history_save(history, historyPath)
     }
 
     /// Asks a yes/no question; a terminal answers with one line, scripted input with the next line.
@@ -92,6 +125,19 @@ public final class LineEditor {
         Terminal.write(question)
         guard let answer = Swift.readLine() else { return false }
         return ["y", "yes", "是", "好"].contains(answer.trimmed().lowercased())
+    }
+
+    /// ESC [200~ … ESC [201~: the pasted text goes in as it is (a Tab is a Tab, not completion); its first
+    /// line is taken at once when more follow, the others wait in `pastedLines`.
+    static func paste(_ el: OpaquePointer?) -> UInt8 {
+        guard let el, let editor = current else { return UInt8(CC_ERROR) }
+        let lines = BracketedPaste.lines(BracketedPaste.readPaste(fd: 0))
+        guard let first = lines.first else { return UInt8(CC_REFRESH) }
+        _ = el_insertstr(el, first)
+        guard lines.count > 1 else { return UInt8(CC_REFRESH) }
+        editor.pastedLines = Array(lines.dropFirst().dropLast())
+        editor.pastedRest = lines.last ?? ""
+        return UInt8(CC_NEWLINE)
     }
 
     /// Tab: completes the word before the cursor, or lists the choices.
@@ -110,7 +156,7 @@ public final class LineEditor {
             return UInt8(CC_REFRESH)
         }
         if choices.count > 1 {
-            Terminal.write("\n" + choices.joined(separator: "  ") + "\n")
+            Terminal.write("\n" + TerminalText.visible(choices.joined(separator: "  ")) + "\n")
             return UInt8(CC_REDISPLAY)
         }
         return UInt8(CC_REFRESH)

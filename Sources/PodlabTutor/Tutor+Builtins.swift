@@ -25,7 +25,7 @@ extension Tutor {
         case "explain":
             let rest = String(line.dropFirst("explain".count)).trimmed()
             guard !rest.isEmpty, let explainer else { say(strings.explainUsage); return true }
-            for item in explainer.explain(rest, language: language) { say("  " + item) }
+            for item in explainer.explain(rest, language: language) { say("  " + TerminalText.visible(item)) }
         case "browse":
             guard let url = argument else { say(strings.browseUsage); return true }
             browse(url)
@@ -89,7 +89,8 @@ extension Tutor {
         guard let (lesson, index) = currentStep() else { say(strings.noLesson); return }
         let step = lesson.steps[index]
         say(strings.solutionHeader)
-        for line in step.solution { say(paint(line.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"), code: "32")) }
+        // Exactly as it can be typed or pasted (a here-document's lines unindented, its end mark alone).
+        for block in step.solution { say(paint(block.trimmed(["\n"]), code: "32")) }
         progress.lessons[lesson.id, default: .init()].steps[step.id, default: .init()].solutionShown = true
         progress.save(progressPath)
     }
@@ -146,7 +147,7 @@ extension Tutor {
             let page = try Browser.fetch(url, storage: paths.locations.storage)
             say(paint("[\(page.status)] \(url)", code: "1"))
             let lines = Browser.text(of: page).split(separator: "\n", omittingEmptySubsequences: false)
-            say(lines.prefix(80).joined(separator: "\n"))
+            say(TerminalText.visible(lines.prefix(80).joined(separator: "\n")))
             if lines.count > 80 { say("…") }
         } catch {
             say(paint(language == .zh ? "打不开 \(url)：\(WebPage.describe(error))" : "cannot open \(url): \(WebPage.describe(error))", code: "31"))

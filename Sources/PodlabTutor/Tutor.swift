@@ -61,13 +61,38 @@ public final class Tutor {
                 let line = text.trimmed()
                 if line.isEmpty { continue }
                 if line == "quit" || line == "exit" {
+                    editor.remember(line)
                     progress.save(progressPath)
                     return 0
                 }
-                if handleBuiltin(line) { continue }
-                runLine(line)
+                // Builtins are words of the first line only: on a continuation line they are data.
+                if handleBuiltin(line) {
+                    editor.remember(line)
+                    continue
+                }
+                guard let block = readBlock(startingWith: text) else { continue }
+                editor.remember(block)
+                runLine(block)
             }
         }
+    }
+
+    /// The whole command that starts with `first`: while sh would read on (an open here-document or quote,
+    /// a trailing backslash or operator, an open compound command), more lines are read at the `> ` prompt.
+    /// Ctrl-C there drops the block (nil); Ctrl-D ends it as sh would, which then says what is missing.
+    func readBlock(startingWith first: String) -> String? {
+        var block = first
+        while !ShellSyntax.isComplete(block) {
+            editor.prompt = interactive ? "> " : ""
+            switch editor.read() {
+            case .line(let more): block += "\n" + more
+            case .cancelled:
+                editor.discardPaste()
+                return nil
+            case .end: return block
+            }
+        }
+        return block
     }
 
     /// `[nginx 2/5] ~/hello-deepin23-podman $ `
@@ -82,7 +107,7 @@ public final class Tutor {
             // libedit skips what is between \u{1} marks when it measures the prompt.
             tag = (colour && interactive ? "\u{1}\u{1B}[36m\u{1}\(text)\u{1}\u{1B}[0m\u{1}" : text) + " "
         }
-        return interactive ? "\(tag)\(directory) $ " : ""
+        return interactive ? "\(tag)\(TerminalText.visible(directory)) $ " : ""
     }
 
     func runLine(_ line: String) {
@@ -135,7 +160,8 @@ public final class Tutor {
         var lines: [String] = []
         for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("```") { inCode.toggle(); continue }
-            lines.append(inCode ? "    " + paint(String(line), code: "32") : String(line))
+            // Code as it is typed or pasted: an indent would keep a here-document's end mark from ending it.
+            lines.append(inCode ? paint(String(line), code: "32") : String(line))
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
         return lines.joined(separator: "\n")
@@ -160,7 +186,7 @@ public final class Tutor {
         if verbose {
             say(strings.stillFailing)
             for result in results {
-                say("  " + (result.passed ? paint("✓", code: "32") : paint("✗", code: "31")) + " " + (result.passed ? result.check.label : result.message))
+                say("  " + (result.passed ? paint("✓", code: "32") : paint("✗", code: "31")) + " " + TerminalText.visible(result.passed ? result.check.label : result.message))
             }
         }
     }
