@@ -82,7 +82,7 @@ let package = Package(
         .target(name: "PodlabTestSupport", dependencies: ["PodlabCore", "CSpawn"], path: "Tests/Support"),
         .testTarget(name: "PodlabArchiveTests", dependencies: ["PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabImagesTests", dependencies: ["PodlabImages", "PodlabFixtures", "PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
-        .testTarget(name: "PodlabCLITests", dependencies: ["PodlabCLI", "PodlabImages", "PodlabCore", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabCLITests", dependencies: ["PodlabCLI", "PodlabImages", "PodlabRuntime", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabBuildTests", dependencies: ["PodlabBuild", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabRegistryTests", dependencies: [
             "PodlabRegistryServer", "PodlabRegistryClient", "PodlabDistribution", "PodlabImages", "PodlabCore", "PodlabTestSupport",

@@ -65,22 +65,22 @@ int podlab_set_capabilities(uint64_t caps) {
     struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof(data));
-    data[0].effective = data[0].permitted = data[0].inheritable = (uint32_t)(caps & 0xffffffffu);
-    data[1].effective = data[1].permitted = data[1].inheritable = (uint32_t)(caps >> 32);
+    /* Effective and permitted only: inheritable and ambient stay empty, as podman/crun since CVE-2022-29162
+     * (a file capability could otherwise raise what an unprivileged program in the container holds). */
+    data[0].effective = data[0].permitted = (uint32_t)(caps & 0xffffffffu);
+    data[1].effective = data[1].permitted = (uint32_t)(caps >> 32);
     if (syscall(SYS_capset, &header, data) != 0) return -1;
-    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-    for (int cap = 0; cap <= 63; cap++) {
-        if (caps & (1ULL << cap)) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
-    }
-    return 0;
+    return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
 
 int podlab_become_user(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t count, int may_set_groups) {
+    /* Raw system calls: glibc's wrappers would try to tell the parent's other threads (which this clone
+     * does not have) to change ids too. */
     if (may_set_groups) {
-        if (setgroups(count, (const gid_t *)groups) != 0) return -1;
+        if (syscall(SYS_setgroups, count, (const gid_t *)groups) != 0) return -1;
     }
-    if (setresgid(gid, gid, gid) != 0) return -1;
-    if (setresuid(uid, uid, uid) != 0) return -1;
+    if (syscall(SYS_setresgid, gid, gid, gid) != 0) return -1;
+    if (syscall(SYS_setresuid, uid, uid, uid) != 0) return -1;
     return 0;
 }
 
@@ -140,15 +140,31 @@ int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd) {
     for (int i = 0; i < 3; i++) {
         if (dup2(wanted[i], i) < 0) return -1;
     }
-    if (tty) {
-        if (setsid() < 0) return -1;
-        if (ioctl(0, TIOCSCTTY, 0) != 0) return -1;
-    }
+    /* Always a session of its own: a container never shares the learner's terminal session or process
+     * group (no TIOCSTI into the learner's shell, no kill(0) of podlab). Only its own pty becomes its
+     * controlling terminal. */
+    if (setsid() < 0) return -1;
+    if (tty && ioctl(0, TIOCSCTTY, 0) != 0) return -1;
     /* Every inherited descriptor goes, so nothing of the host stays reachable (CVE-2024-21626). */
     if (keep_fd > 3) syscall(SYS_close_range, 3u, (unsigned)keep_fd - 1, 0u);
     if (keep_fd >= 3) syscall(SYS_close_range, (unsigned)keep_fd + 1, ~0u, 0u);
     else syscall(SYS_close_range, 3u, ~0u, 0u);
     return 0;
+}
+
+void podlab_reset_signals(void) {
+    /* Whatever podlab ignored or blocked, the container's program starts with every signal at its default
+     * and none blocked (execve keeps ignored signals ignored, and keeps the mask). */
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = SIG_DFL;
+    for (int signal_number = 1; signal_number < NSIG; signal_number++) {
+        if (signal_number == SIGKILL || signal_number == SIGSTOP) continue;
+        sigaction(signal_number, &action, NULL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 static volatile pid_t init_child = 0;
@@ -167,16 +183,17 @@ void podlab_become_init_keeping(int keep_fd) {
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old);
-    pid_t child = fork();
+    /* This process is podlab's binary and stays alive in the container: nothing there may open its /proc
+     * entries (its environment, its memory, its exe: the CVE-2019-5736 class). Set before the fork, so that
+     * no moment exists in which the child could look (exec makes the child dumpable again). */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    pid_t child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (child < 0) _exit(125);
     if (child == 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
         return; /* the caller goes on to exec the program */
     }
     init_child = child;
-    /* This process is podlab's binary and stays alive in the container: nothing there may open its
-     * /proc entries (its exe could be overwritten otherwise, the CVE-2019-5736 class). */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     reap_and_exit(child, keep_fd);
 }
 
@@ -221,6 +238,9 @@ void podlab_finish_and_exec(const struct podlab_final_step *step) {
     if (step->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, step->seccomp, 0, 0) != 0)
         podlab_child_fail(efd, PODLAB_STAGE_SECCOMP, errno, "seccomp");
     if (step->init) podlab_become_init();
+    podlab_reset_signals();
+    /* The parent is known to be alive while we set up; the program itself outlives a killed monitor. */
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     int stage = podlab_exec_lookup(step->argv, step->envp, step->path_env, detail, sizeof(detail));
     podlab_child_fail(efd, stage, errno, detail);
 }

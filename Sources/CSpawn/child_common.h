@@ -32,6 +32,9 @@ int podlab_exec_lookup(char *const *argv, char *const *envp, const char *path_en
 /* Puts stdio in place and closes every other descriptor but keep_fd. */
 int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd);
 
+/* Every signal to its default disposition, none blocked (before the container's program runs). */
+void podlab_reset_signals(void);
+
 /* As PID 1 with --init: fork the program, reap every child, forward signals, exit with its status. */
 void podlab_become_init(void);
 

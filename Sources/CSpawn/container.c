@@ -94,11 +94,14 @@ static int mount_into(int root_fd, const char *target, const char *type, unsigne
     return status;
 }
 
-static int setup_dev(int root_fd, int error_fd) {
+static int setup_dev(int root_fd, int error_fd, int tty) {
     if (mount_into(root_fd, "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") != 0) return -1;
+    /* /dev/tty only with a pty of the container's own (-t), where it names that pty: without one there is
+     * no terminal to reach, and the learner's never is. */
     static const char *devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+    size_t device_count = sizeof(devices) / sizeof(devices[0]) - (tty ? 0 : 1);
     char path[64];
-    for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+    for (size_t i = 0; i < device_count; i++) {
         size_t used = 0;
         path[0] = '\0';
         podlab_append(path, sizeof(path), &used, "/dev/");
@@ -144,11 +147,15 @@ static int container_main(void *argument) {
     int efd = spec->error_fd;
     char buffer[4096];
 
+    /* A parent that dies while we set up takes us with it (cleared again just before the program runs), and
+     * its end of the sync pipe is closed here, so that its death is an end of file, never a wait forever. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (spec->sync_parent_fd >= 0) close(spec->sync_parent_fd);
     /* Wait until the parent has written our uid/gid maps. */
     char byte;
     if (read(spec->sync_fd, &byte, 1) != 1) podlab_child_fail(efd, PODLAB_STAGE_SYNC, errno, "sync");
     close(spec->sync_fd);
-    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
+    if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
 
     if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) != 0)
         podlab_child_fail(efd, PODLAB_STAGE_HOSTNAME, errno, spec->hostname);
@@ -171,7 +178,7 @@ static int container_main(void *argument) {
     if (root_fd < 0) podlab_child_fail(efd, PODLAB_STAGE_ROOTFS, errno, spec->rootfs);
 
     if (mount_into(root_fd, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) podlab_child_fail(efd, PODLAB_STAGE_PROC, errno, "/proc");
-    if (setup_dev(root_fd, efd) != 0) podlab_child_fail(efd, PODLAB_STAGE_DEV, errno, "/dev");
+    if (setup_dev(root_fd, efd, spec->tty) != 0) podlab_child_fail(efd, PODLAB_STAGE_DEV, errno, "/dev");
     if (spec->new_network) {
         if (mount_into(root_fd, "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) != 0)
             podlab_child_fail(efd, PODLAB_STAGE_SYS, errno, "/sys");

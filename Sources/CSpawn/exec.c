@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 static int open_namespace(pid_t pid, const char *name) {
     char path[64], digits[16];
@@ -24,6 +25,7 @@ static int exec_main(void *argument) {
     int efd = spec->error_fd;
     /* Nothing in the container may open this process's /proc entries (its exe is podlab: CVE-2019-5736). */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
     static const char *names[] = { "user", "ipc", "uts", "net", "pid", "mnt" };
     static const int types[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS };
@@ -36,7 +38,7 @@ static int exec_main(void *argument) {
         if (setns(fds[i], types[i]) != 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, names[i]);
         close(fds[i]);
     }
-    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
+    if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
     /* Joining a PID namespace takes effect for children: the command runs in a forked child, this
      * process waits for it and passes signals on. */
     podlab_become_init_keeping(efd);

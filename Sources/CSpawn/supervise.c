@@ -219,6 +219,11 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
         for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++) sigaddset(&mask, forwarded[i]);
     if (spec->winch_from >= 0) sigaddset(&mask, SIGWINCH);
     sigprocmask(SIG_BLOCK, &mask, &old);
+    /* A container that closed its stdin makes our write fail with EPIPE, not end us. */
+    struct sigaction ignore_pipe, saved_pipe;
+    memset(&ignore_pipe, 0, sizeof(ignore_pipe));
+    ignore_pipe.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ignore_pipe, &saved_pipe);
     int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
     /* The container runs and its ports are bound: tell whoever waits (before forking, so that the
@@ -253,7 +258,7 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
     for (int i = 0; i < MAX_UDP_CLIENTS; i++) clients[i].container_fd = -1;
     for (size_t i = 0; i < spec->forward_count; i++) set_nonblocking(spec->forwards[i].listen_fd);
 
-    int out_from = spec->out_from, err_from = spec->err_from, in_from = spec->in_from;
+    int out_from = spec->out_from, err_from = spec->err_from, in_from = spec->in_from, in_to = spec->in_to;
     struct log_stream *out_stream = NULL, *err_stream = NULL;
     if (spec->log_k8s) {
         out_stream = calloc(1, sizeof(struct log_stream));
@@ -306,9 +311,9 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
                     while ((reaped = waitpid(-1, &child_status, WNOHANG)) > 0) {
                         if (reaped == spec->child) { status = child_status; exited = 1; }
                     }
-                } else if (info.ssi_code != SI_KERNEL) {
-                    /* Sent by someone (podman stop, kill): pass it on. Signals from the terminal (Ctrl-C)
-                     * already reached the container, which shares our process group. */
+                } else {
+                    /* Sent by someone (podman stop, kill) or by the terminal (Ctrl-C): pass it on. The container
+                     * has a session of its own, so nothing else brings it the terminal's signals. */
                     kill(spec->child, (int)info.ssi_signo);
                 }
             }
@@ -317,7 +322,10 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
             if (!relay_once(out_from, spec->out_to, spec->log_fd, out_stream, buffer)) out_from = -1; /* the caller owns and closes it */
         }
         if (in_from >= 0 && (fds[in_index].revents & (POLLIN | POLLHUP | POLLERR))) {
-            if (!relay_once(in_from, spec->in_to, -1, NULL, buffer)) in_from = -1;
+            if (!relay_once(in_from, in_to, -1, NULL, buffer)) {
+                in_from = -1;
+                if (spec->in_close && in_to >= 0) { close(in_to); in_to = -1; }
+            }
         }
         if (err_from >= 0 && (fds[err_index].revents & (POLLIN | POLLHUP | POLLERR))) {
             if (!relay_once(err_from, spec->err_to, spec->log_fd, err_stream, buffer)) err_from = -1;
@@ -394,6 +402,8 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
     free(out_stream); free(err_stream);
     free(connections); free(clients); free(buffer); free(fds);
     close(signal_fd);
+    if (spec->in_close && in_to >= 0) close(in_to);
+    sigaction(SIGPIPE, &saved_pipe, NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
     return status;
 }

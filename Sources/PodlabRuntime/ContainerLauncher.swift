@@ -106,6 +106,7 @@ public enum ContainerLauncher {
         spec.capabilities = Capabilities.mask(capabilities)
         spec.seccomp = strings.seccomp(program)
         spec.sync_fd = syncPipe[0]
+        spec.sync_parent_fd = syncPipe[1]
         spec.error_fd = errorPipe[1]
 
         let stackSize = 1 << 20

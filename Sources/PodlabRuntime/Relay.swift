@@ -5,12 +5,15 @@ import Glibc
 #endif
 
 /// The descriptors between an attached container and the learner's terminal: pipes for output (and
-/// input with -i), or a pseudo-terminal with -t, the terminal in raw mode while it runs.
+/// input with -i, relayed by the supervisor), or a pseudo-terminal with -t, the terminal in raw mode while
+/// it runs. The learner's terminal itself is never handed to a container.
 struct Relay {
     var outFrom: Int32 = -1
     var errFrom: Int32 = -1
     var inFrom: Int32 = -1
     var inTo: Int32 = -1
+    /// inTo is the write end of a stdin pipe (closed at the end of stdin), not a pty's master.
+    var inPipe = false
     var tty = false
     /// What the container's process gets as its standard input, output and error (-1: /dev/null).
     var childStdin: Int32 = -1
@@ -44,8 +47,16 @@ struct Relay {
         errFrom = err[0]
         childStdout = out[1]
         childStderr = err[1]
-        childStdin = interactive ? 0 : -1
         childEnds = [out[1], err[1]]
+        if interactive {
+            var input: [Int32] = [0, 0]
+            guard podlab_pipe_cloexec(&input) == 0 else { throw SystemError("pipe", path: "container input", errno: errno) }
+            inFrom = 0
+            inTo = input[1]
+            inPipe = true
+            childStdin = input[0]
+            childEnds.append(input[0])
+        }
     }
 
     /// A supervisor spec that relays this attachment (no ports, no log, no readiness: callers add those).
@@ -60,6 +71,7 @@ struct Relay {
         spec.err_to = errFrom >= 0 ? 2 : -1
         spec.in_from = inFrom
         spec.in_to = inTo
+        spec.in_close = inPipe ? 1 : 0
         spec.winch_from = tty ? 0 : -1
         spec.winch_to = tty ? inTo : -1
         spec.log_fd = -1

@@ -8,8 +8,10 @@ import Testing
 @Suite(.serialized) struct EscapeTests {
     static let shared = SharedEscapeFixture()
 
-    static let attempts = ["mount", "userns", "mountns", "keyctl", "ptrace", "open_by_handle_at", "kexec_load", "bpf", "reboot",
-                           "init_module", "finit_module", "proc-sys", "sysfs", "sysrq", "exe"]
+    /// Only attempts the kernel would allow container root but podlab refuses (seccomp, read-only mounts):
+    /// ptrace, kexec_load, init_module, finit_module, bpf and open_by_handle_at fail in a user namespace
+    /// whatever podlab does, so they prove nothing and are not listed.
+    static let attempts = ["mount", "userns", "mountns", "keyctl", "reboot", "proc-sys", "sysfs", "sysrq", "exe"]
 
     @Test(arguments: attempts)
     func attemptIsRefused(attempt: String) throws {

@@ -63,6 +63,7 @@ struct podlab_container_spec {
     const struct sock_fprog *seccomp;/* NULL: unconfined */
     /* synchronisation */
     int32_t sync_fd;                 /* the child reads one byte once its ID maps are written */
+    int32_t sync_parent_fd;          /* the parent's (writing) end, which the child closes first */
     int32_t error_fd;                /* close-on-exec: EOF means execve succeeded */
 };
 
@@ -103,7 +104,8 @@ struct podlab_supervise_spec {
     int32_t netns_fd;            /* -1: the container shares the host network */
     int32_t out_from, out_to;    /* relay container stdout → out_to (and log_fd); -1 when unused */
     int32_t err_from, err_to;
-    int32_t in_from, in_to;      /* relay the terminal to a pty (run -it); -1 when unused */
+    int32_t in_from, in_to;      /* relay stdin to a pty (run -it) or a pipe (run -i); -1 when unused */
+    int32_t in_close;            /* close in_to when in_from ends (a pipe: the container sees end of file) */
     int32_t winch_from, winch_to;/* copy the window size from → to on SIGWINCH; -1 when unused */
     int32_t log_fd;              /* -1: no log */
     int32_t log_k8s;             /* write the log as podman's k8s-file lines: "TIME stdout|stderr F|P text" */
