@@ -44,6 +44,11 @@ extension Builder {
                            hint: "download the file into the build context first, then COPY it")
             }
             let matches = try expand(pattern, root: root, instruction: instruction)
+            // A source the ignore file leaves out is not in the context, as podman sees it.
+            if matches.allSatisfy({ ignore.excludes(String($0.dropFirst(root.count)).trimmingLeadingSlashes()) }) {
+                throw fail(instruction, "\(instruction.keyword) source \"\(pattern)\" not found in the build context \(options.context)",
+                           hint: "it is left out by the context's .containerignore or .dockerignore")
+            }
             for match in matches {
                 var info = stat()
                 guard lstat(match, &info) == 0 else { continue }
@@ -219,9 +224,17 @@ struct IgnoreRules {
         self.init(patterns: result)
     }
 
+    /// Whether the context path is left out. The path is normalised first, like the patterns: `COPY ./ /app/`
+    /// and `COPY ./.env .` name `./.env` and `.//x` (and `sub/../.env`), which must meet the same rules as
+    /// `.env` and `x`. (A source that leaves the context was refused before: `..` cannot climb out here.)
     func excludes(_ relative: String) -> Bool {
+        var components: [Substring] = []
+        for component in relative.split(separator: "/") where component != "." {
+            if component == ".." { _ = components.popLast() } else { components.append(component) }
+        }
+        let path = components.joined(separator: "/")
         var excluded = false
-        for rule in patterns where matches(rule.pattern, relative) { excluded = !rule.negated }
+        for rule in patterns where matches(rule.pattern, path) { excluded = !rule.negated }
         return excluded
     }
 

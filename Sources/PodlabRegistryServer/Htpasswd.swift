@@ -40,7 +40,12 @@ public struct Htpasswd: Sendable {
 
     /// True when `password` is the user's.
     public func verify(user: String, password: String) -> Bool {
-        guard let hash = entries[user] else { return false }
+        guard let hash = entries[user] else {
+            // An unknown user costs the same bcrypt as a known one (another entry's salt and cost), so the
+            // time of an answer does not tell which user names exist.
+            if let setting = entries.values.first { _ = Htpasswd.crypt(password, setting: setting) }
+            return false
+        }
         guard let computed = Htpasswd.crypt(password, setting: hash) else { return false }
         return Htpasswd.constantTimeEqual(computed, hash)
     }
@@ -49,6 +54,9 @@ public struct Htpasswd: Sendable {
     public mutating func set(user: String, password: String, cost: Int = 10) throws {
         guard Htpasswd.isValidUser(user) else {
             throw RegistryServerError("\"\(user)\" is not a valid user name", hint: "use 2 to 30 lowercase letters and digits, as Docker Hub does")
+        }
+        guard !Htpasswd.reservedUsers.contains(user) else {
+            throw RegistryServerError("\"\(user)\" is reserved: the registry's own images live under that name", hint: "choose another user name, such as your own")
         }
         var setting = [CChar](repeating: 0, count: 64)
         guard crypt_gensalt_rn("$2y$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil,
@@ -67,6 +75,11 @@ public struct Htpasswd: Sendable {
     public static func isValidUser(_ user: String) -> Bool {
         (2...30).contains(user.count) && user.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) }
     }
+
+    /// Names no account may take: the namespaces of the images a registry is seeded with (`library` holds the
+    /// tutorial's nginx and hello-world; an account of that name could push over them) and names that read
+    /// as the registry's own.
+    public static let reservedUsers: Set<String> = ["library", "podlab", "donaldsebleung", "podman", "admin", "root", "registry"]
 
     static func crypt(_ password: String, setting: String) -> String? {
         let data = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)

@@ -51,7 +51,7 @@ public final class RegistryAccess: Sendable {
             throw RegistryFailure(.unauthorized)
         }
         guard check(user: user, password: password, htpasswdPath: path) else { throw RegistryFailure(.unauthorized) }
-        if action == .push, policy.ownerNamespaces, let repository, !repository.hasPrefix("\(user)/") {
+        if action == .push, policy.ownerNamespaces, let repository, !repository.hasPrefix("\(user)/") || Htpasswd.reservedUsers.contains(user) {
             throw RegistryFailure(.denied, "\(user) may push to \(user)/… only")
         }
         return user

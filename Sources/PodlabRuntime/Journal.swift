@@ -26,7 +26,40 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         self.name = name
         self.image = image
         self.exitCode = exitCode
-        self.arguments = arguments
+        self.arguments = arguments.map(JournalEvent.withoutSecrets)
+    }
+
+    /// What stands for a secret in the journal.
+    public static let redacted = "******"
+
+    /// A command line as the journal keeps it: the password of `login -p/--password`, and the password
+    /// part of `--creds USER:PASSWORD`, replaced. (`-p` is a password only for login; for run it publishes.)
+    public static func withoutSecrets(_ arguments: [String]) -> [String] {
+        let login = arguments.contains("login")
+        var result: [String] = []
+        var previous = ""
+        for argument in arguments {
+            if login && (previous == "-p" || previous == "--password") && !argument.hasPrefix("-") {
+                result.append(redacted)
+            } else if previous == "--creds" {
+                result.append(redactingPassword(argument))
+            } else if login && argument.hasPrefix("--password=") {
+                result.append("--password=" + redacted)
+            } else if login && argument.hasPrefix("-p") && argument.count > 2 && !argument.hasPrefix("--") {
+                result.append("-p" + redacted)
+            } else if argument.hasPrefix("--creds=") {
+                result.append("--creds=" + redactingPassword(String(argument.dropFirst("--creds=".count))))
+            } else {
+                result.append(argument)
+            }
+            previous = argument
+        }
+        return result
+    }
+
+    static func redactingPassword(_ credentials: String) -> String {
+        guard let colon = credentials.firstIndex(of: ":") else { return credentials }
+        return credentials[..<colon] + ":" + redacted
     }
 }
 

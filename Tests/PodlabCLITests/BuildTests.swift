@@ -151,4 +151,23 @@ import Testing
         #expect(!listing.contains("debug.log") && !listing.contains("key"), "\(listing)")
         #expect(listing.contains("one.txt"), "ADD unpacks a local archive: \(listing)")
     }
+
+    /// `./` in a source names the same files as without it: the ignore rules hold for `COPY ./ /app/`,
+    /// `COPY ./.env .` and `COPY .//sub/../.env` alike, as with podman (the secret never reaches the image).
+    @Test(arguments: ["COPY ./ /app/", "COPY ./.env /app/", "COPY .//config/../.env /app/", "COPY . /app/"])
+    func ignoreRulesHoldForDotSlashSources(copy: String) throws {
+        let path = try context("dotslash-\(abs(copy.hashValue))", files: [
+            "Containerfile": "FROM docker.io/library/busybox\nCOPY index.html /app/\n\(copy)\nCMD [\"ls\", \"-a\", \"/app\"]\n",
+            ".dockerignore": ".env\n.git\n", ".env": "TOKEN=secret\n", "index.html": "hi\n", "config/app.conf": "x\n",
+        ])
+        let tag = "dotslash-\(abs(copy.hashValue) % 100_000)"
+        let build = try podman("build", "-t", tag, path)
+        if copy.contains(".env") {
+            #expect(build.status == 125 && build.stderr.contains("not found"), "an ignored file is not there to copy: \(build)")
+            return
+        }
+        #expect(build.status == 0, "\(build)")
+        let listing = try podman("run", "--rm", tag).stdout
+        #expect(listing.contains("index.html") && !listing.contains(".env"), "\(copy): \(listing)")
+    }
 }

@@ -92,3 +92,27 @@ import Testing
         #expect(try TestProcess.run(["htpasswd", "-vb", file, "student", "hunter22"]).status == 0)
     }
 }
+
+/// Account names a registry keeps for itself.
+@Suite struct ReservedAccountTests {
+    @Test(arguments: ["library", "podlab", "donaldsebleung"])
+    func theTutorialsNamespacesCannotBeSignedUpFor(name: String) {
+        var users = Htpasswd()
+        #expect(throws: RegistryServerError.self) { try users.set(user: name, password: "long enough password", cost: 4) }
+        #expect(users.contents.isEmpty)
+    }
+
+    @Test func anUnknownUserIsCheckedAsSlowlyAsAKnownOne() throws {
+        var users = Htpasswd()
+        try users.set(user: "student", password: "right password", cost: 8)
+        let clock = ContinuousClock()
+        // Interleaved, so that whatever else the machine does weighs on both alike.
+        var known = Duration.zero, unknown = Duration.zero
+        for _ in 0..<8 {
+            known += clock.measure { _ = users.verify(user: "student", password: "wrong") }
+            unknown += clock.measure { _ = users.verify(user: "nosuchuser", password: "wrong") }
+        }
+        // Both run bcrypt at the same cost: within a factor of two of each other (the difference was ~1000×).
+        #expect(unknown > known / 2 && unknown < known * 2, "known \(known), unknown \(unknown)")
+    }
+}
