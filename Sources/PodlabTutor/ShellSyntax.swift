@@ -19,6 +19,9 @@ public enum ShellSyntax {
         //    (sh ends a here-document at the end of its input, and drops a final backslash-newline). Inside
         //    braces, the closing brace becomes part of the document or of the continued line, and the parser
         //    reaches the end of the text still expecting it.
+        //    Only text with a here-document operator or a final backslash can be open in that way, so other text
+        //    needs no second parse (a paste of 200 lines then costs 200 parses, not 400).
+        guard text.contains("<<") || text.hasSuffix("\\") else { return true }
         guard let braced = parse("{ " + text + "\n}") else { return true }
         return braced.isEmpty || !reachedEndOfText(braced)
     }
