@@ -12,16 +12,18 @@ import Testing
     static let image = "docker.io/donaldsebleung/linuxdeepin-apricot:v20.8-compatible"
 
     /// Tries to open /dev/tty and to push "touch MARKER" into the terminal with TIOCSTI on every standard
-    /// descriptor; prints what happened to each (e.g. `open-ENOENT sti0-ENOTTY …`).
+    /// descriptor and on /dev/tty; prints what happened to each (e.g. `open-ENOENT sti0-ENOTTY …`). Before
+    /// containers had sessions of their own, /dev/tty opened the learner's terminal and the typing worked.
     static func probe(marker: String) -> String {
         """
         import errno, fcntl, os, termios
         results = []
+        descriptors = [0, 1, 2]
         try:
-            os.open("/dev/tty", os.O_RDWR); results.append("open-ok")
+            descriptors.append(os.open("/dev/tty", os.O_RDWR)); results.append("open-ok")
         except OSError as e:
             results.append("open-" + errno.errorcode[e.errno])
-        for fd in (0, 1, 2):
+        for fd in descriptors:
             try:
                 for c in b"touch \(marker)\\n":
                     fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
