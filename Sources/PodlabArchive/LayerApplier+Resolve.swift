@@ -14,7 +14,8 @@ extension LayerApplier {
         guard duplicate >= 0 else { throw failure(raw, "dup", errno) }
         var stack: [Int32] = [duplicate]
         var walked: [String] = []
-        defer { for fd in stack.dropLast() { close(fd) } }
+        // Everything still on the stack when this returns is closed: the result was popped off it first.
+        defer { for fd in stack { close(fd) } }
         var pending = Array(path.components.reversed())
         var budget = LayerApplier.symlinkBudget
         while let name = pending.popLast() {

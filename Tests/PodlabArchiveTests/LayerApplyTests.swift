@@ -36,6 +36,26 @@ import Glibc
         #expect(FileSystem.list("\(before.root)/d") == ["new"])
     }
 
+    /// Every directory descriptor opened while applying is closed again. (The parent of each resolved
+    /// directory was left open: thousands per image, until a command ran out of descriptors.)
+    @Test func applyingLeavesNoDescriptorOpen() throws {
+        let fixture = try LayerFixture()
+        var entries: [(ArchiveEntry, String)] = [(directory("usr"), ""), (directory("usr/share"), "")]
+        for index in 0..<50 {
+            entries.append((directory("usr/share/d\(index)"), ""))
+            entries.append((file("usr/share/d\(index)/f"), "x"))
+            entries.append((file("top\(index)"), "y"))
+        }
+        try fixture.apply(entries)
+        try fixture.apply([(file("usr/share/d1/.wh.f"), ""), (file("usr/share/d2/g"), "z")])
+        let open = FileSystem.list("/proc/self/fd").map { name in
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let count = readlink("/proc/self/fd/\(name)", &buffer, buffer.count - 1)
+            return count > 0 ? String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        }
+        #expect(open.filter { $0.hasPrefix(fixture.root) }.isEmpty, "\(open.filter { $0.hasPrefix(fixture.root) })")
+    }
+
     @Test func modesTimesAndLinksAreKept() throws {
         let fixture = try LayerFixture()
         try fixture.apply([
