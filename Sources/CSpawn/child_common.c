@@ -237,10 +237,10 @@ void podlab_finish_and_exec(const struct podlab_final_step *step) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_NO_NEW_PRIVS, errno, "no_new_privs");
     if (step->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, step->seccomp, 0, 0) != 0)
         podlab_child_fail(efd, PODLAB_STAGE_SECCOMP, errno, "seccomp");
+    /* The parent was alive while we set up; the program (and --init's PID 1) outlives a killed monitor. */
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     if (step->init) podlab_become_init();
     podlab_reset_signals();
-    /* The parent is known to be alive while we set up; the program itself outlives a killed monitor. */
-    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     int stage = podlab_exec_lookup(step->argv, step->envp, step->path_env, detail, sizeof(detail));
     podlab_child_fail(efd, stage, errno, detail);
 }
