@@ -14,7 +14,7 @@ __attribute__((noreturn)) void podlab_child_fail(int error_fd, int stage, int er
 /* Drops every capability not in `caps` from the bounding set (needs to run while still root). */
 int podlab_drop_bounding(uint64_t caps);
 
-/* Sets the permitted, effective, inheritable and ambient sets to `caps` (root in the container only). */
+/* Sets the permitted and effective sets to `caps`, inheritable and ambient to none (root in the container only). */
 int podlab_set_capabilities(uint64_t caps);
 
 /* Writes "/proc/self/fd/N" without stdio (async-signal-safe). */
@@ -29,7 +29,8 @@ int podlab_become_user(uint32_t uid, uint32_t gid, const uint32_t *groups, size_
 /* Looks argv[0] up on path_env and execs it; returns only on failure with the stage to report. */
 int podlab_exec_lookup(char *const *argv, char *const *envp, const char *path_env, char *detail, size_t detail_size);
 
-/* Puts stdio in place and closes every other descriptor but keep_fd. */
+/* Puts stdio in place, starts a session of its own (`tty`: stdin, a pty, becomes its terminal) and closes
+ * every other descriptor but keep_fd. */
 int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd);
 
 /* Every signal to its default disposition, none blocked (before the container's program runs). */
@@ -44,9 +45,9 @@ void podlab_become_init_keeping(int error_fd);
 
 size_t podlab_strlcpy(char *dest, const char *src, size_t size);
 
-/* What every container process goes through last, in this order: stdio (closing all else), bounding set,
- * user, capabilities (root only), a working directory checked to be inside, no_new_privs, seccomp,
- * optionally an init, then execve. Never returns. */
+/* What every container process goes through last, in this order: stdio and session (closing all else),
+ * bounding set, user, capabilities (root only), a working directory checked to be inside, no_new_privs,
+ * seccomp, no parent-death signal, optionally an init, signals reset, then execve. Never returns. */
 struct podlab_final_step {
     int stdin_fd, stdout_fd, stderr_fd, tty;
     uint64_t capabilities;

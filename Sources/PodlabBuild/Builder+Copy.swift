@@ -44,16 +44,16 @@ extension Builder {
                            hint: "download the file into the build context first, then COPY it")
             }
             let matches = try expand(pattern, root: root, instruction: instruction)
+            let inContext = { (match: String) in String(match.dropFirst(root.count)).trimmingLeadingSlashes() }
             // A source the ignore file leaves out is not in the context, as podman sees it.
-            if matches.allSatisfy({ ignore.excludes(String($0.dropFirst(root.count)).trimmingLeadingSlashes()) }) {
+            if matches.allSatisfy({ ignore.excludes(inContext($0)) }) {
                 throw fail(instruction, "\(instruction.keyword) source \"\(pattern)\" not found in the build context \(options.context)",
                            hint: "it is left out by the context's .containerignore or .dockerignore")
             }
             for match in matches {
                 var info = stat()
                 guard lstat(match, &info) == 0 else { continue }
-                let relative = String(match.dropFirst(root.count)).trimmingLeadingSlashes()
-                if ignore.excludes(relative) { continue }
+                if ignore.excludes(inContext(match)) { continue }
                 if instruction.keyword == "ADD" && (info.st_mode & S_IFMT) == S_IFREG && Builder.isArchive(match) {
                     archives.append(match)
                     continue

@@ -10,8 +10,9 @@ public enum Subprocess {
         public var output: String
     }
 
-    /// `arguments[0]` is looked up on PATH. `directory` is where the program runs.
-    public static func run(_ arguments: [String], in directory: String? = nil) throws -> Result {
+    /// `arguments[0]` is looked up on PATH. `directory` is where the program runs; `environment` (NAME=value
+    /// entries) replaces this process's environment when given.
+    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String]? = nil) throws -> Result {
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw SystemError("pipe", path: arguments.first ?? "", errno: errno) }
         var actions = posix_spawn_file_actions_t()
@@ -35,7 +36,10 @@ public enum Subprocess {
         sigemptyset(&none)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup($0) } + [nil] }
+        defer { for pointer in envp ?? [] { free(pointer) } }
+        let status = envp.map { posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, $0) }
+            ?? posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
         close(pipeFDs[1])
         guard status == 0 else {
             close(pipeFDs[0])

@@ -9,7 +9,7 @@ import Glibc
 /// width (Chinese included). A bracketed paste arrives as the lines it holds, each returned in turn as if
 /// typed. Without a terminal it reads plain lines from stdin.
 public final class LineEditor {
-    public enum Input: Equatable { case line(String), cancelled, end }
+    public enum Input { case line(String), cancelled, end }
 
     let editLine: OpaquePointer?
     let history: OpaquePointer?
@@ -94,8 +94,7 @@ public final class LineEditor {
         guard let raw = el_gets(editLine, &count) else {
             if LineEditor.interrupted != 0 || (count == -1 && errno == EINTR) {
                 el_reset(editLine)
-                pastedLines = []
-                pastedRest = ""
+                discardPaste()
                 Terminal.write("^C\n")
                 return .cancelled
             }
@@ -106,8 +105,8 @@ public final class LineEditor {
         return .line(line)
     }
 
-    /// Drops lines of a paste not taken yet (after Ctrl-C, or when a block was refused).
-    public func discardPaste() {
+    /// Drops lines of a paste not taken yet (Ctrl-C drops the block they belong to).
+    func discardPaste() {
         pastedLines = []
         pastedRest = ""
     }

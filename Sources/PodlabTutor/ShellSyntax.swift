@@ -28,7 +28,7 @@ public enum ShellSyntax {
 
     /// sh's complaint about `text` ("" when it parses), or nil when sh could not be run.
     static func parse(_ text: String) -> String? {
-        guard let result = try? Subprocess.run(["env", "LC_ALL=C", shell, "-n", "-c", text + "\n"]) else { return nil }
+        guard let result = try? Subprocess.run([shell, "-n", "-c", text + "\n"], environment: ["LC_ALL=C"]) else { return nil }
         return result.status == 0 ? "" : result.output
     }
 

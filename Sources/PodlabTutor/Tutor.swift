@@ -86,9 +86,7 @@ public final class Tutor {
             editor.prompt = interactive ? "> " : ""
             switch editor.read() {
             case .line(let more): block += "\n" + more
-            case .cancelled:
-                editor.discardPaste()
-                return nil
+            case .cancelled: return nil
             case .end: return block
             }
         }
