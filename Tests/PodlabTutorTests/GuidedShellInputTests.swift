@@ -43,32 +43,33 @@ extension TutorIntegrationTests {
         #expect(shell.wait(for: "\n好\n") != nil, "\(shell.screen())")
     }
 
+    /// Types a block as a person does: the first line, then each further line once the next `> ` shows.
+    /// `prompts` counts the continuation prompts seen so far on this screen.
+    func typeBlock(_ lines: [String], into shell: TmuxSession, prompts: inout Int) throws {
+        for (index, line) in lines.enumerated() {
+            if index > 0 {
+                prompts += 1
+                #expect(shell.wait(for: "\n> ", count: prompts) != nil, "waiting for > before \(line): \(shell.screen())")
+            }
+            try shell.type(line)
+        }
+    }
+
     @Test func unfinishedCommandsContinueAndCtrlCDropsTheBlock() throws {
         let shell = try startChineseShell()
-        try shell.type("echo \"first")
-        #expect(shell.wait(for: "\n> ") != nil, "an open quote asks for more: \(shell.screen())")
-        try shell.type("second\"")
+        var prompts = 0
+        try typeBlock(["echo \"first", "second\""], into: shell, prompts: &prompts)          // an open quote
         #expect(shell.wait(for: "first\nsecond\n") != nil, "\(shell.screen())")
-        try shell.type("echo joined \\")
-        #expect(shell.wait(for: "\n> ", count: 2) != nil)
-        try shell.type("by-backslash")
+        try typeBlock(["echo joined \\", "by-backslash"], into: shell, prompts: &prompts)    // a trailing backslash
         #expect(shell.wait(for: "\njoined by-backslash\n") != nil, "\(shell.screen())")
-        try shell.type("for n in 1 2 3")
-        #expect(shell.wait(for: "\n> ", count: 3) != nil)
-        try shell.type("do echo loop-$n")
-        #expect(shell.wait(for: "\n> ", count: 4) != nil)
-        try shell.type("done")
+        try typeBlock(["for n in 1 2 3", "do echo loop-$n", "done"], into: shell, prompts: &prompts)
         #expect(shell.wait(for: "loop-1\nloop-2\nloop-3\n") != nil, "\(shell.screen())")
         // A builtin's name on a continuation line is data.
-        try shell.type("cat <<'EOF'")
-        #expect(shell.wait(for: "\n> ", count: 5) != nil)
-        try shell.type("hint")
-        #expect(shell.wait(for: "\n> ", count: 6) != nil)
-        try shell.type("EOF")
+        try typeBlock(["cat <<'EOF'", "hint", "EOF"], into: shell, prompts: &prompts)
         #expect(shell.wait(for: "\nhint\n") != nil, "\(shell.screen())")
         // Ctrl-C at a continuation prompt drops the whole block.
-        try shell.type("echo \"never-")
-        #expect(shell.wait(for: "\n> ", count: 7) != nil)
+        try typeBlock(["echo \"never-"], into: shell, prompts: &prompts)
+        #expect(shell.wait(for: "\n> ", count: prompts + 1) != nil)
         try shell.keys("-l", "printed")
         try shell.keys("C-c")
         try shell.type("echo after-$((6*7))")
@@ -100,17 +101,14 @@ extension TutorIntegrationTests {
         for (number, step) in steps.enumerated() {
             let text = try String(contentsOfFile: "\(BuildProducts.packageRoot)/lessons/build/zh/\(step).md", encoding: .utf8)
             let code = LessonCode.blocks(in: text).joined(separator: "\n")
+            let lines = code.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if step == "dockerfile" {
                 #expect(shell.wait(for: "[build 3/8] ~") != nil, "the prompt is there: \(shell.screen())")
                 try shell.paste(code + "\n")
+            } else if step == "index" {
+                try typeBlock(lines, into: shell, prompts: &continuations)
             } else {
-                for (index, line) in code.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                    if index > 0 && step == "index" {
-                        continuations += 1
-                        #expect(shell.wait(for: "\n> ", count: continuations) != nil, "waiting for > before \(line): \(shell.screen())")
-                    }
-                    try shell.type(String(line))
-                }
+                for line in lines { try shell.type(line) }
             }
             #expect(shell.wait(for: "✓ 这一步完成了", count: number + 1, seconds: 60) != nil, "step \(step):\n\(shell.screen())")
         }

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import PodlabCore
 
@@ -64,9 +65,16 @@ public final class ServerProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// SIGTERM, and SIGKILL if the server has not ended 5 seconds later (waited for on a pidfd).
     public func stop() {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        let pid = process.processIdentifier
+        let fd = podlab_pidfd_open(pid)
+        kill(pid, SIGTERM)
+        if fd >= 0 {
+            if podlab_wait_pidfd(fd, 5000) != 1 { kill(pid, SIGKILL) }
+            close(fd)
+        }
         process.waitUntilExit()
     }
 
