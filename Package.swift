@@ -33,7 +33,11 @@ let package = Package(
         ]),
         .target(name: "PodlabArchive", dependencies: ["PodlabCore", "CArchive"]),
         .target(name: "PodlabImages", dependencies: ["PodlabCore", "PodlabArchive"]),
-        .target(name: "PodlabRuntime", dependencies: ["PodlabCore", "PodlabImages", "CSpawn", "CSeccomp"]),
+        // The container's first exec goes through a tiny static program built from Sources/ExecTrampoline by
+        // this plugin and embedded in PodlabRuntime (see ExecTrampoline.swift and docs/SECURITY.md).
+        .plugin(name: "ExecTrampolinePlugin", capability: .buildTool()),
+        .target(name: "PodlabRuntime", dependencies: ["PodlabCore", "PodlabImages", "CSpawn", "CSeccomp"],
+                plugins: ["ExecTrampolinePlugin"]),
         .target(name: "PodlabBuild", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages", "PodlabRuntime"]),
         .target(name: "PodlabFixtures", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages"]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),

@@ -84,44 +84,20 @@ int podlab_become_user(uint32_t uid, uint32_t gid, const uint32_t *groups, size_
     return 0;
 }
 
-int podlab_exec_lookup(char *const *argv, char *const *envp, const char *path_env, char *detail, size_t detail_size) {
-    const char *name = argv[0];
-    podlab_strlcpy(detail, name, detail_size);
-    for (const char *c = name; *c; c++) {
-        if (*c == '/') {
-            execve(name, argv, envp);
-            return errno == ENOENT || errno == ENOTDIR ? PODLAB_STAGE_EXEC_NOT_FOUND
-                 : errno == EACCES ? PODLAB_STAGE_EXEC_DENIED : PODLAB_STAGE_EXEC;
-        }
+/* Closes every descriptor from 3 up except `a` and `b` (either may be -1). */
+static void close_all_but(int a, int b) {
+    int low = a < b ? a : b, high = a < b ? b : a;
+    unsigned from = 3;
+    int kept[2] = { low, high };
+    for (int i = 0; i < 2; i++) {
+        if (kept[i] < (int)from) continue;
+        if (kept[i] > (int)from) syscall(SYS_close_range, from, (unsigned)kept[i] - 1, 0u);
+        from = (unsigned)kept[i] + 1;
     }
-    char candidate[4096];
-    int denied = 0;
-    const char *path = path_env && *path_env ? path_env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    while (*path) {
-        const char *end = path;
-        while (*end && *end != ':') end++;
-        size_t dir_length = (size_t)(end - path);
-        size_t name_length = strlen(name);
-        if (dir_length + name_length + 2 < sizeof(candidate)) {
-            memcpy(candidate, path, dir_length);
-            size_t at = dir_length;
-            if (at == 0) candidate[at++] = '.';
-            candidate[at++] = '/';
-            memcpy(candidate + at, name, name_length + 1);
-            execve(candidate, argv, envp);
-            if (errno == EACCES) denied = 1;
-            else if (errno != ENOENT && errno != ENOTDIR) {
-                podlab_strlcpy(detail, candidate, detail_size);
-                return PODLAB_STAGE_EXEC;
-            }
-        }
-        path = *end ? end + 1 : end;
-    }
-    errno = denied ? EACCES : ENOENT;
-    return denied ? PODLAB_STAGE_EXEC_DENIED : PODLAB_STAGE_EXEC_NOT_FOUND;
+    syscall(SYS_close_range, from, ~0u, 0u);
 }
 
-int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd) {
+int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd, int keep_fd2) {
     int null_fd = -1;
     if (in < 0 || out < 0 || err < 0) {
         null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -136,7 +112,7 @@ int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd) {
             wanted[i] = moved;
         }
     }
-    if (keep_fd >= 0 && keep_fd <= 2) return -1;
+    if ((keep_fd >= 0 && keep_fd <= 2) || (keep_fd2 >= 0 && keep_fd2 <= 2)) return -1;
     for (int i = 0; i < 3; i++) {
         if (dup2(wanted[i], i) < 0) return -1;
     }
@@ -146,9 +122,7 @@ int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd) {
     if (setsid() < 0) return -1;
     if (tty && ioctl(0, TIOCSCTTY, 0) != 0) return -1;
     /* Every inherited descriptor goes, so nothing of the host stays reachable (CVE-2024-21626). */
-    if (keep_fd > 3) syscall(SYS_close_range, 3u, (unsigned)keep_fd - 1, 0u);
-    if (keep_fd >= 3) syscall(SYS_close_range, (unsigned)keep_fd + 1, ~0u, 0u);
-    else syscall(SYS_close_range, 3u, ~0u, 0u);
+    close_all_but(keep_fd, keep_fd2);
     return 0;
 }
 
@@ -174,10 +148,6 @@ static void forward_signal(int signal_number) {
 }
 
 static void reap_and_exit(pid_t child, int keep_fd);
-
-void podlab_become_init(void) {
-    podlab_become_init_keeping(-1);
-}
 
 void podlab_become_init_keeping(int keep_fd) {
     sigset_t all, old;
@@ -220,10 +190,31 @@ static void reap_and_exit(pid_t child, int keep_fd) {
     _exit(128 + WTERMSIG(status));
 }
 
+/* Execs the sealed trampoline as "podlab-exec ERROR_FD ARGV..." ("podlab-init …" to stay as --init's PID 1):
+ * the error pipe stays open across this exec only (the trampoline makes it close-on-exec again); the memfd
+ * itself is close-on-exec. */
+__attribute__((noreturn)) static void exec_trampoline(const struct podlab_final_step *step) {
+    int efd = step->error_fd;
+    size_t count = 0;
+    while (step->argv[count]) count++;
+    if (count == 0 || count > 32768) podlab_child_fail(efd, PODLAB_STAGE_EXEC, E2BIG, "command");
+    char digits[16], *cursor = digits + sizeof(digits) - 1;
+    *cursor = '\0';
+    unsigned value = (unsigned)efd;
+    do { *--cursor = (char)('0' + value % 10); value /= 10; } while (value && cursor > digits);
+    char *arguments[count + 3];
+    arguments[0] = step->init ? "podlab-init" : "podlab-exec";
+    arguments[1] = cursor;
+    for (size_t i = 0; i <= count; i++) arguments[2 + i] = step->argv[i];
+    if (fcntl(efd, F_SETFD, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_EXEC, errno, "error pipe");
+    syscall(SYS_execveat, step->trampoline_fd, "", arguments, step->envp, AT_EMPTY_PATH);
+    podlab_child_fail(efd, PODLAB_STAGE_EXEC, errno, "podlab's exec trampoline");
+}
+
 void podlab_finish_and_exec(const struct podlab_final_step *step) {
     int efd = step->error_fd;
-    char buffer[4096], detail[240];
-    if (podlab_setup_stdio(step->stdin_fd, step->stdout_fd, step->stderr_fd, step->tty, efd) != 0)
+    char buffer[4096];
+    if (podlab_setup_stdio(step->stdin_fd, step->stdout_fd, step->stderr_fd, step->tty, efd, step->trampoline_fd) != 0)
         podlab_child_fail(efd, PODLAB_STAGE_TTY, errno, "stdio");
     if (podlab_drop_bounding(step->capabilities) != 0) podlab_child_fail(efd, PODLAB_STAGE_CAPS, errno, "capabilities");
     if (podlab_become_user(step->uid, step->gid, step->groups, step->group_count, step->may_set_groups) != 0)
@@ -239,8 +230,6 @@ void podlab_finish_and_exec(const struct podlab_final_step *step) {
         podlab_child_fail(efd, PODLAB_STAGE_SECCOMP, errno, "seccomp");
     /* The parent was alive while we set up; the program (and --init's PID 1) outlives a killed monitor. */
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    if (step->init) podlab_become_init();
     podlab_reset_signals();
-    int stage = podlab_exec_lookup(step->argv, step->envp, step->path_env, detail, sizeof(detail));
-    podlab_child_fail(efd, stage, errno, detail);
+    exec_trampoline(step);
 }

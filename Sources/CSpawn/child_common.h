@@ -26,28 +26,24 @@ int podlab_append(char *buffer, size_t size, size_t *used, const char *src);
 /* setgroups/setresgid/setresuid to the container user. */
 int podlab_become_user(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t count, int may_set_groups);
 
-/* Looks argv[0] up on path_env and execs it; returns only on failure with the stage to report. */
-int podlab_exec_lookup(char *const *argv, char *const *envp, const char *path_env, char *detail, size_t detail_size);
-
 /* Puts stdio in place, starts a session of its own (`tty`: stdin, a pty, becomes its terminal) and closes
- * every other descriptor but keep_fd. */
-int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd);
+ * every other descriptor but the two kept (-1: none). */
+int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd, int keep_fd2);
 
 /* Every signal to its default disposition, none blocked (before the container's program runs). */
 void podlab_reset_signals(void);
 
-/* As PID 1 with --init: fork the program, reap every child, forward signals, exit with its status. */
-void podlab_become_init(void);
-
-/* The same, for exec: the waiting parent keeps error_fd open until the child has exec'd, and
- * reports a failure of the child as its own. */
+/* For exec (setns into a PID namespace applies to children only): fork, and wait here for the child, passing
+ * signals on and exiting with its status; the child returns and goes on to exec the program. */
 void podlab_become_init_keeping(int error_fd);
 
 size_t podlab_strlcpy(char *dest, const char *src, size_t size);
 
 /* What every container process goes through last, in this order: stdio and session (closing all else),
  * bounding set, user, capabilities (root only), a working directory checked to be inside, no_new_privs,
- * seccomp, no parent-death signal, optionally an init, signals reset, then execve. Never returns. */
+ * seccomp, no parent-death signal, signals reset, then the sealed exec trampoline, which looks the program up
+ * on the PATH in envp and execs it, staying as PID 1 with `init` (so /proc/self/exe is never podlab's file).
+ * Never returns. */
 struct podlab_final_step {
     int stdin_fd, stdout_fd, stderr_fd, tty;
     uint64_t capabilities;
@@ -60,8 +56,8 @@ struct podlab_final_step {
     int init;
     char *const *argv;
     char *const *envp;
-    const char *path_env;
     int error_fd;
+    int trampoline_fd;
 };
 __attribute__((noreturn)) void podlab_finish_and_exec(const struct podlab_final_step *step);
 #endif

@@ -221,7 +221,7 @@ static int container_main(void *argument) {
     struct podlab_final_step step = {
         spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, spec->tty, spec->capabilities, spec->uid, spec->gid,
         spec->groups, spec->group_count, spec->may_set_groups, spec->cwd, spec->seccomp, spec->init,
-        spec->argv, spec->envp, spec->path_env, efd,
+        spec->argv, spec->envp, efd, spec->trampoline_fd,
     };
     podlab_finish_and_exec(&step);
 }

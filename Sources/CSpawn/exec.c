@@ -44,7 +44,7 @@ static int exec_main(void *argument) {
     podlab_become_init_keeping(efd);
     struct podlab_final_step step = {
         spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, spec->tty, spec->capabilities, spec->uid, spec->gid,
-        NULL, 0, spec->may_set_groups, spec->cwd, spec->seccomp, 0, spec->argv, spec->envp, spec->path_env, efd,
+        NULL, 0, spec->may_set_groups, spec->cwd, spec->seccomp, 0, spec->argv, spec->envp, efd, spec->trampoline_fd,
     };
     podlab_finish_and_exec(&step);
 }

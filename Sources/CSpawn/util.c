@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -98,6 +99,31 @@ int podlab_wstatus_exit_code(int status) {
 
 int podlab_memfd(const char *name) {
     return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
+}
+
+int podlab_sealed_executable(const char *name, const void *bytes, size_t size) {
+    unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+    /* MFD_EXEC (Linux 6.3+) asks for an executable memfd where vm.memfd_noexec = 1 would make it
+     * non-executable; older kernels do not know the flag (EINVAL) and make every memfd executable. */
+    int fd = (int)syscall(SYS_memfd_create, name, flags | 0x0010u /* MFD_EXEC */);
+    if (fd < 0 && errno == EINVAL) fd = (int)syscall(SYS_memfd_create, name, flags);
+    if (fd < 0) return -1;
+    const char *cursor = bytes;
+    size_t left = size;
+    while (left > 0) {
+        ssize_t written = write(fd, cursor, left);
+        if (written < 0 && errno == EINTR) continue;
+        if (written <= 0) { int saved = errno; close(fd); errno = saved ? saved : EIO; return -1; }
+        cursor += written;
+        left -= (size_t)written;
+    }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }
 
 int podlab_pipe_cloexec(int fds[2]) {

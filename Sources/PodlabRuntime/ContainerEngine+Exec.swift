@@ -24,7 +24,6 @@ extension ContainerEngine {
         spec.target_pid = pid
         spec.argv = UnsafePointer(strings.array(command))
         spec.envp = UnsafePointer(strings.array(environment))
-        spec.path_env = strings.optional(environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) })
         spec.cwd = strings.optional(workingDir ?? record.settings.workingDir)
         spec.uid = resolved.uid
         spec.gid = resolved.gid
@@ -36,6 +35,7 @@ extension ContainerEngine {
         spec.capabilities = Capabilities.mask(record.settings.capabilities)
         spec.seccomp = strings.seccomp(program)
         spec.error_fd = errorPipe[1]
+        spec.trampoline_fd = try ExecTrampoline.descriptor()
         let stackSize = 1 << 20
         guard let stack = mmap(nil, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),
               stack != MAP_FAILED else { throw SystemError("allocate", path: "exec stack", errno: errno) }

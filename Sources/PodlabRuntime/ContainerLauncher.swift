@@ -55,7 +55,6 @@ public enum ContainerLauncher {
         if !environment.contains(where: { $0.hasPrefix("HOME=") }) { environment.append("HOME=\(user.home)") }
         if !environment.contains(where: { $0.hasPrefix("HOSTNAME=") }) { environment.append("HOSTNAME=\(settings.hostname)") }
         if settings.tty && !environment.contains(where: { $0.hasPrefix("TERM=") }) { environment.append("TERM=xterm") }
-        let path = environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
 
         let capabilities = settings.capabilities
         let program = try SeccompCompiler.program(for: settings, uid: user.uid, cacheDirectory: request.seccompCache)
@@ -76,7 +75,6 @@ public enum ContainerLauncher {
         var spec = podlab_container_spec()
         spec.argv = UnsafePointer(strings.array(settings.command))
         spec.envp = UnsafePointer(strings.array(environment))
-        spec.path_env = strings.optional(path)
         spec.cwd = strings.optional(settings.workingDir.isEmpty ? "/" : settings.workingDir)
         spec.uid = user.uid
         spec.gid = user.gid
@@ -108,6 +106,7 @@ public enum ContainerLauncher {
         spec.sync_fd = syncPipe[0]
         spec.sync_parent_fd = syncPipe[1]
         spec.error_fd = errorPipe[1]
+        spec.trampoline_fd = try ExecTrampoline.descriptor()
 
         let stackSize = 1 << 20
         guard let stack = mmap(nil, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),

@@ -36,7 +36,6 @@ struct podlab_container_spec {
     /* process */
     char *const *argv;               /* NULL-terminated */
     char *const *envp;               /* NULL-terminated */
-    const char *path_env;            /* container PATH for looking up argv[0] */
     const char *cwd;
     uint32_t uid, gid;
     const uint32_t *groups;
@@ -65,6 +64,7 @@ struct podlab_container_spec {
     int32_t sync_fd;                 /* the child reads one byte once its ID maps are written */
     int32_t sync_parent_fd;          /* the parent's (writing) end, which the child closes first */
     int32_t error_fd;                /* close-on-exec: EOF means execve succeeded */
+    int32_t trampoline_fd;           /* the sealed exec trampoline (ExecTrampoline.swift), exec'd last */
 };
 
 /* Clones the container's first process into new user, mount, PID, UTS, IPC (and network) namespaces.
@@ -76,8 +76,7 @@ pid_t podlab_clone_container(const struct podlab_container_spec *spec, void *sta
 struct podlab_exec_spec {
     pid_t target_pid;
     char *const *argv;
-    char *const *envp;
-    const char *path_env;
+    char *const *envp;               /* its PATH is where the trampoline looks argv[0] up */
     const char *cwd;
     uint32_t uid, gid;
     int32_t may_set_groups;
@@ -86,6 +85,7 @@ struct podlab_exec_spec {
     uint64_t capabilities;
     const struct sock_fprog *seccomp;
     int32_t error_fd;
+    int32_t trampoline_fd;
 };
 pid_t podlab_clone_exec(const struct podlab_exec_spec *spec, void *stack, size_t stack_size);
 
@@ -128,6 +128,8 @@ int podlab_copy_window_size(int from_fd, int to_fd);
 int podlab_spawn_detached(const char *path, char *const *argv, char *const *envp, int keep_fd);
 int podlab_wstatus_exit_code(int status);
 int podlab_memfd(const char *name);
+/* A close-on-exec memfd holding `bytes`, executable, sealed against writing, growing and shrinking. */
+int podlab_sealed_executable(const char *name, const void *bytes, size_t size);
 int podlab_pipe_cloexec(int fds[2]);
 
 /// Runs a program in its own process group in the foreground of `terminal_fd` (-1: not a terminal), in
