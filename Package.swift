@@ -84,7 +84,7 @@ let package = Package(
 
         // Helpers for tests only: temporary directories, running podlab and other programs, fixture paths.
         .target(name: "PodlabTestSupport", dependencies: ["PodlabCore", "CSpawn"], path: "Tests/Support"),
-        .testTarget(name: "PodlabArchiveTests", dependencies: ["PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabArchiveTests", dependencies: ["PodlabArchive", "PodlabCore", "PodlabTestSupport", "CArchive"]),
         .testTarget(name: "PodlabImagesTests", dependencies: ["PodlabImages", "PodlabFixtures", "PodlabArchive", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabCLITests", dependencies: ["PodlabCLI", "PodlabImages", "PodlabRuntime", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabBuildTests", dependencies: ["PodlabBuild", "PodlabCore", "PodlabTestSupport"]),

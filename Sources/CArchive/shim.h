@@ -10,6 +10,10 @@ static inline int podlab_fsetxattr(int fd, const char *name, const void *value, 
     return fsetxattr(fd, name, value, size, 0);
 }
 
+static inline long podlab_llistxattr(const char *path, char *names, size_t size) {
+    return llistxattr(path, names, size);
+}
+
 static inline long podlab_lgetxattr(const char *path, const char *name, void *value, size_t size) {
     return lgetxattr(path, name, value, size);
 }

@@ -189,8 +189,15 @@ extension LayerApplier {
         _ = utimensat(dirFD, name, &times, AT_SYMLINK_NOFOLLOW)
     }
 
+    /// Extended attributes a layer may set. `security.*` (file capabilities, which root would write as host-wide
+    /// ones, and LSM labels) and `trusted.*` belong to the host, and `*.overlay.*` would steer the overlay mount
+    /// (redirects, opaque and metacopy markers) the container's root is later built from: those are dropped.
+    static func keepsAttribute(_ name: String) -> Bool {
+        !(name.hasPrefix("security.") || name.hasPrefix("trusted.") || name.hasPrefix("user.overlay."))
+    }
+
     func setAttributes(fd: Int32, entry: ArchiveEntry) {
-        for (name, value) in entry.extendedAttributes.sorted(by: { $0.key < $1.key }) {
+        for (name, value) in entry.extendedAttributes.sorted(by: { $0.key < $1.key }) where LayerApplier.keepsAttribute(name) {
             let status = value.withUnsafeBytes { podlab_fsetxattr(fd, name, $0.baseAddress, $0.count) }
             if status != 0 { notes.append("\(entry.path): extended attribute \(name) not kept (\(SystemError.describe(errno)))") }
         }

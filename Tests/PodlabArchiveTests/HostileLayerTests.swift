@@ -1,3 +1,4 @@
+import CArchive
 import PodlabArchive
 import PodlabCore
 import PodlabTestSupport
@@ -119,5 +120,28 @@ import Glibc
             #expect(error.message == "refusing layer sha256:abc: entry \"../victim/evil\" climbs out of the image with \"..\"")
             #expect(error.exitStatus == 125)
         }
+    }
+}
+
+/// A layer cannot hand its files host-wide capabilities, LSM labels or overlay markers.
+@Suite struct LayerAttributeTests {
+    @Test func onlyPlainUserAttributesAreKept() throws {
+        let fixture = try LayerFixture()
+        var ping = file("bin/ping", mode: 0o755)
+        // cap_net_raw+ep as a version 2 capability: written by root, it would hold in every namespace.
+        ping.extendedAttributes = [
+            "security.capability": [0x00, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00,
+                                    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+            "trusted.overlay.opaque": Array("y".utf8),
+            "user.overlay.redirect": Array("/etc".utf8),
+            "user.note": Array("kept".utf8),
+        ]
+        try fixture.apply([(directory("bin"), ""), (ping, "#!/bin/sh\n")])
+        var buffer = [CChar](repeating: 0, count: 1024)
+        let length = podlab_llistxattr("\(fixture.root)/bin/ping", &buffer, buffer.count)
+        #expect(length >= 0)
+        let names = buffer.prefix(max(length, 0)).split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        // The control: a plain user attribute does arrive, so the others were dropped, not lost on the way.
+        #expect(names == ["user.note"], "\(names)")
     }
 }
