@@ -28,7 +28,7 @@ package final class Engine {
     }
 
     /// The event journal (nil only if the storage directory cannot be made), set up on first use.
-    package lazy var journal: Journal? = (try? FileSystem.createDirectory(locations.storage, mode: 0o711)).map { Journal(storage: locations.storage) }
+    package lazy var journal: Journal? = (try? StoreAccess.prepare(locations.storage)).map { Journal(storage: locations.storage) }
 
     /// podlab's offline images, found beside the podlab binary.
     func offlineImages() -> FixtureCatalog? {

@@ -15,7 +15,7 @@ public final class FileLock: @unchecked Sendable {
     /// Opens (creating if needed) the lock file; does not lock yet.
     public init(path: String) throws(SystemError) {
         self.path = path
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw SystemError("open lock", path: path, errno: errno) }
         fd = descriptor
     }

@@ -22,18 +22,27 @@ public struct Locations: Sendable, Equatable {
 
     public static var isRoot: Bool { geteuid() == 0 }
 
+    /// The home directory of this process's account (passwd), if it has one.
+    static var accountHome: String? {
+        guard let entry = getpwuid(geteuid()), let directory = entry.pointee.pw_dir else { return nil }
+        let path = String(cString: directory)
+        return path.hasPrefix("/") && path != "/" ? path : nil
+    }
+
     /// The defaults for the current user, with environment overrides applied.
     public static func current(environment: [String: String] = Environment.current) -> Locations {
         var result: Locations
         if isRoot {
             result = Locations(storage: "/var/lib/podlab", runtime: "/run/podlab", config: "/etc/podlab")
         } else {
-            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            // Without HOME, the account's home directory; never a directory every user shares.
+            let home = environment["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? accountHome ?? "/tmp/podlab-home-\(geteuid())"
             let data = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/share"
             let config = environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.config"
-            let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            // Without XDG_RUNTIME_DIR, /tmp/podlab-run-UID itself, which PrivateDirectory checks before use.
+            let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") ? $0 + "/podlab" : nil }
                 ?? "/tmp/podlab-run-\(geteuid())"
-            result = Locations(storage: data + "/podlab", runtime: runtime + "/podlab", config: config + "/podlab")
+            result = Locations(storage: data + "/podlab", runtime: runtime, config: config + "/podlab")
         }
         if let root = environment["PODLAB_ROOT"], !root.isEmpty { result.storage = root }
         if let runroot = environment["PODLAB_RUNROOT"], !runroot.isEmpty { result.runtime = runroot }

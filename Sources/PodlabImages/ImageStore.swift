@@ -23,9 +23,9 @@ public final class ImageStore: @unchecked Sendable {
     public init(root: String, ownership: LayerOwnership = ImageStore.defaultOwnership) throws {
         self.root = root
         temporary = "\(root)/tmp"
-        // Traversable but not listable by others: a root-run container's user namespace must reach its layers.
-        try FileSystem.createDirectory(root, mode: 0o711)
-        chmod(root, 0o711)
+        // Private: only podlab's user (and, as root, the containers' root, which mounts their layers) may enter.
+        try StoreAccess.prepare(root)
+        try StoreAccess.prepare("\(root)/layers")
         blobs = BlobStore(root: "\(root)/blobs", temporary: temporary)
         layers = LayerStore(root: "\(root)/layers", temporary: temporary, ownership: ownership)
         indexPath = "\(root)/images.json"

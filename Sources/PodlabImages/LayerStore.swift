@@ -28,7 +28,7 @@ public struct LayerStore: Sendable {
     @discardableResult
     public func ensure(chainID: Digest, parent: Digest?, diffID: Digest, blobPath: String, layerName: String) throws -> Int64? {
         if contains(chainID) { return nil }
-        try FileSystem.createDirectory(root, mode: 0o711)
+        try StoreAccess.prepare(root)
         try FileSystem.createDirectory(temporary, mode: 0o700)
         let scratch = "\(temporary)/layer-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         do {

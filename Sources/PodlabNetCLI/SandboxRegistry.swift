@@ -43,7 +43,7 @@ struct SandboxRegistry {
     /// `127.0.0.1:PORT` of the running server, starting one first if needed.
     func address() throws -> String {
         if let state = running() { return state.address }
-        try FileSystem.createDirectory(locations.runtime, mode: 0o700)
+        try PrivateDirectory.ensure(locations.runtime)
         try FileSystem.createDirectory(stateDirectory, mode: 0o700)
         let launchLock = try FileLock(path: "\(stateDirectory)/launch.lock")
         try launchLock.lock(.exclusive)

@@ -11,7 +11,7 @@ extension ContainerEngine {
         guard let pid = record.state.pid else { throw RuntimeError.notRunning(record.id) }
         let lower = try lowerDirectory(for: record) ?? "\(containers.directory(of: record.id))/empty"
         let resolved = try ImageUser.resolve(user ?? record.settings.user, rootfs: lower)
-        let program = try SeccompCompiler.program(for: record.settings, uid: resolved.uid, cacheDirectory: seccompCache)
+        let program = try SeccompCompiler.program(for: record.settings, uid: resolved.uid, cacheDirectory: try seccompCache)
         let strings = CStrings()
         var relay = Relay()
         defer { relay.closeAll() }

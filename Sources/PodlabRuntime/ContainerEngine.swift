@@ -29,13 +29,19 @@ public final class ContainerEngine: @unchecked Sendable {
         let record = ContainerRecord(id: id, name: name ?? containers.generateName(), imageID: image.id,
                                      imageName: imageName, created: WallClock.now(), settings: settings, state: ContainerState())
         try containers.add(record)
-        try FileSystem.createDirectory(containers.directory(of: record.id), mode: 0o711)
+        try StoreAccess.prepare(containers.directory(of: record.id))
         journal.record(JournalEvent(type: "container", status: "create", id: record.id, name: record.name, image: imageName))
         return record
     }
 
-    /// Compiled seccomp programs, per boot (see SeccompCompiler.program).
-    var seccompCache: String { "\(locations.runtime)/seccomp" }
+    /// Compiled seccomp programs, per boot (see SeccompCompiler.program), inside the checked run-time
+    /// directory: a filter another user planted there would be loaded into every container.
+    var seccompCache: String {
+        get throws {
+            try PrivateDirectory.ensure(locations.runtime)
+            return "\(locations.runtime)/seccomp"
+        }
+    }
 
     func lowerDirectory(for record: ContainerRecord) throws -> String? {
         let image = try images.resolve(record.imageID.hex)
@@ -67,13 +73,13 @@ public final class ContainerEngine: @unchecked Sendable {
             }
         }
         let directory = containers.directory(of: record.id)
-        try FileSystem.createDirectory(directory, mode: 0o711)
+        try StoreAccess.prepare(directory)
         let logFD = open(containers.logPath(of: record.id), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard logFD >= 0 else { throw SystemError("open", path: containers.logPath(of: record.id), errno: errno) }
         defer { close(logFD) }
 
         var request = LaunchRequest(record: record, lowerDirectory: try lowerDirectory(for: record), containerDirectory: directory,
-                                    seccompCache: seccompCache)
+                                    seccompCache: try seccompCache)
         var relay = Relay()
         defer { relay.closeAll() }
         var readyFD: Int32 = -1
@@ -168,15 +174,23 @@ public final class ContainerEngine: @unchecked Sendable {
     /// above the store to reach the image layers.
     func checkReachable() throws {
         guard geteuid() == 0 else { return }
-        var path = locations.storage
+        // The store's own directories admit the containers' root (StoreAccess); the directories above it must
+        // let it pass too.
+        var path = FileSystem.parent(of: locations.storage)
         while path != "/" && !path.isEmpty {
             var info = stat()
-            if stat(path, &info) == 0 && (info.st_mode & 0o001) == 0 {
+            if stat(path, &info) == 0 && !Self.containerRootMayPass(info) {
                 throw RuntimeError.cannotRun("containers cannot reach \(locations.storage): \(path) is not searchable by other users",
                                              hint: "run 'chmod o+x \(path)', or keep the store (--root) under a directory others may pass through")
             }
             path = FileSystem.parent(of: path)
         }
+    }
+
+    static func containerRootMayPass(_ info: stat) -> Bool {
+        let containerRoot = UInt32(IDRange.rootOffset)
+        return info.st_mode & 0o001 != 0 || (info.st_gid == containerRoot && info.st_mode & 0o010 != 0)
+            || (info.st_uid == containerRoot && info.st_mode & 0o100 != 0)
     }
 
     /// Records the end of a container, and removes it when it was run with --rm.

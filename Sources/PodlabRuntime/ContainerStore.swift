@@ -14,7 +14,7 @@ public final class ContainerStore: @unchecked Sendable {
 
     public init(storage: String) throws {
         root = "\(storage)/containers"
-        try FileSystem.createDirectory(root, mode: 0o711)
+        try StoreAccess.prepare(root)
         indexPath = "\(root)/containers.json"
         lock = try FileLock(path: "\(root)/containers.lock")
     }

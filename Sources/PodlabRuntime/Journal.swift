@@ -75,7 +75,7 @@ public struct Journal: Sendable {
     public func record(_ event: JournalEvent) {
         guard var line = try? JSONCoding.encode(event) else { return }
         line.append(0x0a)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         defer { close(fd) }
         _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

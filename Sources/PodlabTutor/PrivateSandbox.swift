@@ -16,8 +16,8 @@ public struct PrivateSandbox {
             throw SystemError("create", path: "/tmp/podlab-lesson-test-*", errno: errno)
         }
         directory = String(cString: made)
-        // Others must traverse it: a root-run container's user namespace reaches the layers inside.
-        chmod(directory, 0o711)
+        // As private as a store: a root-run container's root may pass through to its layers, nobody else.
+        try StoreAccess.prepare(directory)
         var environment = Environment.current
         environment["PODLAB_ROOT"] = "\(directory)/storage"
         environment["PODLAB_RUNROOT"] = "\(directory)/run"
