@@ -48,6 +48,7 @@ let package = Package(
             "PodlabCore", "PodlabImages", "PodlabDistribution", "CCrypt",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .target(name: "PodlabRegistryClient", dependencies: [

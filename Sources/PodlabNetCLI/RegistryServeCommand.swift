@@ -27,11 +27,21 @@ struct RegistryServeCommand: ParsableCommand {
     var ownerNamespaces = false
     @Flag(help: "Print one line per request on stderr.")
     var logRequests = false
+    @Option(help: "The largest blob (image layer) a client may upload, in MiB (413 beyond).")
+    var maxUploadSize = 1024
+    @Option(help: "How many uploads may be open at once (429 beyond).")
+    var maxOpenUploads = 64
     @Flag(help: "Run as the sandbox registry of the image store given by --root/--runroot.")
     var sandbox = false
     @Option(help: .hidden) var root: String?
     @Option(help: .hidden) var runroot: String?
     @Option(help: .hidden) var readyFd: Int32?
+
+    mutating func validate() throws {
+        guard maxUploadSize > 0, maxOpenUploads > 0 else {
+            throw ValidationError("--max-upload-size and --max-open-uploads must be at least 1")
+        }
+    }
 
     func run() throws {
         let ready = readyFd.map(ReadyPipe.init)
@@ -81,15 +91,14 @@ struct RegistryServeCommand: ParsableCommand {
             guard let storage else {
                 throw CLIError.usage("--storage DIR is required (where the registry keeps its data)", command: "podlab registry serve")
             }
-            if host != "127.0.0.1" && host != "localhost" && host != "::1" {
-                Output.err("warning: listening on \(host): other machines can reach this registry" + (htpasswd == nil ? " and push to it without a login" : ""))
-            }
+            if let warning = RegistryServer.plainTextWarning(host: host, withLogins: htpasswd != nil) { Output.err(warning) }
             options = .init(host: host, port: port, storage: storage,
                             policy: .init(htpasswdPath: htpasswd, anonymousPull: anonymousPull, ownerNamespaces: ownerNamespaces))
             let wrapped = onListening
             onListening = { host, port in wrapped(host, port); ready?.send("ok \(host):\(port)") }
         }
         options.logRequests = logRequests
+        options.limits = RegistryLimits(maxUploadBytes: Int64(maxUploadSize) << 20, maxOpenUploads: maxOpenUploads)
         let server = RegistryServer(options: options)
         let listening = onListening
         try BlockingAsync.run { try await server.run(onListening: listening) }
@@ -120,7 +129,7 @@ struct RegistryServeCommand: ParsableCommand {
     }
 
     static func redirectStandardError(to path: String) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         dup2(fd, 2)
         close(fd)

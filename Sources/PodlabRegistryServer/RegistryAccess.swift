@@ -35,6 +35,7 @@ public final class RegistryAccess: Sendable {
 
     public let policy: Policy
     private let state = Mutex(State())
+    private let checks = PasswordChecks()
 
     public init(policy: Policy) throws {
         self.policy = policy
@@ -44,20 +45,20 @@ public final class RegistryAccess: Sendable {
     /// The user a request acts as (nil: anonymous), or the failure to send back.
     /// Credentials that come with a request are always checked; `/v2/` itself (`repository` nil, as a
     /// login probes it) always asks for them when there are users, as Docker Hub does.
-    public func authorize(_ action: Action, repository: String?, authorization: String?) throws(RegistryFailure) -> String? {
+    public func authorize(_ action: Action, repository: String?, authorization: String?) async throws(RegistryFailure) -> String? {
         guard let path = policy.htpasswdPath else { return nil }
         guard let (user, password) = Self.basicCredentials(authorization) else {
             if action == .pull && policy.anonymousPull && repository != nil { return nil }
             throw RegistryFailure(.unauthorized)
         }
-        guard check(user: user, password: password, htpasswdPath: path) else { throw RegistryFailure(.unauthorized) }
+        guard try await check(user: user, password: password, htpasswdPath: path) else { throw RegistryFailure(.unauthorized) }
         if action == .push, policy.ownerNamespaces, let repository, !repository.hasPrefix("\(user)/") || Htpasswd.reservedUsers.contains(user) {
             throw RegistryFailure(.denied, "\(user) may push to \(user)/… only")
         }
         return user
     }
 
-    func check(user: String, password: String, htpasswdPath: String) -> Bool {
+    func check(user: String, password: String, htpasswdPath: String) async throws(RegistryFailure) -> Bool {
         let key = Digest.sha256(of: Array("\(user):\(password)".utf8))
         var info = stat()
         let stamp = stat(htpasswdPath, &info) == 0 ? (Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)) : (0, 0)
@@ -70,7 +71,7 @@ public final class RegistryAccess: Sendable {
             return state.verified.contains(key) ? nil : state.users
         }
         guard let users else { return true }
-        guard users.verify(user: user, password: password) else { return false }
+        guard try await checks.verify(users, user: user, password: password) else { return false }
         state.withLock { _ = $0.verified.insert(key) }
         return true
     }

@@ -6,14 +6,21 @@ import PodlabDistribution
 public struct RegistryFailure: LearnerFacingError {
     public let code: DistributionErrorCode
     public let detail: String?
+    /// The HTTP status when it is not the one the spec pairs with the code (413 for SIZE_INVALID past a limit).
+    public let status: Int?
+    /// The error body's message when the code's standard one would mislead.
+    public let wording: String?
 
-    public init(_ code: DistributionErrorCode, _ detail: String? = nil) {
+    public init(_ code: DistributionErrorCode, _ detail: String? = nil, status: Int? = nil, wording: String? = nil) {
         self.code = code
         self.detail = detail
+        self.status = status
+        self.wording = wording
     }
 
     public var message: String {
-        detail.map { "\(code.standardMessage): \($0)" } ?? code.standardMessage
+        let text = wording ?? code.standardMessage
+        return detail.map { "\(text): \($0)" } ?? text
     }
 
     public var exitStatus: Int32 { ExitStatus.engineError }

@@ -74,16 +74,20 @@ extension RegistryHandler {
         let parameters = request.uri.queryParameters
         if let mount = parameters["mount"].map(String.init), let from = parameters["from"].map(String.init),
            let digest = try? Digest(parsing: mount), RegistryNames.isValidRepository(from),
-           mayPull(from, request), storage.blobSize(from, digest) != nil {
+           await mayPull(from, request), storage.blobSize(from, digest) != nil {
             try storage.link(digest, into: name)
             return blobCreated(name, digest)
+        }
+        let open = storage.openUploadCount()
+        guard open < limits.maxOpenUploads else {
+            throw RegistryFailure(.tooManyRequests, "\(open) uploads are open here: finish or cancel one first")
         }
         let id = try storage.startUpload(name)
         if let text = parameters["digest"].map(String.init) {
             let digest = try blobDigest(text)
             do {
                 let (path, _) = try storage.upload(id, of: name)
-                try await append(request.body, to: path)
+                try await append(request, to: path)
                 _ = try storage.finishUpload(id, of: name, digest: digest)
             } catch {
                 // The client never learnt this upload's id: nobody else can cancel it.
@@ -96,9 +100,9 @@ extension RegistryHandler {
     }
 
     /// Whether the request's credentials allow pulling from `repository` (the source of a mount).
-    func mayPull(_ repository: String, _ request: Request) -> Bool {
+    func mayPull(_ repository: String, _ request: Request) async -> Bool {
         do {
-            _ = try access.authorize(.pull, repository: repository, authorization: request.headers[.authorization])
+            _ = try await access.authorize(.pull, repository: repository, authorization: request.headers[.authorization])
             return true
         } catch {
             return false
@@ -118,7 +122,7 @@ extension RegistryHandler {
                 return json(body, headers: headers, status: .rangeNotSatisfiable)
             }
         }
-        let newSize = try await append(request.body, to: path)
+        let newSize = try await appendOrCancel(request, to: path, upload: id, of: name)
         return uploadResponse(name, id, size: newSize, status: .accepted)
     }
 
@@ -129,22 +133,42 @@ extension RegistryHandler {
         }
         let digest = try blobDigest(text)
         let (path, _) = try storage.upload(id, of: name)
-        try await append(request.body, to: path)
+        try await appendOrCancel(request, to: path, upload: id, of: name)
         _ = try storage.finishUpload(id, of: name, digest: digest)
         return blobCreated(name, digest)
     }
 
-    /// Appends a request body to an upload's data file; returns the new size.
+    /// `append`, and an upload that went past the size limit is cancelled: its data goes at once.
     @discardableResult
-    func append(_ body: RequestBody, to path: String) async throws -> Int64 {
+    func appendOrCancel(_ request: Request, to path: String, upload id: String, of name: String) async throws -> Int64 {
+        do {
+            return try await append(request, to: path)
+        } catch let failure as RegistryFailure where failure.status == 413 {
+            try? storage.cancelUpload(id, of: name)
+            throw failure
+        }
+    }
+
+    /// Appends a request body to an upload's data file; returns the new size. A body that would take the
+    /// upload past `limits.maxUploadBytes` is refused (413) before it is read when its length is announced,
+    /// else as soon as it gets there.
+    @discardableResult
+    func append(_ request: Request, to path: String) async throws -> Int64 {
         let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("open", path: path, errno: errno) }
         let file = OpenFile(fd)
-        for try await buffer in body {
+        var info = stat()
+        guard fstat(file.fd, &info) == 0 else { throw SystemError("stat", path: path, errno: errno) }
+        var size = Int64(info.st_size)
+        if let announced = request.headers[.contentLength].flatMap({ Int64($0) }), size + announced > limits.maxUploadBytes {
+            throw limits.tooLarge()
+        }
+        for try await buffer in request.body {
+            size += Int64(buffer.readableBytes)
+            guard size <= limits.maxUploadBytes else { throw limits.tooLarge() }
             try buffer.withUnsafeReadableBytes { bytes in try FileSystem.writeAll(fd: file.fd, bytes, path: path) }
         }
         guard fsync(file.fd) == 0 else { throw SystemError("sync", path: path, errno: errno) }
-        var info = stat()
         guard fstat(file.fd, &info) == 0 else { throw SystemError("stat", path: path, errno: errno) }
         return Int64(info.st_size)
     }

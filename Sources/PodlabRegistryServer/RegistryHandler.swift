@@ -9,15 +9,17 @@ import PodlabImages
 public struct RegistryHandler: Sendable {
     public let storage: RegistryStorage
     public let access: RegistryAccess
+    public let limits: RegistryLimits
     /// Called on every request (the sandbox registry uses it to notice when it has been idle).
     let onRequest: @Sendable () -> Void
     /// Gets one line per request (`POST /v2/…/blobs/uploads/?mount=… 201`) when set.
     let log: (@Sendable (String) -> Void)?
 
-    public init(storage: RegistryStorage, access: RegistryAccess, log: (@Sendable (String) -> Void)? = nil,
-                onRequest: @escaping @Sendable () -> Void = {}) {
+    public init(storage: RegistryStorage, access: RegistryAccess, limits: RegistryLimits = RegistryLimits(),
+                log: (@Sendable (String) -> Void)? = nil, onRequest: @escaping @Sendable () -> Void = {}) {
         self.storage = storage
         self.access = access
+        self.limits = limits
         self.log = log
         self.onRequest = onRequest
     }
@@ -51,7 +53,7 @@ public struct RegistryHandler: Sendable {
         let method = request.method
         let action: RegistryAccess.Action = (method == .get || method == .head) ? .pull : .push
         // The catalog is a pull without a repository; only the base route probes for a login.
-        _ = try access.authorize(action, repository: route == .base ? nil : (route.repository ?? ""),
+        _ = try await access.authorize(action, repository: route == .base ? nil : (route.repository ?? ""),
                                  authorization: request.headers[.authorization])
 
         switch (route, method) {
@@ -136,8 +138,8 @@ public struct RegistryHandler: Sendable {
     func errorResponse(_ failure: RegistryFailure, status: HTTPResponse.Status? = nil) -> Response {
         var headers = baseHeaders()
         if failure.code == .unauthorized { headers[.wwwAuthenticate] = access.challenge }
-        let body = (try? JSONCoding.encode(DistributionErrorBody(failure.code, detail: failure.detail))) ?? []
-        return json(body, headers: headers, status: status ?? HTTPResponse.Status(code: failure.code.httpStatus))
+        let body = (try? JSONCoding.encode(DistributionErrorBody(failure.code, message: failure.wording, detail: failure.detail))) ?? []
+        return json(body, headers: headers, status: status ?? HTTPResponse.Status(code: failure.status ?? failure.code.httpStatus))
     }
 
     func manifestReference(_ text: String) throws -> ManifestReference {

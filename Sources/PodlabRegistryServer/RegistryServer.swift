@@ -18,6 +18,7 @@ public struct RegistryServer: Sendable {
         public var idleTimeout: Int?
         /// One line per request on stderr.
         public var logRequests = false
+        public var limits = RegistryLimits()
 
         public init(host: String, port: Int, storage: String, policy: RegistryAccess.Policy, idleTimeout: Int? = nil) {
             self.host = host
@@ -41,7 +42,7 @@ public struct RegistryServer: Sendable {
         let access = try RegistryAccess(policy: options.policy)
         let lastRequest = Mutex(time(nil))
         let log: (@Sendable (String) -> Void)? = options.logRequests ? RegistryServer.logLine : nil
-        let handler = RegistryHandler(storage: storage, access: access, log: log) { lastRequest.withLock { $0 = time(nil) } }
+        let handler = RegistryHandler(storage: storage, access: access, limits: options.limits, log: log) { lastRequest.withLock { $0 = time(nil) } }
         let responder = CallbackResponder<BasicRequestContext> { request, _ in await handler.respond(to: request) }
         var logger = Logger(label: "podlab.registry")
         logger.logLevel = .warning
@@ -62,6 +63,15 @@ public struct RegistryServer: Sendable {
 }
 
 extension RegistryServer {
+    /// What to say when the registry listens beyond this machine: it has no TLS, so logins and images cross
+    /// the network readable. Nil for a loopback address (127.0.0.0/8, ::1, localhost).
+    public static func plainTextWarning(host: String, withLogins: Bool) -> String? {
+        guard !(host == "localhost" || host == "::1" || host.hasPrefix("127.")) else { return nil }
+        return "warning: listening on \(host) without TLS: other machines can reach this registry"
+            + (withLogins ? ", and their passwords and images cross the network readable" : " and push to it without a login")
+            + "; put a TLS proxy in front of it for anything but a closed classroom network"
+    }
+
     @Sendable static func logLine(_ line: String) {
         let text = line + "\n"
         _ = text.withCString { write(2, $0, strlen($0)) }

@@ -74,6 +74,11 @@ extension RegistryStorage {
         }
     }
 
+    /// Uploads started and not yet finished or cancelled.
+    public func openUploadCount() -> Int {
+        FileSystem.list("\(root)/uploads").filter(Self.isUploadID).count
+    }
+
     static func isUploadID(_ id: String) -> Bool {
         id.count == 36 && id.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || $0 == 45 }
     }
