@@ -11,12 +11,16 @@ public final class RegistryConnections: Sendable {
 
     public init() {
         let timeout = HTTPClient.Configuration.Timeout(connect: .seconds(15), read: .seconds(120))
-        verifying = HTTPClient(eventLoopGroupProvider: .singleton,
-                               configuration: .init(redirectConfiguration: .disallow, timeout: timeout))
+        var verifyingConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: timeout)
         var insecure = TLSConfiguration.makeClientConfiguration()
         insecure.certificateVerification = .none
-        trusting = HTTPClient(eventLoopGroupProvider: .singleton,
-                              configuration: .init(tlsConfiguration: insecure, redirectConfiguration: .disallow, timeout: timeout))
+        var trustingConfiguration = HTTPClient.Configuration(tlsConfiguration: insecure, redirectConfiguration: .disallow, timeout: timeout)
+        // A refused connection is an answer (no registry there, or no network): say so at once, as podman does,
+        // instead of retrying until the connect timeout.
+        verifyingConfiguration.connectionPool.retryConnectionEstablishment = false
+        trustingConfiguration.connectionPool.retryConnectionEstablishment = false
+        verifying = HTTPClient(eventLoopGroupProvider: .singleton, configuration: verifyingConfiguration)
+        trusting = HTTPClient(eventLoopGroupProvider: .singleton, configuration: trustingConfiguration)
     }
 
     public func session(_ endpoint: RegistryEndpoint, credentials: AuthFile.Credentials?) -> RegistrySession {
