@@ -9,34 +9,11 @@ import Testing
 @Suite(.serialized) struct SessionIsolationTests {
     let directory = TemporaryDirectory("podlab-session")
     var podman: Podman { Podman(root: directory.file("storage")) }
-    static let image = "docker.io/donaldsebleung/linuxdeepin-apricot:v20.8-compatible"
+    static let image = TerminalProbe.image
 
-    /// Tries to open /dev/tty and to push "touch MARKER" into the terminal with TIOCSTI on every standard
-    /// descriptor and on /dev/tty; prints what happened to each (e.g. `open-ENOENT sti0-ENOTTY …`). Before
-    /// containers had sessions of their own, /dev/tty opened the learner's terminal and the typing worked.
-    static func probe(marker: String) -> String {
-        """
-        import errno, fcntl, os, termios
-        results = []
-        descriptors = [0, 1, 2]
-        try:
-            descriptors.append(os.open("/dev/tty", os.O_RDWR)); results.append("open-ok")
-        except OSError as e:
-            results.append("open-" + errno.errorcode[e.errno])
-        for fd in descriptors:
-            try:
-                for c in b"touch \(marker)\\n":
-                    fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
-                results.append("sti%d-ok" % fd)
-            except OSError as e:
-                results.append("sti%d-%s" % (fd, errno.errorcode[e.errno]))
-        print("probe:", " ".join(results))
-        """
-    }
+    static func probe(marker: String) -> String { TerminalProbe.script(marker: marker) }
 
-    var kernelAllowsTIOCSTI: Bool {
-        (try? String(contentsOfFile: "/proc/sys/dev/tty/legacy_tiocsti", encoding: .utf8))?.trimmed() != "0"
-    }
+    var kernelAllowsTIOCSTI: Bool { TerminalProbe.kernelAllowsTIOCSTI }
 
     @Test func aContainerCannotTypeIntoTheLearnersShell() throws {
         #expect(try podman("pull", "-q", Self.image).status == 0)
@@ -61,7 +38,7 @@ import Testing
         // The container: no /dev/tty, and none of its descriptors is a terminal.
         try shell.type("\(BuildProducts.podlab) podman run --rm -v \(directory.path):/probe:ro \(Self.image) python3 /probe/probe.py; echo container-done")
         let screen = shell.wait(for: "\ncontainer-done\n", seconds: 60) ?? shell.screen()
-        #expect(screen.contains("probe: open-ENOENT sti0-ENOTTY sti1-ENOTTY sti2-ENOTTY"), "\(screen)")
+        #expect(screen.contains(TerminalProbe.containedResult), "\(screen)")
         try shell.type("echo flushed-2")
         #expect(shell.wait(for: "\nflushed-2\n") != nil)
         #expect(!FileSystem.exists(marker), "nothing was typed into the host shell: \(shell.screen())")
