@@ -3,6 +3,8 @@
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <grp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -82,6 +84,17 @@ int podlab_become_user(uint32_t uid, uint32_t gid, const uint32_t *groups, size_
     if (syscall(SYS_setresgid, gid, gid, gid) != 0) return -1;
     if (syscall(SYS_setresuid, uid, uid, uid) != 0) return -1;
     return 0;
+}
+
+pid_t podlab_clone_blocked(int (*entry)(void *), void *stack_top, int flags, void *argument) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = clone(entry, stack_top, flags, argument);
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return pid;
 }
 
 /* Closes every descriptor from 3 up except `a` and `b` (either may be -1). */

@@ -39,6 +39,11 @@ void podlab_become_init_keeping(int error_fd);
 
 size_t podlab_strlcpy(char *dest, const char *src, size_t size);
 
+/* clone() with every signal blocked around it: the child starts with them all blocked, so no handler of
+ * podlab's (set up by Swift for the parent) can run in it before podlab_reset_signals; the parent's mask is
+ * restored at once. */
+pid_t podlab_clone_blocked(int (*entry)(void *), void *stack_top, int flags, void *argument);
+
 /* What every container process goes through last, in this order: stdio and session (closing all else),
  * bounding set, user, capabilities (root only), a working directory checked to be inside, no_new_privs,
  * seccomp, no parent-death signal, signals reset, then the sealed exec trampoline, which looks the program up

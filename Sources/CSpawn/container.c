@@ -229,5 +229,5 @@ static int container_main(void *argument) {
 pid_t podlab_clone_container(const struct podlab_container_spec *spec, void *stack, size_t stack_size) {
     int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
     if (spec->new_network) flags |= CLONE_NEWNET;
-    return clone(container_main, (char *)stack + stack_size, flags, (void *)spec);
+    return podlab_clone_blocked(container_main, (char *)stack + stack_size, flags, (void *)spec);
 }

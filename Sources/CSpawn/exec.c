@@ -50,5 +50,5 @@ static int exec_main(void *argument) {
 }
 
 pid_t podlab_clone_exec(const struct podlab_exec_spec *spec, void *stack, size_t stack_size) {
-    return clone(exec_main, (char *)stack + stack_size, SIGCHLD, (void *)spec);
+    return podlab_clone_blocked(exec_main, (char *)stack + stack_size, SIGCHLD, (void *)spec);
 }

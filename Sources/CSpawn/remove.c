@@ -64,5 +64,5 @@ pid_t podlab_clone_remove(const char *path, int sync_fd, void *stack, size_t sta
     static struct remove_args args;
     args.path = path;
     args.sync_fd = sync_fd;
-    return clone(remove_main, (char *)stack + stack_size, CLONE_NEWUSER | SIGCHLD, &args);
+    return podlab_clone_blocked(remove_main, (char *)stack + stack_size, CLONE_NEWUSER | SIGCHLD, &args);
 }

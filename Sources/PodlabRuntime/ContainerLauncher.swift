@@ -150,7 +150,11 @@ public enum ContainerLauncher {
             if count <= 0 { break }
             got += count
         }
-        guard got == size else { return nil }
+        // Nothing at all: the program was exec'd. A part of a report is still a failure, never a success.
+        if got == 0 { return nil }
+        guard got == size else {
+            return .startFailed(stage: "starting", detail: "the container's process ended with a truncated report (\(got) of \(size) bytes)", errno: EIO)
+        }
         let detail = withUnsafeBytes(of: report.detail) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         return error(stage: report.stage, errno: report.error, detail: detail)
     }

@@ -1,7 +1,7 @@
 import CSpawn
 import Foundation
 import PodlabCore
-import PodlabRuntime
+@testable import PodlabRuntime
 import PodlabTestSupport
 import Testing
 
@@ -65,5 +65,24 @@ struct ExecTrampolineTests {
         #expect(ftruncate(reopened, 1 << 20) == -1 && errno == EPERM)
         let addSeals: Int32 = 1033 // F_ADD_SEALS, which Glibc's Swift module does not export
         #expect(fcntl(reopened, addSeals, Int32(0)) == -1 && errno == EPERM, "the seals themselves are sealed")
+    }
+}
+
+/// The parent reads the child's error pipe: end of file means the program runs; a report, or any part of one,
+/// means it does not.
+struct ChildReportTests {
+    static func read(_ bytes: [UInt8]) -> RuntimeError? {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        defer { close(fds[0]) }
+        return ContainerLauncher.readFailure(fds[0])
+    }
+
+    @Test func endOfFileIsSuccessAndAPartialReportIsAFailure() {
+        #expect(Self.read([]) == nil)
+        let partial = Self.read([1, 0, 0])
+        #expect(partial?.message.contains("truncated report") == true, "\(String(describing: partial))")
     }
 }
