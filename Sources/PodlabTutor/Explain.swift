@@ -44,7 +44,7 @@ public struct Explainer: Sendable {
                 let flag = String(word.prefix { $0 != "=" })
                 let text = dictionary.flags["\(command) \(flag)"] ?? dictionary.flags["* \(flag)"]
                 var shown = word
-                if let text, !word.contains("="), index + 1 < words.count, !words[index + 1].hasPrefix("-"), PodmanFlags.takesValue(flag, command: command) {
+                if text != nil, !word.contains("="), index + 1 < words.count, !words[index + 1].hasPrefix("-"), PodmanFlags.takesValue(flag, command: command) {
                     shown += " \(words[index + 1])"
                     index += 1
                 }
