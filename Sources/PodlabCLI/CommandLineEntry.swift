@@ -65,6 +65,10 @@ public enum CommandLineEntry {
     }
 
     static func runCommand<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String], name: String) -> Int32 {
+        if root == PodmanCommand.self, let first = arguments.first, PodmanCommand.notImplemented.contains(first) {
+            Output.err("Error: podlab does not implement '\(name) \(first)' yet")
+            return ExitStatus.engineError
+        }
         if let help = helpText(root, arguments) {
             Output.out(help)
             return 0

@@ -77,7 +77,18 @@ public struct LayerStore: Sendable {
 
 /// Copies a directory tree as a snapshot: directories are new (same mode, owner and times), everything
 /// else is a hard link to the same inode. Appliers never write into an existing file, so sharing is safe.
-enum SnapshotCopier {
+public enum SnapshotCopier {
+    /// Copies the contents of the directory `sourceFD` into the existing directory `destination`, keeping owners,
+    /// modes and times; `destination` takes the source directory's owner and mode too.
+    public static func copyContents(of sourceFD: Int32, into destination: String) throws {
+        let destinationFD = open(destination, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard destinationFD >= 0 else { throw SystemError("open", path: destination, errno: errno) }
+        defer { close(destinationFD) }
+        try copyContents(from: sourceFD, to: destinationFD, display: destination)
+        var info = stat()
+        if fstat(sourceFD, &info) == 0 { copyMetadata(info, to: destinationFD) }
+    }
+
     static func copy(from source: String, to destination: String) throws {
         let sourceFD = open(source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard sourceFD >= 0 else { throw SystemError("open", path: source, errno: errno) }

@@ -9,6 +9,7 @@ import Glibc
 public final class ContainerEngine: @unchecked Sendable {
     public let containers: ContainerStore
     public let images: ImageStore
+    public let volumes: VolumeStore
     public let journal: Journal
     public let mapping: IDMapping
     public let locations: Locations
@@ -19,6 +20,7 @@ public final class ContainerEngine: @unchecked Sendable {
         containers = try ContainerStore(storage: locations.storage)
         journal = Journal(storage: locations.storage)
         mapping = IDMapping.current()
+        volumes = try VolumeStore(storage: locations.storage, mapping: mapping)
     }
 
     /// Records a new container (status created).
@@ -30,6 +32,12 @@ public final class ContainerEngine: @unchecked Sendable {
                                      imageName: imageName, created: WallClock.now(), settings: settings, state: ContainerState())
         try containers.add(record)
         try StoreAccess.prepare(containers.directory(of: record.id))
+        // An empty volume takes what the image holds where it is mounted (podman's copy-up).
+        let rootfs = image.topLayer.map { images.layers.path(for: $0) }
+        for mount in settings.volumes {
+            guard let name = mount.volumeName, let rootfs else { continue }
+            try volumes.copyUp(name, from: rootfs, at: mount.destination)
+        }
         journal.record(JournalEvent(type: "container", status: "create", id: record.id, name: record.name, image: imageName))
         return record
     }
@@ -203,15 +211,26 @@ public final class ContainerEngine: @unchecked Sendable {
         }
         journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
         if record.settings.autoRemove {
-            try remove(record)
+            try remove(record, anonymousVolumes: true)
         }
     }
 
-    /// Forgets a container that is not running and deletes its files.
-    public func remove(_ record: ContainerRecord) throws {
+    /// Forgets a container that is not running and deletes its files; with `anonymousVolumes` (`rm -v`, `--rm`)
+    /// also the volumes made for it alone.
+    public func remove(_ record: ContainerRecord, anonymousVolumes: Bool = false) throws {
         try ContainerCleanup.removeDirectory(containers.directory(of: record.id), mapping: mapping)
         try containers.remove(record.id)
         journal.record(JournalEvent(type: "container", status: "remove", id: record.id, name: record.name, image: record.imageName))
+        guard anonymousVolumes else { return }
+        for mount in record.settings.volumes where mount.anonymous == true {
+            guard let name = mount.volumeName, try users(ofVolume: name).isEmpty else { continue }
+            try? volumes.remove(name)
+        }
+    }
+
+    /// The containers that mount the volume `name`.
+    public func users(ofVolume name: String) throws -> [ContainerRecord] {
+        try containers.all().filter { $0.settings.volumes.contains { $0.volumeName == name } }
     }
 }
 

@@ -19,15 +19,23 @@ public struct PortMapping: Codable, Hashable, Sendable, CustomStringConvertible 
     public var description: String { "\(hostAddress):\(hostPort)->\(containerPort)/\(proto)" }
 }
 
+/// A mount of a host path (bind) or of a volume's data into the container.
 public struct VolumeMount: Codable, Hashable, Sendable {
+    /// The host path mounted: a bind's source, or the volume's `_data`.
     public var source: String
     public var destination: String
     public var readOnly: Bool
+    /// The volume mounted (nil: a bind mount).
+    public var volumeName: String?
+    /// The volume was made for this container alone (`-v /path`, an image's VOLUME): `rm -v` and `--rm` remove it.
+    public var anonymous: Bool?
 
-    public init(source: String, destination: String, readOnly: Bool) {
+    public init(source: String, destination: String, readOnly: Bool, volumeName: String? = nil, anonymous: Bool = false) {
         self.source = source
         self.destination = destination
         self.readOnly = readOnly
+        self.volumeName = volumeName
+        self.anonymous = volumeName == nil ? nil : anonymous
     }
 }
 

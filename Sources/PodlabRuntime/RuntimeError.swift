@@ -17,6 +17,10 @@ public enum RuntimeError: LearnerFacingError, Equatable {
     case invalidPort(String)
     case invalidOption(String, hint: String?)
     case cannotRun(String, hint: String?)
+    case noSuchVolume(String)
+    case volumeExists(String)
+    case volumeInUse(String, containers: [String])
+    case invalidVolumeName(String)
 
     public var message: String {
         switch self {
@@ -37,6 +41,12 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .invalidPort(let text): return "invalid port format \"\(text)\": use [ip:]hostPort:containerPort[/tcp|udp]"
         case .invalidOption(let text, _): return text
         case .cannotRun(let text, _): return text
+        case .noSuchVolume(let name): return "no volume with name \"\(name)\" found: no such volume"
+        case .volumeExists(let name): return "volume with name \(name) already exists: volume already exists"
+        case .volumeInUse(let name, let ids):
+            return "volume \(name) is being used by the following container(s): \(ids.joined(separator: ", ")): volume is being used"
+        case .invalidVolumeName(let name):
+            return "running volume create option: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument (\"\(name)\")"
         }
     }
 
@@ -52,6 +62,10 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .portInUse: return "another program (or container) uses that port: pick another host port, e.g. -p 8081:80"
         case .invalidPort: return "the host port comes first: -p 8080:80 publishes container port 80 on host port 8080"
         case .invalidOption(_, let hint), .cannotRun(_, let hint): return hint
+        case .noSuchVolume: return "'podman volume ls' lists the volumes"
+        case .volumeExists: return "use it as it is (-v NAME:/path), or remove it first with 'podman volume rm NAME'"
+        case .volumeInUse(let name, _): return "remove those containers first, or use 'podman volume rm -f \(name)'"
+        case .invalidVolumeName: return "start with a letter or digit; then letters, digits, '_', '.' and '-'"
         }
     }
 
@@ -63,8 +77,8 @@ public enum RuntimeError: LearnerFacingError, Equatable {
 
     public var exitStatus: Int32 {
         switch self {
-        case .noSuchContainer: return ExitStatus.notFound
-        case .running: return ExitStatus.conflict
+        case .noSuchContainer, .noSuchVolume: return ExitStatus.notFound
+        case .running, .volumeInUse: return ExitStatus.conflict
         case .commandNotFound: return ExitStatus.commandNotFound
         case .permissionDenied: return ExitStatus.cannotInvoke
         default: return ExitStatus.engineError

@@ -11,13 +11,13 @@ enum ContainerFactory {
         let (image, displayName) = try ImagePuller.ensure(imageName, policy: options.pull)
         let engine = try Current.engine.containers()
         let config = try engine.images.config(of: image).config ?? ContainerConfig()
-        let settings = try settings(options, config: config, image: image)
+        let settings = try settings(options, config: config, image: image, engine: engine)
         let record = try engine.create(image: image, imageName: displayName, settings: settings, name: options.name)
         if let warning = engine.mapping.warning { Output.err("WARN: \(warning)") }
         return record
     }
 
-    static func settings(_ options: RunOptions, config: ContainerConfig, image: ImageRecord) throws -> ContainerSettings {
+    static func settings(_ options: RunOptions, config: ContainerConfig, image: ImageRecord, engine: ContainerEngine) throws -> ContainerSettings {
         let arguments = Array(options.imageAndCommand.dropFirst())
         let entrypoint = options.entrypoint.map { $0.isEmpty ? [] : [$0] } ?? config.Entrypoint ?? []
         let cmd = arguments.isEmpty ? (options.entrypoint != nil ? [] : config.Cmd ?? []) : arguments
@@ -46,7 +46,8 @@ enum ContainerFactory {
             user: options.user ?? config.User ?? "",
             hostname: options.hostname ?? "",
             ports: ports,
-            volumes: try options.volume.map(volumeMount),
+            volumes: try MountOptions.resolve(volumes: options.volume, mounts: options.mount,
+                                              imageVolumes: Array((config.Volumes ?? [:]).keys), engine: engine),
             readOnly: options.readOnly,
             network: network,
             capabilities: try Capabilities.resolve(add: options.capAdd, drop: options.capDrop),
@@ -90,22 +91,6 @@ enum ContainerFactory {
         if entry.contains("=") { return entry }
         guard !entry.isEmpty else { throw RuntimeError.invalidOption("empty environment variable name", hint: nil) }
         return Environment.current[entry].map { "\(entry)=\($0)" } ?? entry + "="
-    }
-
-    static func volumeMount(_ text: String) throws -> VolumeMount {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2 || parts.count == 3, parts[0].hasPrefix("/"), parts[1].hasPrefix("/") else {
-            throw RuntimeError.invalidOption("invalid volume \"\(text)\"", hint: "use -v /host/path:/container/path[:ro] with absolute paths")
-        }
-        guard FileSystem.exists(parts[0]) else {
-            throw RuntimeError.invalidOption("statfs \(parts[0]): no such file or directory", hint: "create the host directory first (mkdir -p \(parts[0]))")
-        }
-        let flags = parts.count == 3 ? parts[2].split(separator: ",").map(String.init) : []
-        guard flags.allSatisfy({ ["ro", "rw", "z", "Z"].contains($0) }) else {
-            throw RuntimeError.invalidOption("invalid volume option in \"\(text)\"", hint: "podlab knows ro and rw")
-        }
-        let resolved = FileSystem.realPath(parts[0]) ?? parts[0]
-        return VolumeMount(source: resolved, destination: parts[1], readOnly: flags.contains("ro"))
     }
 
     static func seccomp(_ options: [String]) throws -> String? {

@@ -37,8 +37,12 @@ enum ContainerInspect {
             ("Name", .string(record.name)),
             ("MountLabel", .string("")),
             ("Mounts", .array(record.settings.volumes.map { volume in
-                .object([("Type", .string("bind")), ("Source", .string(volume.source)), ("Destination", .string(volume.destination)),
-                         ("RW", .bool(!volume.readOnly))])
+                if let name = volume.volumeName {
+                    return .object([("Type", .string("volume")), ("Name", .string(name)), ("Source", .string(volume.source)),
+                                    ("Destination", .string(volume.destination)), ("Driver", .string("local")), ("RW", .bool(!volume.readOnly))])
+                }
+                return .object([("Type", .string("bind")), ("Source", .string(volume.source)), ("Destination", .string(volume.destination)),
+                                ("RW", .bool(!volume.readOnly))])
             })),
             ("NetworkSettings", .object([("Ports", .object(ports))])),
             ("Config", .object([

@@ -77,6 +77,7 @@ struct RemoveContainerCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Remove every container.") var all = false
     @Flag(name: .shortAndLong, help: "Ignore containers that do not exist.") var ignore = false
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing with --force.") var time: Int?
+    @Flag(name: [.customShort("v"), .long], help: "Remove the containers' anonymous volumes too.") var volumes = false
     @Argument var containers: [String] = []
 
     func run() throws {
@@ -90,7 +91,7 @@ struct RemoveContainerCommand: ParsableCommand {
                     guard force else { throw RuntimeError.running(id: record.id) }
                     _ = try engine.stop(record, timeout: time ?? 0)
                 }
-                try engine.remove(try engine.containers.find(record.id))
+                try engine.remove(try engine.containers.find(record.id), anonymousVolumes: volumes)
                 Output.out(name)
             } catch let error as RuntimeError {
                 if ignore, case .noSuchContainer = error { continue }

@@ -21,7 +21,7 @@ struct RunCommand: ParsableCommand {
             code = try engine.run(record, attachment: .terminal(interactive: options.interactive))
         } catch {
             // A container that never ran is not left behind when --rm asked for its removal.
-            if record.settings.autoRemove { try? engine.remove(record) }
+            if record.settings.autoRemove { try? engine.remove(record, anonymousVolumes: true) }
             throw error
         }
         if code != 0 { throw SilentExit(status: code) }

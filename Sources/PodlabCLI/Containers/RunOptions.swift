@@ -20,7 +20,8 @@ struct RunOptions: ParsableArguments {
     @Option(name: [.customShort("w"), .customLong("workdir")], help: "Working directory inside the container.") var workdir: String?
     @Option(name: .shortAndLong, help: "User (name or uid[:gid]) to run as.") var user: String?
     @Option(name: [.customShort("h"), .customLong("hostname")], help: "The container's hostname.") var hostname: String?
-    @Option(name: [.customShort("v"), .customLong("volume")], help: "Bind-mount a host path: HOST:CONTAINER[:ro].") var volume: [String] = []
+    @Option(name: [.customShort("v"), .customLong("volume")], help: "Mount a volume or host path: NAME|HOST-PATH:CONTAINER-PATH[:ro], or CONTAINER-PATH alone (an anonymous volume).") var volume: [String] = []
+    @Option(help: "Mount: type=volume|bind,source=…,destination=…[,readonly].") var mount: [String] = []
     @Flag(name: .customLong("read-only"), help: "Mount the container's root file system read-only.") var readOnly = false
     @Option(name: [.customLong("network"), .customLong("net")], help: "private (default), none or host.") var network: String = "private"
     @Option(name: .customLong("cap-add"), help: "Add a capability.") var capAdd: [String] = []

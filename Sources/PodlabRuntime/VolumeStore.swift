@@ -1,0 +1,129 @@
+import PodlabCore
+import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A named (or anonymous) volume: a directory that outlives the containers that mount it.
+public struct VolumeRecord: Codable, Hashable, Sendable {
+    public var name: String
+    public var driver = "local"
+    public var created: Double
+    public var labels: [String: String] = [:]
+    public var options: [String: String] = [:]
+    /// Made for an image's VOLUME or `-v /path` without a name; `podman rm -v` removes it with its container.
+    public var anonymous = false
+    /// Still empty: the first container to mount it copies the image's content at the mount point in (podman's copy-up).
+    public var needsCopyUp = true
+}
+
+/// Volumes under `<storage>/volumes/<name>/`: `volume.json` and the data in `_data`, as podman lays them out.
+/// Creating and removing take `volumes.lock`; the data belongs to the containers' root (the user, rootless).
+public final class VolumeStore: @unchecked Sendable {
+    public let root: String
+    let lock: FileLock
+    let mapping: IDMapping
+
+    public init(storage: String, mapping: IDMapping) throws {
+        root = "\(storage)/volumes"
+        try StoreAccess.prepare(root)
+        lock = try FileLock(path: "\(root)/volumes.lock")
+        self.mapping = mapping
+    }
+
+    public func dataPath(of name: String) -> String { "\(root)/\(name)/_data" }
+    func recordPath(of name: String) -> String { "\(root)/\(name)/volume.json" }
+
+    /// podman's rule for volume names.
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, Self.isAlphanumeric(first) else { return false }
+        return name.utf8.allSatisfy { Self.isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+    }
+
+    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+    }
+
+    public func get(_ name: String) -> VolumeRecord? {
+        guard Self.isValidName(name), let bytes = try? FileSystem.readFile(recordPath(of: name)) else { return nil }
+        return try? JSONCoding.decode(VolumeRecord.self, from: bytes, what: "volume \(name)")
+    }
+
+    /// Every volume, by name.
+    public func all() -> [VolumeRecord] {
+        FileSystem.list(root).filter(Self.isValidName).compactMap(get).sorted { $0.name < $1.name }
+    }
+
+    /// A new volume (`name` nil: a random 64-hex name, as podman). Throws `RuntimeError.volumeExists` for a taken name.
+    @discardableResult
+    public func create(_ name: String?, labels: [String: String] = [:], options: [String: String] = [:], anonymous: Bool = false) throws -> VolumeRecord {
+        let name = name ?? ContainerStore.newID()
+        guard Self.isValidName(name) else { throw RuntimeError.invalidVolumeName(name) }
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        if get(name) != nil { throw RuntimeError.volumeExists(name) }
+        let directory = "\(root)/\(name)"
+        try StoreAccess.prepare(directory)
+        let data = dataPath(of: name)
+        try FileSystem.createDirectory(data, mode: 0o755)
+        // Root in the container owns the data: the user rootless, the shifted root id as root.
+        if Locations.isRoot, let owner = mapping.host(for: 0), chown(data, owner, owner) != 0 {
+            throw SystemError("change the owner of", path: data, errno: errno)
+        }
+        let record = VolumeRecord(name: name, created: WallClock.now(), labels: labels, options: options, anonymous: anonymous)
+        try save(record)
+        return record
+    }
+
+    /// The named volume, made on first use (`-v NAME:/path`).
+    public func ensure(_ name: String) throws -> VolumeRecord {
+        if let existing = get(name) { return existing }
+        do {
+            return try create(name)
+        } catch RuntimeError.volumeExists(_) {
+            return try get(name) ?? create(name)
+        }
+    }
+
+    func save(_ record: VolumeRecord) throws {
+        try FileSystem.writeAtomically(try JSONCoding.encode(record), to: recordPath(of: record.name), mode: 0o600)
+    }
+
+    /// Copies what the image holds at `destination` into an empty volume, once (podman's copy-up). The path is
+    /// walked inside `rootfs` without following symbolic links, so an image cannot make it copy a host directory.
+    public func copyUp(_ name: String, from rootfs: String, at destination: String) throws {
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        guard var record = get(name), record.needsCopyUp else { return }
+        record.needsCopyUp = false
+        let data = dataPath(of: name)
+        if FileSystem.list(data).isEmpty, let source = Self.openInside(rootfs, destination) {
+            defer { close(source) }
+            try SnapshotCopier.copyContents(of: source, into: data)
+        }
+        try save(record)
+    }
+
+    /// An O_RDONLY descriptor of the directory `path` inside `rootfs`, every component opened with O_NOFOLLOW;
+    /// nil when it is missing, not a directory, or reached through a symbolic link.
+    static func openInside(_ rootfs: String, _ path: String) -> Int32? {
+        var current = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard current >= 0 else { return nil }
+        for component in path.split(separator: "/") where component != "." {
+            guard component != ".." else { close(current); return nil }
+            let next = openat(current, String(component), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            close(current)
+            guard next >= 0 else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// Deletes a volume and its data (files of other ids in the data, rootless, through a user namespace).
+    public func remove(_ name: String) throws {
+        guard get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        try ContainerCleanup.removeDirectory("\(root)/\(name)", mapping: mapping)
+    }
+}
