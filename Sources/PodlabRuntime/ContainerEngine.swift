@@ -10,6 +10,7 @@ public final class ContainerEngine: @unchecked Sendable {
     public let containers: ContainerStore
     public let images: ImageStore
     public let volumes: VolumeStore
+    public let secrets: SecretStore
     public let journal: Journal
     public let mapping: IDMapping
     public let locations: Locations
@@ -21,6 +22,7 @@ public final class ContainerEngine: @unchecked Sendable {
         journal = Journal(storage: locations.storage)
         mapping = IDMapping.current()
         volumes = try VolumeStore(storage: locations.storage, mapping: mapping)
+        secrets = try SecretStore(storage: locations.storage)
     }
 
     /// Records a new container (status created).
@@ -32,6 +34,7 @@ public final class ContainerEngine: @unchecked Sendable {
                                      imageName: imageName, created: WallClock.now(), settings: settings, state: ContainerState())
         try containers.add(record)
         try StoreAccess.prepare(containers.directory(of: record.id))
+        try storeSecrets(settings.secrets ?? [], in: containers.directory(of: record.id))
         // An empty volume takes what the image holds where it is mounted (podman's copy-up).
         let rootfs = image.topLayer.map { images.layers.path(for: $0) }
         for mount in settings.volumes {
@@ -88,6 +91,7 @@ public final class ContainerEngine: @unchecked Sendable {
 
         var request = LaunchRequest(record: record, lowerDirectory: try lowerDirectory(for: record), containerDirectory: directory,
                                     seccompCache: try seccompCache)
+        request.secretEnvironment = try secretEnvironment(of: record)
         var relay = Relay()
         defer { relay.closeAll() }
         var readyFD: Int32 = -1
@@ -225,6 +229,31 @@ public final class ContainerEngine: @unchecked Sendable {
         for mount in record.settings.volumes where mount.anonymous == true {
             guard let name = mount.volumeName, try users(ofVolume: name).isEmpty else { continue }
             try? volumes.remove(name)
+        }
+    }
+
+    /// Each secret the container uses, copied into its directory as `secrets/N`: readable by the container's root
+    /// for a mounted one (bound read-only at its target), by podlab alone for one given as a variable.
+    func storeSecrets(_ uses: [SecretUse], in directory: String) throws {
+        guard !uses.isEmpty else { return }
+        let folder = "\(directory)/secrets"
+        try StoreAccess.prepare(folder)
+        for (index, use) in uses.enumerated() {
+            let value = try secrets.value(of: try secrets.find(use.name))
+            let path = "\(folder)/\(index)"
+            try FileSystem.writeAtomically(value, to: path, mode: use.kind == .mount ? 0o444 : 0o400)
+            if use.kind == .mount, Locations.isRoot, let owner = mapping.host(for: 0), chown(path, owner, owner) != 0 {
+                throw SystemError("change the owner of", path: path, errno: errno)
+            }
+        }
+    }
+
+    /// `NAME=value` for each secret given as a variable, added when the process starts (not in the record).
+    func secretEnvironment(of record: ContainerRecord) throws -> [String] {
+        let folder = "\(containers.directory(of: record.id))/secrets"
+        return try (record.settings.secrets ?? []).enumerated().compactMap { index, use in
+            guard use.kind == .env else { return nil }
+            return use.target + "=" + String(decoding: try FileSystem.readFile("\(folder)/\(index)"), as: UTF8.self)
         }
     }
 

@@ -14,6 +14,8 @@ public struct LaunchRequest {
     public var seccompCache: String
     /// Use `<containerDirectory>/rootfs`, a private copy of the image, instead of an overlay.
     public var privateCopy = false
+    /// `NAME=value` of secrets given as variables: added to the process's environment only.
+    public var secretEnvironment: [String] = []
     public var stdin: Int32 = -1
     public var stdout: Int32 = -1
     public var stderr: Int32 = -1
@@ -55,12 +57,17 @@ public enum ContainerLauncher {
         if !environment.contains(where: { $0.hasPrefix("HOME=") }) { environment.append("HOME=\(user.home)") }
         if !environment.contains(where: { $0.hasPrefix("HOSTNAME=") }) { environment.append("HOSTNAME=\(settings.hostname)") }
         if settings.tty && !environment.contains(where: { $0.hasPrefix("TERM=") }) { environment.append("TERM=xterm") }
+        environment += request.secretEnvironment
 
         let capabilities = settings.capabilities
         let program = try SeccompCompiler.program(for: settings, uid: user.uid, cacheDirectory: request.seccompCache)
 
         let strings = CStrings()
-        let volumes = settings.volumes.map { volume in
+        // Secrets given as files: the copies in the container's directory, bound read-only at their targets.
+        let secretFiles = (settings.secrets ?? []).enumerated().filter { $0.element.kind == .mount }.map { index, use in
+            VolumeMount(source: "\(directory)/secrets/\(index)", destination: use.target, readOnly: true)
+        }
+        let volumes = (settings.volumes + secretFiles).map { volume in
             podlab_volume(source: strings.string(volume.source), target: strings.string(volume.destination),
                           read_only: volume.readOnly ? 1 : 0, is_directory: FileSystem.isDirectory(volume.source) ? 1 : 0)
         }

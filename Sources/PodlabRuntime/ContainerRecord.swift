@@ -63,6 +63,8 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
     /// Limits applied through cgroups (nil: none).
     public var memoryLimit: Int64?
     public var pidsLimit: Int?
+    /// Secrets given to the container (names and where; their values are copied into its directory, never here).
+    public var secrets: [SecretUse]?
 
     public init(command: [String], env: [String], workingDir: String, user: String, hostname: String, ports: [PortMapping],
                 volumes: [VolumeMount], readOnly: Bool, network: String, capabilities: [String], seccomp: String?,

@@ -21,6 +21,9 @@ public enum RuntimeError: LearnerFacingError, Equatable {
     case volumeExists(String)
     case volumeInUse(String, containers: [String])
     case invalidVolumeName(String)
+    case noSuchSecret(String)
+    case secretNameInUse(String)
+    case invalidSecretName(String)
 
     public var message: String {
         switch self {
@@ -47,6 +50,9 @@ public enum RuntimeError: LearnerFacingError, Equatable {
             return "volume \(name) is being used by the following container(s): \(ids.joined(separator: ", ")): volume is being used"
         case .invalidVolumeName(let name):
             return "running volume create option: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument (\"\(name)\")"
+        case .noSuchSecret(let name): return "no secret with name or id \"\(name)\": no such secret"
+        case .secretNameInUse(let name): return "\(name): secret name in use"
+        case .invalidSecretName(let name): return "secret name \"\(name)\" is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*"
         }
     }
 
@@ -65,7 +71,9 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .noSuchVolume: return "'podman volume ls' lists the volumes"
         case .volumeExists: return "use it as it is (-v NAME:/path), or remove it first with 'podman volume rm NAME'"
         case .volumeInUse(let name, _): return "remove those containers first, or use 'podman volume rm -f \(name)'"
-        case .invalidVolumeName: return "start with a letter or digit; then letters, digits, '_', '.' and '-'"
+        case .invalidVolumeName, .invalidSecretName: return "start with a letter or digit; then letters, digits, '_', '.' and '-'"
+        case .noSuchSecret: return "'podman secret ls' lists the secrets; make one with: printf '%s' VALUE | podman secret create NAME -"
+        case .secretNameInUse(let name): return "remove it first with 'podman secret rm \(name)', or choose another name"
         }
     }
 

@@ -60,6 +60,7 @@ enum ContainerFactory {
             stopTimeout: options.stopTimeout)
         settings.memoryLimit = limits.memory
         settings.pidsLimit = limits.pids
+        settings.secrets = options.secret.isEmpty ? nil : try options.secret.map(engine.secrets.parseUse)
         return settings
     }
 

@@ -1,0 +1,126 @@
+import PodlabCore
+import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A secret's record: never its value.
+public struct SecretRecord: Codable, Hashable, Sendable {
+    /// 25 hex characters, as podman.
+    public var id: String
+    public var name: String
+    public var driver = "file"
+    public var created: Double
+    public var updated: Double
+    public var labels: [String: String] = [:]
+}
+
+/// How a container gets a secret: `--secret NAME[,type=mount|env][,target=…]`.
+public struct SecretUse: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Sendable { case mount, env }
+    public var name: String
+    public var kind: Kind
+    /// The file's path inside (mount) or the variable's name (env).
+    public var target: String
+
+    public init(name: String, kind: Kind, target: String) {
+        self.name = name
+        self.kind = kind
+        self.target = target
+    }
+}
+
+/// Secrets under `<storage>/secrets/`: `secrets.json` with the records, each value in `data/<id>` (0600, the
+/// private store around it). A value leaves this store only into a container: as a read-only file copied into
+/// the container's directory, or as a variable added when its process starts — never into the container's
+/// record, so `inspect`, logs and the journal cannot show it.
+public final class SecretStore: @unchecked Sendable {
+    public let root: String
+    let lock: FileLock
+    var indexPath: String { "\(root)/secrets.json" }
+
+    public init(storage: String) throws {
+        root = "\(storage)/secrets"
+        try StoreAccess.prepare(root)
+        try FileSystem.createDirectory("\(root)/data", mode: 0o700)
+        lock = try FileLock(path: "\(root)/secrets.lock")
+    }
+
+    func dataPath(_ id: String) -> String { "\(root)/data/\(id)" }
+
+    public func all() -> [SecretRecord] {
+        guard let bytes = try? FileSystem.readFile(indexPath) else { return [] }
+        return (try? JSONCoding.decode([SecretRecord].self, from: bytes, what: "secrets.json")) ?? []
+    }
+
+    /// By name, full id or a unique id prefix.
+    public func find(_ reference: String) throws -> SecretRecord {
+        let secrets = all()
+        if let byName = secrets.first(where: { $0.name == reference }) { return byName }
+        let byID = secrets.filter { $0.id.hasPrefix(reference) }
+        guard !reference.isEmpty, byID.count == 1, let found = byID.first else { throw RuntimeError.noSuchSecret(reference) }
+        return found
+    }
+
+    @discardableResult
+    public func create(_ name: String, value: [UInt8], labels: [String: String] = [:]) throws -> SecretRecord {
+        guard VolumeStore.isValidName(name), name.count <= 253 else { throw RuntimeError.invalidSecretName(name) }
+        guard value.count <= 512 * 1024 else {
+            throw RuntimeError.invalidOption("secret data must be larger than 0 and less than 512000 bytes", hint: nil)
+        }
+        guard !value.isEmpty else { throw RuntimeError.invalidOption("secret data must be larger than 0 and less than 512000 bytes", hint: nil) }
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        var secrets = all()
+        guard !secrets.contains(where: { $0.name == name }) else { throw RuntimeError.secretNameInUse(name) }
+        let now = WallClock.now()
+        let record = SecretRecord(id: String(ContainerStore.newID().prefix(25)), name: name, created: now, updated: now, labels: labels)
+        try FileSystem.writeAtomically(value, to: dataPath(record.id), mode: 0o600)
+        secrets.append(record)
+        try FileSystem.writeAtomically(try JSONCoding.encode(secrets), to: indexPath, mode: 0o600)
+        return record
+    }
+
+    public func value(of record: SecretRecord) throws -> [UInt8] {
+        try FileSystem.readFile(dataPath(record.id))
+    }
+
+    public func remove(_ reference: String) throws -> SecretRecord {
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        let record = try find(reference)
+        let secrets = all().filter { $0.id != record.id }
+        try FileSystem.writeAtomically(try JSONCoding.encode(secrets), to: indexPath, mode: 0o600)
+        unlink(dataPath(record.id))
+        return record
+    }
+
+    /// `NAME[,type=mount|env][,target=…]` → a use of an existing secret.
+    public func parseUse(_ text: String) throws -> SecretUse {
+        let items = text.split(separator: ",").map(String.init)
+        guard let name = items.first, !name.isEmpty else { throw RuntimeError.invalidOption("--secret needs a secret's name", hint: nil) }
+        var kind = SecretUse.Kind.mount
+        var target: String?
+        for item in items.dropFirst() {
+            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
+            switch (pair[0], pair.count == 2 ? pair[1] : "") {
+            case ("type", let value):
+                guard let parsed = SecretUse.Kind(rawValue: value) else {
+                    throw RuntimeError.invalidOption("type \(value) is invalid: secrets are of type mount or env", hint: nil)
+                }
+                kind = parsed
+            case ("target", let value) where !value.isEmpty: target = value
+            default:
+                throw RuntimeError.invalidOption("option \(item) invalid: podlab knows type and target", hint: "--secret NAME,type=env,target=DB_PASSWORD")
+            }
+        }
+        _ = try find(name)
+        switch kind {
+        case .env:
+            return SecretUse(name: name, kind: .env, target: target ?? name)
+        case .mount:
+            let path = target.map { $0.hasPrefix("/") ? $0 : "/run/secrets/\($0)" } ?? "/run/secrets/\(name)"
+            return SecretUse(name: name, kind: .mount, target: FileSystem.normalize(path))
+        }
+    }
+}
