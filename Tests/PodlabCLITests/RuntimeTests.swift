@@ -8,6 +8,15 @@ import Glibc
 
 /// The tutorial's container commands, for real: a new podlab process per command, real containers.
 @Suite(.serialized) struct RuntimeTests {
+    @Test func restartRunsTheContainerAgainWithItsData() throws {
+        #expect(try podman("run", "-d", "--name", "again", "busybox", "sh", "-c", "echo started >> /count; sleep 600").status == 0)
+        let restart = try podman("restart", "-t", "1", "again")
+        #expect(restart.status == 0 && restart.stdout == "again\n", "\(restart)")
+        #expect(try podman("inspect", "--format", "{{.State.Status}}", "again").stdout == "running\n")
+        #expect(try podman("exec", "again", "cat", "/count").stdout == "started\nstarted\n", "the same container, its files kept")
+        #expect(try podman("rm", "-f", "-t", "0", "again").status == 0)
+    }
+
     let directory = TemporaryDirectory("podlab-run")
     var podman: Podman { Podman(root: directory.file("storage")) }
 

@@ -53,3 +53,28 @@ struct StartCommand: ParsableCommand {
         }
     }
 }
+
+/// `podman restart NAME…`: stop (the container's stop signal, then SIGKILL after -t seconds) and start again.
+struct RestartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers.")
+    @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
+    @Flag(name: .shortAndLong, help: "Restart every container.") var all = false
+    @Flag(name: .long, help: "Restart only the running ones.") var running = false
+    @Argument var containers: [String] = []
+
+    func run() throws {
+        let engine = try Current.engine.containers()
+        let records = try engine.containers.all()
+        let targets = all || running ? records.filter { !running || $0.state.status == .running }.map(\.id) : containers
+        guard !targets.isEmpty || all || running else { throw CLIError.usage("you must provide at least one name or id", command: "podman restart") }
+        for name in targets {
+            let record = try engine.containers.find(name)
+            if record.state.status == .running {
+                try engine.stop(record, timeout: time ?? record.settings.stopTimeout)
+                _ = try engine.wait(try engine.containers.find(record.id))
+            }
+            try Detached.start(try engine.containers.find(record.id))
+            Output.out(all || running ? record.id : name)
+        }
+    }
+}
