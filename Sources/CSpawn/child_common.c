@@ -180,6 +180,43 @@ void podlab_become_init_keeping(int keep_fd) {
     reap_and_exit(child, keep_fd);
 }
 
+void podlab_become_waiter(int report_fd) {
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    pid_t child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (child < 0) _exit(125);
+    if (child == 0) {
+        if (report_fd >= 0) close(report_fd);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return;
+    }
+    if (report_fd >= 0) {
+        int32_t value = (int32_t)child;
+        ssize_t ignored = write(report_fd, &value, sizeof(value));
+        (void)ignored;
+    }
+    /* Like any container, the member outlives a killed monitor; it ends with this waiter. */
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    init_child = child;
+    reap_and_exit(child, -1);
+}
+
+int podlab_open_namespace(pid_t pid, const char *name) {
+    char path[64], digits[16];
+    int count = 0;
+    unsigned value = (unsigned)pid;
+    do { digits[count++] = (char)('0' + value % 10); value /= 10; } while (value && count < 15);
+    size_t used = 0;
+    path[0] = '\0';
+    podlab_append(path, sizeof(path), &used, "/proc/");
+    while (count > 0) { path[used++] = digits[--count]; path[used] = '\0'; }
+    podlab_append(path, sizeof(path), &used, "/ns/");
+    podlab_append(path, sizeof(path), &used, name);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 static void reap_and_exit(pid_t child, int keep_fd) {
     sigset_t all, old;
     sigfillset(&all);
@@ -216,7 +253,7 @@ __attribute__((noreturn)) static void exec_trampoline(const struct podlab_final_
     unsigned value = (unsigned)efd;
     do { *--cursor = (char)('0' + value % 10); value /= 10; } while (value && cursor > digits);
     char *arguments[count + 3];
-    arguments[0] = step->init ? "podlab-init" : "podlab-exec";
+    arguments[0] = step->pause ? "podlab-pause" : step->init ? "podlab-init" : "podlab-exec";
     arguments[1] = cursor;
     for (size_t i = 0; i <= count; i++) arguments[2 + i] = step->argv[i];
     if (fcntl(efd, F_SETFD, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_EXEC, errno, "error pipe");
@@ -241,8 +278,9 @@ void podlab_finish_and_exec(const struct podlab_final_step *step) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_NO_NEW_PRIVS, errno, "no_new_privs");
     if (step->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, step->seccomp, 0, 0) != 0)
         podlab_child_fail(efd, PODLAB_STAGE_SECCOMP, errno, "seccomp");
-    /* The parent was alive while we set up; the program (and --init's PID 1) outlives a killed monitor. */
-    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    /* The parent was alive while we set up; the program (and --init's PID 1) outlives a killed monitor. A pod
+     * member's parent is its waiter, not the monitor: the member ends with it. */
+    if (!step->keep_parent_death) prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     podlab_reset_signals();
     exec_trampoline(step);
 }

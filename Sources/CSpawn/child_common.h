@@ -37,6 +37,12 @@ void podlab_reset_signals(void);
  * signals on and exiting with its status; the child returns and goes on to exec the program. */
 void podlab_become_init_keeping(int error_fd);
 
+/* The same for a pod member, whose PID namespace is new: the child's pid is written to report_fd first. */
+void podlab_become_waiter(int report_fd);
+
+/* Opens /proc/PID/ns/NAME (close-on-exec). */
+int podlab_open_namespace(pid_t pid, const char *name);
+
 size_t podlab_strlcpy(char *dest, const char *src, size_t size);
 
 /* clone() with every signal blocked around it: the child starts with them all blocked, so no handler of
@@ -63,6 +69,8 @@ struct podlab_final_step {
     char *const *envp;
     int error_fd;
     int trampoline_fd;
+    int keep_parent_death;   /* a pod member: its waiting parent's death ends it */
+    int pause;               /* the pod's infra: the trampoline holds the namespaces and runs nothing */
 };
 __attribute__((noreturn)) void podlab_finish_and_exec(const struct podlab_final_step *step);
 #endif

@@ -142,6 +142,27 @@ static int loopback_up(void) {
     return status;
 }
 
+/* A pod member: join the infra's user namespace first (the others belong to it), then its network, UTS and IPC
+ * namespaces; unshare a mount namespace of our own and fork PID 1 of a new PID namespace, which returns here
+ * and goes on as the container. This process stays as its waiter and reports its pid. */
+static void join_pod(const struct podlab_container_spec *spec, int efd) {
+    static const char *names[] = { "user", "net", "uts", "ipc" };
+    static const int types[] = { CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC };
+    int fds[4];
+    for (int i = 0; i < 4; i++) {
+        fds[i] = podlab_open_namespace(spec->join_pid, names[i]);
+        if (fds[i] < 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, names[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        if (setns(fds[i], types[i]) != 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, names[i]);
+        close(fds[i]);
+    }
+    if (unshare(CLONE_NEWNS | CLONE_NEWPID) != 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, "mount and PID namespaces");
+    podlab_become_waiter(spec->pid_report_fd);
+    /* The container's PID 1 now: it ends with its waiter (which ends with the monitor, as any container). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
 static int container_main(void *argument) {
     const struct podlab_container_spec *spec = argument;
     int efd = spec->error_fd;
@@ -151,15 +172,21 @@ static int container_main(void *argument) {
      * its end of the sync pipe is closed here, so that its death is an end of file, never a wait forever. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (spec->sync_parent_fd >= 0) close(spec->sync_parent_fd);
-    /* Wait until the parent has written our uid/gid maps. */
+    /* Wait until the parent has written our uid/gid maps (or, for a pod member, put us in the cgroup). */
     char byte;
     if (read(spec->sync_fd, &byte, 1) != 1) podlab_child_fail(efd, PODLAB_STAGE_SYNC, errno, "sync");
     close(spec->sync_fd);
+    if (spec->join_pid > 0) {
+        join_pod(spec, efd);
+    } else if (spec->pid_report_fd >= 0) {
+        close(spec->pid_report_fd);
+    }
     if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
 
-    if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) != 0)
+    /* A pod member shares the pod's hostname and network, which the infra set up. */
+    if (spec->join_pid <= 0 && spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) != 0)
         podlab_child_fail(efd, PODLAB_STAGE_HOSTNAME, errno, spec->hostname);
-    if (spec->new_network && loopback_up() != 0) podlab_child_fail(efd, PODLAB_STAGE_NETWORK, errno, "lo");
+    if (spec->join_pid <= 0 && spec->new_network && loopback_up() != 0) podlab_child_fail(efd, PODLAB_STAGE_NETWORK, errno, "lo");
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) podlab_child_fail(efd, PODLAB_STAGE_MOUNT_PRIVATE, errno, "/");
 
     if (spec->overlay_lower) {
@@ -179,7 +206,7 @@ static int container_main(void *argument) {
 
     if (mount_into(root_fd, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) podlab_child_fail(efd, PODLAB_STAGE_PROC, errno, "/proc");
     if (setup_dev(root_fd, efd, spec->tty) != 0) podlab_child_fail(efd, PODLAB_STAGE_DEV, errno, "/dev");
-    if (spec->new_network) {
+    if (spec->new_network || spec->join_pid > 0) {
         if (mount_into(root_fd, "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) != 0)
             podlab_child_fail(efd, PODLAB_STAGE_SYS, errno, "/sys");
     } else if (bind_into(root_fd, "/sys", "/sys", 1, 1) != 0) {
@@ -221,7 +248,7 @@ static int container_main(void *argument) {
     struct podlab_final_step step = {
         spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, spec->tty, spec->capabilities, spec->uid, spec->gid,
         spec->groups, spec->group_count, spec->may_set_groups, spec->cwd, spec->seccomp, spec->init,
-        spec->argv, spec->envp, efd, spec->trampoline_fd,
+        spec->argv, spec->envp, efd, spec->trampoline_fd, spec->join_pid > 0, spec->pause,
     };
     podlab_finish_and_exec(&step);
 }
@@ -229,5 +256,6 @@ static int container_main(void *argument) {
 pid_t podlab_clone_container(const struct podlab_container_spec *spec, void *stack, size_t stack_size) {
     int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
     if (spec->new_network) flags |= CLONE_NEWNET;
+    if (spec->join_pid > 0) flags = SIGCHLD;
     return podlab_clone_blocked(container_main, (char *)stack + stack_size, flags, (void *)spec);
 }

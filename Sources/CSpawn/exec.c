@@ -6,20 +6,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-static int open_namespace(pid_t pid, const char *name) {
-    char path[64], digits[16];
-    int count = 0;
-    unsigned value = (unsigned)pid;
-    do { digits[count++] = (char)('0' + value % 10); value /= 10; } while (value && count < 15);
-    size_t used = 0;
-    path[0] = '\0';
-    podlab_append(path, sizeof(path), &used, "/proc/");
-    while (count > 0) { path[used++] = digits[--count]; path[used] = '\0'; }
-    podlab_append(path, sizeof(path), &used, "/ns/");
-    podlab_append(path, sizeof(path), &used, name);
-    return open(path, O_RDONLY | O_CLOEXEC);
-}
-
 static int exec_main(void *argument) {
     const struct podlab_exec_spec *spec = argument;
     int efd = spec->error_fd;
@@ -31,7 +17,7 @@ static int exec_main(void *argument) {
     static const int types[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS };
     int fds[6];
     for (int i = 0; i < 6; i++) {
-        fds[i] = open_namespace(spec->target_pid, names[i]);
+        fds[i] = podlab_open_namespace(spec->target_pid, names[i]);
         if (fds[i] < 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, names[i]);
     }
     for (int i = 0; i < 6; i++) {
@@ -44,7 +30,7 @@ static int exec_main(void *argument) {
     podlab_become_init_keeping(efd);
     struct podlab_final_step step = {
         spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, spec->tty, spec->capabilities, spec->uid, spec->gid,
-        NULL, 0, spec->may_set_groups, spec->cwd, spec->seccomp, 0, spec->argv, spec->envp, efd, spec->trampoline_fd,
+        NULL, 0, spec->may_set_groups, spec->cwd, spec->seccomp, 0, spec->argv, spec->envp, efd, spec->trampoline_fd, 0, 0,
     };
     podlab_finish_and_exec(&step);
 }

@@ -15,7 +15,8 @@
  * here, so it reads end-of-file once the program runs, or a struct podlab_spawn_error when it cannot. PROGRAM
  * is looked up on the PATH of the container's environment. Called "podlab-init" (--init), it stays as the
  * container's PID 1: it forks the program, passes signals on, reaps every child and exits with the program's
- * status, so --init's PID 1 is not podlab either.
+ * status, so --init's PID 1 is not podlab either. Called "podlab-pause", it is a pod's infra: it closes every
+ * descriptor and waits for SIGTERM, holding the pod's namespaces.
  */
 #include "cspawn.h"
 #include <asm/unistd.h>
@@ -124,6 +125,25 @@ __attribute__((noreturn)) static void run(int error_fd, const char *path, char *
     fail(error_fd, denied ? PODLAB_STAGE_EXEC_DENIED : PODLAB_STAGE_EXEC_NOT_FOUND, denied ? EACCES : ENOENT, name);
 }
 
+static int same(const char *a, const char *b) {
+    while (*a && *a == *b) { a++; b++; }
+    return *a == *b;
+}
+
+/* A pod's infra: hold the namespaces and run nothing until told to stop. */
+__attribute__((noreturn)) static void pause_until_stopped(int error_fd) {
+    unsigned long all = ~0UL;
+    sys4(__NR_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof(all));
+    sys3(__NR_close_range, 0, ~0U, 0);   /* the error pipe too: end of file tells podlab we are up */
+    (void)error_fd;
+    for (;;) {
+        siginfo_t info;
+        long signal_number = sys4(__NR_rt_sigtimedwait, (long)&all, (long)&info, 0, sizeof(all));
+        if (signal_number == SIGTERM || signal_number == SIGINT || signal_number == SIGHUP || signal_number == SIGQUIT) exit_with(0);
+        if (signal_number == SIGCHLD) { int status; while (sys4(__NR_wait4, -1, (long)&status, WNOHANG, 0) > 0) {} }
+    }
+}
+
 static const char *path_of(char **envp) {
     const char *path = "";
     for (char **entry = envp; *entry; entry++) {
@@ -179,7 +199,7 @@ __attribute__((noreturn, used)) void trampoline_main(long *stack) {
         exit_with(127);
     }
     if (sys3(__NR_fcntl, error_fd, F_SETFD, FD_CLOEXEC) < 0) fail(-1, PODLAB_STAGE_EXEC, EBADF, "error pipe");
-    const char *name = argv[0];
-    if (name[0] == 'p' && length_of(name) == 11 && name[7] == 'i') init(error_fd, argv + 2, envp);
+    if (same(argv[0], "podlab-pause")) pause_until_stopped(error_fd);
+    if (same(argv[0], "podlab-init")) init(error_fd, argv + 2, envp);
     run(error_fd, path_of(envp), argv + 2, envp);
 }

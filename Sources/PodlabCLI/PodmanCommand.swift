@@ -21,7 +21,7 @@ struct PodmanCommand: ParsableCommand {
                 InspectCommand.self, HistoryCommand.self, SaveCommand.self, LoadCommand.self, VersionCommand.self,
                 RunCommand.self, CreateCommand.self, StartCommand.self, PsCommand.self, StopCommand.self, KillCommand.self,
                 RemoveContainerCommand.self, LogsCommand.self, PortCommand.self, WaitCommand.self, ExecCommand.self,
-                EventsCommand.self, ContainerCommand.self, BuildCommand.self, VolumeCommand.self, SecretCommand.self, RestartCommand.self,
+                EventsCommand.self, ContainerCommand.self, BuildCommand.self, VolumeCommand.self, SecretCommand.self, RestartCommand.self, PodCommand.self,
             ] + CommandTree.podman
         )
     }
@@ -29,7 +29,7 @@ struct PodmanCommand: ParsableCommand {
     /// podman's commands that podlab does not answer yet: named as such, not as "unexpected arguments".
     static let notImplemented: Set<String> = [
         "attach", "auto-update", "commit", "cp", "diff", "export", "generate", "healthcheck", "import", "init", "kube",
-        "machine", "manifest", "mount", "network", "pause", "play", "pod", "search", "stats",
+        "machine", "manifest", "mount", "network", "pause", "play", "search", "stats",
         "system", "top", "unmount", "unpause", "unshare", "update",
     ]
 }

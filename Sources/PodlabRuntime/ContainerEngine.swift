@@ -11,6 +11,7 @@ public final class ContainerEngine: @unchecked Sendable {
     public let images: ImageStore
     public let volumes: VolumeStore
     public let secrets: SecretStore
+    public let pods: PodStore
     public let journal: Journal
     public let mapping: IDMapping
     public let locations: Locations
@@ -23,6 +24,7 @@ public final class ContainerEngine: @unchecked Sendable {
         mapping = IDMapping.current()
         volumes = try VolumeStore(storage: locations.storage, mapping: mapping)
         secrets = try SecretStore(storage: locations.storage)
+        pods = try PodStore(storage: locations.storage)
     }
 
     /// Records a new container (status created).
@@ -55,6 +57,7 @@ public final class ContainerEngine: @unchecked Sendable {
     }
 
     func lowerDirectory(for record: ContainerRecord) throws -> String? {
+        if record.settings.infra == true { return nil }  // a pod's infra runs nothing: an empty root
         let image = try images.resolve(record.imageID.hex)
         return image.topLayer.map { images.layers.path(for: $0) }
     }
@@ -82,6 +85,12 @@ public final class ContainerEngine: @unchecked Sendable {
             try containers.mutate { records in
                 if let index = records.firstIndex(where: { $0.id == record.id }) { records[index].settings.ports = forwards.map(\.mapping) }
             }
+            // A pod's ports are its infra's: the pod shows what was chosen too.
+            if settings.infra == true, let podID = settings.pod {
+                try pods.mutate { pods in
+                    if let index = pods.firstIndex(where: { $0.id == podID }) { pods[index].ports = forwards.map(\.mapping) }
+                }
+            }
         }
         let directory = containers.directory(of: record.id)
         try StoreAccess.prepare(directory)
@@ -92,6 +101,7 @@ public final class ContainerEngine: @unchecked Sendable {
         var request = LaunchRequest(record: record, lowerDirectory: try lowerDirectory(for: record), containerDirectory: directory,
                                     seccompCache: try seccompCache)
         request.secretEnvironment = try secretEnvironment(of: record)
+        request.joinPid = try podNamespaces(of: record)
         var relay = Relay()
         defer { relay.closeAll() }
         var readyFD: Int32 = -1
@@ -128,7 +138,7 @@ public final class ContainerEngine: @unchecked Sendable {
         relay.closeChildEnds()
         try containers.update(record.id) { state in
             state.status = .running
-            state.pid = launched.pid
+            state.pid = launched.containerPid
             state.pidStartTime = launched.startTime
             state.monitorPid = getpid()
             state.startedAt = WallClock.now()

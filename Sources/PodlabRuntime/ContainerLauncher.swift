@@ -16,6 +16,8 @@ public struct LaunchRequest {
     public var privateCopy = false
     /// `NAME=value` of secrets given as variables: added to the process's environment only.
     public var secretEnvironment: [String] = []
+    /// A pod member joins this process's namespaces (the pod's running infra); 0 for any other container.
+    public var joinPid: pid_t = 0
     public var stdin: Int32 = -1
     public var stdout: Int32 = -1
     public var stderr: Int32 = -1
@@ -33,7 +35,10 @@ public struct LaunchRequest {
 /// throws podman's error for why it could not be: 127 not found, 126 not executable, 125 otherwise).
 public enum ContainerLauncher {
     public struct Launched: Sendable {
+        /// The process the monitor waits for: the container's PID 1, or a pod member's waiter.
         public var pid: pid_t
+        /// The container's PID 1 (signals, exec and `top` go there).
+        public var containerPid: pid_t
         public var startTime: UInt64?
     }
 
@@ -74,10 +79,11 @@ public enum ContainerLauncher {
 
         var syncPipe: [Int32] = [0, 0]
         var errorPipe: [Int32] = [0, 0]
-        guard podlab_pipe_cloexec(&syncPipe) == 0, podlab_pipe_cloexec(&errorPipe) == 0 else {
+        var pidPipe: [Int32] = [0, 0]
+        guard podlab_pipe_cloexec(&syncPipe) == 0, podlab_pipe_cloexec(&errorPipe) == 0, podlab_pipe_cloexec(&pidPipe) == 0 else {
             throw SystemError("pipe", path: "container start", errno: errno)
         }
-        defer { close(syncPipe[1]); close(errorPipe[0]) }
+        defer { close(syncPipe[1]); close(errorPipe[0]); close(pidPipe[0]) }
 
         var spec = podlab_container_spec()
         spec.argv = UnsafePointer(strings.array(settings.command))
@@ -114,6 +120,9 @@ public enum ContainerLauncher {
         spec.sync_parent_fd = syncPipe[1]
         spec.error_fd = errorPipe[1]
         spec.trampoline_fd = try ExecTrampoline.descriptor()
+        spec.join_pid = request.joinPid
+        spec.pid_report_fd = pidPipe[1]
+        spec.pause = settings.infra == true ? 1 : 0
 
         let stackSize = 1 << 20
         guard let stack = mmap(nil, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),
@@ -124,11 +133,13 @@ public enum ContainerLauncher {
         let pid = withUnsafePointer(to: &spec) { podlab_clone_container($0, stack, stackSize) }
         close(syncPipe[0])
         close(errorPipe[1])
+        close(pidPipe[1])
         guard pid > 0 else {
             throw RuntimeError.startFailed(stage: "creating namespaces", detail: "clone", errno: errno)
         }
         do {
-            try mapping.apply(to: pid)
+            // A pod member's user namespace is the infra's, already mapped.
+            if request.joinPid <= 0 { try mapping.apply(to: pid) }
             try CgroupLimits.apply(id: request.record.id, pid: pid, memory: settings.memoryLimit, pids: settings.pidsLimit)
         } catch {
             kill(pid, SIGKILL)
@@ -143,7 +154,15 @@ public enum ContainerLauncher {
             waitpid(pid, &status, 0)
             throw failure
         }
-        return Launched(pid: pid, startTime: ProcessInfoReader.startTime(of: pid))
+        var containerPid = pid
+        if request.joinPid > 0 {
+            var reported: Int32 = 0
+            guard read(pidPipe[0], &reported, 4) == 4, reported > 0 else {
+                throw RuntimeError.startFailed(stage: "joining the pod", detail: "the waiting process reported no pid", errno: EIO)
+            }
+            containerPid = reported
+        }
+        return Launched(pid: pid, containerPid: containerPid, startTime: ProcessInfoReader.startTime(of: containerPid))
     }
 
     /// The child's report, or nil at EOF (the command was exec'd).

@@ -65,6 +65,10 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
     public var pidsLimit: Int?
     /// Secrets given to the container (names and where; their values are copied into its directory, never here).
     public var secrets: [SecretUse]?
+    /// The pod this container belongs to (its id); its network, UTS and IPC namespaces are the pod's.
+    public var pod: String?
+    /// This container is its pod's infra: it holds the namespaces and runs nothing.
+    public var infra: Bool?
 
     public init(command: [String], env: [String], workingDir: String, user: String, hostname: String, ports: [PortMapping],
                 volumes: [VolumeMount], readOnly: Bool, network: String, capabilities: [String], seccomp: String?,

@@ -24,6 +24,8 @@ public enum RuntimeError: LearnerFacingError, Equatable {
     case noSuchSecret(String)
     case secretNameInUse(String)
     case invalidSecretName(String)
+    case noSuchPod(String)
+    case podNameInUse(String)
 
     public var message: String {
         switch self {
@@ -53,6 +55,8 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .noSuchSecret(let name): return "no secret with name or id \"\(name)\": no such secret"
         case .secretNameInUse(let name): return "\(name): secret name in use"
         case .invalidSecretName(let name): return "secret name \"\(name)\" is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*"
+        case .noSuchPod(let name): return "no pod with name or ID \(name) found: no such pod"
+        case .podNameInUse(let name): return "adding pod to state: name \"\(name)\" is in use: pod already exists"
         }
     }
 
@@ -74,6 +78,8 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .invalidVolumeName, .invalidSecretName: return "start with a letter or digit; then letters, digits, '_', '.' and '-'"
         case .noSuchSecret: return "'podman secret ls' lists the secrets; make one with: printf '%s' VALUE | podman secret create NAME -"
         case .secretNameInUse(let name): return "remove it first with 'podman secret rm \(name)', or choose another name"
+        case .noSuchPod: return "'podman pod ps' lists the pods"
+        case .podNameInUse(let name): return "remove it with 'podman pod rm -f \(name)', or choose another --name"
         }
     }
 
@@ -85,7 +91,7 @@ public enum RuntimeError: LearnerFacingError, Equatable {
 
     public var exitStatus: Int32 {
         switch self {
-        case .noSuchContainer, .noSuchVolume: return ExitStatus.notFound
+        case .noSuchContainer, .noSuchVolume, .noSuchPod: return ExitStatus.notFound
         case .running, .volumeInUse: return ExitStatus.conflict
         case .commandNotFound: return ExitStatus.commandNotFound
         case .permissionDenied: return ExitStatus.cannotInvoke

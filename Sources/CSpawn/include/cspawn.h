@@ -65,6 +65,12 @@ struct podlab_container_spec {
     int32_t sync_parent_fd;          /* the parent's (writing) end, which the child closes first */
     int32_t error_fd;                /* close-on-exec: EOF means execve succeeded */
     int32_t trampoline_fd;           /* the sealed exec trampoline (ExecTrampoline.swift), exec'd last */
+    /* pods */
+    pid_t join_pid;                  /* >0: join this process's user, net, UTS and IPC namespaces (the pod's infra)
+                                      * instead of making new ones; a waiting process then forks the container's
+                                      * PID 1 into a new PID namespace and writes its pid to pid_report_fd */
+    int32_t pid_report_fd;
+    int32_t pause;                   /* the pod's infra: hold the namespaces, run nothing (the trampoline pauses) */
 };
 
 /* Clones the container's first process into new user, mount, PID, UTS, IPC (and network) namespaces.

@@ -11,8 +11,19 @@ enum ContainerFactory {
         let (image, displayName) = try ImagePuller.ensure(imageName, policy: options.pull)
         let engine = try Current.engine.containers()
         let config = try engine.images.config(of: image).config ?? ContainerConfig()
-        let settings = try settings(options, config: config, image: image, engine: engine)
+        var settings = try settings(options, config: config, image: image, engine: engine)
+        let pod = try options.pod.map { try engine.pods.find($0) }
+        if let pod {
+            guard options.publish.isEmpty else {
+                throw RuntimeError.invalidOption("invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod",
+                                                 hint: "publish the port on the pod: podman pod create -p 8080:80 --name \(pod.name)")
+            }
+            settings.pod = pod.id
+            settings.hostname = pod.name
+            settings.volumes.append(VolumeMount(source: engine.pods.hostsPath(of: pod), destination: "/etc/hosts", readOnly: true))
+        }
         let record = try engine.create(image: image, imageName: displayName, settings: settings, name: options.name)
+        if let pod { try engine.addMember(record, to: pod) }
         if let warning = engine.mapping.warning { Output.err("WARN: \(warning)") }
         return record
     }

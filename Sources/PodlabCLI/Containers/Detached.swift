@@ -10,6 +10,7 @@ import Glibc
 enum Detached {
     /// Starts the monitor and waits until the container runs (or says why it could not).
     static func start(_ record: ContainerRecord) throws {
+        try Pods.prepare(record)
         guard let executable = FileSystem.executablePath() else {
             throw RuntimeError.cannotRun("cannot find podlab's own executable to start the monitor", hint: nil)
         }

@@ -87,6 +87,10 @@ struct RemoveContainerCommand: ParsableCommand {
         for name in targets {
             do {
                 let record = try engine.containers.find(name)
+                if record.settings.infra == true, let pod = record.settings.pod {
+                    throw RuntimeError.cannotRun("container \(record.id) is the infra container of pod \(pod) and cannot be removed without removing the pod",
+                                                 hint: "remove the pod: podman pod rm -f \(pod.prefix(12))")
+                }
                 if record.state.status == .running {
                     guard force else { throw RuntimeError.running(id: record.id) }
                     _ = try engine.stop(record, timeout: time ?? 0)

@@ -22,9 +22,11 @@ struct PsOptions: ParsableArguments {
     @Flag(name: .customLong("no-trunc"), help: "Do not truncate output.") var noTrunc = false
     @Flag(name: [.customShort("n"), .customLong("noheading")], help: "Do not print column headings.") var noHeading = false
     @Option(help: "Change the output format to JSON or a Go template.") var format: String?
+    @Flag(help: "Show each container's pod (POD ID, PODNAME).") var pod = false
 
     func run() throws {
         let engine = try Current.engine.containers()
+        let pods = Dictionary(engine.pods.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let records = try engine.containers.all().filter { all || $0.state.status == .running }.sorted { $0.created > $1.created }
         let now = WallClock.now()
         if let format, GoTemplate.isJSON(format) {
@@ -35,19 +37,20 @@ struct PsOptions: ParsableArguments {
             for record in records { Output.out(noTrunc ? record.id : record.shortID) }
             return
         }
-        let template = try GoTemplate(format ?? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}", name: "ps")
+        let columns = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" + (pod ? "\t{{.Pod}}\t{{.PodName}}" : "")
+        let template = try GoTemplate(format ?? columns, name: "ps")
         var writer = TableWriter()
         if template.isTable && !noHeading {
-            writer.add(template.headers(overrides: ["ID": "CONTAINER ID", "CreatedHuman": "CREATED"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+            writer.add(template.headers(overrides: ["ID": "CONTAINER ID", "CreatedHuman": "CREATED", "Pod": "POD ID", "PodName": "PODNAME"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
         }
         for record in records {
-            let text = try template.render(fields(record, now: now))
+            let text = try template.render(fields(record, pod: record.settings.pod.flatMap { pods[$0] }, now: now))
             if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
         }
         if template.isTable { Output.out(writer.render(), terminator: "") }
     }
 
-    func fields(_ record: ContainerRecord, now: Double) -> TemplateValue {
+    func fields(_ record: ContainerRecord, pod: PodRecord?, now: Double) -> TemplateValue {
         var command = record.settings.command.joined(separator: " ")
         if !noTrunc && command.count > 17 { command = String(command.prefix(17)) + "..." }
         return .object([
@@ -58,8 +61,11 @@ struct PsOptions: ParsableArguments {
             ("Created", .string(HumanFormat.ago(record.created, now: now))),
             ("Status", .string(PsOptions.status(record, now: now))),
             ("State", .string(record.state.status.rawValue)),
-            ("Ports", .string(record.settings.ports.map(\.description).joined(separator: ", "))),
+            // A member publishes through its pod: podman shows the pod's ports on every member.
+            ("Ports", .string((pod?.ports ?? record.settings.ports).map(\.description).joined(separator: ", "))),
             ("Names", .string(record.name)),
+            ("Pod", .string(pod.map(\.shortID) ?? "")),
+            ("PodName", .string(pod?.name ?? "")),
         ])
     }
 

@@ -18,6 +18,7 @@ struct RunCommand: ParsableCommand {
                 return
             }
             Output.flush()
+            try Pods.prepare(record)
             code = try engine.run(record, attachment: .terminal(interactive: options.interactive))
         } catch {
             // A container that never ran is not left behind when --rm asked for its removal.

@@ -22,6 +22,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: [.customShort("h"), .customLong("hostname")], help: "The container's hostname.") var hostname: String?
     @Option(name: [.customShort("v"), .customLong("volume")], help: "Mount a volume or host path: NAME|HOST-PATH:CONTAINER-PATH[:ro], or CONTAINER-PATH alone (an anonymous volume).") var volume: [String] = []
     @Option(help: "Mount: type=volume|bind,source=…,destination=…[,readonly].") var mount: [String] = []
+    @Option(help: "Run in this pod: its network (127.0.0.1, the members' names), hostname and ports.") var pod: String?
     @Option(help: "Give a secret: NAME[,type=mount|env][,target=PATH|VARIABLE] (a file in /run/secrets by default).") var secret: [String] = []
     @Flag(name: .customLong("read-only"), help: "Mount the container's root file system read-only.") var readOnly = false
     @Option(name: [.customLong("network"), .customLong("net")], help: "private (default), none or host.") var network: String = "private"

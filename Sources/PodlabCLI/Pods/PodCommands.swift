@@ -1,0 +1,248 @@
+import ArgumentParser
+import PodlabCore
+import PodlabImages
+import PodlabRuntime
+
+/// `podman pod …`: containers that share a network (127.0.0.1 and each other's names), as podman 4.3.1 shows them.
+struct PodCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pod", abstract: "Manage pods.",
+        subcommands: [PodCreateCommand.self, PodListCommand.self, PodInspectCommand.self, PodStartCommand.self,
+                      PodStopCommand.self, PodRestartCommand.self, PodKillCommand.self, PodRemoveCommand.self,
+                      PodExistsCommand.self, PodPruneCommand.self])
+}
+
+/// What the pod commands share: finding pods, starting and stopping their containers in order.
+enum Pods {
+    static func engine() throws -> ContainerEngine { try Current.engine.containers() }
+
+    /// The infra first (it makes the namespaces), then every member not running.
+    static func start(_ pod: PodRecord, engine: ContainerEngine) throws {
+        try ensureInfra(pod, engine: engine)
+        for record in try engine.containers(of: pod) where record.settings.infra != true && record.state.status != .running {
+            try Detached.start(record)
+        }
+    }
+
+    static func ensureInfra(_ pod: PodRecord, engine: ContainerEngine) throws {
+        let infra = try engine.containers.find(pod.infraID)
+        if infra.state.status != .running { try Detached.start(infra) }
+    }
+
+    /// Before a member starts (run, start, restart): its pod's infra must run.
+    static func prepare(_ record: ContainerRecord) throws {
+        guard let id = record.settings.pod, record.settings.infra != true else { return }
+        let engine = try engine()
+        try ensureInfra(try engine.pods.find(id), engine: engine)
+    }
+
+    /// Members first (each its stop signal, then SIGKILL after `timeout`), then the infra.
+    static func stop(_ pod: PodRecord, timeout: Int?, engine: ContainerEngine) throws {
+        for record in try engine.containers(of: pod).reversed() where record.state.status == .running {
+            try engine.stop(record, timeout: timeout ?? record.settings.stopTimeout)
+            _ = try engine.wait(try engine.containers.find(record.id))
+        }
+    }
+
+    static func targets(_ names: [String], all: Bool, engine: ContainerEngine) throws -> [PodRecord] {
+        all ? engine.pods.all() : try names.map { try engine.pods.find($0) }
+    }
+}
+
+struct PodCreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a pod (prints its ID).")
+    @Option(name: .long, help: "The pod's name.") var name: String?
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "Publish a port of the pod: [ip:][hostPort:]containerPort[/tcp|udp].")
+    var publish: [String] = []
+    @Argument var positionalName: String?
+
+    func run() throws {
+        if name != nil && positionalName != nil { throw CLIError.usage("cannot specify --name and NAME at the same time", command: "podman pod create") }
+        let engine = try Pods.engine()
+        let pod = try engine.createPod(name: name ?? positionalName, ports: try publish.map(PortListener.parse))
+        Output.out(pod.id)
+    }
+}
+
+struct PodListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List pods.", aliases: ["ls", "list"])
+    @Flag(name: .shortAndLong, help: "Print only the IDs.") var quiet = false
+    @Flag(name: .customLong("no-trunc"), help: "Do not truncate IDs.") var noTrunc = false
+    @Flag(name: [.customShort("n"), .customLong("noheading")], help: "Do not print column headings.") var noHeading = false
+    @Option(help: "Change the output format to JSON or a Go template.") var format: String?
+
+    func run() throws {
+        let engine = try Pods.engine()
+        let pods = engine.pods.all().sorted { $0.created > $1.created }
+        let now = WallClock.now()
+        if quiet {
+            for pod in pods { Output.out(noTrunc ? pod.id : pod.shortID) }
+            return
+        }
+        let rows = try pods.map { pod -> TemplateValue in
+            let members = try engine.containers(of: pod)
+            return .object([
+                ("Id", .string(noTrunc ? pod.id : pod.shortID)), ("Name", .string(pod.name)), ("Status", .string(try engine.status(of: pod))),
+                ("Created", .string(HumanFormat.ago(pod.created, now: now))),
+                ("InfraId", .string(noTrunc ? pod.infraID : String(pod.infraID.prefix(12)))),
+                ("NumberOfContainers", .int(Int64(members.count))),
+            ])
+        }
+        if let format, GoTemplate.isJSON(format) {
+            Output.out(TemplateValue.array(rows).json(indent: "    "))
+            return
+        }
+        let template = try GoTemplate(format ?? "table {{.Id}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.InfraId}}\t{{.NumberOfContainers}}", name: "pod ps")
+        var writer = TableWriter()
+        // podman prints the header even with no pod.
+        if template.isTable && !noHeading {
+            writer.add(template.headers(overrides: ["Id": "POD ID", "InfraId": "INFRA ID", "NumberOfContainers": "# OF CONTAINERS"])
+                .split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+        }
+        for row in rows {
+            let text = try template.render(row)
+            if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
+        }
+        if template.isTable { Output.out(writer.render(), terminator: "") }
+    }
+}
+
+struct PodInspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show a pod in detail (JSON).")
+    @Option(name: [.customShort("f"), .long], help: "Format with a Go template, or json.") var format: String?
+    @Argument var names: [String] = []
+
+    func run() throws {
+        let engine = try Pods.engine()
+        var values: [TemplateValue] = []
+        for name in names {
+            guard let pod = try? engine.pods.find(name) else {
+                if values.isEmpty { Output.out("[]") }
+                throw RuntimeError.cannotRun("inspecting object: no such pod \(name)", hint: "'podman pod ps' lists the pods")
+            }
+            let members = try engine.containers(of: pod)
+            values.append(.object([
+                ("Id", .string(pod.id)), ("Name", .string(pod.name)), ("Created", .string(JSONCoding.preciseTimestamp(pod.created))),
+                ("State", .string(try engine.status(of: pod))), ("Hostname", .string(pod.name)),
+                ("CreateInfra", .bool(true)), ("InfraContainerID", .string(pod.infraID)),
+                ("SharedNamespaces", .strings(["ipc", "net", "uts"])), ("NumContainers", .int(Int64(members.count))),
+                ("Containers", .array(members.map { .object([("Id", .string($0.id)), ("Name", .string($0.name)), ("State", .string($0.state.status.rawValue))]) })),
+            ]))
+        }
+        if let format, !GoTemplate.isJSON(format) {
+            let template = try GoTemplate(format, name: "pod inspect")
+            for value in values { Output.out(try template.render(value)) }
+            return
+        }
+        // One pod: a single object, as podman 4.3.1 prints it; more: an array.
+        Output.out((values.count == 1 ? values[0] : .array(values)).json(indent: "     "))
+    }
+}
+
+struct PodStartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start pods: the infra, then every container.")
+    @Flag(name: .shortAndLong, help: "Start every pod.") var all = false
+    @Argument var names: [String] = []
+
+    func run() throws {
+        let engine = try Pods.engine()
+        for pod in try Pods.targets(names, all: all, engine: engine) {
+            try Pods.start(pod, engine: engine)
+            Output.out(pod.id)
+        }
+    }
+}
+
+struct PodStopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop pods: every container, then the infra.")
+    @Flag(name: .shortAndLong, help: "Stop every pod.") var all = false
+    @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing.") var time: Int?
+    @Argument var names: [String] = []
+
+    func run() throws {
+        let engine = try Pods.engine()
+        for pod in try Pods.targets(names, all: all, engine: engine) {
+            try Pods.stop(pod, timeout: time, engine: engine)
+            Output.out(pod.id)
+        }
+    }
+}
+
+struct PodRestartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart pods.")
+    @Flag(name: .shortAndLong, help: "Restart every pod.") var all = false
+    @Argument var names: [String] = []
+
+    func run() throws {
+        let engine = try Pods.engine()
+        for pod in try Pods.targets(names, all: all, engine: engine) {
+            try Pods.stop(pod, timeout: nil, engine: engine)
+            try Pods.start(pod, engine: engine)
+            Output.out(pod.id)
+        }
+    }
+}
+
+struct PodKillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill every container of pods (SIGKILL).")
+    @Flag(name: .shortAndLong, help: "Kill every pod.") var all = false
+    @Argument var names: [String] = []
+
+    func run() throws {
+        let engine = try Pods.engine()
+        for pod in try Pods.targets(names, all: all, engine: engine) {
+            try Pods.stop(pod, timeout: 0, engine: engine)
+            Output.out(pod.id)
+        }
+    }
+}
+
+struct PodRemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove pods and their containers.", aliases: ["remove"])
+    @Flag(name: .shortAndLong, help: "Stop running containers first.") var force = false
+    @Flag(name: .shortAndLong, help: "Remove every pod.") var all = false
+    @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing with --force.") var time: Int?
+    @Argument var names: [String] = []
+
+    func run() throws {
+        let engine = try Pods.engine()
+        for pod in try Pods.targets(names, all: all, engine: engine) {
+            if force { try Pods.stop(pod, timeout: time ?? 0, engine: engine) }
+            do {
+                try engine.removePod(pod)
+            } catch let error as RuntimeError {
+                // podman answers a running pod with 125 (its "errors occurred" list), not rm's 2.
+                throw StatusOverride(error, status: ExitStatus.engineError)
+            }
+            Output.out(pod.id)
+        }
+    }
+}
+
+struct PodExistsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "exists", abstract: "Exit 0 when the pod exists, 1 when not.")
+    @Argument var name: String
+
+    func run() throws {
+        guard (try? Pods.engine().pods.find(name)) != nil else { throw ExitCode(1) }
+    }
+}
+
+struct PodPruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove every pod with no running container.")
+    @Flag(name: .shortAndLong, help: "Do not ask for confirmation.") var force = false
+
+    func run() throws {
+        let engine = try Pods.engine()
+        if !force {
+            Output.out("WARNING! This will remove all stopped/exited pods..")
+            Output.out("Are you sure you want to continue? [y/N] ", terminator: "")
+            Output.flush()
+            guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { return }
+        }
+        for pod in engine.pods.all() where try engine.status(of: pod) != "Running" && engine.status(of: pod) != "Degraded" {
+            try engine.removePod(pod)
+            Output.out(pod.id)
+        }
+    }
+}

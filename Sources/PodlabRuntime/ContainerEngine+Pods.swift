@@ -1,0 +1,82 @@
+import PodlabCore
+import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Pods: an infra container makes the user, network, UTS and IPC namespaces and holds them (the trampoline
+/// pausing, on an empty root); members join them and get mount and PID namespaces of their own. Members reach
+/// each other on 127.0.0.1 and by name; the pod's published ports are the infra's.
+extension ContainerEngine {
+    /// How `ps` names the infra's image: there is no such image in the store, the infra runs nothing.
+    public static let infraImageName = "localhost/podlab-pause:latest"
+    static let infraImageID = Digest.sha256(of: Array("podlab-pause".utf8))
+    static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// A new pod with its infra container (created, not started).
+    public func createPod(name: String?, ports: [PortMapping]) throws -> PodRecord {
+        let id = ContainerStore.newID()
+        let podName = name ?? containers.generateName()
+        var settings = ContainerSettings(
+            command: ["podlab-pause"], env: [Self.defaultPath], workingDir: "/", user: "", hostname: podName, ports: ports,
+            volumes: [], readOnly: true, network: "private", capabilities: [], seccomp: nil, initProcess: false, tty: false,
+            interactive: false, autoRemove: false, stopSignal: SIGTERM, stopTimeout: 10)
+        settings.pod = id
+        settings.infra = true
+        let infra = ContainerRecord(id: ContainerStore.newID(), name: "\(id.prefix(12))-infra", imageID: Self.infraImageID,
+                                    imageName: Self.infraImageName, created: WallClock.now(), settings: settings, state: ContainerState())
+        let pod = PodRecord(id: id, name: podName, created: infra.created, infraID: infra.id, ports: ports)
+        try pods.add(pod)
+        do {
+            try containers.add(infra)
+            try StoreAccess.prepare(containers.directory(of: infra.id))
+            try pods.writeHosts(pod, members: [])
+        } catch {
+            try? pods.remove(pod.id)
+            throw error
+        }
+        journal.record(JournalEvent(type: "pod", status: "create", id: pod.id, name: pod.name, image: nil))
+        return pod
+    }
+
+    /// Every container of the pod, the infra first.
+    public func containers(of pod: PodRecord) throws -> [ContainerRecord] {
+        try containers.all().filter { $0.settings.pod == pod.id }.sorted { ($0.settings.infra == true ? 0 : 1, $0.created) < ($1.settings.infra == true ? 0 : 1, $1.created) }
+    }
+
+    /// A member's name goes into the pod's hosts file (the others see it at once: the file is bound, not copied).
+    public func addMember(_ record: ContainerRecord, to pod: PodRecord) throws {
+        let names = try containers(of: pod).filter { $0.settings.infra != true }.map(\.name)
+        try pods.writeHosts(pod, members: names.contains(record.name) ? names : names + [record.name])
+    }
+
+    /// The pid whose namespaces a member joins: its pod's running infra. 0 for a container outside any pod.
+    func podNamespaces(of record: ContainerRecord) throws -> pid_t {
+        guard let podID = record.settings.pod, record.settings.infra != true else { return 0 }
+        let pod = try pods.find(podID)
+        let infra = try containers.find(pod.infraID)
+        guard infra.state.status == .running, let pid = infra.state.pid else {
+            throw RuntimeError.cannotRun("pod \(pod.name)'s infra container is not running", hint: "start the pod first: podman pod start \(pod.name)")
+        }
+        return pid
+    }
+
+    /// podman's pod states: Created, Running, Degraded (some running), Exited (all stopped after running).
+    public func status(of pod: PodRecord) throws -> String {
+        let states = try containers(of: pod).map(\.state.status)
+        if states.allSatisfy({ $0 == .running }) { return "Running" }
+        if states.contains(.running) { return "Degraded" }
+        if states.allSatisfy({ $0 == .created }) { return "Created" }
+        return "Exited"
+    }
+
+    /// Forgets a pod whose containers are not running, and removes them.
+    public func removePod(_ pod: PodRecord) throws {
+        let records = try containers(of: pod)
+        // The members are named first, as podman does: they are what the learner started.
+        if let running = records.reversed().first(where: { $0.state.status == .running }) { throw RuntimeError.running(id: running.id) }
+        for record in records.reversed() { try remove(record, anonymousVolumes: true) }
+        try pods.remove(pod.id)
+        journal.record(JournalEvent(type: "pod", status: "remove", id: pod.id, name: pod.name, image: nil))
+    }
+}

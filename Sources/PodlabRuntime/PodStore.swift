@@ -1,0 +1,81 @@
+import PodlabCore
+import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A pod: containers that share one network, UTS and IPC namespace, held by an infra container.
+public struct PodRecord: Codable, Hashable, Sendable {
+    public var id: String
+    public var name: String
+    public var created: Double
+    public var infraID: String
+    /// Ports published for the whole pod (on its infra).
+    public var ports: [PortMapping]
+
+    public var shortID: String { String(id.prefix(12)) }
+}
+
+/// Pods under `<storage>/pods/`: `pods.json`, and each pod's `hosts` file (`pods/<id>/hosts`), bound at /etc/hosts
+/// in every member so that `localhost`, the pod's name and each member's name all reach the shared network.
+public final class PodStore: @unchecked Sendable {
+    public let root: String
+    let lock: FileLock
+    var indexPath: String { "\(root)/pods.json" }
+
+    public init(storage: String) throws {
+        root = "\(storage)/pods"
+        try StoreAccess.prepare(root)
+        lock = try FileLock(path: "\(root)/pods.lock")
+    }
+
+    public func hostsPath(of pod: PodRecord) -> String { "\(root)/\(pod.id)/hosts" }
+
+    public func all() -> [PodRecord] {
+        guard let bytes = try? FileSystem.readFile(indexPath) else { return [] }
+        return (try? JSONCoding.decode([PodRecord].self, from: bytes, what: "pods.json")) ?? []
+    }
+
+    /// By name, full id or unique id prefix.
+    public func find(_ reference: String) throws -> PodRecord {
+        let pods = all()
+        if let byName = pods.first(where: { $0.name == reference }) { return byName }
+        let byID = pods.filter { $0.id.hasPrefix(reference) }
+        guard !reference.isEmpty, byID.count == 1, let pod = byID.first else { throw RuntimeError.noSuchPod(reference) }
+        return pod
+    }
+
+    func mutate<T>(_ change: (inout [PodRecord]) throws -> T) throws -> T {
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        var pods = all()
+        let result = try change(&pods)
+        try FileSystem.writeAtomically(try JSONCoding.encode(pods), to: indexPath, mode: 0o600)
+        return result
+    }
+
+    func add(_ pod: PodRecord) throws {
+        try mutate { pods in
+            if pods.contains(where: { $0.name == pod.name }) { throw RuntimeError.podNameInUse(pod.name) }
+            pods.append(pod)
+        }
+        try StoreAccess.prepare("\(root)/\(pod.id)")
+    }
+
+    func remove(_ id: String) throws {
+        try mutate { $0.removeAll { $0.id == id } }
+        try? FileSystem.removeTree("\(root)/\(id)")
+    }
+
+    /// Rewrites the pod's hosts file in place (members have it bound: the same inode must change).
+    func writeHosts(_ pod: PodRecord, members: [String]) throws {
+        let names = ([pod.name] + members).joined(separator: " ")
+        let text = "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.0.1\t\(names)\n"
+        let path = hostsPath(of: pod)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError("write", path: path, errno: errno) }
+        defer { close(fd) }
+        try Array(text.utf8).withUnsafeBytes { try FileSystem.writeAll(fd: fd, $0, path: path) }
+        fchmod(fd, 0o644)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import PodlabCore
+import PodlabTestSupport
+import Testing
+
+/// Pods with real containers: members share 127.0.0.1 and reach each other by name, a container outside the pod
+/// does not reach them, the pod's published port serves a member's page. podman 4.3.1's texts where a learner
+/// compares them (measured beside it on these machines).
+struct PodTests {
+    let directory = TemporaryDirectory("podlab-pods")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    @Test func membersShareANetworkThatOthersCannotReach() throws {
+        #expect(try podman("pod", "ps").stdout == "POD ID      NAME        STATUS      CREATED     INFRA ID    # OF CONTAINERS\n",
+                "podman prints the header even with no pod")
+        let create = try podman("pod", "create", "--name", "todo", "-p", "80")
+        #expect(create.status == 0 && create.stdout.count == 65, "a 64-hex id: \(create)")
+        let duplicate = try podman("pod", "create", "--name", "todo")
+        #expect(duplicate.status == 125 && duplicate.stderr.hasPrefix("Error: adding pod to state: name \"todo\" is in use: pod already exists\n"))
+        let refused = try podman("run", "-d", "--pod", "todo", "-p", "8081:80", "busybox", "true")
+        #expect(refused.status == 125, "\(refused)")
+        #expect(refused.stderr.contains("published or exposed ports must be defined when the pod is created"), "\(refused)")
+
+        let web = try podman("run", "-d", "--pod", "todo", "--name", "web", "docker.io/library/nginx:1.24")
+        #expect(web.status == 0, "\(web)")
+        let infra = try podman("pod", "ps", "--no-trunc", "--format", "{{.InfraId}}").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = try podman.hostPort(of: infra, "80")
+        #expect(HTTP.waitForOK(port: port)?.body.contains("Welcome to nginx!") == true, "the pod's port serves the member's page")
+        let client = try podman("run", "--rm", "--pod", "todo", "busybox", "sh", "-c",
+                                "wget -q -O - http://127.0.0.1:80/ | grep -c '<title>Welcome to nginx'; wget -q -O - http://web/ | grep -c '<title>Welcome to nginx'; hostname")
+        #expect(client.stdout == "1\n1\ntodo\n", "by 127.0.0.1, by name, the pod's hostname: \(client)")
+        // Outside the pod, 127.0.0.1 is the container's own: nothing listens there.
+        let outside = try podman("run", "--rm", "busybox", "sh", "-c", "wget -q -T 2 -O - http://127.0.0.1:80/ || echo unreachable")
+        #expect(outside.stdout == "unreachable\n", "\(outside)")
+
+        let listed = try podman("pod", "ps", "--format", "{{.Name}} {{.Status}} {{.NumberOfContainers}}")
+        #expect(listed.stdout == "todo Running 2\n", "the infra counts: \(listed)")
+        let members = try podman("ps", "--pod", "--format", "{{.Names}} {{.PodName}} {{.Ports}}")
+        #expect(members.stdout.contains("web todo 127.0.0.1:\(port)->80/tcp\n"), "a member shows the pod's ports: \(members)")
+
+        let running = try podman("pod", "rm", "todo")
+        #expect(running.status == 125 && running.stderr.contains("as it is running - running or paused containers cannot be removed without force"), "\(running)")
+        #expect(try podman("pod", "stop", "todo").status == 0)
+        #expect(try podman("pod", "ps", "--format", "{{.Status}}").stdout == "Exited\n")
+        #expect(try podman("pod", "start", "todo").status == 0)
+        #expect(try podman("pod", "ps", "--format", "{{.Status}}").stdout == "Running\n", "the infra and web run again")
+        #expect(try podman("pod", "rm", "-f", "todo").status == 0)
+        #expect(try podman("ps", "-aq").stdout == "", "its containers went with it")
+        #expect(try podman("pod", "exists", "todo").status == 1)
+    }
+
+    @Test func podsWorkWithoutRoot() throws {
+        guard let user = try RootlessUser.prepare() else { return }
+        #expect(try user.podman("pod", "create", "--name", "mine").status == 0)
+        #expect(try user.podman("run", "-d", "--pod", "mine", "--name", "server", "busybox", "sh", "-c",
+                                "echo hello-from-server > /index.html; httpd -f -p 8000 -h /").status == 0)
+        let client = try user.podman("run", "--rm", "--pod", "mine", "busybox", "sh", "-c",
+                                     "for i in $(seq 1 500); do wget -q -O - http://server:8000/index.html 2>/dev/null && break; done")
+        #expect(client.stdout == "hello-from-server\n", "\(client)")
+        #expect(try user.podman("pod", "rm", "-f", "mine").status == 0)
+    }
+}
