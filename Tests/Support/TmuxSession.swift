@@ -46,6 +46,12 @@ public final class TmuxSession: @unchecked Sendable {
     }
 
     /// Everything the terminal has shown (scrollback included).
+    /// The title the program in the pane set (OSC 0/2), as tmux keeps it.
+    public func title() -> String {
+        ((try? Subprocess.run(["tmux", "-S", socket, "display-message", "-p", "-t", name, "#{pane_title}"]).output) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     public func screen() -> String {
         (try? Subprocess.run(["tmux", "-S", socket, "capture-pane", "-p", "-J", "-S", "-20000", "-t", name]).output) ?? ""
     }
