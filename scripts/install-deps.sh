@@ -8,7 +8,7 @@ set -eu
 packages="libarchive-dev libedit-dev libseccomp-dev libcrypt-dev pkg-config"
 case "${1:-}" in
   test) packages="$packages skopeo uidmap docker-registry apache2-utils tmux" ;;
-  bench) packages="$packages skopeo uidmap docker-registry apache2-utils hyperfine podman crun curl" ;;
+  bench) packages="$packages skopeo uidmap docker-registry apache2-utils hyperfine podman crun runc catatonit curl" ;;
 esac
 
 missing=""

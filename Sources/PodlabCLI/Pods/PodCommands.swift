@@ -202,11 +202,13 @@ struct PodRemoveCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Stop running containers first.") var force = false
     @Flag(name: .shortAndLong, help: "Remove every pod.") var all = false
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing with --force.") var time: Int?
+    @Flag(name: .shortAndLong, help: "Ignore pods that do not exist.") var ignore = false
     @Argument var names: [String] = []
 
     func run() throws {
         let engine = try Pods.engine()
-        for pod in try Pods.targets(names, all: all, engine: engine) {
+        let existing = ignore ? names.filter { (try? engine.pods.find($0)) != nil } : names
+        for pod in try Pods.targets(existing, all: all, engine: engine) {
             if force { try Pods.stop(pod, timeout: time ?? 0, engine: engine) }
             do {
                 try engine.removePod(pod)
