@@ -160,47 +160,43 @@ static void forward_signal(int signal_number) {
     if (init_child > 0) kill(init_child, signal_number);
 }
 
-static void reap_and_exit(pid_t child, int keep_fd);
+static void reap_and_exit(pid_t child);
 
-void podlab_become_init_keeping(int keep_fd) {
+void podlab_fork_and_wait(int report_fd, int outlive_parent) {
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old);
-    /* This process is podlab's binary and stays alive in the container: nothing there may open its /proc
+    /* This process is podlab's binary and stays alive beside the container: nothing there may open its /proc
      * entries (its environment, its memory, its exe: the CVE-2019-5736 class). Set before the fork, so that
      * no moment exists in which the child could look (exec makes the child dumpable again). */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     pid_t child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (child < 0) _exit(125);
     if (child == 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        return; /* the caller goes on to exec the program */
-    }
-    init_child = child;
-    reap_and_exit(child, keep_fd);
-}
-
-void podlab_become_waiter(int report_fd) {
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    pid_t child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-    if (child < 0) _exit(125);
-    if (child == 0) {
         if (report_fd >= 0) close(report_fd);
         sigprocmask(SIG_SETMASK, &old, NULL);
-        return;
+        return; /* the caller goes on to exec the program */
     }
     if (report_fd >= 0) {
         int32_t value = (int32_t)child;
         ssize_t ignored = write(report_fd, &value, sizeof(value));
         (void)ignored;
     }
-    /* Like any container, the member outlives a killed monitor; it ends with this waiter. */
-    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if (outlive_parent) prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     init_child = child;
-    reap_and_exit(child, -1);
+    reap_and_exit(child);
+}
+
+void podlab_join_namespaces(pid_t pid, const char *const *names, const int *types, int count, int error_fd) {
+    int fds[8];
+    for (int i = 0; i < count && i < 8; i++) {
+        fds[i] = podlab_open_namespace(pid, names[i]);
+        if (fds[i] < 0) podlab_child_fail(error_fd, PODLAB_STAGE_SETNS, errno, names[i]);
+    }
+    for (int i = 0; i < count && i < 8; i++) {
+        if (setns(fds[i], types[i]) != 0) podlab_child_fail(error_fd, PODLAB_STAGE_SETNS, errno, names[i]);
+        close(fds[i]);
+    }
 }
 
 int podlab_open_namespace(pid_t pid, const char *name) {
@@ -217,7 +213,7 @@ int podlab_open_namespace(pid_t pid, const char *name) {
     return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-static void reap_and_exit(pid_t child, int keep_fd) {
+static void reap_and_exit(pid_t child) {
     sigset_t all, old;
     sigfillset(&all);
     struct sigaction action;
@@ -228,7 +224,6 @@ static void reap_and_exit(pid_t child, int keep_fd) {
     sigprocmask(SIG_UNBLOCK, &all, &old);
     /* Close everything: the waiting parent needs nothing but its child. For exec this includes our copy
      * of the error pipe, so the caller hears only from the child (a report, or EOF when it exec'd). */
-    (void)keep_fd;
     syscall(SYS_close_range, 0u, ~0u, 0u);
     int status = 0;
     for (;;) {

@@ -33,15 +33,17 @@ int podlab_setup_stdio(int in, int out, int err, int tty, int keep_fd, int keep_
 /* Every signal to its default disposition, none blocked (before the container's program runs). */
 void podlab_reset_signals(void);
 
-/* For exec (setns into a PID namespace applies to children only): fork, and wait here for the child, passing
- * signals on and exiting with its status; the child returns and goes on to exec the program. */
-void podlab_become_init_keeping(int error_fd);
-
-/* The same for a pod member, whose PID namespace is new: the child's pid is written to report_fd first. */
-void podlab_become_waiter(int report_fd);
+/* For exec and pod members (a PID namespace joined or made applies to children only): fork, and wait here for
+ * the child, passing signals on and exiting with its status; the child returns and goes on to exec the program.
+ * The child's pid is written to report_fd first (-1: none). With outlive_parent the waiter (and so its child)
+ * survives a killed monitor, as a container's PID 1 does. */
+void podlab_fork_and_wait(int report_fd, int outlive_parent);
 
 /* Opens /proc/PID/ns/NAME (close-on-exec). */
 int podlab_open_namespace(pid_t pid, const char *name);
+
+/* setns into PID's namespaces, in the order given (a user namespace first), or reports the failure and exits. */
+void podlab_join_namespaces(pid_t pid, const char *const *names, const int *types, int count, int error_fd);
 
 size_t podlab_strlcpy(char *dest, const char *src, size_t size);
 

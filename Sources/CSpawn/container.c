@@ -146,20 +146,12 @@ static int loopback_up(void) {
  * namespaces; unshare a mount namespace of our own and fork PID 1 of a new PID namespace, which returns here
  * and goes on as the container. This process stays as its waiter and reports its pid. */
 static void join_pod(const struct podlab_container_spec *spec, int efd) {
-    static const char *names[] = { "user", "net", "uts", "ipc" };
+    static const char *const names[] = { "user", "net", "uts", "ipc" };
     static const int types[] = { CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC };
-    int fds[4];
-    for (int i = 0; i < 4; i++) {
-        fds[i] = podlab_open_namespace(spec->join_pid, names[i]);
-        if (fds[i] < 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, names[i]);
-    }
-    for (int i = 0; i < 4; i++) {
-        if (setns(fds[i], types[i]) != 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, names[i]);
-        close(fds[i]);
-    }
+    podlab_join_namespaces(spec->join_pid, names, types, 4, efd);
     if (unshare(CLONE_NEWNS | CLONE_NEWPID) != 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, "mount and PID namespaces");
-    podlab_become_waiter(spec->pid_report_fd);
-    /* The container's PID 1 now: it ends with its waiter (which ends with the monitor, as any container). */
+    podlab_fork_and_wait(spec->pid_report_fd, 1);
+    /* The container's PID 1 now: it ends with its waiter, which (as any container) outlives a killed monitor. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 }
 

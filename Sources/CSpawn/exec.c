@@ -13,21 +13,13 @@ static int exec_main(void *argument) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-    static const char *names[] = { "user", "ipc", "uts", "net", "pid", "mnt" };
+    static const char *const names[] = { "user", "ipc", "uts", "net", "pid", "mnt" };
     static const int types[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS };
-    int fds[6];
-    for (int i = 0; i < 6; i++) {
-        fds[i] = podlab_open_namespace(spec->target_pid, names[i]);
-        if (fds[i] < 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, names[i]);
-    }
-    for (int i = 0; i < 6; i++) {
-        if (setns(fds[i], types[i]) != 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, names[i]);
-        close(fds[i]);
-    }
+    podlab_join_namespaces(spec->target_pid, names, types, 6, efd);
     if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
     /* Joining a PID namespace takes effect for children: the command runs in a forked child, this
      * process waits for it and passes signals on. */
-    podlab_become_init_keeping(efd);
+    podlab_fork_and_wait(-1, 0);
     struct podlab_final_step step = {
         spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, spec->tty, spec->capabilities, spec->uid, spec->gid,
         NULL, 0, spec->may_set_groups, spec->cwd, spec->seccomp, 0, spec->argv, spec->envp, efd, spec->trampoline_fd, 0, 0,
