@@ -22,9 +22,9 @@ public final class ContainerEngine: @unchecked Sendable {
         containers = try ContainerStore(storage: locations.storage)
         journal = Journal(storage: locations.storage)
         mapping = IDMapping.current()
-        volumes = try VolumeStore(storage: locations.storage, mapping: mapping)
-        secrets = try SecretStore(storage: locations.storage)
-        pods = try PodStore(storage: locations.storage)
+        volumes = VolumeStore(storage: locations.storage, mapping: mapping)
+        secrets = SecretStore(storage: locations.storage)
+        pods = PodStore(storage: locations.storage)
     }
 
     /// Records a new container (status created).

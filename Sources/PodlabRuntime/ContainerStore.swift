@@ -32,14 +32,10 @@ public final class ContainerStore: @unchecked Sendable {
 
     /// A container by name, full id or id prefix.
     public func find(_ query: String) throws -> ContainerRecord {
-        let records = try all()
-        if let byName = records.first(where: { $0.name == query }) { return byName }
-        if let exact = records.first(where: { $0.id == query }) { return exact }
-        if query.count >= 3 {
-            let matches = records.filter { $0.id.hasPrefix(query) }
-            if matches.count == 1 { return matches[0] }
+        guard let record = RecordLookup.find(query, in: try all(), name: \.name, id: \.id, shortestPrefix: 3) else {
+            throw RuntimeError.noSuchContainer(query)
         }
-        throw RuntimeError.noSuchContainer(query)
+        return record
     }
 
     func mutate<T>(_ body: (inout [ContainerRecord]) throws -> T) throws -> T {

@@ -16,42 +16,29 @@ public struct PodRecord: Codable, Hashable, Sendable {
     public var shortID: String { String(id.prefix(12)) }
 }
 
-/// Pods under `<storage>/pods/`: `pods.json`, and each pod's `hosts` file (`pods/<id>/hosts`), bound at /etc/hosts
+/// Pods under `<storage>/pods/`: `pods.json` (a `JSONIndexFile`), and each pod's `hosts` file (`pods/<id>/hosts`), bound at /etc/hosts
 /// in every member so that `localhost`, the pod's name and each member's name all reach the shared network.
 public final class PodStore: @unchecked Sendable {
     public let root: String
-    let lock: FileLock
-    var indexPath: String { "\(root)/pods.json" }
+    let index: JSONIndexFile<PodRecord>
 
-    public init(storage: String) throws {
+    public init(storage: String) {
         root = "\(storage)/pods"
-        try StoreAccess.prepare(root)
-        lock = try FileLock(path: "\(root)/pods.lock")
+        index = JSONIndexFile(directory: root, name: "pods")
     }
 
     public func hostsPath(of pod: PodRecord) -> String { "\(root)/\(pod.id)/hosts" }
 
-    public func all() -> [PodRecord] {
-        guard let bytes = try? FileSystem.readFile(indexPath) else { return [] }
-        return (try? JSONCoding.decode([PodRecord].self, from: bytes, what: "pods.json")) ?? []
-    }
+    public func all() -> [PodRecord] { index.all() }
 
     /// By name, full id or unique id prefix.
     public func find(_ reference: String) throws -> PodRecord {
-        let pods = all()
-        if let byName = pods.first(where: { $0.name == reference }) { return byName }
-        let byID = pods.filter { $0.id.hasPrefix(reference) }
-        guard !reference.isEmpty, byID.count == 1, let pod = byID.first else { throw RuntimeError.noSuchPod(reference) }
+        guard let pod = RecordLookup.find(reference, in: all(), name: \.name, id: \.id) else { throw RuntimeError.noSuchPod(reference) }
         return pod
     }
 
     func mutate<T>(_ change: (inout [PodRecord]) throws -> T) throws -> T {
-        try lock.lock(.exclusive)
-        defer { lock.unlock() }
-        var pods = all()
-        let result = try change(&pods)
-        try FileSystem.writeAtomically(try JSONCoding.encode(pods), to: indexPath, mode: 0o600)
-        return result
+        try index.mutate(change)
     }
 
     func add(_ pod: PodRecord) throws {

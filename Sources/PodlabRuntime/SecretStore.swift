@@ -30,55 +30,44 @@ public struct SecretUse: Codable, Hashable, Sendable {
     }
 }
 
-/// Secrets under `<storage>/secrets/`: `secrets.json` with the records, each value in `data/<id>` (0600, the
-/// private store around it). A value leaves this store only into a container: as a read-only file copied into
+/// Secrets under `<storage>/secrets/`: `secrets.json` with the records (a `JSONIndexFile`), each value in
+/// `data/<id>` (0600, the private store around it). A value leaves this store only into a container: as a read-only file copied into
 /// the container's directory, or as a variable added when its process starts — never into the container's
 /// record, so `inspect`, logs and the journal cannot show it.
 public final class SecretStore: @unchecked Sendable {
     public let root: String
-    let lock: FileLock
-    var indexPath: String { "\(root)/secrets.json" }
+    let index: JSONIndexFile<SecretRecord>
 
-    public init(storage: String) throws {
+    public init(storage: String) {
         root = "\(storage)/secrets"
-        try StoreAccess.prepare(root)
-        try FileSystem.createDirectory("\(root)/data", mode: 0o700)
-        lock = try FileLock(path: "\(root)/secrets.lock")
+        index = JSONIndexFile(directory: root, name: "secrets")
     }
 
     func dataPath(_ id: String) -> String { "\(root)/data/\(id)" }
 
-    public func all() -> [SecretRecord] {
-        guard let bytes = try? FileSystem.readFile(indexPath) else { return [] }
-        return (try? JSONCoding.decode([SecretRecord].self, from: bytes, what: "secrets.json")) ?? []
-    }
+    public func all() -> [SecretRecord] { index.all() }
 
     /// By name, full id or a unique id prefix.
     public func find(_ reference: String) throws -> SecretRecord {
-        let secrets = all()
-        if let byName = secrets.first(where: { $0.name == reference }) { return byName }
-        let byID = secrets.filter { $0.id.hasPrefix(reference) }
-        guard !reference.isEmpty, byID.count == 1, let found = byID.first else { throw RuntimeError.noSuchSecret(reference) }
+        guard let found = RecordLookup.find(reference, in: all(), name: \.name, id: \.id) else { throw RuntimeError.noSuchSecret(reference) }
         return found
     }
 
     @discardableResult
     public func create(_ name: String, value: [UInt8], labels: [String: String] = [:]) throws -> SecretRecord {
         guard VolumeStore.isValidName(name), name.count <= 253 else { throw RuntimeError.invalidSecretName(name) }
-        guard value.count <= 512 * 1024 else {
+        guard (1...512 * 1024).contains(value.count) else {
             throw RuntimeError.invalidOption("secret data must be larger than 0 and less than 512000 bytes", hint: nil)
         }
-        guard !value.isEmpty else { throw RuntimeError.invalidOption("secret data must be larger than 0 and less than 512000 bytes", hint: nil) }
-        try lock.lock(.exclusive)
-        defer { lock.unlock() }
-        var secrets = all()
-        guard !secrets.contains(where: { $0.name == name }) else { throw RuntimeError.secretNameInUse(name) }
-        let now = WallClock.now()
-        let record = SecretRecord(id: String(ContainerStore.newID().prefix(25)), name: name, created: now, updated: now, labels: labels)
-        try FileSystem.writeAtomically(value, to: dataPath(record.id), mode: 0o600)
-        secrets.append(record)
-        try FileSystem.writeAtomically(try JSONCoding.encode(secrets), to: indexPath, mode: 0o600)
-        return record
+        return try index.mutate { secrets in
+            guard !secrets.contains(where: { $0.name == name }) else { throw RuntimeError.secretNameInUse(name) }
+            let now = WallClock.now()
+            let record = SecretRecord(id: String(ContainerStore.newID().prefix(25)), name: name, created: now, updated: now, labels: labels)
+            try FileSystem.createDirectory("\(root)/data", mode: 0o700)
+            try FileSystem.writeAtomically(value, to: dataPath(record.id), mode: 0o600)
+            secrets.append(record)
+            return record
+        }
     }
 
     public func value(of record: SecretRecord) throws -> [UInt8] {
@@ -86,13 +75,12 @@ public final class SecretStore: @unchecked Sendable {
     }
 
     public func remove(_ reference: String) throws -> SecretRecord {
-        try lock.lock(.exclusive)
-        defer { lock.unlock() }
-        let record = try find(reference)
-        let secrets = all().filter { $0.id != record.id }
-        try FileSystem.writeAtomically(try JSONCoding.encode(secrets), to: indexPath, mode: 0o600)
-        unlink(dataPath(record.id))
-        return record
+        try index.mutate { secrets in
+            let record = try find(reference)
+            secrets.removeAll { $0.id == record.id }
+            unlink(dataPath(record.id))
+            return record
+        }
     }
 
     /// `NAME[,type=mount|env][,target=…]` → a use of an existing secret.

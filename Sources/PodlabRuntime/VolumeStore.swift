@@ -21,14 +21,21 @@ public struct VolumeRecord: Codable, Hashable, Sendable {
 /// Creating and removing take `volumes.lock`; the data belongs to the containers' root (the user, rootless).
 public final class VolumeStore: @unchecked Sendable {
     public let root: String
-    let lock: FileLock
     let mapping: IDMapping
 
-    public init(storage: String, mapping: IDMapping) throws {
+    /// Touches nothing: the directory and its lock are made by the first change.
+    public init(storage: String, mapping: IDMapping) {
         root = "\(storage)/volumes"
-        try StoreAccess.prepare(root)
-        lock = try FileLock(path: "\(root)/volumes.lock")
         self.mapping = mapping
+    }
+
+    /// Runs a change under `volumes.lock`, the store directory made private first.
+    func locked<T>(_ change: () throws -> T) throws -> T {
+        try StoreAccess.prepare(root)
+        let lock = try FileLock(path: "\(root)/volumes.lock")
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        return try change()
     }
 
     public func dataPath(of name: String) -> String { "\(root)/\(name)/_data" }
@@ -59,8 +66,10 @@ public final class VolumeStore: @unchecked Sendable {
     public func create(_ name: String?, labels: [String: String] = [:], options: [String: String] = [:], anonymous: Bool = false) throws -> VolumeRecord {
         let name = name ?? ContainerStore.newID()
         guard Self.isValidName(name) else { throw RuntimeError.invalidVolumeName(name) }
-        try lock.lock(.exclusive)
-        defer { lock.unlock() }
+        return try locked { try make(name, labels: labels, options: options, anonymous: anonymous) }
+    }
+
+    private func make(_ name: String, labels: [String: String], options: [String: String], anonymous: Bool) throws -> VolumeRecord {
         if get(name) != nil { throw RuntimeError.volumeExists(name) }
         let directory = "\(root)/\(name)"
         try StoreAccess.prepare(directory)
@@ -92,8 +101,10 @@ public final class VolumeStore: @unchecked Sendable {
     /// Copies what the image holds at `destination` into an empty volume, once (podman's copy-up). The path is
     /// walked inside `rootfs` without following symbolic links, so an image cannot make it copy a host directory.
     public func copyUp(_ name: String, from rootfs: String, at destination: String) throws {
-        try lock.lock(.exclusive)
-        defer { lock.unlock() }
+        try locked { try copyUpLocked(name, from: rootfs, at: destination) }
+    }
+
+    private func copyUpLocked(_ name: String, from rootfs: String, at destination: String) throws {
         guard var record = get(name), record.needsCopyUp else { return }
         record.needsCopyUp = false
         let data = dataPath(of: name)
@@ -122,8 +133,6 @@ public final class VolumeStore: @unchecked Sendable {
     /// Deletes a volume and its data (files of other ids in the data, rootless, through a user namespace).
     public func remove(_ name: String) throws {
         guard get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
-        try lock.lock(.exclusive)
-        defer { lock.unlock() }
-        try ContainerCleanup.removeDirectory("\(root)/\(name)", mapping: mapping)
+        try locked { try ContainerCleanup.removeDirectory("\(root)/\(name)", mapping: mapping) }
     }
 }
