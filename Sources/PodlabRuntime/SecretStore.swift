@@ -56,7 +56,7 @@ public final class SecretStore: @unchecked Sendable {
     @discardableResult
     public func create(_ name: String, value: [UInt8], labels: [String: String] = [:]) throws -> SecretRecord {
         guard VolumeStore.isValidName(name), name.count <= 253 else { throw RuntimeError.invalidSecretName(name) }
-        guard (1...512 * 1024).contains(value.count) else {
+        guard (1..<512_000).contains(value.count) else {
             throw RuntimeError.invalidOption("secret data must be larger than 0 and less than 512000 bytes", hint: nil)
         }
         return try index.mutate { secrets in
