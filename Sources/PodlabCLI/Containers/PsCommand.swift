@@ -39,15 +39,9 @@ struct PsOptions: ParsableArguments {
         }
         let columns = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" + (pod ? "\t{{.Pod}}\t{{.PodName}}" : "")
         let template = try GoTemplate(format ?? columns, name: "ps")
-        var writer = TableWriter()
-        if template.isTable && !noHeading {
-            writer.add(template.headers(overrides: ["ID": "CONTAINER ID", "CreatedHuman": "CREATED", "Pod": "POD ID", "PodName": "PODNAME"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
-        }
-        for record in records {
-            let text = try template.render(fields(record, pod: record.settings.pod.flatMap { pods[$0] }, now: now))
-            if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
-        }
-        if template.isTable { Output.out(writer.render(), terminator: "") }
+        try template.printRows(records.map { fields($0, pod: $0.settings.pod.flatMap { pods[$0] }, now: now) },
+                               headerOverrides: ["ID": "CONTAINER ID", "CreatedHuman": "CREATED", "Pod": "POD ID", "PodName": "PODNAME"],
+                               noHeading: noHeading)
     }
 
     func fields(_ record: ContainerRecord, pod: PodRecord?, now: Double) -> TemplateValue {

@@ -131,3 +131,22 @@ struct GoTemplate {
     }
 }
 
+
+extension GoTemplate {
+    /// Prints `rows` as podman's `ls`/`ps` commands do: a `table` template as columns (Go's tabwriter) under a
+    /// header unless `noHeading`, any other template one rendered line per row.
+    func printRows(_ rows: [TemplateValue], headerOverrides: [String: String] = [:], noHeading: Bool = false) throws {
+        guard isTable else {
+            for row in rows { Output.out(try render(row)) }
+            return
+        }
+        var writer = TableWriter()
+        if !noHeading { writer.add(Self.cells(headers(overrides: headerOverrides))) }
+        for row in rows { writer.add(Self.cells(try render(row))) }
+        Output.out(writer.render(), terminator: "")
+    }
+
+    private static func cells(_ line: String) -> [String] {
+        line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+    }
+}

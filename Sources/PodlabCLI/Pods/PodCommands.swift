@@ -93,17 +93,9 @@ struct PodListCommand: ParsableCommand {
             return
         }
         let template = try GoTemplate(format ?? "table {{.Id}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.InfraId}}\t{{.NumberOfContainers}}", name: "pod ps")
-        var writer = TableWriter()
         // podman prints the header even with no pod.
-        if template.isTable && !noHeading {
-            writer.add(template.headers(overrides: ["Id": "POD ID", "InfraId": "INFRA ID", "NumberOfContainers": "# OF CONTAINERS"])
-                .split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
-        }
-        for row in rows {
-            let text = try template.render(row)
-            if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
-        }
-        if template.isTable { Output.out(writer.render(), terminator: "") }
+        try template.printRows(rows, headerOverrides: ["Id": "POD ID", "InfraId": "INFRA ID", "NumberOfContainers": "# OF CONTAINERS"],
+                               noHeading: noHeading)
     }
 }
 
@@ -242,7 +234,7 @@ struct PodPruneCommand: ParsableCommand {
             Output.flush()
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { return }
         }
-        for pod in engine.pods.all() where try engine.status(of: pod) != "Running" && engine.status(of: pod) != "Degraded" {
+        for pod in engine.pods.all() where try !["Running", "Degraded"].contains(engine.status(of: pod)) {
             try engine.removePod(pod)
             Output.out(pod.id)
         }

@@ -59,19 +59,13 @@ struct SecretListCommand: ParsableCommand {
             return
         }
         let template = try GoTemplate(format ?? "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.CreatedAt}}\t{{.UpdatedAt}}", name: "secret ls")
-        var writer = TableWriter()
-        if template.isTable && !noHeading {
-            writer.add(template.headers(overrides: ["CreatedAt": "CREATED", "UpdatedAt": "UPDATED"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
-        }
-        for secret in secrets {
-            let row: TemplateValue = .object([
+        let rows = secrets.map { secret -> TemplateValue in
+            .object([
                 ("ID", .string(secret.id)), ("Name", .string(secret.name)), ("Driver", .string(secret.driver)),
                 ("CreatedAt", .string(HumanFormat.ago(secret.created, now: now))), ("UpdatedAt", .string(HumanFormat.ago(secret.updated, now: now))),
             ])
-            let text = try template.render(row)
-            if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
         }
-        if template.isTable { Output.out(writer.render(), terminator: "") }
+        try template.printRows(rows, headerOverrides: ["CreatedAt": "CREATED", "UpdatedAt": "UPDATED"], noHeading: noHeading)
     }
 }
 

@@ -57,15 +57,8 @@ struct VolumeListCommand: ParsableCommand {
             return
         }
         let template = try GoTemplate(format ?? "table {{.Driver}}\t{{.Name}}", name: "volume ls")
-        var writer = TableWriter()
-        if template.isTable && !noHeading {
-            writer.add(template.headers(overrides: ["Name": "VOLUME NAME"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
-        }
-        for volume in volumes {
-            let text = try template.render(try VolumeInspectCommand.fields(volume, engine: engine))
-            if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
-        }
-        if template.isTable { Output.out(writer.render(), terminator: "") }
+        try template.printRows(try volumes.map { try VolumeInspectCommand.fields($0, engine: engine) },
+                               headerOverrides: ["Name": "VOLUME NAME"], noHeading: noHeading)
     }
 }
 
