@@ -25,10 +25,12 @@ let package = Package(
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
 
-        // The one place that forks: clone into namespaces and the child side, in C (see include/cspawn.h).
+        // The one place that forks or spawns: podlab_spawn for programs, clone into namespaces for containers,
+        // and the child side, in C (see include/cspawn.h).
         .target(name: "CSpawn", linkerSettings: [.linkedLibrary("util")]),
 
         .target(name: "PodlabCore", dependencies: [
+            "CSpawn",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "PodlabArchive", dependencies: ["PodlabCore", "CArchive"]),

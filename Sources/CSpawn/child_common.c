@@ -231,8 +231,7 @@ static void reap_and_exit(pid_t child) {
         if (reaped == child) break;
         if (reaped < 0 && errno == ECHILD) _exit(125);
     }
-    if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
-    _exit(128 + WTERMSIG(status));
+    _exit(podlab_wstatus_exit_code(status));
 }
 
 /* Execs the sealed trampoline as "podlab-exec ERROR_FD ARGV..." ("podlab-init …" to stay as --init's PID 1):

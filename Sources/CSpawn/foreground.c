@@ -5,36 +5,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 int podlab_run_foreground(const char *path, char *const *argv, char *const *envp, const char *directory,
                           int state_fd, int terminal_fd) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-    if (directory) posix_spawn_file_actions_addchdir_np(&actions, directory);
-    if (state_fd >= 0) posix_spawn_file_actions_adddup2(&actions, state_fd, 3);
-    sigset_t defaults, none;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGQUIT);
-    sigaddset(&defaults, SIGPIPE);
-    sigaddset(&defaults, SIGTTOU);
-    sigaddset(&defaults, SIGTTIN);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    pid_t pid = -1;
-    int status = posix_spawn(&pid, path, &actions, &attributes, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    if (status != 0) { errno = status; return -1; }
+    struct podlab_spawn_request request = {
+        .path = path, .argv = argv, .envp = envp, .directory = directory,
+        .stdin_fd = PODLAB_SPAWN_INHERIT, .stdout_fd = PODLAB_SPAWN_INHERIT, .stderr_fd = PODLAB_SPAWN_INHERIT,
+        .pass_fd = state_fd, .new_process_group = 1, .default_job_signals = 1,
+    };
+    pid_t pid = podlab_spawn(&request);
+    if (pid < 0) return -1;
 
     // The terminal goes to the child's group; SIGTTOU is ignored so that giving it back works.
     struct sigaction ignore = {0}, saved_ttou, saved_int, saved_quit;
@@ -62,7 +45,5 @@ int podlab_run_foreground(const char *path, char *const *argv, char *const *envp
     sigaction(SIGTTOU, &saved_ttou, NULL);
     sigaction(SIGINT, &saved_int, NULL);
     sigaction(SIGQUIT, &saved_quit, NULL);
-    if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
-    if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
-    return 255;
+    return podlab_wstatus_exit_code(wstatus);
 }

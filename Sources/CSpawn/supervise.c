@@ -229,7 +229,7 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
     /* The container runs and its ports are bound: tell whoever waits (before forking, so that the
      * connector does not inherit the descriptor and keep the waiter waiting). */
     if (spec->ready_fd >= 0) {
-        write_all(spec->ready_fd, "ok", 2);
+        write_all(spec->ready_fd, PODLAB_READY_WORD, sizeof(PODLAB_READY_WORD) - 1);
         close(spec->ready_fd);
     }
     int channel = -1;

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -64,37 +63,6 @@ int podlab_copy_window_size(int from_fd, int to_fd) {
     struct winsize size;
     if (ioctl(from_fd, TIOCGWINSZ, &size) != 0) return -1;
     return ioctl(to_fd, TIOCSWINSZ, &size);
-}
-
-/* Starts a program in a new session with stdio on /dev/null and keep_fd as its descriptor 3; every other
- * descriptor is closed, so no pipe of whoever started podlab stays open in the long-lived monitor.
- * Returns its pid. */
-int podlab_spawn_detached(const char *path, char *const *argv, char *const *envp, int keep_fd) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-    if (keep_fd >= 0) posix_spawn_file_actions_adddup2(&actions, keep_fd, 3);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addclosefrom_np(&actions, keep_fd >= 0 ? 4 : 3);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
-    pid_t pid = -1;
-    int status = posix_spawn(&pid, path, &actions, &attributes, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    if (status != 0) { errno = status; return -1; }
-    return pid;
-}
-
-int podlab_wstatus_exit_code(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 255;
 }
 
 int podlab_memfd(const char *name) {

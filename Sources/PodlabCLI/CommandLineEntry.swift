@@ -15,8 +15,8 @@ public enum CommandLineEntry {
         let invokedAs = FileSystemName.base(arguments.first ?? "podlab")
         var rest = Array(arguments.dropFirst())
         let status: Int32
-        if rest.first == "__monitor" {
-            status = Detached.monitor(Array(rest.dropFirst()))
+        if invokedAs == ContainerMonitor.programName {
+            status = ContainerMonitor.main(rest)
         } else if invokedAs == "podman" || invokedAs == "docker" {
             status = runPodman(rest, name: invokedAs)
         } else if let first = rest.first, first == "podman" || first == "docker" {

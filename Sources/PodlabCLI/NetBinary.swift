@@ -45,20 +45,11 @@ package enum NetBinary {
     static func run(_ arguments: [String], stdoutToNull: Bool) throws -> Int32 {
         let binary = try path()
         Output.flush()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if stdoutToNull { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
         var environment = Environment.current
         environment["PODLAB_NO_COMMAND_JOURNAL"] = "1"
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, binary, &actions, nil, argv, envp)
-        guard status == 0 else { throw SystemError("run", path: binary, errno: status) }
-        var exitStatus: Int32 = 0
-        while waitpid(pid, &exitStatus, 0) < 0 && errno == EINTR {}
-        return (exitStatus & 0x7f) == 0 ? (exitStatus >> 8) & 0xff : 128 + (exitStatus & 0x7f)
+        var options = ChildProcess.Options()
+        if stdoutToNull { options.stdout = .null }
+        let child = try ChildProcess.spawn([binary] + arguments, environment: environment.map { "\($0.key)=\($0.value)" }, options: options)
+        return child.wait()
     }
 }

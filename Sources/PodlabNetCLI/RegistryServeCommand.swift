@@ -44,16 +44,16 @@ struct RegistryServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ready = readyFd.map(ReadyPipe.init)
+        let ready = readyFd.map(ReadyReport.init)
         do {
             try serve(ready: ready)
         } catch {
-            ready?.send("\((error as? any LearnerFacingError)?.message ?? "\(error)")")
+            ready?.failed(error)
             throw error
         }
     }
 
-    func serve(ready: ReadyPipe?) throws {
+    func serve(ready: ReadyReport?) throws {
         let (host, port) = try Self.parse(address: sandbox ? "127.0.0.1:0" : address)
         var options: RegistryServer.Options
         var onListening: @Sendable (String, Int) -> Void = { host, port in
@@ -69,7 +69,7 @@ struct RegistryServeCommand: ParsableCommand {
             try FileSystem.createDirectory(registry.stateDirectory, mode: 0o700)
             let serverLock = try FileLock(path: registry.serverLockPath)
             guard try serverLock.tryLock(.exclusive) else {
-                if let state = registry.running() { ready?.send("ok \(state.address)"); return }
+                if let state = registry.running() { ready?.ready(state.address); return }
                 throw CLIError.refused("another sandbox registry is starting", hint: "try again in a moment")
             }
             lock = serverLock
@@ -85,7 +85,7 @@ struct RegistryServeCommand: ParsableCommand {
                 if let bytes = try? JSONCoding.encode(state) { try? FileSystem.writeAtomically(bytes, to: statePath, mode: 0o600) }
                 Output.err("sandbox registry listening on http://\(host):\(port) (pid \(getpid()))")
                 Output.flush()
-                ready?.send("ok \(host):\(port)")
+                ready?.ready("\(host):\(port)")
             }
         } else {
             guard let storage else {
@@ -95,7 +95,7 @@ struct RegistryServeCommand: ParsableCommand {
             options = .init(host: host, port: port, storage: storage,
                             policy: .init(htpasswdPath: htpasswd, anonymousPull: anonymousPull, ownerNamespaces: ownerNamespaces))
             let wrapped = onListening
-            onListening = { host, port in wrapped(host, port); ready?.send("ok \(host):\(port)") }
+            onListening = { host, port in wrapped(host, port); ready?.ready("\(host):\(port)") }
         }
         options.logRequests = logRequests
         options.limits = RegistryLimits(maxUploadBytes: Int64(maxUploadSize) << 20, maxOpenUploads: maxOpenUploads)
@@ -137,15 +137,23 @@ struct RegistryServeCommand: ParsableCommand {
 }
 
 /// The write end of a pipe a launcher waits on: one message, then closed.
-final class ReadyPipe: Sendable {
+/// The server's side of its ready pipe (see ReadyPipe): answered once, from whichever thread gets there first.
+final class ReadyReport: Sendable {
     let fd: Mutex<Int32>
     init(_ fd: Int32) { self.fd = Mutex(fd) }
 
-    func send(_ text: String) {
+    func ready(_ address: String) {
+        take { ReadyPipe.sendReady($0, detail: address) }
+    }
+
+    func failed(_ error: any Error) {
+        take { ReadyPipe.sendFailure($0, error) }
+    }
+
+    private func take(_ body: (Int32) -> Void) {
         fd.withLock { fd in
             guard fd >= 0 else { return }
-            _ = text.withCString { write(fd, $0, strlen($0)) }
-            close(fd)
+            body(fd)
             fd = -1
         }
     }

@@ -1,5 +1,4 @@
 import PodlabCLI
-import CSpawn
 import PodlabCore
 import PodlabImages
 import PodlabRegistryClient
@@ -57,22 +56,20 @@ struct SandboxRegistry {
         guard let executable = FileSystem.executablePath() else {
             throw CLIError.refused("cannot find podlab's own executable to start the sandbox registry", hint: nil)
         }
-        var ready: [Int32] = [0, 0]
-        guard podlab_pipe_cloexec(&ready) == 0 else { throw SystemError("pipe", path: "sandbox registry", errno: errno) }
+        let ready = try ReadyPipe()
         let arguments = [executable, "registry", "serve", "--sandbox", "--root", locations.storage,
                          "--runroot", locations.runtime, "--ready-fd", "3"]
-        let strings = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in strings { free(pointer) } }
-        let pid = strings.withUnsafeBufferPointer { podlab_spawn_detached(executable, $0.baseAddress, environ, ready[1]) }
-        close(ready[1])
-        defer { close(ready[0]) }
-        guard pid > 0 else { throw SystemError("start the sandbox registry", path: executable, errno: errno) }
-        let answer = String(decoding: (try? FileSystem.readAll(fd: ready[0], path: "sandbox registry")) ?? [], as: UTF8.self)
-        if answer.hasPrefix("ok ") { return String(answer.dropFirst(3)).trimmed() }
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, WNOHANG)
-        throw CLIError.refused("the sandbox registry did not start" + (answer.isEmpty ? "" : ": \(answer)"),
-                               hint: "its log is \(logPath); 'podlab registry serve --sandbox' runs it in the foreground")
+        let child = try ChildProcess.spawn(arguments, options: .detached(passing: ready.writeEnd))
+        let hint = "its log is \(logPath); 'podlab registry serve --sandbox' runs it in the foreground"
+        switch ready.answer() {
+        case .ready(let address) where !address.isEmpty: return address
+        case .failed(_, let message, _):
+            _ = child.hasEnded()
+            throw CLIError.refused("the sandbox registry did not start: \(message)", hint: hint)
+        default:
+            _ = child.hasEnded()
+            throw CLIError.refused("the sandbox registry did not start", hint: hint)
+        }
     }
 
     /// Stops the running server (by the PID it recorded, only while it holds its lock). False if none ran.

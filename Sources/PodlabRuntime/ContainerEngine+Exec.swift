@@ -9,9 +9,9 @@ extension ContainerEngine {
     public func exec(_ record: ContainerRecord, command: [String], environment: [String], workingDir: String?, user: String?,
                      tty: Bool, interactive: Bool) throws -> Int32 {
         guard let pid = record.state.pid else { throw RuntimeError.notRunning(record.id) }
-        let lower = try lowerDirectory(for: record) ?? "\(containers.directory(of: record.id))/empty"
-        let resolved = try ImageUser.resolve(user ?? record.settings.user, rootfs: lower)
-        let program = try SeccompCompiler.program(for: record.settings, uid: resolved.uid, cacheDirectory: try seccompCache)
+        let container = try spec(of: record)
+        let resolved = try user.map { try ImageUser.resolve($0, rootfs: container.lowerDirectory ?? "\(containers.directory(of: record.id))/empty") } ?? container.user
+        let program = try SeccompCompiler.program(for: container.settings, uid: resolved.uid, cacheDirectory: try seccompCache)
         let strings = CStrings()
         var relay = Relay()
         defer { relay.closeAll() }
@@ -24,7 +24,7 @@ extension ContainerEngine {
         spec.target_pid = pid
         spec.argv = UnsafePointer(strings.array(command))
         spec.envp = UnsafePointer(strings.array(environment))
-        spec.cwd = strings.optional(workingDir ?? record.settings.workingDir)
+        spec.cwd = strings.optional(workingDir ?? container.settings.workingDir)
         spec.uid = resolved.uid
         spec.gid = resolved.gid
         spec.may_set_groups = mapping.maySetGroups ? 1 : 0
@@ -32,7 +32,7 @@ extension ContainerEngine {
         spec.stdout_fd = relay.childStdout
         spec.stderr_fd = relay.childStderr
         spec.tty = tty ? 1 : 0
-        spec.capabilities = Capabilities.mask(record.settings.capabilities)
+        spec.capabilities = Capabilities.mask(container.settings.capabilities)
         spec.seccomp = strings.seccomp(program)
         spec.error_fd = errorPipe[1]
         spec.trampoline_fd = try ExecTrampoline.descriptor()

@@ -29,7 +29,9 @@ extension ContainerEngine {
         try pods.add(pod)
         do {
             try containers.add(infra)
-            try StoreAccess.prepare(containers.directory(of: infra.id))
+            let directory = containers.directory(of: infra.id)
+            try StoreAccess.prepare(directory)
+            try ContainerSpec.resolve(infra, lowerDirectory: nil, locations: locations, containerDirectory: directory).save(in: directory)
             try pods.writeHosts(pod, members: [])
         } catch {
             try? pods.remove(pod.id)
@@ -37,6 +39,31 @@ extension ContainerEngine {
         }
         journal.record(JournalEvent(type: "pod", status: "create", id: pod.id, name: pod.name, image: nil))
         return pod
+    }
+
+    /// Starts a container under its monitor (a pod member after its pod's infra) and returns once it runs.
+    public func startDetached(_ record: ContainerRecord) throws {
+        try startInfra(of: record)
+        try ContainerMonitor.start(record, engine: self)
+    }
+
+    /// The infra first (it makes the namespaces), then every member not running.
+    public func startPod(_ pod: PodRecord) throws {
+        try startInfra(pod)
+        for record in try containers(of: pod) where record.settings.infra != true && record.state.status != .running {
+            try ContainerMonitor.start(record, engine: self)
+        }
+    }
+
+    /// Before a member starts (run, start, restart): its pod's infra must run.
+    public func startInfra(of record: ContainerRecord) throws {
+        guard let id = record.settings.pod, record.settings.infra != true else { return }
+        try startInfra(try pods.find(id))
+    }
+
+    func startInfra(_ pod: PodRecord) throws {
+        let infra = try containers.find(pod.infraID)
+        if infra.state.status != .running { try ContainerMonitor.start(infra, engine: self) }
     }
 
     /// Every container of the pod, the infra first.
@@ -51,8 +78,8 @@ extension ContainerEngine {
     }
 
     /// The pid whose namespaces a member joins: its pod's running infra. 0 for a container outside any pod.
-    func podNamespaces(of record: ContainerRecord) throws -> pid_t {
-        guard let podID = record.settings.pod, record.settings.infra != true else { return 0 }
+    func podNamespaces(of spec: ContainerSpec) throws -> pid_t {
+        guard let podID = spec.settings.pod, spec.settings.infra != true else { return 0 }
         let pod = try pods.find(podID)
         let infra = try containers.find(pod.infraID)
         guard infra.state.status == .running, let pid = infra.state.pid else {

@@ -34,14 +34,22 @@ public final class ContainerEngine: @unchecked Sendable {
         if settings.hostname.isEmpty { settings.hostname = String(id.prefix(12)) }
         let record = ContainerRecord(id: id, name: name ?? containers.generateName(), imageID: image.id,
                                      imageName: imageName, created: WallClock.now(), settings: settings, state: ContainerState())
-        try containers.add(record)
-        try StoreAccess.prepare(containers.directory(of: record.id))
-        try storeSecrets(settings.secrets ?? [], in: containers.directory(of: record.id))
-        // An empty volume takes what the image holds where it is mounted (podman's copy-up).
+        let directory = containers.directory(of: record.id)
         let rootfs = image.topLayer.map { images.layers.path(for: $0) }
-        for mount in settings.volumes {
-            guard let name = mount.volumeName, let rootfs else { continue }
-            try volumes.copyUp(name, from: rootfs, at: mount.destination)
+        try containers.add(record)
+        do {
+            try StoreAccess.prepare(directory)
+            try storeSecrets(settings.secrets ?? [], in: directory)
+            // An empty volume takes what the image holds where it is mounted (podman's copy-up).
+            for mount in settings.volumes {
+                guard let name = mount.volumeName, let rootfs else { continue }
+                try volumes.copyUp(name, from: rootfs, at: mount.destination)
+            }
+            try ContainerSpec.resolve(record, lowerDirectory: rootfs, locations: locations, containerDirectory: directory).save(in: directory)
+        } catch {
+            // Half a container is none: nothing of it stays listed.
+            try? remove(record)
+            throw error
         }
         journal.record(JournalEvent(type: "container", status: "create", id: record.id, name: record.name, image: imageName))
         return record
@@ -56,10 +64,16 @@ public final class ContainerEngine: @unchecked Sendable {
         }
     }
 
-    func lowerDirectory(for record: ContainerRecord) throws -> String? {
-        if record.settings.infra == true { return nil }  // a pod's infra runs nothing: an empty root
-        let image = try images.resolve(record.imageID.hex)
-        return image.topLayer.map { images.layers.path(for: $0) }
+    /// The container's spec as create resolved it. A container made before specs existed gets one now, from its
+    /// record and image, once.
+    public func spec(of record: ContainerRecord) throws -> ContainerSpec {
+        let directory = containers.directory(of: record.id)
+        let path = ContainerSpec.path(in: directory)
+        if FileSystem.exists(path) { return try ContainerSpec.load(from: path) }
+        let lower = record.settings.infra == true ? nil : try images.resolve(record.imageID.hex).topLayer.map { images.layers.path(for: $0) }
+        let spec = try ContainerSpec.resolve(record, lowerDirectory: lower, locations: locations, containerDirectory: directory)
+        try spec.save(in: directory)
+        return spec
     }
 
     /// How a supervised run connects the container's stdio.
@@ -74,7 +88,9 @@ public final class ContainerEngine: @unchecked Sendable {
     /// Returns the container's exit code.
     public func run(_ record: ContainerRecord, attachment: Attachment) throws -> Int32 {
         try checkReachable()
-        let settings = record.settings
+        let directory = containers.directory(of: record.id)
+        var spec = try spec(of: record)
+        let settings = spec.settings
         let forwards: [(fd: Int32, mapping: PortMapping)] = settings.network == "host" ? [] : try settings.ports.map { mapping in
             let fd = try PortListener.open(mapping)
             return (fd: fd, mapping: PortListener.bound(mapping, fd: fd))
@@ -82,6 +98,8 @@ public final class ContainerEngine: @unchecked Sendable {
         defer { for forward in forwards { close(forward.fd) } }
         // Ports the system chose (-p 80) are kept with the container: `podman port` shows them, restarts reuse them.
         if !forwards.isEmpty && forwards.map(\.mapping) != settings.ports {
+            spec.settings.ports = forwards.map(\.mapping)
+            try spec.save(in: directory)
             try containers.mutate { records in
                 if let index = records.firstIndex(where: { $0.id == record.id }) { records[index].settings.ports = forwards.map(\.mapping) }
             }
@@ -92,16 +110,14 @@ public final class ContainerEngine: @unchecked Sendable {
                 }
             }
         }
-        let directory = containers.directory(of: record.id)
         try StoreAccess.prepare(directory)
         let logFD = open(containers.logPath(of: record.id), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard logFD >= 0 else { throw SystemError("open", path: containers.logPath(of: record.id), errno: errno) }
         defer { close(logFD) }
 
-        var request = LaunchRequest(record: record, lowerDirectory: try lowerDirectory(for: record), containerDirectory: directory,
-                                    seccompCache: try seccompCache)
-        request.secretEnvironment = try secretEnvironment(of: record)
-        request.joinPid = try podNamespaces(of: record)
+        var request = LaunchRequest(spec: spec, containerDirectory: directory, seccompCache: try seccompCache)
+        request.secretEnvironment = try secretEnvironment(of: spec, in: directory)
+        request.joinPid = try podNamespaces(of: spec)
         var relay = Relay()
         defer { relay.closeAll() }
         var readyFD: Int32 = -1
@@ -120,14 +136,14 @@ public final class ContainerEngine: @unchecked Sendable {
         let launched: ContainerLauncher.Launched
         do {
             if Environment.current["PODLAB_NO_OVERLAY"] == "1" || FileSystem.isDirectory("\(directory)/rootfs") {
-                try preparePrivateCopy(of: request.lowerDirectory, in: directory)
+                try preparePrivateCopy(of: spec.lowerDirectory, in: directory)
                 request.privateCopy = true
             }
             do {
                 launched = try ContainerLauncher.launch(request, mapping: mapping)
             } catch let error as RuntimeError where error.isRootMountFailure && !request.privateCopy {
                 // No overlay here: run on a private copy of the image instead (slower to start, same result).
-                try preparePrivateCopy(of: request.lowerDirectory, in: directory)
+                try preparePrivateCopy(of: spec.lowerDirectory, in: directory)
                 request.privateCopy = true
                 launched = try ContainerLauncher.launch(request, mapping: mapping)
             }
@@ -152,20 +168,20 @@ public final class ContainerEngine: @unchecked Sendable {
         let netNS = forwards.isEmpty ? -1 : open("/proc/\(launched.pid)/ns/net", O_RDONLY | O_CLOEXEC)
         defer { if userNS >= 0 { close(userNS) }; if netNS >= 0 { close(netNS) } }
         let cForwards = forwards.map { podlab_forward(listen_fd: $0.fd, container_port: Int32($0.mapping.containerPort), udp: $0.mapping.proto == "udp" ? 1 : 0) }
-        var spec = relay.superviseSpec(child: launched.pid)
-        spec.forward_count = cForwards.count
-        spec.userns_fd = geteuid() == 0 ? -1 : userNS
-        spec.netns_fd = netNS
-        spec.log_fd = relay.outFrom >= 0 ? logFD : -1
-        spec.log_k8s = 1
-        spec.ready_fd = readyFD
+        var supervision = relay.superviseSpec(child: launched.pid)
+        supervision.forward_count = cForwards.count
+        supervision.userns_fd = geteuid() == 0 ? -1 : userNS
+        supervision.netns_fd = netNS
+        supervision.log_fd = relay.outFrom >= 0 ? logFD : -1
+        supervision.log_k8s = 1
+        supervision.ready_fd = readyFD
         if case .log = attachment {
-            spec.out_to = -1
-            spec.err_to = -1
+            supervision.out_to = -1
+            supervision.err_to = -1
         }
         let status = cForwards.withUnsafeBufferPointer { buffer -> Int32 in
-            spec.forwards = buffer.baseAddress
-            return withUnsafePointer(to: &spec) { podlab_supervise($0) }
+            supervision.forwards = buffer.baseAddress
+            return withUnsafePointer(to: &supervision) { podlab_supervise($0) }
         }
         relay.restoreTerminal()
         let code = status < 0 ? 125 : podlab_wstatus_exit_code(status)
@@ -259,9 +275,9 @@ public final class ContainerEngine: @unchecked Sendable {
     }
 
     /// `NAME=value` for each secret given as a variable, added when the process starts (not in the record).
-    func secretEnvironment(of record: ContainerRecord) throws -> [String] {
-        let folder = "\(containers.directory(of: record.id))/secrets"
-        return try (record.settings.secrets ?? []).enumerated().compactMap { index, use in
+    func secretEnvironment(of spec: ContainerSpec, in directory: String) throws -> [String] {
+        let folder = "\(directory)/secrets"
+        return try (spec.settings.secrets ?? []).enumerated().compactMap { index, use in
             guard use.kind == .env else { return nil }
             return use.target + "=" + String(decoding: try FileSystem.readFile("\(folder)/\(index)"), as: UTF8.self)
         }

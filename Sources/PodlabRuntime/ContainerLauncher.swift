@@ -6,9 +6,7 @@ import Glibc
 
 /// What a container's first process needs from its caller.
 public struct LaunchRequest {
-    public var record: ContainerRecord
-    /// The image's snapshot (the overlay lower); nil for an image without layers.
-    public var lowerDirectory: String?
+    public var spec: ContainerSpec
     public var containerDirectory: String
     /// Where compiled seccomp programs are kept.
     public var seccompCache: String
@@ -22,9 +20,8 @@ public struct LaunchRequest {
     public var stdout: Int32 = -1
     public var stderr: Int32 = -1
 
-    public init(record: ContainerRecord, lowerDirectory: String?, containerDirectory: String, seccompCache: String) {
-        self.record = record
-        self.lowerDirectory = lowerDirectory
+    public init(spec: ContainerSpec, containerDirectory: String, seccompCache: String) {
+        self.spec = spec
         self.containerDirectory = containerDirectory
         self.seccompCache = seccompCache
     }
@@ -43,7 +40,7 @@ public enum ContainerLauncher {
     }
 
     public static func launch(_ request: LaunchRequest, mapping: IDMapping) throws -> Launched {
-        let settings = request.record.settings
+        let settings = request.spec.settings
         let directory = request.containerDirectory
         let rootHost = mapping.host(for: 0) ?? geteuid()
         let rootGroupHost = geteuid() == 0 ? rootHost : getegid()
@@ -56,23 +53,12 @@ public enum ContainerLauncher {
         if geteuid() == 0 {
             for fd in [request.stdout, request.stderr] where fd >= 0 { fchown(fd, rootHost, rootGroupHost) }
         }
-        let lower = request.lowerDirectory ?? "\(directory)/empty"
-        let user = try ImageUser.resolve(settings.user, rootfs: lower)
-        var environment = settings.env
-        if !environment.contains(where: { $0.hasPrefix("HOME=") }) { environment.append("HOME=\(user.home)") }
-        if !environment.contains(where: { $0.hasPrefix("HOSTNAME=") }) { environment.append("HOSTNAME=\(settings.hostname)") }
-        if settings.tty && !environment.contains(where: { $0.hasPrefix("TERM=") }) { environment.append("TERM=xterm") }
-        environment += request.secretEnvironment
-
-        let capabilities = settings.capabilities
+        let lower = request.spec.lowerDirectory ?? "\(directory)/empty"
+        let user = request.spec.user
         let program = try SeccompCompiler.program(for: settings, uid: user.uid, cacheDirectory: request.seccompCache)
 
         let strings = CStrings()
-        // Secrets given as files: the copies in the container's directory, bound read-only at their targets.
-        let secretFiles = (settings.secrets ?? []).enumerated().filter { $0.element.kind == .mount }.map { index, use in
-            VolumeMount(source: "\(directory)/secrets/\(index)", destination: use.target, readOnly: true)
-        }
-        let volumes = (settings.volumes + secretFiles).map { volume in
+        let volumes = request.spec.mounts.map { volume in
             podlab_volume(source: strings.string(volume.source), target: strings.string(volume.destination),
                           read_only: volume.readOnly ? 1 : 0, is_directory: FileSystem.isDirectory(volume.source) ? 1 : 0)
         }
@@ -87,7 +73,7 @@ public enum ContainerLauncher {
 
         var spec = podlab_container_spec()
         spec.argv = UnsafePointer(strings.array(settings.command))
-        spec.envp = UnsafePointer(strings.array(environment))
+        spec.envp = UnsafePointer(strings.array(request.spec.environment + request.secretEnvironment))
         spec.cwd = strings.optional(settings.workingDir.isEmpty ? "/" : settings.workingDir)
         spec.uid = user.uid
         spec.gid = user.gid
@@ -114,7 +100,7 @@ public enum ContainerLauncher {
         spec.read_only_rootfs = settings.readOnly ? 1 : 0
         spec.masked_paths = UnsafePointer(strings.constArray(ContainerPaths.masked))
         spec.read_only_paths = UnsafePointer(strings.constArray(ContainerPaths.readOnly))
-        spec.capabilities = Capabilities.mask(capabilities)
+        spec.capabilities = Capabilities.mask(settings.capabilities)
         spec.seccomp = strings.seccomp(program)
         spec.sync_fd = syncPipe[0]
         spec.sync_parent_fd = syncPipe[1]
@@ -140,7 +126,7 @@ public enum ContainerLauncher {
         do {
             // A pod member's user namespace is the infra's, already mapped.
             if request.joinPid <= 0 { try mapping.apply(to: pid) }
-            try CgroupLimits.apply(id: request.record.id, pid: pid, memory: settings.memoryLimit, pids: settings.pidsLimit)
+            try CgroupLimits.apply(id: request.spec.id, pid: pid, memory: settings.memoryLimit, pids: settings.pidsLimit)
         } catch {
             kill(pid, SIGKILL)
             var status: Int32 = 0

@@ -2,7 +2,7 @@ import PodlabCore
 
 /// Resolves `--user` / the image's User (`name`, `uid`, `uid:gid`, `name:group`) with the image's own
 /// /etc/passwd and /etc/group, as podman does.
-public struct ImageUser: Equatable, Sendable {
+public struct ImageUser: Codable, Equatable, Sendable {
     public var uid: UInt32
     public var gid: UInt32
     public var groups: [UInt32]

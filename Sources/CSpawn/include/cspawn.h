@@ -116,7 +116,7 @@ struct podlab_supervise_spec {
     int32_t log_fd;              /* -1: no log */
     int32_t log_k8s;             /* write the log as podman's k8s-file lines: "TIME stdout|stderr F|P text" */
     int32_t forward_signals;     /* pass SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 on to the child */
-    int32_t ready_fd;            /* written "ok" once listening (-1: none) and then closed */
+    int32_t ready_fd;            /* PODLAB_READY_WORD written once listening (-1: none), then closed */
 };
 
 /* Relays output and published ports until the child exits; returns its wait status (or -1). */
@@ -131,8 +131,6 @@ int podlab_set_raw(int fd, void *saved, size_t saved_size);
 int podlab_restore_termios(int fd, const void *saved);
 size_t podlab_termios_size(void);
 int podlab_copy_window_size(int from_fd, int to_fd);
-int podlab_spawn_detached(const char *path, char *const *argv, char *const *envp, int keep_fd);
-int podlab_wstatus_exit_code(int status);
 int podlab_memfd(const char *name);
 /* A close-on-exec memfd holding `bytes`, executable, sealed against writing, growing and shrinking. */
 int podlab_sealed_executable(const char *name, const void *bytes, size_t size);
@@ -143,6 +141,31 @@ int podlab_pipe_cloexec(int fds[2]);
 /// its exit status (128+signal when killed), or -1 with errno when it could not start.
 int podlab_run_foreground(const char *path, char *const *argv, char *const *envp, const char *directory,
                           int state_fd, int terminal_fd);
+
+/* How podlab starts a program (spawn.c): every helper, podlab-net, the monitor, the sandbox registry. */
+#define PODLAB_SPAWN_INHERIT (-1)
+#define PODLAB_SPAWN_NULL (-2)
+struct podlab_spawn_request {
+    const char *path;            /* the program; looked up on PATH when search_path */
+    char *const *argv;
+    char *const *envp;
+    const char *directory;       /* NULL: this process's */
+    int32_t search_path;
+    int32_t stdin_fd, stdout_fd, stderr_fd;   /* a descriptor, PODLAB_SPAWN_INHERIT or PODLAB_SPAWN_NULL */
+    int32_t pass_fd;             /* becomes the program's fd 3 (-1: none) */
+    int32_t close_others;        /* close every other descriptor (nothing of ours stays open in a long-lived child) */
+    int32_t new_session;         /* setsid: no controlling terminal, not in our process group */
+    int32_t new_process_group;   /* its own group (the tutor gives it the terminal) */
+    int32_t default_job_signals; /* SIGINT, SIGQUIT, SIGPIPE, SIGTTOU, SIGTTIN back to their defaults */
+};
+/* Returns the pid, or -1 with errno. The program starts with no signal blocked. */
+pid_t podlab_spawn(const struct podlab_spawn_request *request);
+/* Waits for `pid` (through EINTR); its exit code, or -1 with errno. */
+int podlab_wait_exit_code(pid_t pid);
+/* The one decoder of a wait status: the exit code, 128+signal when killed, 255 otherwise. */
+int podlab_wstatus_exit_code(int status);
+/* What a detached child writes on its ready pipe once it serves ("ready\tDETAIL", see ReadyPipe.swift). */
+#define PODLAB_READY_WORD "ready"
 
 /* Deletes the contents of `path` as root of a new user namespace whose maps the parent writes. */
 pid_t podlab_clone_remove(const char *path, int sync_fd, void *stack, size_t stack_size);

@@ -13,12 +13,12 @@ struct RunCommand: ParsableCommand {
         let code: Int32
         do {
             if options.detach {
-                try Detached.start(record)
+                try engine.startDetached(record)
                 Output.out(record.id)
                 return
             }
             Output.flush()
-            try Pods.prepare(record)
+            try engine.startInfra(of: record)
             code = try engine.run(record, attachment: .terminal(interactive: options.interactive))
         } catch {
             // A container that never ran is not left behind when --rm asked for its removal.
@@ -49,7 +49,7 @@ struct StartCommand: ParsableCommand {
         let engine = try Current.engine.containers()
         for name in containers {
             let record = try engine.containers.find(name)
-            if record.state.status != .running { try Detached.start(record) }
+            if record.state.status != .running { try engine.startDetached(record) }
             Output.out(name)
         }
     }
@@ -74,7 +74,7 @@ struct RestartCommand: ParsableCommand {
                 try engine.stop(record, timeout: time ?? record.settings.stopTimeout)
                 _ = try engine.wait(try engine.containers.find(record.id))
             }
-            try Detached.start(try engine.containers.find(record.id))
+            try engine.startDetached(try engine.containers.find(record.id))
             Output.out(all || running ? record.id : name)
         }
     }

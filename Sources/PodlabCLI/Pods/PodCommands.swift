@@ -16,26 +16,6 @@ struct PodCommand: ParsableCommand {
 enum Pods {
     static func engine() throws -> ContainerEngine { try Current.engine.containers() }
 
-    /// The infra first (it makes the namespaces), then every member not running.
-    static func start(_ pod: PodRecord, engine: ContainerEngine) throws {
-        try ensureInfra(pod, engine: engine)
-        for record in try engine.containers(of: pod) where record.settings.infra != true && record.state.status != .running {
-            try Detached.start(record)
-        }
-    }
-
-    static func ensureInfra(_ pod: PodRecord, engine: ContainerEngine) throws {
-        let infra = try engine.containers.find(pod.infraID)
-        if infra.state.status != .running { try Detached.start(infra) }
-    }
-
-    /// Before a member starts (run, start, restart): its pod's infra must run.
-    static func prepare(_ record: ContainerRecord) throws {
-        guard let id = record.settings.pod, record.settings.infra != true else { return }
-        let engine = try engine()
-        try ensureInfra(try engine.pods.find(id), engine: engine)
-    }
-
     /// Members first (each its stop signal, then SIGKILL after `timeout`), then the infra.
     static func stop(_ pod: PodRecord, timeout: Int?, engine: ContainerEngine) throws {
         for record in try engine.containers(of: pod).reversed() where record.state.status == .running {
@@ -139,7 +119,7 @@ struct PodStartCommand: ParsableCommand {
     func run() throws {
         let engine = try Pods.engine()
         for pod in try Pods.targets(names, all: all, engine: engine) {
-            try Pods.start(pod, engine: engine)
+            try engine.startPod(pod)
             Output.out(pod.id)
         }
     }
@@ -169,7 +149,7 @@ struct PodRestartCommand: ParsableCommand {
         let engine = try Pods.engine()
         for pod in try Pods.targets(names, all: all, engine: engine) {
             try Pods.stop(pod, timeout: nil, engine: engine)
-            try Pods.start(pod, engine: engine)
+            try engine.startPod(pod)
             Output.out(pod.id)
         }
     }

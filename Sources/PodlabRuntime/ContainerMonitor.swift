@@ -1,0 +1,58 @@
+import PodlabCore
+import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A detached container's monitor: podlab's own binary started as `podlab-monitor SPEC` (the container's
+/// spec.json) in a session of its own. It runs the container from its spec to the end (published ports, log,
+/// exit status, --rm) and outlives the command that started it, which waits on the ready pipe until the
+/// container runs or the monitor says why it cannot.
+public enum ContainerMonitor {
+    /// The name the monitor runs under (its argv[0]); podlab's entry point hands such a process to `main`.
+    public static let programName = "podlab-monitor"
+    static let readyFD: Int32 = 3
+
+    /// Starts the monitor of `record` and returns once the container runs.
+    public static func start(_ record: ContainerRecord, engine: ContainerEngine) throws {
+        guard let executable = FileSystem.executablePath() else {
+            throw RuntimeError.cannotRun("cannot find podlab's own executable to start the monitor", hint: nil)
+        }
+        _ = try engine.spec(of: record)
+        let ready = try ReadyPipe()
+        let specPath = ContainerSpec.path(in: engine.containers.directory(of: record.id))
+        let monitor = try ChildProcess.spawn([programName, specPath], path: executable, options: .detached(passing: ready.writeEnd))
+        switch ready.answer() {
+        case .ready: return
+        case .failed(let status, let message, let hint):
+            throw ReportedFailure(status: status, message: message, hint: hint)
+        case .silent:
+            _ = monitor.hasEnded()
+            throw RuntimeError.cannotRun("the container's monitor stopped before the container started",
+                                         hint: "see 'podman logs \(record.name)'")
+        }
+    }
+
+    /// The monitor's process (`podlab-monitor SPEC`, the ready pipe on fd 3). Returns the container's exit code.
+    public static func main(_ arguments: [String]) -> Int32 {
+        // The pipe's identity, so that a failure after the container started (when the runtime has already
+        // answered and closed it) is never written into whatever reused descriptor 3.
+        var pipeInfo = stat()
+        let pipeInode = fstat(readyFD, &pipeInfo) == 0 ? pipeInfo.st_ino : 0
+        do {
+            guard arguments.count == 1 else {
+                throw RuntimeError.cannotRun("\(programName) is started by podlab with a container's spec.json", hint: nil)
+            }
+            let spec = try ContainerSpec.load(from: arguments[0])
+            let locations = Locations(storage: spec.storage, runtime: spec.runtime, config: Locations.current().config)
+            let engine = try ContainerEngine(locations: locations, images: try ImageStore(root: spec.storage))
+            return try engine.run(try engine.containers.find(spec.id), attachment: .log(ready: readyFD))
+        } catch {
+            var info = stat()
+            if pipeInode != 0, fstat(readyFD, &info) == 0, info.st_ino == pipeInode, (info.st_mode & S_IFMT) == S_IFIFO {
+                ReadyPipe.sendFailure(readyFD, error)
+            }
+            return (error as? any LearnerFacingError)?.exitStatus ?? ExitStatus.engineError
+        }
+    }
+}

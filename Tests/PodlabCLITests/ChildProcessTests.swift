@@ -1,0 +1,59 @@
+import Foundation
+import PodlabCore
+import PodlabTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// podlab's one way to start programs (ChildProcess over podlab_spawn), its one exit-status decoder, and the
+/// one ready-pipe protocol its detached children (monitor, sandbox registry) answer on.
+struct ChildProcessTests {
+    let directory = TemporaryDirectory("podlab-child")
+
+    @Test func exitCodesAreDecodedOnce() throws {
+        #expect(try ChildProcess.spawn(["/bin/sh", "-c", "exit 3"]).wait() == 3)
+        #expect(try ChildProcess.spawn(["/bin/sh", "-c", "kill -TERM $$"]).wait() == 128 + SIGTERM)
+        #expect(ChildProcess.exitCode(waitStatus: 9) == 128 + 9, "a raw wait status of 9 is 'killed by SIGKILL'")
+        #expect(ChildProcess.exitCode(waitStatus: 42 << 8) == 42)
+        #expect(throws: SystemError.self) { try ChildProcess.spawn(["/nonexistent/program"]) }
+    }
+
+    /// A detached child keeps nothing of ours but its ready pipe: a descriptor we leave inheritable (as a careless
+    /// library might) is open in an attached child (the control) and closed in a detached one.
+    @Test func aDetachedChildInheritsNoDescriptors() throws {
+        let leaked = open("/dev/null", O_RDONLY)  // no O_CLOEXEC on purpose
+        #expect(leaked > 3)
+        defer { close(leaked) }
+        let probe = "test -e /proc/$$/fd/\(leaked) && echo open > \(directory.file("attached")) || echo closed > \(directory.file("attached"))"
+        #expect(try ChildProcess.spawn(["/bin/sh", "-c", probe]).wait() == 0)
+        #expect(try String(contentsOfFile: directory.file("attached"), encoding: .utf8) == "open\n", "control: an attached child inherits it")
+
+        let ready = try ReadyPipe()
+        let detachedProbe = probe.replacingOccurrences(of: "attached", with: "detached") + "; printf ready >&3"
+        let child = try ChildProcess.spawn(["/bin/sh", "-c", detachedProbe], options: .detached(passing: ready.writeEnd))
+        #expect(ready.answer() == .ready(detail: ""))
+        #expect(child.wait() == 0)
+        #expect(try String(contentsOfFile: directory.file("detached"), encoding: .utf8) == "closed\n")
+    }
+
+    @Test(arguments: [
+        ("printf 'ready\\t127.0.0.1:5000' >&3", ReadyPipe.Answer.ready(detail: "127.0.0.1:5000")),
+        ("printf 'failed\\t2\\tvolume busy is in use\\ttry -f' >&3", .failed(status: 2, message: "volume busy is in use", hint: "try -f")),
+        ("printf 'failed\\t125\\tno hint\\t' >&3", .failed(status: 125, message: "no hint", hint: nil)),
+        ("exit 1", .silent),
+        ("printf 'ok' >&3", .silent),
+    ])
+    func theReadyPipeSpeaksOneProtocol(script: String, expected: ReadyPipe.Answer) throws {
+        let ready = try ReadyPipe()
+        let child = try ChildProcess.spawn(["/bin/sh", "-c", script], options: .detached(passing: ready.writeEnd))
+        #expect(ready.answer() == expected)
+        _ = child.wait()
+    }
+
+    @Test func aFailureReadsBackAsTheSameError() throws {
+        let ready = try ReadyPipe()
+        ReadyPipe.sendFailure(dup(ready.writeEnd), ReportedFailure(status: 2, message: "a\tb", hint: "do x"))
+        #expect(ready.answer() == .failed(status: 2, message: "a b", hint: "do x"))
+    }
+}
