@@ -12,6 +12,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <linux/openat2.h>
+#include <sys/vfs.h>
+#include <sys/fsuid.h>
 #include <unistd.h>
 
 int podlab_pidfd_open(pid_t pid) {
@@ -96,4 +99,29 @@ int podlab_sealed_executable(const char *name, const void *bytes, size_t size) {
 
 int podlab_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+/* Opens `path` as if `root_fd` were "/": every component, "..", and every symlink in the image stays inside
+ * (openat2 RESOLVE_IN_ROOT, checked by the kernel, so a container swapping a directory for a symlink meanwhile
+ * cannot move it), and no /proc magic link is followed. */
+int podlab_open_in_root(int root_fd, const char *path, int flags, unsigned int mode) {
+    struct open_how how;
+    memset(&how, 0, sizeof(how));
+    how.flags = (unsigned long long)(flags | O_CLOEXEC);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+}
+
+/* The file system type (statfs f_type) of `fd`, or -1. */
+long podlab_file_system_type(int fd) {
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0) return -1;
+    return (long)info.f_type;
+}
+
+/* This thread's file-system ids (setfsuid/setfsgid), for creating files as a container's root. */
+void podlab_set_file_ids(uid_t uid, gid_t gid) {
+    setfsgid(gid);
+    setfsuid(uid);
 }

@@ -22,15 +22,16 @@ struct PodmanCommand: ParsableCommand {
                 RunCommand.self, CreateCommand.self, StartCommand.self, PsCommand.self, StopCommand.self, KillCommand.self,
                 RemoveContainerCommand.self, LogsCommand.self, PortCommand.self, WaitCommand.self, ExecCommand.self,
                 EventsCommand.self, ContainerCommand.self, BuildCommand.self, VolumeCommand.self, SecretCommand.self, RestartCommand.self, PodCommand.self,
+                CopyCommand.self, TopCommand.self, StatsCommand.self,
             ] + CommandTree.podman
         )
     }
 
     /// podman's commands that podlab does not answer yet: named as such, not as "unexpected arguments".
     static let notImplemented: Set<String> = [
-        "attach", "auto-update", "commit", "cp", "diff", "export", "generate", "healthcheck", "import", "init", "kube",
-        "machine", "manifest", "mount", "network", "pause", "play", "search", "stats",
-        "system", "top", "unmount", "unpause", "unshare", "update",
+        "attach", "auto-update", "commit", "diff", "export", "generate", "healthcheck", "import", "init", "kube",
+        "machine", "manifest", "mount", "network", "pause", "play", "search",
+        "system", "unmount", "unpause", "unshare", "update",
     ]
 }
 

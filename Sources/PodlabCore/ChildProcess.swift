@@ -49,6 +49,11 @@ public struct ChildProcess: Sendable {
 
     public let pid: pid_t
 
+    /// A child started another way (a cloned container process), to wait for the same way.
+    public init(pid: pid_t) {
+        self.pid = pid
+    }
+
     /// Starts `arguments` (the first is the program, `path` overriding where it is found); `environment` (NAME=value)
     /// replaces this process's when given.
     public static func spawn(_ arguments: [String], path: String? = nil, environment: [String]? = nil,

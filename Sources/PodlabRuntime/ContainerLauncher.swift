@@ -16,6 +16,8 @@ public struct LaunchRequest {
     public var secretEnvironment: [String] = []
     /// A pod member joins this process's namespaces (the pod's running infra); 0 for any other container.
     public var joinPid: pid_t = 0
+    /// Run nothing: the trampoline holds the container's root and mounts (a pod's infra; `cp` to a stopped container).
+    public var pause = false
     public var stdin: Int32 = -1
     public var stdout: Int32 = -1
     public var stderr: Int32 = -1
@@ -108,7 +110,7 @@ public enum ContainerLauncher {
         spec.trampoline_fd = try ExecTrampoline.descriptor()
         spec.join_pid = request.joinPid
         spec.pid_report_fd = pidPipe[1]
-        spec.pause = settings.infra == true ? 1 : 0
+        spec.pause = settings.infra == true || request.pause ? 1 : 0
 
         let stackSize = 1 << 20
         guard let stack = mmap(nil, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),

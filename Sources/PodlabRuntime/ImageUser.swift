@@ -50,6 +50,15 @@ public struct ImageUser: Codable, Equatable, Sendable {
         return ImageUser(uid: uid, gid: gid, groups: groups, home: home)
     }
 
+    /// Names by id from a root file system's /etc/passwd (or /etc/group): what `top` shows for a process's ids.
+    public static func names(in rootfs: String, file: String = "etc/passwd") -> [UInt32: String] {
+        var names: [UInt32: String] = [:]
+        for entry in entries(FileSystem.readInside(root: rootfs, relative: file)) where entry.count > 2 {
+            if let id = UInt32(entry[2]), names[id] == nil { names[id] = entry[0] }
+        }
+        return names
+    }
+
     static func entries(_ bytes: [UInt8]?) -> [[String]] {
         guard let bytes else { return [] }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map {

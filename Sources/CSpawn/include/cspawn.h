@@ -135,6 +135,12 @@ int podlab_memfd(const char *name);
 /* A close-on-exec memfd holding `bytes`, executable, sealed against writing, growing and shrinking. */
 int podlab_sealed_executable(const char *name, const void *bytes, size_t size);
 int podlab_pipe_cloexec(int fds[2]);
+/* openat2(root_fd, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): `path` resolved with root_fd as its "/". */
+int podlab_open_in_root(int root_fd, const char *path, int flags, unsigned int mode);
+/* statfs(2)'s f_type of `fd`, or -1. */
+long podlab_file_system_type(int fd);
+/* This thread's file-system ids (setfsuid, setfsgid). */
+void podlab_set_file_ids(uid_t uid, gid_t gid);
 
 /// Runs a program in its own process group in the foreground of `terminal_fd` (-1: not a terminal), in
 /// `directory`, with `state_fd` as its fd 3 (-1: none); SIGINT/SIGQUIT reach it, not the caller. Returns

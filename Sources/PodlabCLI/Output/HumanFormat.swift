@@ -23,6 +23,51 @@ package enum HumanFormat {
         return String(cString: buffer)
     }
 
+    /// `%.Nf`, as Go's fmt prints it.
+    static func fixed(_ value: Double, digits: Int) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        _ = withVaList([Int32(digits), value]) { vsnprintf(&buffer, buffer.count, "%.*f", $0) }
+        return String(cString: buffer)
+    }
+
+    /// A size as podman's `stats` prints it: 4 significant digits, decimal units, no space (`2.355MB`, `516B`).
+    static func compactSize(_ bytes: UInt64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return significant(value, digits: 4) + units[unit]
+    }
+
+    /// Go's `time.Duration` text: `0s`, `880ns`, `1.5µs`, `88.908827ms`, `5.854183537s`, `1m6.5s`, `2h0m0s`.
+    static func goDuration(nanoseconds: Int64) -> String {
+        guard nanoseconds != 0 else { return "0s" }
+        let sign = nanoseconds < 0 ? "-" : ""
+        let value = nanoseconds.magnitude
+        func decimal(_ number: UInt64, _ divisor: UInt64) -> String {
+            var text = String(number / divisor)
+            guard divisor > 1 else { return text }
+            var fraction = String(number % divisor)
+            let width = String(divisor).count - 1
+            fraction = String(repeating: "0", count: width - fraction.count) + fraction
+            while fraction.last == "0" { fraction.removeLast() }
+            if !fraction.isEmpty { text += "." + fraction }
+            return text
+        }
+        if value < 1_000 { return sign + "\(value)ns" }
+        if value < 1_000_000 { return sign + decimal(value, 1_000) + "µs" }
+        if value < 1_000_000_000 { return sign + decimal(value, 1_000_000) + "ms" }
+        let hours = value / 3_600_000_000_000
+        let minutes = value / 60_000_000_000 % 60
+        var text = sign
+        if hours > 0 { text += "\(hours)h" }
+        if hours > 0 || minutes > 0 { text += "\(minutes)m" }
+        return text + decimal(value % 60_000_000_000, 1_000_000_000) + "s"
+    }
+
     /// "Less than a second", "5 minutes", "About an hour", "3 days", "2 weeks"…
     static func duration(seconds elapsed: Double) -> String {
         let seconds = Int(elapsed)

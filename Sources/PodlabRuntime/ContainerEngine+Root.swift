@@ -1,0 +1,50 @@
+import CSpawn
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ContainerEngine {
+    /// Calls `body` with a directory descriptor of the container's root as its processes see it (overlay, volumes,
+    /// read-only mounts), for `cp`. A running container's is its first process's; a container that is not running
+    /// gets a process that holds its mounts and runs nothing (the trampoline pausing, no network), killed afterwards.
+    public func withRoot<T>(of record: ContainerRecord, _ body: (Int32) throws -> T) throws -> T {
+        if record.state.status == .running, let pid = record.state.pid {
+            let fd = open("/proc/\(pid)/root", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { throw SystemError("open the root of", path: record.name, errno: errno) }
+            defer { close(fd) }
+            // The pid is still the container's (not a new process that reused it).
+            guard ProcessInfoReader.startTime(of: pid) == record.state.pidStartTime else { throw RuntimeError.notRunning(record.id) }
+            return try body(fd)
+        }
+        try checkReachable()
+        let directory = containers.directory(of: record.id)
+        var spec = try spec(of: record)
+        spec.settings.memoryLimit = nil
+        spec.settings.pidsLimit = nil
+        spec.settings.network = "none"
+        spec.settings.readOnly = false
+        var request = LaunchRequest(spec: spec, containerDirectory: directory, seccompCache: try seccompCache)
+        request.pause = true
+        if Environment.current["PODLAB_NO_OVERLAY"] == "1" || FileSystem.isDirectory("\(directory)/rootfs") {
+            try preparePrivateCopy(of: spec.lowerDirectory, in: directory)
+            request.privateCopy = true
+        }
+        let launched: ContainerLauncher.Launched
+        do {
+            launched = try ContainerLauncher.launch(request, mapping: mapping)
+        } catch let error as RuntimeError where error.isRootMountFailure && !request.privateCopy {
+            try preparePrivateCopy(of: spec.lowerDirectory, in: directory)
+            request.privateCopy = true
+            launched = try ContainerLauncher.launch(request, mapping: mapping)
+        }
+        defer {
+            kill(launched.pid, SIGKILL)
+            _ = ChildProcess(pid: launched.pid).wait()
+        }
+        let fd = open("/proc/\(launched.containerPid)/root", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open the root of", path: record.name, errno: errno) }
+        defer { close(fd) }
+        return try body(fd)
+    }
+}
