@@ -79,7 +79,11 @@ extension ImageStore {
                 var record = all[index]
                 record.names = fullNames + record.names.filter { !fullNames.contains($0) }
                 record.namesHistory = fullNames + record.namesHistory.filter { !fullNames.contains($0) }
+                // The same image (same config) arrived in another form (other compression, another registry):
+                // its manifest and the layer blobs that manifest names are replaced together. Keeping the old
+                // layers beside the new manifest let garbage collection take the blobs the manifest names.
                 record.manifest = descriptor
+                record.layers = stored
                 if record.parent == nil { record.parent = parent }
                 all[index] = record
                 return record
