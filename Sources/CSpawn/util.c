@@ -14,6 +14,8 @@
 #include <termios.h>
 #include <linux/openat2.h>
 #include <sys/vfs.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/fsuid.h>
 #include <unistd.h>
 
@@ -124,4 +126,30 @@ long podlab_file_system_type(int fd) {
 void podlab_set_file_ids(uid_t uid, gid_t gid) {
     setfsgid(gid);
     setfsuid(uid);
+}
+
+static int probe_child(void *argument) {
+    (void)argument;
+    return 0;
+}
+
+/* Whether this process may make the namespaces in `flags` (CLONE_NEWUSER, …): a child is cloned into them and
+ * ends at once. 0 when it could, else the errno clone gave. */
+int podlab_probe_namespaces(int flags) {
+    size_t size = 64 * 1024;
+    void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return errno;
+    pid_t pid = clone(probe_child, (char *)stack + size, flags | SIGCHLD, NULL);
+    int error = pid < 0 ? errno : 0;
+    if (pid > 0) {
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    }
+    munmap(stack, size);
+    return error;
+}
+
+/* podlab_probe_namespaces with the namespaces a container gets: user, mount, PID, UTS, IPC, network. */
+int podlab_probe_container_namespaces(void) {
+    return podlab_probe_namespaces(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET);
 }

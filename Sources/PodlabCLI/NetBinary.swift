@@ -16,13 +16,9 @@ package enum NetBinary {
     static let tutorFileName = "podlab-tutor"
 
     static func path(_ fileName: String = NetBinary.fileName) throws -> String {
-        guard let executable = FileSystem.executablePath() else {
-            throw CLIError.refused("cannot find podlab's own executable", hint: nil)
-        }
-        let candidate = "\(FileSystem.parent(of: executable))/\(fileName)"
-        guard access(candidate, X_OK) == 0 else {
-            throw CLIError.refused("\(candidate) is missing",
-                                   hint: "build it with 'swift build' (or 'make run'), which builds both binaries")
+        guard let candidate = Installation.program(fileName) else {
+            throw CLIError.refused("\(fileName) is missing beside podlab (and in ../lib/podlab)",
+                                   hint: "build it with 'swift build' (or 'make run'), which builds all three binaries; or reinstall the podlab package")
         }
         return candidate
     }

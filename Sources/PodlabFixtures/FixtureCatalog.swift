@@ -15,7 +15,7 @@ public struct FixtureCatalog {
         if let explicit = environment["PODLAB_FIXTURES"], !explicit.isEmpty { candidates.append(explicit) }
         if let executable = FileSystem.executablePath() {
             let directory = FileSystem.parent(of: executable)
-            candidates.append("\(directory)/../share/podlab/fixtures")
+            candidates += Installation.sharedData("fixtures")
             var current = directory
             for _ in 0..<3 {
                 candidates.append("\(current)/fixtures/oci")

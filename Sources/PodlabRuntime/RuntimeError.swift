@@ -68,7 +68,7 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .notRunning, .cannotKill: return "start it with 'podman start NAME'"
         case .commandNotFound: return "check the command's spelling, or look inside the image: podman run --rm -it IMAGE sh"
         case .permissionDenied: return "that path is not an executable program in the image"
-        case .startFailed: return "containers need user namespaces (sysctl user.max_user_namespaces must be above 0); the details above say which step failed"
+        case .startFailed: return "run 'podlab doctor': it checks what this machine allows for containers and gives the fix"
         case .portInUse: return "another program (or container) uses that port: pick another host port, e.g. -p 8081:80"
         case .invalidPort: return "the host port comes first: -p 8080:80 publishes container port 80 on host port 8080"
         case .invalidOption(_, let hint), .cannotRun(_, let hint): return hint

@@ -36,7 +36,7 @@ public struct TutorPaths: Sendable {
         let directory = FileSystem.parent(of: executable)
         var candidates: [String] = []
         if let explicit = environment["PODLAB_LESSONS"], !explicit.isEmpty { candidates.append(explicit) }
-        candidates.append("\(directory)/../share/podlab/lessons")
+        candidates += Installation.sharedData("lessons")
         var current = directory
         for _ in 0..<4 {
             candidates.append("\(current)/lessons")
@@ -46,7 +46,7 @@ public struct TutorPaths: Sendable {
             throw TutorError.setup("no lessons found (looked in \(candidates.joined(separator: ", ")))")
         }
         return TutorPaths(state: state, workspace: workspace, lessons: FileSystem.realPath(lessons) ?? lessons,
-                          engine: "\(directory)/podlab", locations: Locations.current(environment: environment))
+                          engine: Installation.program("podlab") ?? "\(directory)/podlab", locations: Locations.current(environment: environment))
     }
 
     /// The environment lesson lines run in: the engine's links first on PATH, PODLAB_WORKSPACE set.

@@ -100,8 +100,13 @@ struct RootlessUser {
     }
 
     func podman(_ arguments: String...) throws -> ProcessResult {
+        try podlab(["podman"] + arguments)
+    }
+
+    /// `podlab ARGUMENTS…` as the user, with `extra` environment variables.
+    func podlab(_ arguments: [String], extra: [String] = []) throws -> ProcessResult {
         try TestProcess.run(prefix + ["env", "-i", "HOME=\(data)", "XDG_DATA_HOME=\(data)", "XDG_RUNTIME_DIR=\(data)/run",
                                       "PODLAB_FIXTURES=\(directory.file("fixtures"))", "PATH=/usr/bin:/bin",
-                                      directory.file("podlab"), "podman"] + arguments, directory: data)
+                                      ] + extra + [directory.file("podlab")] + arguments, directory: data)
     }
 }

@@ -141,6 +141,9 @@ int podlab_open_in_root(int root_fd, const char *path, int flags, unsigned int m
 long podlab_file_system_type(int fd);
 /* This thread's file-system ids (setfsuid, setfsgid). */
 void podlab_set_file_ids(uid_t uid, gid_t gid);
+/* 0 when this process may create the namespaces in `flags` (a child is cloned into them and ends), else errno. */
+int podlab_probe_namespaces(int flags);
+int podlab_probe_container_namespaces(void);
 
 /// Runs a program in its own process group in the foreground of `terminal_fd` (-1: not a terminal), in
 /// `directory`, with `state_fd` as its fd 3 (-1: none); SIGINT/SIGQUIT reach it, not the caller. Returns
