@@ -6,7 +6,7 @@ RECIPES      := $(shell find fixtures/images -type f 2>/dev/null)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all deps build release fixtures run test bench links clean
+.PHONY: all deps build release fixtures run test bench links deb clean
 
 all: build
 
@@ -34,6 +34,11 @@ links: release
 	@ln -sf ../release/podlab .build/bin/podman
 	@ln -sf ../release/podlab .build/bin/docker
 
+# The Debian package for learners (no Swift toolchain needed); its path is the last line printed.
+deb: release fixtures
+	@scripts/install-deps.sh package
+	@scripts/make-deb.sh
+
 run: links fixtures
 	.build/bin/podlab
 
@@ -41,6 +46,7 @@ test: deps
 	@scripts/install-deps.sh test
 	@scripts/test-setup.sh
 	$(MAKE) --no-print-directory fixtures
+	$(MAKE) --no-print-directory deb
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -2,12 +2,15 @@
 # Installs the Debian packages podlab needs that are missing (with sudo when not root), and makes sure
 # apt's package lists exist (fixture images are built from `apt-get download`). Fast when all is there.
 #   scripts/install-deps.sh          what building and running need
-#   scripts/install-deps.sh test     also what the test suite uses (skopeo, uidmap, docker-registry, htpasswd)
+#   scripts/install-deps.sh test     also what the test suite uses (skopeo, uidmap, docker-registry, htpasswd, and
+#                                    lintian and debootstrap for the package's tests)
 #   scripts/install-deps.sh bench    also what the benchmarks use (hyperfine, podman, crun)
+#   scripts/install-deps.sh package  also what `make deb` uses (dpkg-dev, lintian)
 set -eu
 packages="libarchive-dev libedit-dev libseccomp-dev libcrypt-dev pkg-config"
 case "${1:-}" in
-  test) packages="$packages skopeo uidmap docker-registry apache2-utils tmux" ;;
+  test) packages="$packages skopeo uidmap docker-registry apache2-utils tmux dpkg-dev lintian binutils debootstrap" ;;
+  package) packages="$packages dpkg-dev lintian binutils" ;;
   bench) packages="$packages skopeo uidmap docker-registry apache2-utils hyperfine podman crun runc catatonit curl" ;;
 esac
 
