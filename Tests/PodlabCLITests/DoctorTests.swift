@@ -70,6 +70,24 @@ struct DoctorTests {
         #expect(result.stdout.contains("belongs to uid 65534"), "\(result.stdout)")
     }
 
+    /// Inside a user namespace whose user.max_user_namespaces is 0 (that sysctl is per namespace), no container can
+    /// start: doctor says which sysctl and how to raise it, and exits 1.
+    @Test func refusedUserNamespacesAreTracedToTheirSysctl() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PODLAB_FIXTURES"] = BuildProducts.fixtures
+        environment["PODLAB_RUNROOT"] = directory.file("run")
+        let script = "echo 0 > /proc/sys/user/max_user_namespaces && exec \"$0\" doctor --lang en --format json"
+        let result = try TestProcess.run(["unshare", "--user", "--map-root-user", "sh", "-c", script, BuildProducts.podlab], environment: environment)
+        #expect(result.status == 1, "\(result)")
+        let statuses = try Self.statuses(result.stdout)
+        #expect(statuses["user-namespaces"] == "failed" && statuses["containers"] == "failed", "\(result.stdout)")
+        #expect(result.stdout.contains("because user.max_user_namespaces = 0")
+                && result.stdout.contains("sudo sysctl -w user.max_user_namespaces=15000"), "\(result.stdout)")
+        // Control: the same namespace without the sysctl lowered makes user namespaces.
+        let control = try TestProcess.run(["unshare", "--user", "--map-root-user", BuildProducts.podlab, "doctor", "--format", "json"], environment: environment)
+        #expect(try Self.statuses(control.stdout)["user-namespaces"] == "ok", "\(control)")
+    }
+
     @Test func withoutAUTF8LocaleChineseMayGarble() throws {
         let result = try doctor(["--lang", "en"], environment: ["LANG": "C", "LC_ALL": "C", "LC_CTYPE": "C"])
         #expect(result.status == 0)
