@@ -12,7 +12,7 @@ public enum PrivateDirectory {
         public var message: String { "will not use \(path): \(reason)" }
         public var hint: String? {
             "another user may have made it to catch podlab's files: remove it (as its owner or root), or set "
-                + "XDG_RUNTIME_DIR (or --runroot) to a directory of your own"
+                + "XDG_RUNTIME_DIR (or --runroot) to a directory of your own; 'podlab doctor' checks it"
         }
         public var exitStatus: Int32 { ExitStatus.engineError }
     }

@@ -33,7 +33,7 @@ public struct IDMapping: Sendable, Equatable {
             return IDMapping(ranges: [own, Range(container: 1, host: sub.start, count: min(sub.count, 65536))], usesHelpers: true, warning: nil)
         }
         return IDMapping(ranges: [own], usesHelpers: false,
-                         warning: "containers get a single user id (no range for \(name) in /etc/subuid or no newuidmap): images that switch users will fail. Fix: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 \(name)")
+                         warning: "containers get a single user id (no range for \(name) in /etc/subuid or no newuidmap): images that switch users will fail. Fix: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 \(name) ('podlab doctor' checks all that containers need)")
     }
 
     /// The container id a host id stands for (files a container wrote), if mapped.
@@ -80,7 +80,7 @@ public struct IDMapping: Sendable, Equatable {
                 let result = try Subprocess.run([tool, String(pid), "0", String(own), "1", "1", String(start), String(count)])
                 guard result.status == 0 else {
                     throw RuntimeError.cannotRun("\(tool) failed: \(result.output.trimmed())",
-                                                 hint: "check /etc/subuid and /etc/subgid for your user, and that the uidmap package is installed")
+                                                 hint: "check /etc/subuid and /etc/subgid for your user, and that the uidmap package is installed; 'podlab doctor' checks both")
                 }
             }
             return
