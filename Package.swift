@@ -23,6 +23,8 @@ let package = Package(
         // System libraries (Debian: libarchive-dev, libedit-dev, libseccomp-dev).
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
+        // libedit's key reading, made so that a Ctrl-C is never lost (see include/lineinput.h).
+        .target(name: "CLineInput", dependencies: ["CEditLine"]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
 
         // The one place that forks or spawns: podlab_spawn for programs, clone into namespaces for containers,
@@ -75,7 +77,7 @@ let package = Package(
         // The guided shell, lessons, checks and classroom reports (Yams brings all of Foundation: its own binary too).
         .target(name: "PodlabTutor", dependencies: [
             "PodlabCore", "PodlabImages", "PodlabRuntime", "PodlabDistribution", "PodlabRegistryClient", "PodlabRegistryServer",
-            "CEditLine", "CSpawn",
+            "CEditLine", "CLineInput", "CSpawn",
             .product(name: "Yams", package: "Yams"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import CEditLine
+import CLineInput
 import PodlabCore
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,6 @@ public final class LineEditor {
     /// libedit calls back through C function pointers, which cannot capture: one editor per process.
     nonisolated(unsafe) static var current: LineEditor?
     nonisolated(unsafe) static var promptText: [CChar] = [0]
-    nonisolated(unsafe) static var interrupted: sig_atomic_t = 0
     public var prompt: String = "$ " {
         didSet { LineEditor.promptText = Array(prompt.utf8CString) }
     }
@@ -50,23 +50,15 @@ public final class LineEditor {
             podlab_el_add_function(editLine, "podlab-paste", "take a bracketed paste") { el, _ in LineEditor.paste(el) }
             podlab_el_bind(editLine, BracketedPaste.start, "podlab-paste")
             el_source(editLine, nil)
+            // Keys are read by podlab's function, which lets SIGINT in only while it waits (and notes it).
+            podlab_line_install(editLine)
         }
         LineEditor.current = self
-        LineEditor.installInterruptHandler()
     }
 
     deinit {
         if let editLine { el_end(editLine) }
         if let history { history_end(history) }
-    }
-
-    /// SIGINT while reading: the line is dropped. (While a line runs, the child has the terminal.)
-    static func installInterruptHandler() {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in LineEditor.interrupted = 1 }
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = 0
-        sigaction(SIGINT, &action, nil)
     }
 
     /// The next line: a pasted one not yet taken, else one read from the learner.
@@ -85,14 +77,19 @@ public final class LineEditor {
             el_push(editLine, pastedRest)
             pastedRest = ""
         }
-        LineEditor.interrupted = 0
         // The window may have changed size while a command had the terminal.
         el_resize(editLine)
         Terminal.write(BracketedPaste.enable)
         defer { Terminal.write(BracketedPaste.disable) }
         var count: Int32 = 0
-        guard let raw = el_gets(editLine, &count) else {
-            if LineEditor.interrupted != 0 || (count == -1 && errno == EINTR) {
+        // SIGINT is blocked while libedit computes and draws, and let in while it waits for a key: a Ctrl-C at any
+        // moment ends the line (a handler noting it mid-draw let read() block until the next key).
+        podlab_line_begin()
+        let raw = el_gets(editLine, &count)
+        let interrupted = podlab_line_interrupted() != 0
+        podlab_line_end()
+        guard let raw else {
+            if interrupted || (count == -1 && errno == EINTR) {
                 el_reset(editLine)
                 discardPaste()
                 Terminal.write("^C\n")

@@ -141,3 +141,25 @@ enum LessonCode {
         return blocks
     }
 }
+
+extension TutorIntegrationTests {
+    /// Ctrl-C pressed while libedit is still taking in and drawing a long line: every one is taken at once (SIGINT is
+    /// let in only while libedit waits for a key). Before, a SIGINT that came mid-draw was only noted by a handler
+    /// while libedit went on to block in read(), and nothing happened until the next key (with the old reader this
+    /// test failed three runs in three).
+    @Test func ctrlCWhileALineIsStillDrawnIsNeverLost() throws {
+        let shell = try TmuxSession(command: BuildProducts.podlab, environment: environment, directory: directory.path)
+        #expect(shell.wait(for: "podlab") != nil, "\(shell.screen())")
+        let long = "echo burst-" + String(repeating: "字x", count: 500)
+        for round in 1...10 {
+            try shell.keys("-l", long)
+            try shell.keys("C-c")
+            // Taken: the editor is empty again under a new prompt. (Lost, the long line stays on the last line.)
+            #expect(shell.waitForEmptyPrompt(), "round \(round): \(shell.screen().suffix(300))")
+            // Typed only now: the terminal drops what was typed ahead before it processed the ^C.
+            try shell.type("echo done-\(round)")
+            #expect(shell.wait(for: "\ndone-\(round)\n", seconds: 10) != nil, "round \(round): \(shell.screen().suffix(300))")
+        }
+        #expect(!shell.screen().contains("\nburst-"), "no cancelled line ran")
+    }
+}

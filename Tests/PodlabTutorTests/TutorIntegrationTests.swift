@@ -142,8 +142,8 @@ import Testing
         #expect(shell.wait(for: "still-42", seconds: 10) != nil, "the shell lives on: \(shell.screen())")
         let state = try Podman(root: directory.file("storage"))("inspect", "--format", "{{.State.Status}}", "sleeper")
         #expect(state.stdout == "exited\n", "\(state)")
-        // Ctrl-C at the prompt drops the line, and the shell stays. The line is on the screen (libedit has read
-        // it and waits for more) before Ctrl-C: a SIGINT that arrives while libedit is still drawing is missed.
+        // Ctrl-C at the prompt drops the line, and the shell stays. (Ctrl-C while libedit still draws a line:
+        // GuidedShellInputTests.ctrlCWhileALineIsStillDrawnIsNeverLost.)
         try shell.keys("-l", "echo never-run")
         #expect(shell.wait(for: "$ echo never-run") != nil, "\(shell.screen())")
         try shell.keys("C-c")

@@ -5,7 +5,7 @@ import PodlabCore
 /// keys sent with send-keys, the screen read with capture-pane. The server is killed when done.
 public final class TmuxSession: @unchecked Sendable {
     let socket: String
-    let name = "podlab"
+    public let name = "podlab"
 
     public init(command: String, environment: [String: String], directory: String, width: Int = 160, height: Int = 50) throws {
         socket = "\(directory)/tmux-\(UInt32.random(in: 0...UInt32.max)).sock"
@@ -54,6 +54,17 @@ public final class TmuxSession: @unchecked Sendable {
 
     public func screen() -> String {
         (try? Subprocess.run(["tmux", "-S", socket, "capture-pane", "-p", "-J", "-S", "-20000", "-t", name]).output) ?? ""
+    }
+
+    /// Waits until the last line on the screen is a prompt with nothing typed after it (`… $ `).
+    public func waitForEmptyPrompt(seconds: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let last = screen().split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
+            if last.trimmingCharacters(in: .whitespaces).hasSuffix("$") { return true }
+            usleep(50_000)
+        }
+        return false
     }
 
     /// Waits until the screen shows `text` `count` times (or more); returns the screen, or nil on timeout.
