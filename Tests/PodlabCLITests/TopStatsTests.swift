@@ -2,6 +2,9 @@ import Foundation
 import PodlabCore
 import PodlabTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `podman top` and `podman stats --no-stream` on real containers, in podman 4.3.1's columns (as it printed them
 /// on these machines; the figures themselves differ run to run, so the tests check columns, ids and zeros).
@@ -16,7 +19,12 @@ struct TopStatsTests {
     @Test func topListsTheContainersProcessesWithTheirIdsInside() throws {
         #expect(try podman("run", "-d", "--name", "busy", "busybox", "sh", "-c", "sleep 1000 & exec sleep 600").status == 0)
         defer { _ = try? podman("rm", "-f", "-t", "0", "busy") }
-        let top = try podman("top", "busy")
+        // run -d returns once sh runs; it still has to start the background sleep and exec the other.
+        var top = try podman("top", "busy")
+        for _ in 0..<200 where !(top.stdout.contains("sleep 600 \n") && top.stdout.contains("sleep 1000 \n")) {
+            usleep(20_000)
+            top = try podman("top", "busy")
+        }
         #expect(top.status == 0, "\(top)")
         let lines = top.stdout.split(separator: "\n")
         #expect(lines.first.map { $0.split(separator: " ") } == ["USER", "PID", "PPID", "%CPU", "ELAPSED", "TTY", "TIME", "COMMAND"])
