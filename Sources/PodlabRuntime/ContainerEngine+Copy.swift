@@ -30,10 +30,10 @@ extension ContainerEngine {
         return try withRoot(of: record) { root in
             let (sourceDirectory, name, isDirectory) = try ContainerSide.source(root: root, path: path, container: record.name)
             defer { close(sourceDirectory) }
-            let (directory, newName) = try HostSide.destination(hostPath, sourceName: name == "/" ? "." : name, sourceIsDirectory: isDirectory)
+            let (directory, newName) = try HostSide.destination(hostPath, sourceName: name, sourceIsDirectory: isDirectory)
             defer { close(directory) }
             var copier = TreeCopy(owner: nil, dropSetID: true)
-            try copier.copy(from: sourceDirectory, name == "/" ? "." : name, to: directory, as: newName, display: path)
+            try copier.copy(from: sourceDirectory, name, to: directory, as: newName, display: path)
             return copier.skipped
         }
     }
@@ -80,7 +80,7 @@ enum ContainerSide {
         let directory = open(root, path, O_RDONLY | O_DIRECTORY)
         if directory >= 0 {
             try refuseKernelFileSystem(directory, path)
-            return (directory, sourceName == "." ? "." : sourceName)
+            return (directory, sourceName)
         }
         let error = errno
         if error == ENOTDIR && sourceIsDirectory {
@@ -101,7 +101,7 @@ enum ContainerSide {
         if trimmed == "/" {
             let fd = open(root, "/", O_RDONLY | O_DIRECTORY)
             guard fd >= 0 else { throw notFound(path, container) }
-            return (fd, "/", true)
+            return (fd, ".", true)
         }
         let parent = open(root, FileSystem.parent(of: trimmed), O_RDONLY | O_DIRECTORY)
         guard parent >= 0 else { throw notFound(path, container) }

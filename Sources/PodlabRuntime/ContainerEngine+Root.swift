@@ -26,18 +26,7 @@ extension ContainerEngine {
         spec.settings.readOnly = false
         var request = LaunchRequest(spec: spec, containerDirectory: directory, seccompCache: try seccompCache)
         request.pause = true
-        if Environment.current["PODLAB_NO_OVERLAY"] == "1" || FileSystem.isDirectory("\(directory)/rootfs") {
-            try preparePrivateCopy(of: spec.lowerDirectory, in: directory)
-            request.privateCopy = true
-        }
-        let launched: ContainerLauncher.Launched
-        do {
-            launched = try ContainerLauncher.launch(request, mapping: mapping)
-        } catch let error as RuntimeError where error.isRootMountFailure && !request.privateCopy {
-            try preparePrivateCopy(of: spec.lowerDirectory, in: directory)
-            request.privateCopy = true
-            launched = try ContainerLauncher.launch(request, mapping: mapping)
-        }
+        let launched = try launch(request)
         defer {
             kill(launched.pid, SIGKILL)
             _ = ChildProcess(pid: launched.pid).wait()

@@ -135,18 +135,7 @@ public final class ContainerEngine: @unchecked Sendable {
         request.stderr = relay.childStderr
         let launched: ContainerLauncher.Launched
         do {
-            if Environment.current["PODLAB_NO_OVERLAY"] == "1" || FileSystem.isDirectory("\(directory)/rootfs") {
-                try preparePrivateCopy(of: spec.lowerDirectory, in: directory)
-                request.privateCopy = true
-            }
-            do {
-                launched = try ContainerLauncher.launch(request, mapping: mapping)
-            } catch let error as RuntimeError where error.isRootMountFailure && !request.privateCopy {
-                // No overlay here: run on a private copy of the image instead (slower to start, same result).
-                try preparePrivateCopy(of: spec.lowerDirectory, in: directory)
-                request.privateCopy = true
-                launched = try ContainerLauncher.launch(request, mapping: mapping)
-            }
+            launched = try launch(request)
         } catch {
             _ = try? containers.update(record.id) { $0.error = (error as? any LearnerFacingError)?.message ?? "\(error)" }
             throw error
@@ -187,6 +176,24 @@ public final class ContainerEngine: @unchecked Sendable {
         let code = status < 0 ? 125 : podlab_wstatus_exit_code(status)
         try finish(record, exitCode: code)
         return code
+    }
+
+    /// Starts the request's process on the overlay, or on a private copy of the image where the kernel refuses the
+    /// overlay (or `PODLAB_NO_OVERLAY=1`, or the container already has its copy): slower to start, same result.
+    func launch(_ request: LaunchRequest) throws -> ContainerLauncher.Launched {
+        var request = request
+        let directory = request.containerDirectory
+        if Environment.current["PODLAB_NO_OVERLAY"] == "1" || FileSystem.isDirectory("\(directory)/rootfs") {
+            try preparePrivateCopy(of: request.spec.lowerDirectory, in: directory)
+            request.privateCopy = true
+        }
+        do {
+            return try ContainerLauncher.launch(request, mapping: mapping)
+        } catch let error as RuntimeError where error.isRootMountFailure && !request.privateCopy {
+            try preparePrivateCopy(of: request.spec.lowerDirectory, in: directory)
+            request.privateCopy = true
+            return try ContainerLauncher.launch(request, mapping: mapping)
+        }
     }
 
     /// A container's own copy of its image (`rootfs/`), made once, for machines without overlay mounts.

@@ -90,11 +90,9 @@ public struct TreeCopy {
         let output = openat(target, newName, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard output >= 0 else { throw SystemError("open", path: display, errno: errno) }
         defer { close(output) }
-        for entry in try Self.names(in: input, display: display) {
-            if entry == "\u{FFFD}" {
-                skipped.append("\(display)/(a name that is not UTF-8)")
-                continue
-            }
+        let listing = try Self.names(in: input, display: display)
+        if listing.notUTF8 > 0 { skipped.append("\(display)/(\(listing.notUTF8) names that are not UTF-8)") }
+        for entry in listing.names {
             try copy(from: input, entry, to: output, as: entry, display: display == "/" ? "/\(entry)" : "\(display)/\(entry)")
         }
         try finish(output, info, display: display)
@@ -107,12 +105,10 @@ public struct TreeCopy {
         buffer[count] = 0
         try removeExisting(newName, in: target, keepDirectory: false, display: display)
         guard creating({ symlinkat(buffer, target, newName) }) == 0 else { throw SystemError("create", path: display, errno: errno) }
-        if let owner, fchownat(target, newName, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) != 0 {
-            throw SystemError("change the owner of", path: display, errno: errno)
-        }
     }
 
-    /// Runs a creating call as `owner` (as root: the container's root, whose ids the container's file systems map;
+    /// Runs a creating call as `owner`, who then owns what it made (as root: the container's root, whose ids the
+    /// container's file systems map;
     /// host root's are not mapped there and creating would fail with EOVERFLOW). Without the root's file
     /// capabilities meanwhile: a directory only an override could write is refused, as for the container's root.
     func creating(_ body: () -> Int32) -> Int32 {
@@ -125,9 +121,8 @@ public struct TreeCopy {
         return result
     }
 
-    /// Mode (less setuid/setgid when asked), owner and modification time of the copy.
+    /// Mode (less setuid/setgid when asked) and modification time of the copy; its owner came with `creating`.
     func finish(_ fd: Int32, _ info: stat, display: String) throws {
-        if let owner, fchown(fd, owner.uid, owner.gid) != 0 { throw SystemError("change the owner of", path: display, errno: errno) }
         var mode = info.st_mode & 0o7777
         if dropSetID { mode &= ~(S_ISUID | S_ISGID) }
         guard fchmod(fd, mode) == 0 else { throw SystemError("change the mode of", path: display, errno: errno) }
@@ -149,19 +144,20 @@ public struct TreeCopy {
         guard unlinkat(directory, name, 0) == 0 else { throw SystemError("replace", path: display, errno: errno) }
     }
 
-    static func names(in fd: Int32, display: String) throws -> [String] {
+    /// The entries of a directory, and how many have names that are not UTF-8 (a String cannot carry them unchanged,
+    /// so they are not copied, and said so).
+    static func names(in fd: Int32, display: String) throws -> (names: [String], notUTF8: Int) {
         let copy = dup(fd)
         guard copy >= 0, let directory = fdopendir(copy) else { throw SystemError("list", path: display, errno: errno) }
         defer { closedir(directory) }
         var names: [String] = []
+        var notUTF8 = 0
         while let entry = readdir(directory) {
-            // A name that is not UTF-8 cannot be carried in a String unchanged: it is not copied (and said so).
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(validating: bytes.prefix { $0 != 0 }, as: UTF8.self) ?? "\u{FFFD}"
-            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(validating: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let name else { notUTF8 += 1; continue }
             if name != "." && name != ".." { names.append(name) }
         }
-        return names.sorted()
+        return (names.sorted(), notUTF8)
     }
 }
 

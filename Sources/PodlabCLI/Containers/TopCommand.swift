@@ -33,9 +33,7 @@ struct TopCommand: ParsableCommand {
         guard descriptors.allSatisfy({ TopColumns.known.contains($0) }) else {
             // Not a descriptor podlab reads itself: the container's own ps, with the arguments as given.
             Output.flush()
-            var environment = record.settings.env
-            environment.append("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-            let code = try engine.exec(record, command: ["ps"] + arguments.dropFirst(), environment: environment,
+            let code = try engine.exec(record, command: ["ps"] + arguments.dropFirst(), environment: record.settings.env,
                                        workingDir: nil, user: nil, tty: false, interactive: false)
             if code != 0 { throw SilentExit(status: code) }
             return

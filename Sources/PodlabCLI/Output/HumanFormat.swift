@@ -6,14 +6,20 @@ import Glibc
 /// Sizes and durations in the words podman uses (go-units: decimal units, 3 significant digits).
 package enum HumanFormat {
     package static func size(_ bytes: Int64) -> String {
+        let (value, unit) = decimal(Double(bytes))
+        return "\(significant(value, digits: 3)) \(unit)"
+    }
+
+    /// `bytes` in the largest decimal unit (go-units: B, kB, MB …) that keeps the number below 1000.
+    static func decimal(_ bytes: Double) -> (value: Double, unit: String) {
         let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
-        var value = Double(bytes)
+        var value = bytes
         var unit = 0
         while value >= 1000 && unit < units.count - 1 {
             value /= 1000
             unit += 1
         }
-        return "\(significant(value, digits: 3)) \(units[unit])"
+        return (value, units[unit])
     }
 
     /// `%.3g` as C and Go print it (trailing zeros dropped).
@@ -32,14 +38,8 @@ package enum HumanFormat {
 
     /// A size as podman's `stats` prints it: 4 significant digits, decimal units, no space (`2.355MB`, `516B`).
     static func compactSize(_ bytes: UInt64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1000 && unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return significant(value, digits: 4) + units[unit]
+        let (value, unit) = decimal(Double(bytes))
+        return significant(value, digits: 4) + unit
     }
 
     /// Go's `time.Duration` text: `0s`, `880ns`, `1.5µs`, `88.908827ms`, `5.854183537s`, `1m6.5s`, `2h0m0s`.

@@ -134,13 +134,18 @@ struct DoctorChecks {
         }
         let scratch = String(cString: made)
         chmod(scratch, 0o711)  // as root, the containers' root passes through to the store
-        defer { _ = try? Subprocess.run(["rm", "-rf", scratch]) }
         var variables = environment
         variables["PODLAB_ROOT"] = "\(scratch)/store"
         variables["PODLAB_RUNROOT"] = "\(scratch)/run"
         variables["PODLAB_NO_COMMAND_JOURNAL"] = "1"
+        let entries = variables.map { "\($0.key)=\($0.value)" }
+        // podlab's own rm removes what the container left (as root, files of its ids); then the scratch store.
+        defer {
+            _ = try? Subprocess.run([podlab, "podman", "rm", "-f", "doctor-probe"], environment: entries)
+            try? FileSystem.removeTree(scratch)
+        }
         let arguments = [podlab, "podman", "run", "--name", "doctor-probe", "docker.io/library/hello-world:latest"]
-        guard let result = try? Subprocess.run(arguments, environment: variables.map { "\($0.key)=\($0.value)" }) else {
+        guard let result = try? Subprocess.run(arguments, environment: entries) else {
             return DoctorFinding(id: "containers", status: .failed, message: text.noEngine, fix: text.reinstallFix)
         }
         guard result.status == 0, result.output.contains("Hello from podlab!") else {
@@ -149,7 +154,6 @@ struct DoctorChecks {
         }
         let containers = FileSystem.list("\(scratch)/store/containers").filter { $0.count == 64 }
         let copied = containers.contains { FileSystem.isDirectory("\(scratch)/store/containers/\($0)/rootfs") }
-        _ = try? Subprocess.run([podlab, "podman", "rm", "-f", "doctor-probe"], environment: variables.map { "\($0.key)=\($0.value)" })
         if copied { return DoctorFinding(id: "containers", status: .warning, message: text.noOverlay, fix: text.overlayFix) }
         return DoctorFinding(id: "containers", status: .ok, message: text.containersOK, fix: nil)
     }
