@@ -10,6 +10,8 @@ public enum ArchiveError: LearnerFacingError, Equatable {
     case io(layer: String, entry: String, detail: String)
     /// A `.deb` without the parts a package has.
     case notADebianPackage(String)
+    /// Input that expands beyond `ArchiveLimits` (a decompression bomb, or far too many entries).
+    case exceedsLimit(source: String, detail: String)
 
     public var message: String {
         switch self {
@@ -21,6 +23,8 @@ public enum ArchiveError: LearnerFacingError, Equatable {
             return "applying layer \(layer): entry \"\(entry)\": \(detail)"
         case .notADebianPackage(let path):
             return "\(path) is not a Debian package (no data.tar member)"
+        case .exceedsLimit(let source, let detail):
+            return "refusing \(source): \(detail)"
         }
     }
 
@@ -30,6 +34,9 @@ public enum ArchiveError: LearnerFacingError, Equatable {
         case .refused: return "the image is unsafe or damaged; nothing from it was unpacked. Use an image from a source you trust"
         case .io: return nil
         case .notADebianPackage: return "download it again with apt-get download"
+        case .exceedsLimit:
+            return "podlab stops unpacking what grows far beyond its download (a decompression bomb); nothing of it was kept. "
+                + "Use an image or archive from a source you trust"
         }
     }
 

@@ -10,23 +10,32 @@ public protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
 }
 
-/// Reads archives with libarchive: tar (any compression libarchive knows), ar (for .deb), or the
-/// raw decompressed bytes of a single compressed stream.
+/// Reads archives with libarchive: tar, ar (for .deb), or the raw decompressed bytes of a single
+/// compressed stream. Only the compressions the caller accepts are undone, each by libarchive's built-in
+/// decoder, and the input is held to `ArchiveLimits` (expansion and entry count).
 public final class ArchiveReader {
     public enum Format: Sendable { case tar, ar, raw }
 
     let handle: OpaquePointer
     /// Names the input in error messages.
     public let sourceName: String
+    let limits: ArchiveLimits
+    /// The size of the input, when known before reading (files, bytes in memory).
+    private let inputSize: Int64?
     private var callbackBox: SourceBox?
     private var memory: UnsafeMutableRawBufferPointer?
     private var finished = false
+    private var entriesRead = 0
 
     /// Opens a file by path.
-    public init(path: String, format: Format) throws {
+    public init(path: String, format: Format, accepting compressions: Set<Decompressor> = Decompressor.anyBuiltIn,
+                limits: ArchiveLimits = .standard) throws {
         ArchiveLibrary.prepare()
         sourceName = path
-        handle = try ArchiveReader.makeHandle(format: format, name: path)
+        self.limits = limits
+        var status = stat()
+        inputSize = stat(path, &status) == 0 ? Int64(status.st_size) : nil
+        handle = try ArchiveReader.makeHandle(format: format, compressions: compressions, name: path)
         if archive_read_open_filename(handle, path, 65536) != ARCHIVE_OK {
             let detail = ArchiveReader.errorText(handle)
             // deinit frees the handle: the object is fully initialised.
@@ -35,10 +44,13 @@ public final class ArchiveReader {
     }
 
     /// Reads from bytes held in memory.
-    public init(bytes: [UInt8], name: String, format: Format) throws {
+    public init(bytes: [UInt8], name: String, format: Format, accepting compressions: Set<Decompressor> = Decompressor.anyBuiltIn,
+                limits: ArchiveLimits = .standard) throws {
         ArchiveLibrary.prepare()
         sourceName = name
-        handle = try ArchiveReader.makeHandle(format: format, name: name)
+        self.limits = limits
+        inputSize = Int64(bytes.count)
+        handle = try ArchiveReader.makeHandle(format: format, compressions: compressions, name: name)
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
         bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
         memory = copy
@@ -49,26 +61,34 @@ public final class ArchiveReader {
         }
     }
 
-    /// Reads from a pull source (for example a decompressing, hashing stream).
-    public init(source: any ByteSource, name: String, format: Format) throws {
+    /// Reads from a pull source (for example a decompressing, hashing stream, already bounded: this reader
+    /// undoes no compression of its own).
+    public init(source: any ByteSource, name: String, format: Format, limits: ArchiveLimits = .standard) throws {
         ArchiveLibrary.prepare()
         sourceName = name
-        handle = try ArchiveReader.makeHandle(format: format, name: name)
+        self.limits = limits
+        inputSize = nil
+        handle = try ArchiveReader.makeHandle(format: format, compressions: [], name: name)
         let box = SourceBox(source: source)
         callbackBox = box
         let context = Unmanaged.passUnretained(box).toOpaque()
         if archive_read_open(handle, context, nil, sourceReadCallback, nil) != ARCHIVE_OK {
-            let detail = box.failure.map { "\($0)" } ?? ArchiveReader.errorText(handle)
+            // The source's own error (a limit, an unreadable blob) says more than libarchive's.
+            if let failure = box.failure { throw failure }
+            let detail = ArchiveReader.errorText(handle)
             // deinit frees the handle: the object is fully initialised.
             throw ArchiveError.unreadable(source: name, detail: detail)
         }
     }
 
     /// Opens with a custom libarchive open call.
-    init(opening name: String, format: Format, open: (OpaquePointer) -> Int32) throws {
+    init(opening name: String, format: Format, compressions: Set<Decompressor>, limits: ArchiveLimits,
+         open: (OpaquePointer) -> Int32) throws {
         ArchiveLibrary.prepare()
         sourceName = name
-        handle = try ArchiveReader.makeHandle(format: format, name: name)
+        self.limits = limits
+        inputSize = nil
+        handle = try ArchiveReader.makeHandle(format: format, compressions: compressions, name: name)
         if open(handle) != ARCHIVE_OK {
             let detail = ArchiveReader.errorText(handle)
             // deinit frees the handle: the object is fully initialised.
@@ -81,11 +101,15 @@ public final class ArchiveReader {
         memory?.deallocate()
     }
 
-    private static func makeHandle(format: Format, name: String) throws -> OpaquePointer {
+    private static func makeHandle(format: Format, compressions: Set<Decompressor>, name: String) throws -> OpaquePointer {
         guard let handle = archive_read_new() else {
             throw ArchiveError.unreadable(source: name, detail: "libarchive could not allocate a reader")
         }
-        archive_read_support_filter_all(handle)
+        for compression in compressions.sorted() where compression.register(on: handle) != ARCHIVE_OK {
+            archive_read_free(handle)
+            throw ArchiveError.unreadable(source: name, detail: "this machine's libarchive (\(ArchiveLibrary.versionString)) "
+                + "has no built-in \(compression.rawValue) decoder, and podlab runs no external decompressor")
+        }
         switch format {
         case .tar: archive_read_support_format_tar(handle)
         case .ar: archive_read_support_format_ar(handle)
@@ -108,7 +132,11 @@ public final class ArchiveReader {
             return nil
         }
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
-            throw ArchiveError.unreadable(source: sourceName, detail: failureDetail())
+            throw readFailure()
+        }
+        entriesRead += 1
+        guard entriesRead <= limits.maximumEntries else {
+            throw ArchiveError.exceedsLimit(source: sourceName, detail: "it holds more than \(limits.maximumEntries) entries")
         }
         return ArchiveEntry(copying: entry)
     }
@@ -122,8 +150,9 @@ public final class ArchiveReader {
             let status = archive_read_data_block(handle, &buffer, &size, &offset)
             if status == ARCHIVE_EOF { return }
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
-                throw ArchiveError.unreadable(source: sourceName, detail: failureDetail())
+                throw readFailure()
             }
+            try checkExpansion()
             try body(UnsafeRawBufferPointer(start: buffer, count: size), offset)
         }
     }
@@ -142,9 +171,22 @@ public final class ArchiveReader {
         return result
     }
 
-    private func failureDetail() -> String {
-        if let failure = callbackBox?.failure { return "\(failure)" }
-        return ArchiveReader.errorText(handle)
+    /// Refuses a stream that has decompressed to more than the limits allow for its compressed size.
+    func checkExpansion() throws {
+        guard archive_filter_count(handle) > 1 else { return }
+        let produced = Int64(archive_filter_bytes(handle, 0))
+        let consumed = max(inputSize ?? 0, Int64(archive_filter_bytes(handle, -1)))
+        let ceiling = limits.ceiling(forCompressed: consumed)
+        guard produced <= ceiling else {
+            throw ArchiveError.exceedsLimit(source: sourceName, detail: "it expands to more than \(ceiling) bytes "
+                + "from \(consumed) compressed (at most \(limits.expansionRatio)× or \(limits.floorBytes) bytes)")
+        }
+    }
+
+    /// The pull source's own error when it failed, else libarchive's.
+    private func readFailure() -> any Error {
+        if let failure = callbackBox?.failure { return failure }
+        return ArchiveError.unreadable(source: sourceName, detail: ArchiveReader.errorText(handle))
     }
 }
 
@@ -186,7 +228,10 @@ public enum ArchiveLibrary {
 
 extension ArchiveReader {
     /// Reads from an open descriptor (standard input); the descriptor stays open.
-    public convenience init(fd: Int32, name: String, format: Format) throws {
-        try self.init(opening: name, format: format) { handle in archive_read_open_fd(handle, fd, 65536) }
+    public convenience init(fd: Int32, name: String, format: Format, accepting compressions: Set<Decompressor> = Decompressor.anyBuiltIn,
+                            limits: ArchiveLimits = .standard) throws {
+        try self.init(opening: name, format: format, compressions: compressions, limits: limits) { handle in
+            archive_read_open_fd(handle, fd, 65536)
+        }
     }
 }

@@ -12,12 +12,13 @@ public final class DecompressingSource: ByteSource {
     private var exhausted = false
     private var started = false
 
-    public init(path: String) throws {
-        raw = try ArchiveReader(path: path, format: .raw)
+    /// `compressions` are those the blob's media type names; an uncompressed stream is always accepted.
+    public init(path: String, accepting compressions: Set<Decompressor>, limits: ArchiveLimits = .standard) throws {
+        raw = try ArchiveReader(path: path, format: .raw, accepting: compressions, limits: limits)
     }
 
-    public init(bytes: [UInt8], name: String) throws {
-        raw = try ArchiveReader(bytes: bytes, name: name, format: .raw)
+    public init(bytes: [UInt8], name: String, accepting compressions: Set<Decompressor>, limits: ArchiveLimits = .standard) throws {
+        raw = try ArchiveReader(bytes: bytes, name: name, format: .raw, accepting: compressions, limits: limits)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -72,6 +73,7 @@ extension ArchiveReader {
         if count < 0 {
             throw ArchiveError.unreadable(source: sourceName, detail: ArchiveReader.errorText(handle))
         }
+        try checkExpansion()
         return count
     }
 }

@@ -44,19 +44,21 @@ public final class LayerApplier {
         self.ownership = ownership
     }
 
-    /// Applies the layer file at `layerPath` (tar, compressed or not) onto the directory `target`.
-    public static func apply(layerAt layerPath: String, name: String, onto target: String,
-                             ownership: LayerOwnership) throws -> LayerApplyResult {
-        let source = try DecompressingSource(path: layerPath)
-        let reader = try ArchiveReader(source: source, name: name, format: .tar)
+    /// Applies the layer file at `layerPath` onto the directory `target`: a tar, or one compressed with what
+    /// `compressions` names (the layer's media type), expanding within `limits`.
+    public static func apply(layerAt layerPath: String, name: String, onto target: String, ownership: LayerOwnership,
+                             accepting compressions: Set<Decompressor>, limits: ArchiveLimits = .standard) throws -> LayerApplyResult {
+        let source = try DecompressingSource(path: layerPath, accepting: compressions, limits: limits)
+        let reader = try ArchiveReader(source: source, name: name, format: .tar, limits: limits)
         return try apply(reader: reader, source: source, name: name, onto: target, ownership: ownership)
     }
 
     /// Applies a layer held in memory (tests, small layers).
-    public static func apply(layerBytes: [UInt8], name: String, onto target: String,
-                             ownership: LayerOwnership) throws -> LayerApplyResult {
-        let source = try DecompressingSource(bytes: layerBytes, name: name)
-        let reader = try ArchiveReader(source: source, name: name, format: .tar)
+    public static func apply(layerBytes: [UInt8], name: String, onto target: String, ownership: LayerOwnership,
+                             accepting compressions: Set<Decompressor> = [.gzip, .zstd],
+                             limits: ArchiveLimits = .standard) throws -> LayerApplyResult {
+        let source = try DecompressingSource(bytes: layerBytes, name: name, accepting: compressions, limits: limits)
+        let reader = try ArchiveReader(source: source, name: name, format: .tar, limits: limits)
         return try apply(reader: reader, source: source, name: name, onto: target, ownership: ownership)
     }
 

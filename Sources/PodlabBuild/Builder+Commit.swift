@@ -50,7 +50,7 @@ extension Builder {
         let now = WallClock.now()
         if let layer {
             let (digest, size) = try BlobStore.hash(file: layer)
-            let decompressed = try DecompressingSource(path: layer)
+            let decompressed = try DecompressingSource(path: layer, accepting: [.gzip])
             try decompressed.drain()
             files[digest] = layer
             state.manifestLayers.append(Descriptor(mediaType: MediaType.ociLayerGzip, digest: digest, size: size))

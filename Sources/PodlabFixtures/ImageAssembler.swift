@@ -65,7 +65,7 @@ final class ImageAssembler {
         try writer.close()
 
         let (layerDigest, layerSize) = try layout.adoptBlob(file: layerFile)
-        let decompressed = try DecompressingSource(path: layout.blobPath(layerDigest))
+        let decompressed = try DecompressingSource(path: layout.blobPath(layerDigest), accepting: [.gzip])
         try decompressed.drain()
         let configBytes = try JSONCoding.encode(makeConfig(diffID: decompressed.digest))
         let configDigest = try layout.writeBlob(configBytes)

@@ -56,9 +56,8 @@ extension ImageStore {
                 try blobs.ingest(file: try source.file(for: layer), expected: layer, what: "layer \(layer.digest)")
             }
             let size = try layers.ensure(chainID: chainIDs[index], parent: index > 0 ? chainIDs[index - 1] : nil,
-                                         diffID: config.rootfs.diff_ids[index], blobPath: blobs.path(for: layer.digest),
-                                         layerName: layer.digest.description)
-            let uncompressed = try size ?? knownUncompressedSize(of: chainIDs[index], blob: layer.digest)
+                                         diffID: config.rootfs.diff_ids[index], blob: layer, blobPath: blobs.path(for: layer.digest))
+            let uncompressed = try size ?? knownUncompressedSize(of: chainIDs[index], blob: layer)
             stored.append(StoredLayer(blob: layer, diffID: config.rootfs.diff_ids[index], chainID: chainIDs[index],
                                       uncompressedSize: uncompressed))
         }
@@ -97,12 +96,12 @@ extension ImageStore {
     }
 
     /// The uncompressed size of a layer that was already unpacked, from any image that lists it.
-    func knownUncompressedSize(of chainID: Digest, blob: Digest) throws -> Int64 {
+    func knownUncompressedSize(of chainID: Digest, blob: Descriptor) throws -> Int64 {
         for image in try images() {
             if let layer = image.layers.first(where: { $0.chainID == chainID }) { return layer.uncompressedSize }
         }
         // Unpacked by an import that never finished listing its image: measure the blob again.
-        let source = try DecompressingSource(path: blobs.path(for: blob))
+        let source = try DecompressingSource(path: blobs.path(for: blob.digest), accepting: MediaType.layerDecompressors(blob.mediaType))
         try source.drain()
         return source.byteCount
     }

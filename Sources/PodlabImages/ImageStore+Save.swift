@@ -80,7 +80,8 @@ extension ImageStore {
 
     /// docker-archive layers are plain tars whose digest is the diff id: decompress the stored blob on the way.
     func writeUncompressed(_ layer: StoredLayer, as name: String, to writer: ArchiveWriter) throws {
-        let source = try DecompressingSource(path: blobs.path(for: layer.blob.digest))
+        let source = try DecompressingSource(path: blobs.path(for: layer.blob.digest),
+                                             accepting: MediaType.layerDecompressors(layer.blob.mediaType))
         var entry = ImageStore.archiveFile(name, mode: 0o444)
         entry.size = layer.uncompressedSize
         try writer.add(entry, streamingFrom: source)

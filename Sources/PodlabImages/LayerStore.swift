@@ -24,9 +24,11 @@ public struct LayerStore: Sendable {
     public func contains(_ chainID: Digest) -> Bool { FileSystem.isDirectory(path(for: chainID)) }
 
     /// Makes sure the snapshot for `chainID` exists: copies the parent snapshot (if any), applies the layer
-    /// blob, checks that its uncompressed digest is `diffID`. Returns the uncompressed size of the layer.
+    /// blob (undoing only the compression its media type names), checks that its uncompressed digest is
+    /// `diffID`. Returns the uncompressed size of the layer.
     @discardableResult
-    public func ensure(chainID: Digest, parent: Digest?, diffID: Digest, blobPath: String, layerName: String) throws -> Int64? {
+    public func ensure(chainID: Digest, parent: Digest?, diffID: Digest, blob: Descriptor, blobPath: String) throws -> Int64? {
+        let layerName = blob.digest.description
         if contains(chainID) { return nil }
         try StoreAccess.prepare(root)
         try FileSystem.createDirectory(temporary, mode: 0o700)
@@ -40,7 +42,8 @@ public struct LayerStore: Sendable {
                 // The image's / belongs to the container's root, like everything else in it.
                 if case .shift(let offset, _) = ownership { chown(scratch, uid_t(offset), gid_t(offset)) }
             }
-            let result = try LayerApplier.apply(layerAt: blobPath, name: layerName, onto: scratch, ownership: ownership)
+            let result = try LayerApplier.apply(layerAt: blobPath, name: layerName, onto: scratch, ownership: ownership,
+                                                accepting: MediaType.layerDecompressors(blob.mediaType))
             guard result.diffID == diffID else {
                 throw DigestError.mismatch(expected: diffID, actual: result.diffID, what: "uncompressed layer \(layerName)")
             }

@@ -1,4 +1,5 @@
 import PodlabCore
+import PodlabArchive
 
 /// Media types podlab reads and writes (OCI, and Docker's schema 2 which registries still serve).
 public enum MediaType {
@@ -19,6 +20,15 @@ public enum MediaType {
     public static let configs: Set<String> = [ociConfig, dockerConfig]
     public static let layers: Set<String> = [ociLayer, ociLayerGzip, ociLayerZstd, dockerLayerGzip, dockerLayerForeign,
                                              "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"]
+
+    /// The compression a layer of this media type names; a plain tar under any of them is read as well.
+    public static func layerDecompressors(_ type: String) -> Set<Decompressor> {
+        switch type {
+        case ociLayer: return []
+        case ociLayerZstd: return [.zstd]
+        default: return [.gzip]
+        }
+    }
 }
 
 public struct Platform: Codable, Hashable, Sendable {

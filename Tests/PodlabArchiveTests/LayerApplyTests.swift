@@ -99,7 +99,7 @@ import Glibc
         var owned = file("owned")
         owned.uid = 33
         owned.gid = 33
-        try LayerApplier.apply(layerBytes: try fixture.layer([(owned, "www")]), name: "l", onto: fixture.root,
+        _ = try LayerApplier.apply(layerBytes: try fixture.layer([(owned, "www")]), name: "l", onto: fixture.root,
                                ownership: .shift(offset: 1_000_000_000, count: 65536))
         var info = stat()
         #expect(stat("\(fixture.root)/owned", &info) == 0)
