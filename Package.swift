@@ -21,7 +21,8 @@ let package = Package(
     ],
     targets: [
         // System libraries (Debian: libarchive-dev, libedit-dev, libseccomp-dev).
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // libarchive's headers, and its functions forwarded to libarchive.so.13 loaded on first use (lazy.c).
+        .target(name: "CArchive"),
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
         // libedit's key reading, made so that a Ctrl-C is never lost (see include/lineinput.h).
         .target(name: "CLineInput", dependencies: ["CEditLine"]),

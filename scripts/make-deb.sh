@@ -58,6 +58,8 @@ here=$(pwd)
 depends=$(cd "$scratch" && dpkg-shlibdeps -O -e"$here/$stage/usr/bin/podlab" -e"$here/$stage/usr/lib/podlab/podlab-net" \
   -e"$here/$stage/usr/lib/podlab/podlab-tutor" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+# libarchive is loaded on first use (dlopen, Sources/CArchive/lazy.c), so dpkg-shlibdeps cannot see it.
+case "$depends" in *libarchive13*) ;; *) depends="$depends, libarchive13 (>= 3.3)" ;; esac
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 
 cat > "$stage/DEBIAN/control" <<CONTROL

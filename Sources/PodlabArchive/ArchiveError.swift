@@ -10,6 +10,8 @@ public enum ArchiveError: LearnerFacingError, Equatable {
     case io(layer: String, entry: String, detail: String)
     /// A `.deb` without the parts a package has.
     case notADebianPackage(String)
+    /// libarchive.so.13 could not be loaded (podlab loads it on first use).
+    case libraryMissing(String)
     /// Input that expands beyond `ArchiveLimits` (a decompression bomb, or far too many entries).
     case exceedsLimit(source: String, detail: String)
 
@@ -25,6 +27,8 @@ public enum ArchiveError: LearnerFacingError, Equatable {
             return "\(path) is not a Debian package (no data.tar member)"
         case .exceedsLimit(let source, let detail):
             return "refusing \(source): \(detail)"
+        case .libraryMissing(let detail):
+            return "podlab cannot load libarchive, which reads and writes images: \(detail)"
         }
     }
 
@@ -34,6 +38,7 @@ public enum ArchiveError: LearnerFacingError, Equatable {
         case .refused: return "the image is unsafe or damaged; nothing from it was unpacked. Use an image from a source you trust"
         case .io: return nil
         case .notADebianPackage: return "download it again with apt-get download"
+        case .libraryMissing: return "install it: sudo apt install libarchive13"
         case .exceedsLimit:
             return "podlab stops unpacking what grows far beyond its download (a decompression bomb); nothing of it was kept. "
                 + "Use an image or archive from a source you trust"

@@ -30,7 +30,7 @@ public final class ArchiveReader {
     /// Opens a file by path.
     public init(path: String, format: Format, accepting compressions: Set<Decompressor> = Decompressor.anyBuiltIn,
                 limits: ArchiveLimits = .standard) throws {
-        ArchiveLibrary.prepare()
+        try ArchiveLibrary.prepare()
         sourceName = path
         self.limits = limits
         var status = stat()
@@ -46,7 +46,7 @@ public final class ArchiveReader {
     /// Reads from bytes held in memory.
     public init(bytes: [UInt8], name: String, format: Format, accepting compressions: Set<Decompressor> = Decompressor.anyBuiltIn,
                 limits: ArchiveLimits = .standard) throws {
-        ArchiveLibrary.prepare()
+        try ArchiveLibrary.prepare()
         sourceName = name
         self.limits = limits
         inputSize = Int64(bytes.count)
@@ -64,7 +64,7 @@ public final class ArchiveReader {
     /// Reads from a pull source (for example a decompressing, hashing stream, already bounded: this reader
     /// undoes no compression of its own).
     public init(source: any ByteSource, name: String, format: Format, limits: ArchiveLimits = .standard) throws {
-        ArchiveLibrary.prepare()
+        try ArchiveLibrary.prepare()
         sourceName = name
         self.limits = limits
         inputSize = nil
@@ -84,7 +84,7 @@ public final class ArchiveReader {
     /// Opens with a custom libarchive open call.
     init(opening name: String, format: Format, compressions: Set<Decompressor>, limits: ArchiveLimits,
          open: (OpaquePointer) -> Int32) throws {
-        ArchiveLibrary.prepare()
+        try ArchiveLibrary.prepare()
         sourceName = name
         self.limits = limits
         inputSize = nil
@@ -212,17 +212,24 @@ private func sourceReadCallback(_ archive: OpaquePointer?, _ context: UnsafeMuta
     }
 }
 
-/// Process-wide libarchive set-up: a UTF-8 locale so that non-ASCII file names round-trip.
+/// Process-wide libarchive set-up: the library is loaded on first use (Sources/CArchive/lazy.c), with a UTF-8
+/// locale so that non-ASCII file names round-trip.
 public enum ArchiveLibrary {
-    private static let prepared: Bool = {
+    private static let loadFailure: String? = {
         setlocale(LC_CTYPE, "C.UTF-8")
-        return true
+        var message: UnsafePointer<CChar>?
+        guard podlab_archive_load(&message) == 0 else { return message.map { String(cString: $0) } ?? "unknown error" }
+        return nil
     }()
 
-    public static func prepare() { _ = prepared }
+    /// Loads libarchive, or says why it cannot be.
+    public static func prepare() throws {
+        if let loadFailure { throw ArchiveError.libraryMissing(loadFailure) }
+    }
 
     public static var versionString: String {
-        archive_version_string().map { String(cString: $0) } ?? "libarchive"
+        if loadFailure != nil { return "libarchive (not installed)" }
+        return archive_version_string().map { String(cString: $0) } ?? "libarchive"
     }
 }
 

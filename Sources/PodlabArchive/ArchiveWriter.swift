@@ -15,7 +15,7 @@ public final class ArchiveWriter {
 
     /// Writes to a file, replacing it. Callers that need atomicity write to a temporary path and rename.
     public init(path: String, compression: Compression) throws {
-        ArchiveLibrary.prepare()
+        try ArchiveLibrary.prepare()
         destinationName = path
         (handle, entry) = try ArchiveWriter.makeHandle(compression: compression, name: path)
         if archive_write_open_filename(handle, path) != ARCHIVE_OK {
@@ -27,7 +27,7 @@ public final class ArchiveWriter {
 
     /// Writes to an open descriptor (for example standard output); the descriptor stays open.
     public init(fd: Int32, name: String, compression: Compression) throws {
-        ArchiveLibrary.prepare()
+        try ArchiveLibrary.prepare()
         destinationName = name
         (handle, entry) = try ArchiveWriter.makeHandle(compression: compression, name: name)
         if archive_write_open_fd(handle, fd) != ARCHIVE_OK {

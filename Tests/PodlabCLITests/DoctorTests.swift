@@ -38,7 +38,7 @@ struct DoctorTests {
         #expect(object?["canRunContainers"] as? Bool == true)
         let statuses = try Self.statuses(json.stdout)
         #expect(Set(statuses.keys) == ["environment", "user-namespaces", "subordinate-ids", "runtime-directory", "seccomp", "cgroups",
-                                        "locale", "port", "containers"])
+                                        "libarchive", "locale", "port", "containers"])
         #expect(statuses["user-namespaces"] == "ok" && statuses["containers"] == "ok")
         let chinese = try doctor([], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
         #expect(chinese.stdout.hasPrefix("podlab doctor：这台机器能为容器做什么\n") && chinese.stdout.hasSuffix("结论：可以运行容器。\n"), "\(chinese)")

@@ -1,4 +1,5 @@
 import CSpawn
+import PodlabArchive
 import PodlabCore
 import PodlabRuntime
 #if canImport(Glibc)
@@ -23,8 +24,8 @@ struct DoctorChecks {
     var environment = Environment.current
 
     func all() -> [DoctorFinding] {
-        [environmentKind(), userNamespaces(), subordinateIDs(), runtimeDirectory(), seccomp(), cgroups(), locale(), portFree(),
-         containersRun()]
+        [environmentKind(), userNamespaces(), subordinateIDs(), runtimeDirectory(), seccomp(), cgroups(), archiveLibrary(), locale(),
+         portFree(), containersRun()]
     }
 
     static func read(_ path: String) -> String? {
@@ -93,6 +94,17 @@ struct DoctorChecks {
             return DoctorFinding(id: "seccomp", status: .failed, message: text.seccompMissing, fix: text.seccompFix)
         }
         return DoctorFinding(id: "seccomp", status: .ok, message: text.seccompOK, fix: nil)
+    }
+
+    /// libarchive is loaded on first use, so a machine without it shows up here rather than at the first pull.
+    func archiveLibrary() -> DoctorFinding {
+        do {
+            try ArchiveLibrary.prepare()
+            return DoctorFinding(id: "libarchive", status: .ok, message: text.archiveOK(ArchiveLibrary.versionString), fix: nil)
+        } catch {
+            let reason = (error as? ArchiveError).map { if case .libraryMissing(let detail) = $0 { detail } else { $0.message } } ?? "\(error)"
+            return DoctorFinding(id: "libarchive", status: .failed, message: text.archiveMissing(reason), fix: text.archiveFix)
+        }
     }
 
     func cgroups() -> DoctorFinding {

@@ -37,6 +37,10 @@ struct DoctorText: Sendable {
     func runtimeOK(_ path: String) -> String { pick("运行时目录：\(path) 属于你，权限 0700", "run-time directory: \(path) is yours, mode 0700") }
     var runtimeFix: String { pick("设置 XDG_RUNTIME_DIR 为属于你的 0700 目录（登录会话通常会设置好）", "set XDG_RUNTIME_DIR to a 0700 directory of yours (a login session sets it)") }
 
+    func archiveOK(_ version: String) -> String { pick("libarchive：可以加载（\(version)），用于读写镜像", "libarchive: loads (\(version)), for reading and writing images") }
+    func archiveMissing(_ reason: String) -> String { pick("libarchive：无法加载（\(reason)）：拉取、加载、保存、构建镜像都做不了", "libarchive: cannot be loaded (\(reason)): no pull, load, save or build") }
+    var archiveFix: String { pick("sudo apt install libarchive13", "sudo apt install libarchive13") }
+
     var seccompOK: String { pick("seccomp：内核支持", "seccomp: supported by the kernel") }
     var seccompMissing: String { pick("seccomp：内核不支持（没有 /proc/sys/kernel/seccomp）", "seccomp: not supported by this kernel (no /proc/sys/kernel/seccomp)") }
     var seccompFix: String { pick("使用带 CONFIG_SECCOMP_FILTER 的内核（Debian、Ubuntu、deepin 的内核都带）", "use a kernel built with CONFIG_SECCOMP_FILTER (Debian's, Ubuntu's and deepin's are)") }

@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+// libarchive is loaded on first use (lazy.c): 0 when it is there, else -1 with why in *message.
+int podlab_archive_load(const char **message);
+
 // Extended attributes for unpacked layer files (not exported by Swift's Glibc module).
 static inline int podlab_fsetxattr(int fd, const char *name, const void *value, size_t size) {
     return fsetxattr(fd, name, value, size, 0);
