@@ -4,9 +4,14 @@
 #define _GNU_SOURCE
 #include "cspawn.h"
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +62,45 @@ pid_t podlab_spawn(const struct podlab_spawn_request *request) {
     posix_spawnattr_destroy(&attributes);
     if (status != 0) { errno = status; return -1; }
     return pid;
+}
+
+/* The "Threads:" line of /proc/self/status; 0 when it cannot be read (then no fork). */
+static int thread_count(void) {
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char text[4096];
+    ssize_t length = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (length <= 0) return 0;
+    text[length] = 0;
+    const char *line = strstr(text, "\nThreads:");
+    return line ? atoi(line + 9) : 0;
+}
+
+pid_t podlab_fork_detached(int pass_fd, const char *name) {
+    if (pass_fd < 3) { errno = EINVAL; return -1; }
+    if (thread_count() != 1) { errno = EBUSY; return -1; }
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0) return -1;
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(null);
+        return pid;
+    }
+    /* The child: only system calls until it is set up, then back to the caller. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int number = 1; number < NSIG; number++) {
+        struct sigaction current;
+        if (sigaction(number, NULL, &current) != 0) continue;
+        if (current.sa_handler != SIG_IGN && current.sa_handler != SIG_DFL) signal(number, SIG_DFL);
+    }
+    if (setsid() < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(pass_fd, 3) < 0) _exit(125);
+    for (int fd = 0; fd <= 3; fd++) fcntl(fd, F_SETFD, 0);
+    syscall(SYS_close_range, 4, ~0U, 0);
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+    return 0;
 }
 
 int podlab_wait_exit_code(pid_t pid) {

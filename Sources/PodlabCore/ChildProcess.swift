@@ -91,6 +91,21 @@ public struct ChildProcess: Sendable {
         return ChildProcess(pid: pid)
     }
 
+    /// Runs `body` in a detached copy of this process (see `podlab_fork_detached`: its own session, stdio on
+    /// /dev/null, `readyFD` as descriptor 3, nothing else open) and ends that copy with what `body` returns;
+    /// `body` must not touch anything this process had open. Nil when this process has other threads (a fork
+    /// would inherit their locks held): then spawn a program instead.
+    public static func forkDetached(passing readyFD: Int32, name: String,
+                                    _ body: () -> Int32) throws(SystemError) -> ChildProcess? {
+        let pid = podlab_fork_detached(readyFD, name)
+        if pid == 0 { _exit(body()) }
+        if pid < 0 {
+            if errno == EBUSY { return nil }
+            throw SystemError("fork", path: name, errno: errno)
+        }
+        return ChildProcess(pid: pid)
+    }
+
     /// Waits for the program to end: its exit code, 128+N when signal N ended it.
     public func wait() -> Int32 {
         let code = podlab_wait_exit_code(pid)

@@ -21,7 +21,9 @@ public enum ContainerMonitor {
         _ = try engine.spec(of: record)
         let ready = try ReadyPipe()
         let specPath = ContainerSpec.path(in: engine.containers.directory(of: record.id))
-        let monitor = try ChildProcess.spawn([programName, specPath], path: executable, options: .detached(passing: ready.writeEnd))
+        // A warm copy of this command when it can be one (single-threaded), else podlab started afresh.
+        let monitor = try ChildProcess.forkDetached(passing: ready.writeEnd, name: programName) { main([specPath]) }
+            ?? ChildProcess.spawn([programName, specPath], path: executable, options: .detached(passing: ready.writeEnd))
         switch ready.answer() {
         case .ready: return
         case .failed(let status, let message, let hint):

@@ -19,6 +19,35 @@ struct ChildProcessTests {
         #expect(throws: SystemError.self) { try ChildProcess.spawn(["/nonexistent/program"]) }
     }
 
+    /// Forking is only safe with one thread: in this test process, which has many, forkDetached declines and
+    /// starts nothing (its callers then spawn a program instead).
+    @Test func aMultithreadedProcessIsNeverForked() throws {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let threads = status.split(separator: "\n").first { $0.hasPrefix("Threads:") }.flatMap { Int($0.dropFirst(8).trimmed()) } ?? 0
+        #expect(threads > 1, "the precondition: the test runner has threads")
+        let ready = try ReadyPipe()
+        let child = try ChildProcess.forkDetached(passing: ready.writeEnd, name: "never") { 0 }
+        #expect(child == nil)
+    }
+
+    /// The monitor of a detached container is a copy of the single-threaded command that started it: named
+    /// podlab-monitor, in a session of its own, its standard streams on /dev/null.
+    @Test func aContainersMonitorIsDetachedFromTheCommand() throws {
+        let podman = Podman(root: directory.file("storage"))
+        let run = try podman("run", "-d", "--name", "watched", "busybox", "sleep", "100")
+        #expect(run.status == 0, "\(run)")
+        defer { _ = try? podman("rm", "-f", "watched") }
+        let monitor = try #require(Int32(try podman("inspect", "--format", "{{.State.ConmonPid}}", "watched").stdout.trimmed()))
+        #expect(try String(contentsOfFile: "/proc/\(monitor)/comm", encoding: .utf8) == "podlab-monitor\n")
+        let stat = try String(contentsOfFile: "/proc/\(monitor)/stat", encoding: .utf8)
+        let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
+        #expect(fields[3] == "\(monitor)", "the monitor leads its own session: \(stat)")
+        for fd in 0...2 {
+            let target = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(monitor)/fd/\(fd)")
+            #expect(target == "/dev/null", "fd \(fd) -> \(target)")
+        }
+    }
+
     /// A detached child keeps nothing of ours but its ready pipe: a descriptor we leave inheritable (as a careless
     /// library might) is open in an attached child (the control) and closed in a detached one.
     @Test func aDetachedChildInheritsNoDescriptors() throws {

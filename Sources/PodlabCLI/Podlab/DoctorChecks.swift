@@ -151,9 +151,11 @@ struct DoctorChecks {
         variables["PODLAB_RUNROOT"] = "\(scratch)/run"
         variables["PODLAB_NO_COMMAND_JOURNAL"] = "1"
         let entries = variables.map { "\($0.key)=\($0.value)" }
-        // podlab's own rm removes what the container left (as root, files of its ids); then the scratch store.
+        // podlab's own rm removes what the container left (as root, files of its ids); the pull started the scratch
+        // store's sandbox registry, which would otherwise serve an empty directory for half an hour; then the store.
         defer {
             _ = try? Subprocess.run([podlab, "podman", "rm", "-f", "doctor-probe"], environment: entries)
+            _ = try? Subprocess.run([podlab, "registry", "stop"], environment: entries)
             try? FileSystem.removeTree(scratch)
         }
         let arguments = [podlab, "podman", "run", "--name", "doctor-probe", "docker.io/library/hello-world:latest"]
