@@ -49,17 +49,21 @@ static void *resolve(const char *name) {
     return function;
 }
 
-#define HIDDEN __attribute__((visibility("hidden")))
-#define FORWARD(type, name, parameters, arguments)                                  \
-    HIDDEN type name parameters {                                                   \
-        static type (*real) parameters;                                             \
-        type (*function) parameters = __atomic_load_n(&real, __ATOMIC_ACQUIRE);     \
-        if (function == NULL) {                                                     \
-            function = (type (*) parameters) resolve(#name);                        \
-            __atomic_store_n(&real, function, __ATOMIC_RELEASE);                    \
-        }                                                                           \
-        return function arguments;                                                  \
+// The real function behind a forwarder, looked up once (a data race on `slot` only repeats the lookup).
+static void *cached(void **slot, const char *name) {
+    void *function = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (function == NULL) {
+        function = resolve(name);
+        __atomic_store_n(slot, function, __ATOMIC_RELEASE);
     }
+    return function;
+}
+
+#define HIDDEN __attribute__((visibility("hidden")))
+#define FORWARD(type, name, parameters, arguments) \
+    HIDDEN type name parameters { static void *real; return ((type (*) parameters) cached(&real, #name)) arguments; }
+#define FORWARD_VOID(name, parameters, arguments) \
+    HIDDEN void name parameters { static void *real; ((void (*) parameters) cached(&real, #name)) arguments; }
 
 typedef struct archive A;
 typedef struct archive_entry E;
@@ -121,17 +125,6 @@ FORWARD(int, archive_entry_xattr_reset, (E *e), (e))
 FORWARD(int, archive_entry_xattr_next, (E *e, const char **name, const void **value, size_t *size), (e, name, value, size))
 
 // The setters return nothing.
-#define FORWARD_VOID(name, parameters, arguments)                                   \
-    HIDDEN void name parameters {                                                   \
-        static void (*real) parameters;                                             \
-        void (*function) parameters = __atomic_load_n(&real, __ATOMIC_ACQUIRE);     \
-        if (function == NULL) {                                                     \
-            function = (void (*) parameters) resolve(#name);                        \
-            __atomic_store_n(&real, function, __ATOMIC_RELEASE);                    \
-        }                                                                           \
-        function arguments;                                                         \
-    }
-
 FORWARD_VOID(archive_entry_free, (E *e), (e))
 FORWARD_VOID(archive_entry_set_pathname, (E *e, const char *name), (e, name))
 FORWARD_VOID(archive_entry_set_hardlink, (E *e, const char *name), (e, name))

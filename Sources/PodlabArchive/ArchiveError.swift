@@ -12,6 +12,8 @@ public enum ArchiveError: LearnerFacingError, Equatable {
     case notADebianPackage(String)
     /// libarchive.so.13 could not be loaded (podlab loads it on first use).
     case libraryMissing(String)
+    /// This libarchive would undo the compression only by running an external program, which podlab refuses.
+    case decoderMissing(source: String, decoder: String)
     /// Input that expands beyond `ArchiveLimits` (a decompression bomb, or far too many entries).
     case exceedsLimit(source: String, detail: String)
 
@@ -29,6 +31,9 @@ public enum ArchiveError: LearnerFacingError, Equatable {
             return "refusing \(source): \(detail)"
         case .libraryMissing(let detail):
             return "podlab cannot load libarchive, which reads and writes images: \(detail)"
+        case .decoderMissing(let source, let decoder):
+            return "reading \(source): this machine's \(ArchiveLibrary.versionString) has no built-in \(decoder) decoder, "
+                + "and podlab runs no external decompressor"
         }
     }
 
@@ -39,6 +44,7 @@ public enum ArchiveError: LearnerFacingError, Equatable {
         case .io: return nil
         case .notADebianPackage: return "download it again with apt-get download"
         case .libraryMissing: return "install it: sudo apt install libarchive13"
+        case .decoderMissing: return "podlab needs Debian's build of libarchive, which has gzip, zstd, xz and bzip2 built in: sudo apt install libarchive13"
         case .exceedsLimit:
             return "podlab stops unpacking what grows far beyond its download (a decompression bomb); nothing of it was kept. "
                 + "Use an image or archive from a source you trust"

@@ -105,10 +105,9 @@ public final class ArchiveReader {
         guard let handle = archive_read_new() else {
             throw ArchiveError.unreadable(source: name, detail: "libarchive could not allocate a reader")
         }
-        for compression in compressions.sorted() where compression.register(on: handle) != ARCHIVE_OK {
+        for decompressor in Decompressor.allCases where compressions.contains(decompressor) && decompressor.register(on: handle) != ARCHIVE_OK {
             archive_read_free(handle)
-            throw ArchiveError.unreadable(source: name, detail: "this machine's libarchive (\(ArchiveLibrary.versionString)) "
-                + "has no built-in \(compression.rawValue) decoder, and podlab runs no external decompressor")
+            throw ArchiveError.decoderMissing(source: name, decoder: decompressor.rawValue)
         }
         switch format {
         case .tar: archive_read_support_format_tar(handle)
@@ -215,7 +214,8 @@ private func sourceReadCallback(_ archive: OpaquePointer?, _ context: UnsafeMuta
 /// Process-wide libarchive set-up: the library is loaded on first use (Sources/CArchive/lazy.c), with a UTF-8
 /// locale so that non-ASCII file names round-trip.
 public enum ArchiveLibrary {
-    private static let loadFailure: String? = {
+    /// Why libarchive cannot be loaded (the loader's words), nil when it is loaded.
+    public static let unavailableReason: String? = {
         setlocale(LC_CTYPE, "C.UTF-8")
         var message: UnsafePointer<CChar>?
         guard podlab_archive_load(&message) == 0 else { return message.map { String(cString: $0) } ?? "unknown error" }
@@ -224,11 +224,11 @@ public enum ArchiveLibrary {
 
     /// Loads libarchive, or says why it cannot be.
     public static func prepare() throws {
-        if let loadFailure { throw ArchiveError.libraryMissing(loadFailure) }
+        if let unavailableReason { throw ArchiveError.libraryMissing(unavailableReason) }
     }
 
     public static var versionString: String {
-        if loadFailure != nil { return "libarchive (not installed)" }
+        if unavailableReason != nil { return "libarchive (not installed)" }
         return archive_version_string().map { String(cString: $0) } ?? "libarchive"
     }
 }

@@ -3,13 +3,11 @@ import CArchive
 /// The compressions podlab lets libarchive undo. Each is libarchive's built-in decoder; a libarchive
 /// without one would fall back to running an external program (`zstd -d`, `lrzip -d`), which podlab
 /// refuses: data from an image never chooses a program to run.
-public enum Decompressor: String, Sendable, CaseIterable, Comparable {
+public enum Decompressor: String, Sendable, CaseIterable {
     case gzip, zstd, xz, bzip2
 
     /// What an image archive, a build context's tarball or a Debian package may use.
     public static let anyBuiltIn: Set<Decompressor> = Set(allCases)
-
-    public static func < (left: Decompressor, right: Decompressor) -> Bool { left.rawValue < right.rawValue }
 
     /// Registers the built-in decoder; ARCHIVE_WARN from libarchive means "only through an external program".
     func register(on handle: OpaquePointer) -> Int32 {

@@ -15,15 +15,12 @@ public enum ContainerMonitor {
 
     /// Starts the monitor of `record` and returns once the container runs.
     public static func start(_ record: ContainerRecord, engine: ContainerEngine) throws {
-        guard let executable = FileSystem.executablePath() else {
-            throw RuntimeError.cannotRun("cannot find podlab's own executable to start the monitor", hint: nil)
-        }
         _ = try engine.spec(of: record)
         let ready = try ReadyPipe()
         let specPath = ContainerSpec.path(in: engine.containers.directory(of: record.id))
         // A warm copy of this command when it can be one (single-threaded), else podlab started afresh.
         let monitor = try ChildProcess.forkDetached(passing: ready.writeEnd, name: programName) { main([specPath]) }
-            ?? ChildProcess.spawn([programName, specPath], path: executable, options: .detached(passing: ready.writeEnd))
+            ?? spawn(specPath, ready: ready)
         switch ready.answer() {
         case .ready: return
         case .failed(let status, let message, let hint):
@@ -33,6 +30,14 @@ public enum ContainerMonitor {
             throw RuntimeError.cannotRun("the container's monitor stopped before the container started",
                                          hint: "see 'podman logs \(record.name)'")
         }
+    }
+
+    /// podlab's own binary as `podlab-monitor SPEC`, for a command with threads (which is never forked).
+    static func spawn(_ specPath: String, ready: ReadyPipe) throws -> ChildProcess {
+        guard let executable = FileSystem.executablePath() else {
+            throw RuntimeError.cannotRun("cannot find podlab's own executable to start the monitor", hint: nil)
+        }
+        return try ChildProcess.spawn([programName, specPath], path: executable, options: .detached(passing: ready.writeEnd))
     }
 
     /// The monitor's process (`podlab-monitor SPEC`, the ready pipe on fd 3). Returns the container's exit code.

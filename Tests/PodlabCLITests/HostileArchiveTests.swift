@@ -55,30 +55,21 @@ struct HostileArchiveTests {
     /// and no program runs.
     @Test func aLayerInLrzipIsNeverHandedToAProgram() throws {
         let path = try fakeDecompressorPath()
-        let layout = directory.file("layout")
-        try FileSystem.createDirectory("\(layout)/blobs/sha256")
-        func blob(_ bytes: [UInt8]) throws -> (digest: String, size: Int) {
-            let digest = Digest.sha256(of: bytes)
-            try FileSystem.writeAtomically(bytes, to: "\(layout)/blobs/sha256/\(digest.hex)")
-            return (digest.description, bytes.count)
-        }
-        let layer = try blob(HostileArchiveTests.lrzipBytes)
-        let architecture = Platform.host.architecture
-        let config = try blob(Array("""
-        {"architecture":"\(architecture)","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["\(layer.digest)"]}}
-        """.utf8))
-        let manifest = try blob(Array("""
-        {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
-        "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(config.digest)","size":\(config.size)},\
-        "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\(layer.digest)","size":\(layer.size)}]}
-        """.utf8))
-        try FileSystem.writeAtomically(Array("""
-        {"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(manifest.digest)",\
-        "size":\(manifest.size),"annotations":{"org.opencontainers.image.ref.name":"localhost/hostile:1"}}]}
-        """.utf8), to: "\(layout)/index.json")
-        try FileSystem.writeAtomically(Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: "\(layout)/oci-layout")
+        let layout = OCILayout(path: directory.file("layout"))
+        try layout.create()
+        let lrzip = HostileArchiveTests.lrzipBytes
+        let layer = Descriptor(mediaType: MediaType.ociLayerGzip, digest: try layout.writeBlob(lrzip), size: Int64(lrzip.count))
+        let config = try JSONCoding.encode(ImageConfig(created: nil, architecture: Platform.host.architecture, os: "linux", config: nil,
+                                                        rootfs: RootFS(diffIDs: [layer.digest]), history: nil))
+        let manifest = try JSONCoding.encode(Manifest(
+            config: Descriptor(mediaType: MediaType.ociConfig, digest: try layout.writeBlob(config), size: Int64(config.count)),
+            layers: [layer]))
+        try layout.writeIndex(ImageIndex(manifests: [
+            Descriptor(mediaType: MediaType.ociManifest, digest: try layout.writeBlob(manifest), size: Int64(manifest.count),
+                       annotations: [OCILayout.refNameAnnotation: "localhost/hostile:1"]),
+        ]))
         let archive = directory.file("hostile.tar")
-        #expect(try TestProcess.run(["tar", "-C", layout, "-cf", archive, "oci-layout", "index.json", "blobs"]).status == 0)
+        #expect(try TestProcess.run(["tar", "-C", layout.path, "-cf", archive, "oci-layout", "index.json", "blobs"]).status == 0)
 
         var podman = Podman(root: directory.file("storage"))
         podman.extraEnvironment["PATH"] = path

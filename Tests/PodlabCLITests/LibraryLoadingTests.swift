@@ -13,8 +13,6 @@ struct LibraryLoadingTests {
     var podman: Podman { Podman(root: directory.file("storage")) }
 
     /// The shared objects the dynamic loader opened for one command (LD_DEBUG=files lists each it opens).
-    func loadedLibraries(_ arguments: String...) throws -> String { try loadedLibraries(arguments) }
-
     func loadedLibraries(_ arguments: [String]) throws -> String {
         var environment = podman.environment
         environment["LD_DEBUG"] = "files"
@@ -30,7 +28,7 @@ struct LibraryLoadingTests {
             #expect(!loaded.contains("libarchive.so"), "podman \(command.joined(separator: " ")) loaded libarchive")
         }
         // The control: the same probe sees libarchive when a command needs it.
-        let save = try loadedLibraries("save", "-o", directory.file("busybox.tar"), "busybox")
+        let save = try loadedLibraries(["save", "-o", directory.file("busybox.tar"), "busybox"])
         #expect(save.contains("file=libarchive.so.13"), "the probe does not see libarchive being loaded: \(save.suffix(500))")
     }
 

@@ -98,13 +98,10 @@ struct DoctorChecks {
 
     /// libarchive is loaded on first use, so a machine without it shows up here rather than at the first pull.
     func archiveLibrary() -> DoctorFinding {
-        do {
-            try ArchiveLibrary.prepare()
+        guard let reason = ArchiveLibrary.unavailableReason else {
             return DoctorFinding(id: "libarchive", status: .ok, message: text.archiveOK(ArchiveLibrary.versionString), fix: nil)
-        } catch {
-            let reason = (error as? ArchiveError).map { if case .libraryMissing(let detail) = $0 { detail } else { $0.message } } ?? "\(error)"
-            return DoctorFinding(id: "libarchive", status: .failed, message: text.archiveMissing(reason), fix: text.archiveFix)
         }
+        return DoctorFinding(id: "libarchive", status: .failed, message: text.archiveMissing(reason), fix: text.archiveFix)
     }
 
     func cgroups() -> DoctorFinding {
