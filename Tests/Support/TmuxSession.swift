@@ -79,6 +79,14 @@ public final class TmuxSession: @unchecked Sendable {
         return nil
     }
 
+    /// The program the pane runs (the child of the pane's shell, which runs `sleep` after it ends), if alive.
+    public func programPID() -> Int32? {
+        guard let pane = try? Subprocess.run(["tmux", "-S", socket, "display-message", "-p", "-t", name, "#{pane_pid}"]).output,
+              let shell = Int32(pane.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let children = try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8) else { return nil }
+        return children.split(separator: " ").compactMap { Int32($0) }.first
+    }
+
     static func quote(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
