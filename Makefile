@@ -6,7 +6,7 @@ RECIPES      := $(shell find fixtures/images -type f 2>/dev/null)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all deps build release fixtures run test bench links deb clean
+.PHONY: fuzz all deps build release fixtures run test bench links deb clean
 
 all: build
 
@@ -49,6 +49,12 @@ test: deps
 	$(MAKE) --no-print-directory deb
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@scripts/fuzz.sh
+
+# Coverage-guided fuzzing of the hostile-input parsers (libFuzzer), FUZZ_SECONDS per target, corpus kept.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/fuzz.sh --explore $(FUZZ_SECONDS)
 
 bench: links fixtures
 	@scripts/install-deps.sh bench

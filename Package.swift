@@ -88,6 +88,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The parsers that read hostile input as functions of bytes, for libFuzzer and the corpus replay test.
+        .target(name: "PodlabFuzzing", dependencies: ["PodlabArchive", "PodlabBuild", "PodlabCore", "PodlabImages",
+                                                      "PodlabRegistryClient", "PodlabRegistryServer", "PodlabTutor"]),
+
         // Helpers for tests only: temporary directories, running podlab and other programs, fixture paths.
         .target(name: "PodlabTestSupport", dependencies: ["PodlabCore", "CSpawn"], path: "Tests/Support"),
         .testTarget(name: "PodlabArchiveTests", dependencies: ["PodlabArchive", "PodlabCore", "PodlabTestSupport", "CArchive"]),
@@ -98,7 +102,17 @@ let package = Package(
             "PodlabRegistryServer", "PodlabRegistryClient", "PodlabDistribution", "PodlabImages", "PodlabCore", "PodlabTestSupport",
         ]),
         .testTarget(name: "PodlabTutorTests", dependencies: ["PodlabTutor", "PodlabCore", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabFuzzingTests", dependencies: ["PodlabFuzzing", "PodlabTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CArchive", "CEditLine", "CSeccomp"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `PODLAB_FUZZ=1 swift build -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld -Xswiftc -parse-as-library --product podlab-fuzz` (see
+// scripts/fuzz.sh): libFuzzer's driver over PodlabFuzzing. Declared only then: it links only with libFuzzer.
+if Context.environment["PODLAB_FUZZ"] != nil {
+    package.targets.append(.target(name: "CFuzzerDriver", path: "fuzz/Sources/CFuzzerDriver"))
+    package.targets.append(.executableTarget(name: "podlab-fuzz", dependencies: ["PodlabFuzzing", "CFuzzerDriver"],
+                                             path: "fuzz/Sources/podlab-fuzz"))
+    package.products.append(.executable(name: "podlab-fuzz", targets: ["podlab-fuzz"]))
+}

@@ -19,7 +19,11 @@ public struct LessonCatalog: Sendable {
     }
 
     public static func load(_ path: String) throws -> Lesson {
-        let text = String(decoding: try FileSystem.readFile(path), as: UTF8.self)
+        try decode(String(decoding: try FileSystem.readFile(path), as: UTF8.self), file: path)
+    }
+
+    /// A lesson from its YAML text, checked as `load` checks a file named `file`.
+    public static func decode(_ text: String, file path: String) throws -> Lesson {
         let lesson: Lesson
         do { lesson = try YAMLDecoder().decode(Lesson.self, from: text) } catch {
             throw TutorError.lesson("\(error)", file: path)

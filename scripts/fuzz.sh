@@ -1,0 +1,66 @@
+#!/bin/bash
+# Coverage-guided fuzzing of the parsers that read hostile input (Sources/PodlabFuzzing), with libFuzzer.
+#   scripts/fuzz.sh [TARGET…]                     the fixed run of `make test`: seed 1 and a fixed number of
+#                                                 inputs per target (about 20 s each here), from the seed corpus
+#                                                 alone, so the same binary always tries the same inputs
+#   scripts/fuzz.sh --explore SECONDS [TARGET…]   `make fuzz`: a random seed for SECONDS per target, growing a
+#                                                 corpus kept in .build-fuzz/corpus/<target>/ between runs
+# Builds podlab-fuzz with -sanitize=fuzzer in .build-fuzz. Stops at the first finding (a crash, a hang over 10 s or
+# a broken invariant), which libFuzzer saves as .build-fuzz/findings/<target>-crash-…: fix it and copy the input
+# into fuzz/corpus/<target>/, where FuzzCorpusTests replays it from then on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+explore=""
+if [ "${1:-}" = "--explore" ]; then
+    explore=${2:?"--explore needs a number of seconds"}
+    shift 2
+fi
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    targets=(containerfile layer manifest registry-route registries-conf lesson)
+fi
+# Inputs per target in the fixed run: about 20 seconds each on a 2-core lab machine.
+declare -A runs=([containerfile]=100000 [layer]=15000 [manifest]=200000 [registry-route]=200000
+                 [registries-conf]=100000 [lesson]=10000)
+
+export PODLAB_FUZZ=1
+flags=(--scratch-path .build-fuzz --product podlab-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld)
+mkdir -p .build-fuzz
+started=$(date +%s)
+if ! swift build "${flags[@]}" > .build-fuzz/build.log 2>&1; then
+    grep -E 'error' .build-fuzz/build.log >&2 || tail -n 30 .build-fuzz/build.log >&2
+    echo "fuzz: podlab-fuzz did not build; log: .build-fuzz/build.log" >&2
+    exit 1
+fi
+echo "fuzz: podlab-fuzz built in $(( $(date +%s) - started ))s"
+binary=$(swift build "${flags[@]}" --show-bin-path)/podlab-fuzz
+
+mkdir -p .build-fuzz/findings
+status=0
+for target in "${targets[@]}"; do
+    [ -d "fuzz/corpus/$target" ] || { echo "fuzz: no target '$target' (fuzz/corpus/$target is missing)" >&2; exit 2; }
+    if [ -n "$explore" ]; then
+        work=.build-fuzz/corpus/$target
+        mkdir -p "$work"
+        options=(-max_total_time="$explore")
+        echo "fuzz: $target for ${explore}s"
+    else
+        work=$(mktemp -d)
+        options=(-seed=1 -runs="${runs[$target]}" -max_total_time=300)
+        echo "fuzz: $target, ${runs[$target]} inputs from seed 1"
+    fi
+    started=$(date +%s)
+    if ! PODLAB_FUZZ_TARGET=$target "$binary" "${options[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+            -print_final_stats=1 -artifact_prefix=".build-fuzz/findings/$target-" "$work" "fuzz/corpus/$target" \
+            > ".build-fuzz/$target.log" 2>&1; then
+        echo "fuzz: $target found something; log: .build-fuzz/$target.log" >&2
+        tail -n 30 ".build-fuzz/$target.log" >&2
+        status=1
+        [ -n "$explore" ] || rm -rf "$work"
+        break
+    fi
+    [ -n "$explore" ] || rm -rf "$work"
+    echo "fuzz: $target: $(grep -E '^stat::(number_of_executed_units|new_units_added)' ".build-fuzz/$target.log" \
+        | sed 's/^stat:://; s/: */ /' | tr '\n' ' ')in $(( $(date +%s) - started ))s"
+done
+exit $status
