@@ -108,8 +108,8 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// `PODLAB_FUZZ=1 swift build -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld -Xswiftc -parse-as-library --product podlab-fuzz` (see
-// scripts/fuzz.sh): libFuzzer's driver over PodlabFuzzing. Declared only then: it links only with libFuzzer.
+// `PODLAB_FUZZ=1 swift build --scratch-path .build-fuzz --product podlab-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld`
+// (scripts/fuzz.sh): libFuzzer's driver over PodlabFuzzing. Declared only then: it links only with libFuzzer.
 if Context.environment["PODLAB_FUZZ"] != nil {
     package.targets.append(.target(name: "CFuzzerDriver", path: "fuzz/Sources/CFuzzerDriver"))
     package.targets.append(.executableTarget(name: "podlab-fuzz", dependencies: ["PodlabFuzzing", "CFuzzerDriver"],
