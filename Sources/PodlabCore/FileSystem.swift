@@ -16,6 +16,15 @@ public enum FileSystem {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// A new private directory `/tmp/PREFIX-XXXXXX` (mkdtemp: 0700, a name nobody else holds).
+    public static func makeTemporaryDirectory(_ prefix: String) throws(SystemError) -> String {
+        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
+            throw SystemError("create", path: "/tmp/\(prefix)-*", errno: errno)
+        }
+        return String(cString: made)
+    }
+
     /// `mkdir -p` with the given mode for the directories it creates.
     public static func createDirectory(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
         if isDirectory(path) { return }

@@ -11,11 +11,7 @@ public struct PrivateSandbox {
     public let environment: [String: String]
 
     public init(base: TutorPaths) throws {
-        var template = Array("/tmp/podlab-lesson-test-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
-            throw SystemError("create", path: "/tmp/podlab-lesson-test-*", errno: errno)
-        }
-        directory = String(cString: made)
+        directory = try FileSystem.makeTemporaryDirectory("podlab-lesson-test")
         // As private as a store: a root-run container's root may pass through to its layers, nobody else.
         try StoreAccess.prepare(directory)
         var environment = Environment.current

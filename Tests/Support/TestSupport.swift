@@ -7,12 +7,7 @@ public final class TemporaryDirectory {
     public let path: String
 
     public init(_ label: String = "podlab-test") {
-        let template = "/tmp/\(label)-XXXXXX"
-        var bytes = Array(template.utf8CString)
-        let made: String? = bytes.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress, let result = mkdtemp(base) else { return nil }
-            return String(cString: result)
-        }
+        let made = try? FileSystem.makeTemporaryDirectory(label)
         path = made ?? "/tmp/\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         if made == nil { try? FileSystem.createDirectory(path) }
         // Traversable by others: a root-run container's user namespace must reach stores kept in here.

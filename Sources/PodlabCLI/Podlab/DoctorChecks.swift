@@ -137,11 +137,10 @@ struct DoctorChecks {
         guard let podlab = Installation.program("podlab") else {
             return DoctorFinding(id: "containers", status: .failed, message: text.noEngine, fix: text.reinstallFix)
         }
-        var template = Array("/tmp/podlab-doctor-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            return DoctorFinding(id: "containers", status: .failed, message: "mkdtemp: \(SystemError.describe(errno))", fix: nil)
+        let scratch: String
+        do { scratch = try FileSystem.makeTemporaryDirectory("podlab-doctor") } catch {
+            return DoctorFinding(id: "containers", status: .failed, message: error.message, fix: nil)
         }
-        let scratch = String(cString: made)
         chmod(scratch, 0o711)  // as root, the containers' root passes through to the store
         var variables = environment
         variables["PODLAB_ROOT"] = "\(scratch)/store"
