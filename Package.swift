@@ -89,7 +89,7 @@ let package = Package(
         ]),
 
         // The parsers that read hostile input as functions of bytes, for libFuzzer and the corpus replay test.
-        .target(name: "PodlabFuzzing", dependencies: ["PodlabArchive", "PodlabBuild", "PodlabCore", "PodlabImages",
+        .target(name: "PodlabFuzzing", dependencies: ["PodlabArchive", "PodlabBuild", "PodlabCore", "PodlabDistribution", "PodlabImages",
                                                       "PodlabRegistryClient", "PodlabRegistryServer", "PodlabTutor"]),
 
         // Helpers for tests only: temporary directories, running podlab and other programs, fixture paths.

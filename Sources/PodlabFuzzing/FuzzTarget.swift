@@ -1,18 +1,14 @@
-import PodlabArchive
 import PodlabBuild
-import PodlabCore
+import PodlabDistribution
 import PodlabImages
 import PodlabRegistryClient
 import PodlabRegistryServer
 import PodlabTutor
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The parsers and appliers that read hostile input, each as one function of bytes. libFuzzer drives them
 /// (`make fuzz`, through the `podlab-fuzz` program built with `-sanitize=fuzzer`) and the test suite replays the
-/// corpus in `fuzz/corpus/<target>/` through them. Refusing input is fine; crashing, hanging or writing outside
-/// the scratch root is a finding. A broken invariant stops the process with `FuzzFinding`'s message.
+/// corpus in `fuzz/corpus/<target>/` through them. Refusing input is fine; crashing, hanging, or breaking the
+/// target's invariant (a `FuzzFinding`) is a finding.
 public enum FuzzTarget: String, CaseIterable, Sendable {
     case containerfile
     case layer
@@ -21,16 +17,18 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case registriesConf = "registries-conf"
     case lesson
 
-    /// Feeds one input to the target.
-    public func run(_ bytes: [UInt8]) {
+    /// Feeds one input to the target; a broken invariant comes back as a finding.
+    public func run(_ bytes: [UInt8]) -> FuzzFinding? {
+        let text = String(decoding: bytes, as: UTF8.self)
         switch self {
-        case .containerfile: _ = try? Containerfile.parse(String(decoding: bytes, as: UTF8.self), file: "Containerfile")
-        case .layer: LayerFuzzing.apply(bytes)
+        case .containerfile: _ = try? Containerfile.parse(text, file: "Containerfile")
+        case .layer: return LayerFuzzing.apply(bytes)
         case .manifest: Self.decodeImageDocuments(bytes)
-        case .registryRoute: Self.route(bytes)
-        case .registriesConf: _ = try? RegistriesConf(text: String(decoding: bytes, as: UTF8.self), path: "registries.conf")
-        case .lesson: _ = try? LessonCatalog.decode(String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
+        case .registryRoute: return Self.route(text)
+        case .registriesConf: _ = try? RegistriesConf(text: text, path: "registries.conf")
+        case .lesson: _ = try? LessonCatalog.decode(text, file: nil)
         }
+        return nil
     }
 
     /// Every document a registry or an image archive hands podlab as JSON.
@@ -42,25 +40,24 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         _ = try? JSONCoding.decode(ImageConfig.self, from: bytes, what: "config")
     }
 
-    /// A request path: whatever it routes to names a repository that is a suffix-free part of the path.
-    static func route(_ bytes: [UInt8]) {
-        let path = String(decoding: bytes, as: UTF8.self)
-        guard let route = RegistryRoute(path: path), let repository = route.repository else { return }
-        FuzzFinding.require(!repository.isEmpty && path.contains(repository), "route \(route) of \(path.debugDescription)")
+    /// A request path: a repository name the server would accept names a directory safely (no empty or `..` part,
+    /// no leading `/`), whatever the path around it.
+    static func route(_ path: String) -> FuzzFinding? {
+        guard let route = RegistryRoute(path: path), let repository = route.repository,
+              RegistryNames.isValidRepository(repository) else { return nil }
+        let parts = repository.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+            return FuzzFinding("the repository \(repository.debugDescription) of \(path.debugDescription) is accepted but unsafe as a directory")
+        }
+        return nil
     }
 }
 
-/// A broken invariant: printed, then the process aborts so that libFuzzer keeps the input.
-public enum FuzzFinding {
-    public static func require(_ condition: Bool, _ message: @autoclosure () -> String) {
-        guard !condition else { return }
-        printError("fuzz finding: \(message())\n")
-        abort()
-    }
-}
+/// A broken invariant: what held not, for the input that broke it.
+public struct FuzzFinding: Error, Equatable, CustomStringConvertible {
+    public var description: String
 
-/// Writes a line to standard error, unbuffered (the process may abort right after).
-public func printError(_ text: String) {
-    let bytes = Array(text.utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    public init(_ description: String) {
+        self.description = description
+    }
 }

@@ -22,13 +22,14 @@ public struct LessonCatalog: Sendable {
         try decode(String(decoding: try FileSystem.readFile(path), as: UTF8.self), file: path)
     }
 
-    /// A lesson from its YAML text, checked as `load` checks a file named `file`.
-    public static func decode(_ text: String, file path: String) throws -> Lesson {
+    /// A lesson from its YAML text, checked as `load` checks a file; with a file name, its id must match it.
+    public static func decode(_ text: String, file: String?) throws -> Lesson {
+        let path = file ?? "lesson"
         let lesson: Lesson
         do { lesson = try YAMLDecoder().decode(Lesson.self, from: text) } catch {
             throw TutorError.lesson("\(error)", file: path)
         }
-        guard "\(lesson.id).yaml" == FileSystem.baseName(of: path) else {
+        if let file, "\(lesson.id).yaml" != FileSystem.baseName(of: file) {
             throw TutorError.lesson("the id \"\(lesson.id)\" does not match the file name", file: path)
         }
         var seen = Set<String>()

@@ -1,10 +1,11 @@
 import PodlabCore
-import PodlabFuzzing
+@testable import PodlabFuzzing
 import PodlabTestSupport
 import Testing
 
 /// Every input in the fuzz corpus (`fuzz/corpus/<target>/`: the seeds, and each finding kept as a regression) run
-/// through its target, as libFuzzer runs it: a crash or a broken invariant stops this test process.
+/// through its target as libFuzzer runs it; a broken invariant names the input. (A crash in a parser still ends the
+/// test process, as it would end podlab.)
 struct FuzzCorpusTests {
     static let corpus = BuildProducts.packageRoot + "/fuzz/corpus"
 
@@ -14,7 +15,20 @@ struct FuzzCorpusTests {
         let inputs = FileSystem.list(directory).sorted()
         #expect(inputs.count >= 3, "a seed corpus for \(target.rawValue) in \(directory)")
         for input in inputs {
-            target.run(try FileSystem.readFile("\(directory)/\(input)"))
+            let finding = target.run(try FileSystem.readFile("\(directory)/\(input)"))
+            #expect(finding == nil, "\(target.rawValue)/\(input): \(String(describing: finding))")
         }
+    }
+
+    /// The control for the layer invariant: a file that did land beside the root, in the sibling or in the fixed
+    /// path is reported (the applier itself never puts one there, which the corpus run above shows).
+    @Test(arguments: ["stray", "beside/stray"])
+    func aFileOutsideTheRootIsAFinding(place: String) throws {
+        let directory = TemporaryDirectory("podlab-fuzz-control")
+        try FileSystem.createDirectory(directory.file("root"))
+        try FileSystem.createDirectory(directory.file("beside"))
+        #expect(LayerFuzzing.escape(base: directory.path) == nil)
+        try FileSystem.writeAtomically(Array("x".utf8), to: directory.file(place))
+        #expect(LayerFuzzing.escape(base: directory.path) != nil)
     }
 }

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// podlab-fuzz: libFuzzer's loop over one PodlabFuzzing target, named by `PODLAB_FUZZ_TARGET` (scripts/fuzz.sh).
-/// Any libFuzzer option may follow (`-max_total_time=20 CORPUS…`).
+/// Any libFuzzer option may follow (`-runs=1000 CORPUS…`). A finding is printed and aborts, so libFuzzer keeps
+/// the input.
 enum Selected {
     static let target: FuzzTarget = {
         let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
@@ -21,10 +22,19 @@ enum Selected {
     }()
 }
 
+/// Writes to standard error unbuffered (an abort may follow).
+func printError(_ text: String) {
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
 /// The target entry libFuzzer's own library names (its main, which SwiftPM's main replaces, refers to it).
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    Selected.target.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    if let finding = Selected.target.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []) {
+        printError("fuzz finding (\(Selected.target.rawValue)): \(finding)\n")
+        abort()
+    }
     return 0
 }
 
