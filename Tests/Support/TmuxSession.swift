@@ -79,7 +79,7 @@ public final class TmuxSession: @unchecked Sendable {
         return nil
     }
 
-    /// The program the pane runs (the child of the pane's shell, which runs `sleep` after it ends), if alive.
+    /// The pane shell's child: the program the pane runs while it runs, then the `sleep` that keeps the pane open.
     public func programPID() -> Int32? {
         guard let pane = try? Subprocess.run(["tmux", "-S", socket, "display-message", "-p", "-t", name, "#{pane_pid}"]).output,
               let shell = Int32(pane.trimmingCharacters(in: .whitespacesAndNewlines)),
