@@ -50,6 +50,22 @@ import Testing
         #expect(try podlab("registry", "status").stdout.contains("not running"))
     }
 
+    /// A sandbox registry killed with SIGKILL is noticed (its lock is gone with it) and the next pull starts another.
+    @Test func aKilledSandboxRegistryIsStartedAgain() throws {
+        #expect(try podman("pull", "-q", "docker.io/library/hello-world").status == 0)
+        let statePath = directory.file("storage-run") + "/sandbox-registry/state.json"
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: statePath))) as? [String: Any]
+        let pid = try #require((state?["pid"] as? NSNumber)?.int32Value, "\(String(describing: state))")
+        #expect(Processes.kill(pid), "the registry is killed with SIGKILL and ends")
+        #expect(try podlab("registry", "status").stdout.contains("not running"))
+        #expect(try podman("rmi", "docker.io/library/hello-world").status == 0)
+        let again = try podman("pull", "-q", "docker.io/library/hello-world")
+        #expect(again.status == 0, "\(again)")
+        let restarted = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: statePath))) as? [String: Any]
+        #expect((restarted?["pid"] as? NSNumber)?.int32Value != pid)
+        #expect(try podlab("registry", "stop").stdout == "sandbox registry stopped\n")
+    }
+
     @Test func anImageTheSandboxLacksSaysWhatItHas() throws {
         let pull = try podman("pull", "docker.io/library/nosuchimage")
         #expect(pull.status == 125)
