@@ -219,18 +219,37 @@ extension FileSystem {
     /// Reads `relative` inside `root` without following any symlink on the way (an image's /etc/passwd
     /// must not lead podlab to read a host file). nil when absent, a symlink, or unreadable.
     public static func readInside(root: String, relative: String, limit: Int = 1 << 20) -> [UInt8]? {
+        guard let (directory, name) = openParentInside(root: root, relative: relative) else { return nil }
+        let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        close(directory)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard let bytes = try? readAll(fd: fd, path: relative), bytes.count <= limit else { return nil }
+        return bytes
+    }
+
+    /// Whether `relative` names an entry inside `root`, reached without following a symlink or leaving `root`
+    /// (what a container wrote into a volume must not make podlab look at a host path).
+    public static func existsInside(root: String, relative: String) -> Bool {
+        guard let (directory, name) = openParentInside(root: root, relative: relative) else { return false }
+        defer { close(directory) }
+        var info = stat()
+        return fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0
+    }
+
+    /// The directory holding the last part of `relative`, opened part by part with O_NOFOLLOW, and that part's
+    /// name; nil for an empty path, a `..` part, or a part that is missing or a symlink.
+    private static func openParentInside(root: String, relative: String) -> (Int32, String)? {
+        let parts = relative.split(separator: "/").map(String.init).filter { $0 != "." }
+        guard let name = parts.last, !parts.contains("..") else { return nil }
         var fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        let parts = relative.split(separator: "/").map(String.init)
-        for (index, part) in parts.enumerated() {
-            let last = index == parts.count - 1
-            let next = openat(fd, part, (last ? O_RDONLY : O_RDONLY | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC)
+        for part in parts.dropLast() {
+            let next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             close(fd)
             guard next >= 0 else { return nil }
             fd = next
         }
-        defer { close(fd) }
-        guard let bytes = try? readAll(fd: fd, path: relative), bytes.count <= limit else { return nil }
-        return bytes
+        return (fd, name)
     }
 }
