@@ -90,11 +90,7 @@ extension ContainerEngine {
 
     /// podman's pod states: Created, Running, Degraded (some running), Exited (all stopped after running).
     public func status(of pod: PodRecord) throws -> String {
-        let states = try containers(of: pod).map(\.state.status)
-        if states.allSatisfy({ $0 == .running }) { return "Running" }
-        if states.contains(.running) { return "Degraded" }
-        if states.allSatisfy({ $0 == .created }) { return "Created" }
-        return "Exited"
+        PodRecord.status(of: try containers(of: pod).map(\.state.status))
     }
 
     /// Forgets a pod whose containers are not running, and removes them.

@@ -14,6 +14,14 @@ public struct PodRecord: Codable, Hashable, Sendable {
     public var ports: [PortMapping]
 
     public var shortID: String { String(id.prefix(12)) }
+
+    /// podman's pod status from its containers' states (the infra's included).
+    public static func status(of states: [ContainerStatus]) -> String {
+        if states.allSatisfy({ $0 == .running }) { return "Running" }
+        if states.contains(.running) { return "Degraded" }
+        if states.allSatisfy({ $0 == .created }) { return "Created" }
+        return "Exited"
+    }
 }
 
 /// Pods under `<storage>/pods/`: `pods.json` (a `JSONIndexFile`), and each pod's `hosts` file (`pods/<id>/hosts`), bound at /etc/hosts

@@ -10,6 +10,9 @@ public enum Check: Codable, Sendable {
     case journal(JournalCheck)
     case journalEvent(JournalEventCheck)
     case env(EnvCheck)
+    case volume(VolumeCheck)
+    case secret(SecretCheck)
+    case pod(PodCheck)
 
     public struct ImageCheck: Codable, Sendable { public var name: String; public var present: Bool? }
     public struct ContainerCheck: Codable, Sendable {
@@ -19,8 +22,19 @@ public enum Check: Codable, Sendable {
         public var exitCode: Int32?
         public var image: String?
         public var ports: [String]?
+        /// Mounts it must have, `VOLUME:/destination` (a named volume) or `/host/path:/destination` (a bind).
+        public var volumes: [String]?
+        /// Text no environment value or command argument of the container's record may hold (a password given as a
+        /// secret instead).
+        public var lacksValue: String?
     }
-    public struct HTTPCheck: Codable, Sendable { public var url: String; public var status: Int?; public var contains: String? }
+    public struct HTTPCheck: Codable, Sendable {
+        public var url: String
+        public var status: Int?
+        public var contains: String?
+        /// Text the page must not hold (what an earlier step added and this one lost).
+        public var lacks: String?
+    }
     public struct FileCheck: Codable, Sendable { public var path: String; public var exists: Bool?; public var contains: String? }
     public struct RegistryCheck: Codable, Sendable { public var image: String; public var local: String? }
     public struct LoginCheck: Codable, Sendable { public var registry: String; public var loggedIn: Bool? }
@@ -28,9 +42,20 @@ public enum Check: Codable, Sendable {
     public struct JournalCheck: Codable, Sendable { public var command: [String]; public var exitCode: Int32? }
     public struct JournalEventCheck: Codable, Sendable { public var type: String; public var status: String; public var name: String? }
     public struct EnvCheck: Codable, Sendable { public var name: String; public var value: String? }
+    /// A volume exists (or not), and holds a file at a path relative to its data.
+    public struct VolumeCheck: Codable, Sendable { public var name: String; public var present: Bool?; public var holds: String? }
+    public struct SecretCheck: Codable, Sendable { public var name: String; public var present: Bool? }
+    /// A pod exists (or not), in a podman status (`Running`, `Degraded`, `Created`, `Exited`), with N containers
+    /// counting its infra, as `pod ps` counts them.
+    public struct PodCheck: Codable, Sendable {
+        public var name: String
+        public var present: Bool?
+        public var state: String?
+        public var containers: Int?
+    }
 
     enum Key: String, CodingKey, CaseIterable {
-        case image, container, http, file, registry, login, accountExists, journal, journalEvent, env
+        case image, container, http, file, registry, login, accountExists, journal, journalEvent, env, volume, secret, pod
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,6 +75,9 @@ public enum Check: Codable, Sendable {
         case .journal: self = .journal(try container.decode(JournalCheck.self, forKey: key))
         case .journalEvent: self = .journalEvent(try container.decode(JournalEventCheck.self, forKey: key))
         case .env: self = .env(try container.decode(EnvCheck.self, forKey: key))
+        case .volume: self = .volume(try container.decode(VolumeCheck.self, forKey: key))
+        case .secret: self = .secret(try container.decode(SecretCheck.self, forKey: key))
+        case .pod: self = .pod(try container.decode(PodCheck.self, forKey: key))
         }
     }
 
@@ -66,6 +94,9 @@ public enum Check: Codable, Sendable {
         case .journal(let value): try container.encode(value, forKey: .journal)
         case .journalEvent(let value): try container.encode(value, forKey: .journalEvent)
         case .env(let value): try container.encode(value, forKey: .env)
+        case .volume(let value): try container.encode(value, forKey: .volume)
+        case .secret(let value): try container.encode(value, forKey: .secret)
+        case .pod(let value): try container.encode(value, forKey: .pod)
         }
     }
 
@@ -82,6 +113,9 @@ public enum Check: Codable, Sendable {
         case .journal(let check): return "podman " + check.command.joined(separator: " ")
         case .journalEvent(let check): return "event \(check.type) \(check.status)" + (check.name.map { " \($0)" } ?? "")
         case .env(let check): return "env \(check.name)"
+        case .volume(let check): return "volume \(check.name)"
+        case .secret(let check): return "secret \(check.name)"
+        case .pod(let check): return "pod \(check.name)"
         }
     }
 }

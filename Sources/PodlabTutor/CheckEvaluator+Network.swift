@@ -35,6 +35,9 @@ extension CheckEvaluator {
         if let text = spec.contains, !outcome.body.contains(text) {
             return say("\(spec.url) 的页面里没有「\(text)」", "the page at \(spec.url) does not contain \"\(text)\"")
         }
+        if let text = spec.lacks, outcome.body.contains(text) {
+            return say("\(spec.url) 的页面里仍然有「\(text)」", "the page at \(spec.url) still contains \"\(text)\"")
+        }
         return nil
     }
 

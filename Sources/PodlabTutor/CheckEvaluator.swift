@@ -58,6 +58,9 @@ public final class CheckEvaluator {
         case .journal(let spec): failure = journal(spec)
         case .journalEvent(let spec): failure = journalEvent(spec)
         case .env(let spec): failure = environment(spec)
+        case .volume(let spec): failure = volume(spec)
+        case .secret(let spec): failure = secret(spec)
+        case .pod(let spec): failure = pod(spec)
         }
         return CheckResult(check: check, passed: failure == nil, message: failure ?? say("通过", "passed"))
     }
@@ -133,6 +136,17 @@ public final class CheckEvaluator {
         if let state = spec.state, state != found.state.status.rawValue {
             let now = found.state.status == .exited ? "exited (\(found.state.exitCode.map(String.init) ?? "?"))" : found.state.status.rawValue
             return say("容器 \(spec.name) 现在是 \(now)，应该是 \(state)", "the container \(spec.name) is \(now), it should be \(state)")
+        }
+        if let volumes = spec.volumes {
+            let mounted = found.settings.volumes.map { "\($0.volumeName ?? $0.source):\($0.destination)" }
+            for wanted in volumes where !mounted.contains(wanted) {
+                return say("容器 \(spec.name) 没有挂载 \(wanted)（应该用 -v \(wanted)）",
+                           "the container \(spec.name) does not mount \(wanted) (it needs -v \(wanted))")
+            }
+        }
+        if let text = spec.lacksValue, (found.settings.env + found.settings.command).contains(where: { $0.contains(text) }) {
+            return say("容器 \(spec.name) 的配置里仍然写着「\(text)」（podman inspect 看得到）：用 --secret 代替",
+                       "the configuration of \(spec.name) still holds \"\(text)\" (podman inspect shows it): use --secret instead")
         }
         if let code = spec.exitCode, found.state.exitCode != code {
             return say("容器 \(spec.name) 的退出码是 \(found.state.exitCode.map(String.init) ?? "（还没有）")，应该是 \(code)",
