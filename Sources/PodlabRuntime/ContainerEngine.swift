@@ -40,6 +40,7 @@ public final class ContainerEngine: @unchecked Sendable {
         do {
             try StoreAccess.prepare(directory)
             try storeSecrets(settings.secrets ?? [], in: directory)
+            try ContainerHosts.write(for: record, in: directory)
             // An empty volume takes what the image holds where it is mounted (podman's copy-up).
             for mount in settings.volumes {
                 guard let name = mount.volumeName, let rootfs else { continue }

@@ -19,7 +19,7 @@ public struct ContainerSpec: Codable, Sendable {
     /// The command's environment: the image's and `-e`, with HOME, HOSTNAME and TERM filled in (secrets given as
     /// variables are not here: they are read from the container's directory when the process starts).
     public var environment: [String]
-    /// Volumes and binds, then secret files bound read-only at their targets.
+    /// Volumes and binds, the container's /etc/hosts, then secret files bound read-only at their targets.
     public var mounts: [VolumeMount]
     /// The flags and image config as asked (command, ports, capabilities, seccomp, limits, pod, stop signal …).
     public var settings: ContainerSettings
@@ -38,9 +38,10 @@ public struct ContainerSpec: Codable, Sendable {
         let secretFiles = (settings.secrets ?? []).enumerated().filter { $0.element.kind == .mount }.map { index, use in
             VolumeMount(source: "\(containerDirectory)/secrets/\(index)", destination: use.target, readOnly: true)
         }
+        let hosts = ContainerHosts.mount(in: containerDirectory, settings: settings).map { [$0] } ?? []
         return ContainerSpec(id: record.id, name: record.name, imageName: record.imageName, storage: locations.storage,
                              runtime: locations.runtime, lowerDirectory: lowerDirectory, user: user, environment: environment,
-                             mounts: settings.volumes + secretFiles, settings: settings)
+                             mounts: settings.volumes + hosts + secretFiles, settings: settings)
     }
 
     public static func path(in containerDirectory: String) -> String { "\(containerDirectory)/\(fileName)" }
