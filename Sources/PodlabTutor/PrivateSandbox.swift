@@ -27,9 +27,10 @@ public struct PrivateSandbox {
                            engine: base.engine, locations: Locations.current(environment: environment))
     }
 
-    /// Stops what the lesson left running (containers, the sandbox registry), then deletes everything.
+    /// Stops what the lesson left running (pods with their infra, containers, the sandbox registry), then deletes
+    /// everything. A pod's infra is not removed by `rm -a`: left running, it would hold the pod's published port.
     public func remove() {
-        for arguments in [["podman", "rm", "-a", "-f"], ["registry", "stop"]] {
+        for arguments in [["podman", "pod", "rm", "-a", "-f"], ["podman", "rm", "-a", "-f"], ["registry", "stop"]] {
             _ = try? Subprocess.run(["env", "PODLAB_ROOT=\(directory)/storage", "PODLAB_RUNROOT=\(directory)/run",
                                      "PODLAB_CONFIG=\(directory)/config", paths.engine] + arguments)
         }
