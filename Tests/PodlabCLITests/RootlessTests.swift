@@ -59,6 +59,29 @@ import Glibc
         #expect(remove.status == 0, "\(remove)")
         #expect(FileSystem.list("\(user.data)/podlab/containers").filter { $0.count == 64 }.isEmpty)
     }
+
+    /// The pod lesson as an ordinary user: MariaDB's files belong to its mysql user (an id of the user's
+    /// subordinate range) on a volume, the app beside it in the pod writes a row, and everything is removed after.
+    @Test func theDatabaseLessonRunsWithoutRoot() throws {
+        guard let user = try RootlessUser.prepare() else { return }
+        let podman = user.podman
+        #expect(try podman("pod", "create", "--name", "todo").status == 0)
+        let db = try podman("run", "-d", "--pod", "todo", "--name", "todo-db", "-v", "todo-db:/var/lib/mysql",
+                            "-e", "MARIADB_ROOT_PASSWORD=root-pw", "-e", "MYSQL_DATABASE=todo", "-e", "MYSQL_USER=todo",
+                            "-e", "MYSQL_PASSWORD=todo-pw", "docker.io/library/mariadb:10.11")
+        #expect(db.status == 0, "\(db)")
+        #expect(try podman("run", "-d", "--pod", "todo", "--name", "todo-web", "-e", "DB_HOST=127.0.0.1", "-e", "DB_USER=todo",
+                           "-e", "DB_PASSWORD=todo-pw", "-e", "DB_NAME=todo", "docker.io/podlab/todo:1.0").status == 0)
+        let add = try podman("exec", "todo-web", "todo", "add", "rootless-row")
+        #expect(add.status == 0, "\(add)")
+        let row = try podman("exec", "todo-db", "mariadb", "-utodo", "-ptodo-pw", "todo", "-N", "-e", "SELECT title FROM todos")
+        #expect(row.stdout == "rootless-row\n", "\(row)")
+        let owner = try podman("exec", "todo-db", "stat", "-c", "%U", "/var/lib/mysql/todo")
+        #expect(owner.stdout == "mysql\n", "\(owner)")
+        #expect(try podman("pod", "rm", "-f", "todo").status == 0)
+        let remove = try podman("volume", "rm", "todo-db")
+        #expect(remove.status == 0, "files of the subordinate range are removed too: \(remove)")
+    }
 }
 
 /// An unprivileged user to run podlab as: podlab-test (made by scripts/test-setup.sh) when the tests run
