@@ -1,6 +1,9 @@
 import PodlabCore
 import PodlabImages
 import PodlabRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Builder {
     /// RUN: the command in a real container of the current image; what it changed becomes the layer.
@@ -37,8 +40,22 @@ extension Builder {
         guard !FileSystem.isDirectory("\(directory)/rootfs") else {
             throw fail(instruction, "RUN steps need overlay mounts, which this machine refused", hint: nil)
         }
+        if let lower = image.topLayer.map({ engine.images.layers.path(for: $0) }) {
+            Self.dropMountPoints(upper: "\(directory)/upper", lower: lower)
+        }
         let layer = try scratchFile("layer")
         _ = try LayerDiff.write(upper: "\(directory)/upper", to: layer, mapping: engine.mapping)
         try commit(&state, layer: layer, createdBy: "/bin/sh -c \(instruction.arguments)", key: key, last: last)
+    }
+
+    /// The RUN container's /etc/hosts is the runtime's, bound for the step, not the image's (as in buildah): when
+    /// the image had none, the empty file the runtime made to mount on, and the /etc it made for it, are not part of
+    /// the layer.
+    static func dropMountPoints(upper: String, lower: String) {
+        guard !FileSystem.exists("\(lower)/etc/hosts") else { return }
+        var info = stat()
+        guard lstat("\(upper)/etc/hosts", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size == 0 else { return }
+        unlink("\(upper)/etc/hosts")
+        if !FileSystem.exists("\(lower)/etc") { rmdir("\(upper)/etc") }
     }
 }

@@ -171,3 +171,25 @@ import Testing
         #expect(listing.contains("index.html") && !listing.contains(".env"), "\(copy): \(listing)")
     }
 }
+
+extension BuildTests {
+    /// A RUN step's container has /etc/hosts bound (the runtime's); the layer it makes holds only what the command
+    /// changed, not the mount point made for that file (busybox has no /etc/hosts of its own).
+    @Test func aRunLayerHoldsOnlyWhatTheCommandMade() throws {
+        let path = try context("mount-points", files: ["Containerfile": "FROM docker.io/library/busybox\nRUN cat /etc/hosts > /seen && touch /made\n"])
+        let build = try podman("build", "-t", "mount-points", path)
+        #expect(build.status == 0, "\(build)")
+        let seen = try podman("run", "--rm", "--entrypoint", "cat", "mount-points", "/seen")
+        #expect(seen.stdout.contains("localhost"), "the RUN step had an /etc/hosts: \(seen)")
+        let archive = directory.file("mount-points.tar")
+        #expect(try podman("save", "-o", archive, "mount-points").status == 0)
+        let unpacked = directory.file("mount-points")
+        try FileSystem.createDirectory(unpacked)
+        #expect(try TestProcess.run(["tar", "-xf", archive, "-C", unpacked]).status == 0)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: unpacked + "/manifest.json"))) as? [[String: Any]]
+        let last = try #require((manifest?.first?["Layers"] as? [String])?.last, "\(String(describing: manifest))")
+        let listing = try TestProcess.run(["tar", "-tf", "\(unpacked)/\(last)"])
+        #expect(listing.stdout.split(separator: "\n").map { $0.hasPrefix("./") ? String($0.dropFirst(2)) : String($0) }.sorted() == ["made", "seen"],
+                "\(listing)")
+    }
+}
