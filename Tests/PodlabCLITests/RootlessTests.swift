@@ -66,6 +66,7 @@ import Glibc
         guard let user = try RootlessUser.prepare() else { return }
         let podman = user.podman
         #expect(try podman("pod", "create", "--name", "todo").status == 0)
+        defer { _ = try? podman("pod", "rm", "-f", "todo") }
         let db = try podman("run", "-d", "--pod", "todo", "--name", "todo-db", "-v", "todo-db:/var/lib/mysql",
                             "-e", "MARIADB_ROOT_PASSWORD=root-pw", "-e", "MYSQL_DATABASE=todo", "-e", "MYSQL_USER=todo",
                             "-e", "MYSQL_PASSWORD=todo-pw", "docker.io/library/mariadb:10.11")
