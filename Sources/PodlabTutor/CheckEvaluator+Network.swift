@@ -15,16 +15,20 @@ extension CheckEvaluator {
         let wanted = spec.status ?? 200
         var outcome: WebPage.Fetched?
         var lastError: (any Error)?
-        // A server just started may not listen yet: connection errors are retried for a moment.
+        // A server just started may not listen yet, and an app whose database is still starting answers 503: both
+        // are asked again for a moment (unless 503 is what the check wants).
         let deadline = WallClock.now() + context.patience
+        var again = false
         repeat {
             do {
                 outcome = try WebPage.fetch(spec.url, timeoutSeconds: 3)
+                again = outcome?.status == 503 && wanted != 503
             } catch {
                 lastError = error
-                usleep(100_000)
+                again = true
             }
-        } while outcome == nil && WallClock.now() < deadline
+            if again { usleep(100_000) }
+        } while again && WallClock.now() < deadline
         guard let outcome else {
             let reason = lastError.map(WebPage.describe) ?? "?"
             return say("\(spec.url) 没有回应（\(reason)）", "nothing answers at \(spec.url) (\(reason))")
