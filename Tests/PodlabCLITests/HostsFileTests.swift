@@ -11,7 +11,9 @@ import Testing
 
     @Test func aContainerFindsLocalhostAndItsOwnName() throws {
         let run = try podman("run", "--name", "web1", "busybox", "sh", "-c", "cat /etc/hosts; ping -c 1 -W 1 web1 2>/dev/null | head -1")
-        #expect(run.status == 0 || run.status == 1, "\(run)")
+        // busybox ping resolves the name and prints its first line before it opens its socket, which an
+        // unprivileged ping may be refused (status 1 then); the name resolving is what is checked.
+        #expect([0, 1].contains(run.status), "\(run)")
         let id = try podman("inspect", "--format", "{{.Id}}", "web1").stdout.prefix(12)
         let expected = "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
             + "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"

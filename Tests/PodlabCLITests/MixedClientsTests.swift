@@ -6,7 +6,8 @@ import Testing
 
 /// Four clients at once, each doing 100 operations drawn from a fixed seed (run, create and rm, tag and rmi, pull
 /// from a registry on 127.0.0.1, build), on one store: every operation succeeds, and afterwards the store check
-/// passes, no container is left, and each client's last names are listed. PODLAB_MIX_SEED replays another seed.
+/// passes, no container is left, busybox is still listed and the scratch area is empty. PODLAB_MIX_SEED replays
+/// another seed.
 struct MixedClientsTests {
     static let clients = 4
     static let operationsPerClient = 100
