@@ -56,6 +56,17 @@ extension Builder {
         var info = stat()
         guard lstat("\(upper)/etc/hosts", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size == 0 else { return }
         unlink("\(upper)/etc/hosts")
-        if !FileSystem.exists("\(lower)/etc") { rmdir("\(upper)/etc") }
+        if !FileSystem.exists("\(lower)/etc") || isCopiedUpUnchanged(upper: "\(upper)/etc", lower: "\(lower)/etc") {
+            rmdir("\(upper)/etc")  // fails, as it should, when the command left anything else in /etc
+        }
+    }
+
+    /// A directory overlayfs copied up only to hold a new entry: same mode and owner as below, and not opaque
+    /// (an opaque one hides what is below, which is a change the layer must keep).
+    private static func isCopiedUpUnchanged(upper: String, lower: String) -> Bool {
+        var above = stat(), below = stat()
+        guard lstat(upper, &above) == 0, lstat(lower, &below) == 0 else { return false }
+        guard above.st_mode == below.st_mode, above.st_uid == below.st_uid, above.st_gid == below.st_gid else { return false }
+        return !LayerDiff.isOpaque(upper)
     }
 }
