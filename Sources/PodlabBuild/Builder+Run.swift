@@ -52,12 +52,14 @@ extension Builder {
     /// the image had none, the empty file the runtime made to mount on, and the /etc it made for it, are not part of
     /// the layer.
     static func dropMountPoints(upper: String, lower: String) {
-        guard !FileSystem.exists("\(lower)/etc/hosts") else { return }
+        let file = ContainerHosts.destination
+        let directory = FileSystem.parent(of: file)
+        guard !FileSystem.exists(lower + file) else { return }
         var info = stat()
-        guard lstat("\(upper)/etc/hosts", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size == 0 else { return }
-        unlink("\(upper)/etc/hosts")
-        if !FileSystem.exists("\(lower)/etc") || isCopiedUpUnchanged(upper: "\(upper)/etc", lower: "\(lower)/etc") {
-            rmdir("\(upper)/etc")  // fails, as it should, when the command left anything else in /etc
+        guard lstat(upper + file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size == 0 else { return }
+        unlink(upper + file)
+        if !FileSystem.exists(lower + directory) || isCopiedUpUnchanged(upper: upper + directory, lower: lower + directory) {
+            rmdir(upper + directory)  // fails, as it should, when the command left anything else there
         }
     }
 

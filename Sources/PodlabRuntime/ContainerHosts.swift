@@ -4,8 +4,9 @@ import PodlabCore
 /// `localhost`, and the container's hostname and name on the loopback, the one interface of its network namespace.
 /// With `--network host` the host's own file comes first. A pod's members share the pod's file instead
 /// (`PodStore.writeHosts`), and a container made before this file existed keeps the image's.
-enum ContainerHosts {
-    static let destination = "/etc/hosts"
+public enum ContainerHosts {
+    /// Where the file is bound in every container (a RUN step's too, which the builder keeps out of the layer).
+    public static let destination = "/etc/hosts"
     /// The most of the host's /etc/hosts copied for `--network host`.
     static let hostFileLimit = 64 << 10
 

@@ -20,7 +20,7 @@ enum ContainerFactory {
             }
             settings.pod = pod.id
             settings.hostname = pod.name
-            settings.volumes.append(VolumeMount(source: engine.pods.hostsPath(of: pod), destination: "/etc/hosts", readOnly: true))
+            settings.volumes.append(VolumeMount(source: engine.pods.hostsPath(of: pod), destination: ContainerHosts.destination, readOnly: true))
         }
         let record = try engine.create(image: image, imageName: displayName, settings: settings, name: options.name)
         if let pod { try engine.addMember(record, to: pod) }
