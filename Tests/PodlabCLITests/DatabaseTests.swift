@@ -35,6 +35,9 @@ import Testing
                                "-e", "MYSQL_DATABASE=shop", "docker.io/library/mariadb:10.11")
         #expect(first.status == 0, "\(first)")
         #expect(try waitForServer("db1", password: "pw"), "\(logs("db1"))")
+        // The password is what lets root in over TCP (install-db's passwordless root@127.0.0.1 is gone).
+        let anonymous = try podman("exec", "db1", "mariadb", "--protocol=tcp", "-h127.0.0.1", "-uroot", "-e", "SELECT 1")
+        #expect(anonymous.status != 0 && anonymous.stderr.contains("Access denied for user 'root'@'127.0.0.1' (using password: NO)"), "\(anonymous)")
         let insert = try podman("exec", "db1", "mariadb", "-uroot", "-ppw", "shop", "-e",
                                 "CREATE TABLE kept (v VARCHAR(20)); INSERT INTO kept VALUES ('row-42')")
         #expect(insert.status == 0, "\(insert)")
