@@ -41,8 +41,9 @@ public final class LineEditor {
         editLine = el_init("podlab", fdopen(0, "r"), fdopen(1, "w"), fdopen(2, "w"))
         if let editLine {
             podlab_el_editor(editLine, "emacs")
-            // libedit puts the terminal back in order if a signal ends the shell while it reads.
-            podlab_el_signal(editLine, 1)
+            // Signals are podlab's (CLineInput), not libedit's: its handlers would replace podlab's while it reads
+            // and send each signal again to the whole process group.
+            podlab_el_signal(editLine, 0)
             podlab_el_prompt(editLine) { _ in LineEditor.promptText.withUnsafeMutableBufferPointer { $0.baseAddress } }
             if let history { podlab_el_history(editLine, history) }
             podlab_el_add_function(editLine, "podlab-complete", "complete a word") { el, _ in LineEditor.complete(el) }

@@ -9,7 +9,9 @@
  * while libedit goes on to block in read() until the next key. */
 
 /* Makes `el` read keys through podlab's read function (UTF-8 decoded here, whatever the locale), and installs the
- * SIGINT handler that notes an interruption. */
+ * signal handlers libedit would otherwise install (EL_SIGNAL off): SIGINT notes an interruption; SIGWINCH and
+ * SIGCONT redraw the line; SIGTSTP, SIGTERM, SIGHUP and SIGQUIT put the terminal back before they stop or end
+ * podlab. */
 void podlab_line_install(EditLine *el);
 /* Around el_gets: clears the note and blocks SIGINT / restores the mask. */
 void podlab_line_begin(void);
