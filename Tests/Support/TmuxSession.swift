@@ -11,7 +11,9 @@ public final class TmuxSession: @unchecked Sendable {
         socket = "\(directory)/tmux-\(UInt32.random(in: 0...UInt32.max)).sock"
         let exports = environment.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
         // The tmux server outlives this call: its output goes to /dev/null so that no pipe of ours stays open.
-        let inner = "env -i \(exports) \(command); sleep 600"
+        // How the program ended is printed on its screen, and the pane's shell catches SIGINT (its children still
+        // get the default), so that a Ctrl-C it saw earlier does not end it, and the pane, when the program ends.
+        let inner = "trap : INT; env -i \(exports) \(command); echo \"[the program ended: status $?]\"; sleep 600"
         let start = ["tmux", "-u", "-S", socket, "new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), inner]
             .map(Self.quote).joined(separator: " ")
         let result = try Subprocess.run(["/bin/sh", "-c", "\(start) </dev/null >/dev/null 2>\"\(directory)/tmux.err\""])
@@ -20,6 +22,8 @@ public final class TmuxSession: @unchecked Sendable {
             throw ServerStartFailure(log: "tmux did not start (status \(result.status)): \(errors)")
         }
         _ = try? Subprocess.run(["tmux", "-S", socket, "set-option", "-t", name, "history-limit", "20000"])
+        // A pane whose shell is gone stays readable, with how it ended.
+        _ = try? Subprocess.run(["tmux", "-S", socket, "set-option", "-t", name, "remain-on-exit", "on"])
     }
 
     deinit {
