@@ -23,11 +23,17 @@ struct PsOptions: ParsableArguments {
     @Flag(name: [.customShort("n"), .customLong("noheading")], help: "Do not print column headings.") var noHeading = false
     @Option(help: "Change the output format to JSON or a Go template.") var format: String?
     @Flag(help: "Show each container's pod (POD ID, PODNAME).") var pod = false
+    @Option(name: .shortAndLong, help: "Filter output (id, name, status, exited, pod, ancestor, volume, before, since).") var filter: [String] = []
 
     func run() throws {
         let engine = try Current.engine.containers()
         let pods = Dictionary(engine.pods.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let records = try engine.containers.all().filter { all || $0.state.status == .running }.sorted { $0.created > $1.created }
+        let everything = try engine.containers.all()
+        let filters = try PsFilter(filter, among: everything)
+        let records = everything.filter { record in
+            guard all || filters.includesStopped || record.state.status == .running else { return false }
+            return filters.matches(record, pods: pods)
+        }.sorted { $0.created < $1.created }  // podman 4.3.1 lists the oldest first (pod ps: the newest)
         let now = WallClock.now()
         if let format, GoTemplate.isJSON(format) {
             Output.out(TemplateValue.array(records.map { PsOptions.json($0) }).json(indent: "    "))
