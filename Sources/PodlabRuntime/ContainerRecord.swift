@@ -124,6 +124,17 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
     public var state: ContainerState
 
     public var shortID: String { String(id.prefix(12)) }
+
+    public init(id: String, name: String, imageID: Digest, imageName: String, created: Double, settings: ContainerSettings,
+                state: ContainerState) {
+        self.id = id
+        self.name = name
+        self.imageID = imageID
+        self.imageName = imageName
+        self.created = created
+        self.settings = settings
+        self.state = state
+    }
 }
 
 struct ContainerIndexFile: Codable {

@@ -62,26 +62,45 @@ public final class VolumeStore: @unchecked Sendable {
     }
 
     /// A new volume (`name` nil: a random 64-hex name, as podman). Throws `RuntimeError.volumeExists` for a taken name.
+    /// `copyUp: false` for a volume whose content podlab writes itself (a kube ConfigMap's): no image content is
+    /// copied into it even while it is empty.
     @discardableResult
-    public func create(_ name: String?, labels: [String: String] = [:], options: [String: String] = [:], anonymous: Bool = false) throws -> VolumeRecord {
+    public func create(_ name: String?, labels: [String: String] = [:], options: [String: String] = [:], anonymous: Bool = false,
+                       copyUp: Bool = true) throws -> VolumeRecord {
         let name = name ?? ContainerStore.newID()
         guard Self.isValidName(name) else { throw RuntimeError.invalidVolumeName(name) }
-        return try locked { try make(name, labels: labels, options: options, anonymous: anonymous) }
+        return try locked {
+            var record = VolumeRecord(name: name, created: WallClock.now(), labels: labels, options: options, anonymous: anonymous)
+            record.needsCopyUp = copyUp
+            return try make(record)
+        }
     }
 
-    private func make(_ name: String, labels: [String: String], options: [String: String], anonymous: Bool) throws -> VolumeRecord {
-        if get(name) != nil { throw RuntimeError.volumeExists(name) }
-        let directory = "\(root)/\(name)"
-        try StoreAccess.prepare(directory)
+    private func make(_ record: VolumeRecord) throws -> VolumeRecord {
+        if get(record.name) != nil { throw RuntimeError.volumeExists(record.name) }
+        try StoreAccess.prepare("\(root)/\(record.name)")
+        try makeData(of: record.name)
+        try save(record)
+        return record
+    }
+
+    /// An empty `_data`, owned by root in the container: the user rootless, the shifted root id as root.
+    private func makeData(of name: String) throws {
         let data = dataPath(of: name)
         try FileSystem.createDirectory(data, mode: 0o755)
-        // Root in the container owns the data: the user rootless, the shifted root id as root.
         if Locations.isRoot, let owner = mapping.host(for: 0), chown(data, owner, owner) != 0 {
             throw SystemError("change the owner of", path: data, errno: errno)
         }
-        let record = VolumeRecord(name: name, created: WallClock.now(), labels: labels, options: options, anonymous: anonymous)
-        try save(record)
-        return record
+    }
+
+    /// Empties a volume's data, files a container made under other ids too (through a user namespace, as `remove`
+    /// does), and leaves `_data` as `create` made it: for content podlab writes again itself.
+    public func resetData(of name: String) throws {
+        guard get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
+        try locked {
+            try ContainerCleanup.removeDirectory(dataPath(of: name), mapping: mapping)
+            try makeData(of: name)
+        }
     }
 
     /// The named volume, made on first use (`-v NAME:/path`).

@@ -3,8 +3,8 @@ import PodlabImages
 import PodlabRuntime
 
 /// Turns `run`/`create` flags and the image's config into a container, as podman combines them.
-enum ContainerFactory {
-    static func create(_ options: RunOptions) throws -> ContainerRecord {
+package enum ContainerFactory {
+    package static func create(_ options: RunOptions) throws -> ContainerRecord {
         guard let imageName = options.imageAndCommand.first else {
             throw CLIError.usage("requires at least 1 arg(s), only received 0", command: "podman run")
         }

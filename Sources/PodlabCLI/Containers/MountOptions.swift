@@ -28,9 +28,11 @@ enum MountOptions {
             case .host(let path):
                 return VolumeMount(source: path, destination: request.destination, readOnly: request.readOnly)
             case .named(let name):
+                // An anonymous volume named by its hash stays anonymous, as in podman: the property is the
+                // volume's, so `rm -v` of its last user removes it (a kube emptyDir shared by a pod's members).
                 let volume = try engine.volumes.ensure(name)
                 return VolumeMount(source: engine.volumes.dataPath(of: volume.name), destination: request.destination,
-                                   readOnly: request.readOnly, volumeName: volume.name)
+                                   readOnly: request.readOnly, volumeName: volume.name, anonymous: volume.anonymous)
             case .anonymous:
                 let volume = try engine.volumes.create(nil, anonymous: true)
                 return VolumeMount(source: engine.volumes.dataPath(of: volume.name), destination: request.destination,

@@ -5,7 +5,9 @@ import PodlabImages
 import PodlabRuntime
 
 /// The flags `podman run` and `podman create` share.
-struct RunOptions: ParsableArguments {
+package struct RunOptions: ParsableArguments {
+    package init() {}
+
     @Option(help: "Name the container.") var name: String?
     @Flag(help: "Remove the container when it exits.") var rm = false
     @Flag(name: .shortAndLong, help: "Run in the background and print the container id.") var detach = false

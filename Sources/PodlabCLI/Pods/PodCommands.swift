@@ -13,11 +13,11 @@ struct PodCommand: ParsableCommand {
 }
 
 /// What the pod commands share: finding pods, starting and stopping their containers in order.
-enum Pods {
+package enum Pods {
     static func engine() throws -> ContainerEngine { try Current.engine.containers() }
 
     /// Members first (each its stop signal, then SIGKILL after `timeout`), then the infra.
-    static func stop(_ pod: PodRecord, timeout: Int?, engine: ContainerEngine) throws {
+    package static func stop(_ pod: PodRecord, timeout: Int?, engine: ContainerEngine) throws {
         for record in try engine.containers(of: pod).reversed() where record.state.status == .running {
             try engine.stop(record, timeout: timeout ?? record.settings.stopTimeout)
             _ = try engine.wait(try engine.containers.find(record.id))
