@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "podlab", targets: ["podlab"]),
         .executable(name: "podlab-net", targets: ["podlab-net"]),
         .executable(name: "podlab-tutor", targets: ["podlab-tutor"]),
+        .executable(name: "podlab-kube", targets: ["podlab-kube"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -78,11 +79,21 @@ let package = Package(
         // The guided shell, lessons, checks and classroom reports (Yams brings all of Foundation: its own binary too).
         .target(name: "PodlabTutor", dependencies: [
             "PodlabCore", "PodlabImages", "PodlabRuntime", "PodlabDistribution", "PodlabRegistryClient", "PodlabRegistryServer",
-            "CEditLine", "CLineInput", "CSpawn",
+            "PodlabKube", "CEditLine", "CLineInput", "CSpawn",
             .product(name: "Yams", package: "Yams"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // Kubernetes YAML: podman kube generate|play|down, in their own binary (Yams brings all of Foundation).
+        .target(name: "PodlabKube", dependencies: [
+            "PodlabCore", "PodlabImages", "PodlabRuntime", "PodlabDistribution",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "PodlabKubeCLI", dependencies: [
+            "PodlabCLI", "PodlabKube", "PodlabCore", "PodlabImages", "PodlabRuntime", "PodlabDistribution",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "podlab-kube", dependencies: ["PodlabKubeCLI", "PodlabCLI"]),
         .executableTarget(name: "podlab-tutor", dependencies: [
             "PodlabTutor", "PodlabCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -90,7 +101,7 @@ let package = Package(
 
         // The parsers that read hostile input as functions of bytes, for libFuzzer and the corpus replay test.
         .target(name: "PodlabFuzzing", dependencies: ["PodlabArchive", "PodlabBuild", "PodlabCore", "PodlabDistribution", "PodlabImages",
-                                                      "PodlabRegistryClient", "PodlabRegistryServer", "PodlabTutor"]),
+                                                      "PodlabKube", "PodlabRegistryClient", "PodlabRegistryServer", "PodlabTutor"]),
 
         // Helpers for tests only: temporary directories, running podlab and other programs, fixture paths.
         .target(name: "PodlabTestSupport", dependencies: ["PodlabCore", "CSpawn"], path: "Tests/Support"),
@@ -102,7 +113,8 @@ let package = Package(
             "PodlabRegistryServer", "PodlabRegistryClient", "PodlabDistribution", "PodlabImages", "PodlabCore", "PodlabTestSupport",
         ]),
         .testTarget(name: "PodlabTutorTests", dependencies: ["PodlabTutor", "PodlabCore", "PodlabTestSupport"]),
-        .testTarget(name: "PodlabFuzzingTests", dependencies: ["PodlabFuzzing", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabKubeTests", dependencies: ["PodlabKube", "PodlabRuntime", "PodlabImages", "PodlabCore", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabFuzzingTests", dependencies: ["PodlabFuzzing", "PodlabKube", "PodlabTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CArchive", "CEditLine", "CSeccomp"]),
     ],
     swiftLanguageModes: [.v6]

@@ -12,7 +12,7 @@ arch=$(dpkg --print-architecture)
 out=.build/deb
 stage="$out/podlab_${version}_${arch}"
 release=.build/release
-for binary in podlab podlab-net podlab-tutor; do
+for binary in podlab podlab-net podlab-tutor podlab-kube; do
   [ -x "$release/$binary" ] || { echo "missing $release/$binary: run 'make deb'" >&2; exit 1; }
 done
 [ -f .build/fixtures/oci/index.json ] || { echo "missing the offline images: run 'make deb'" >&2; exit 1; }
@@ -23,9 +23,9 @@ mkdir -p "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/lib/podlab/bin" "$stage/us
   "$stage/usr/share/zsh/vendor-completions" "$stage/usr/share/fish/vendor_completions.d"
 
 install -m 0755 "$release/podlab" "$stage/usr/bin/podlab"
-install -m 0755 "$release/podlab-net" "$release/podlab-tutor" "$stage/usr/lib/podlab/"
+install -m 0755 "$release/podlab-net" "$release/podlab-tutor" "$release/podlab-kube" "$stage/usr/lib/podlab/"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/bin/podlab" \
-  "$stage/usr/lib/podlab/podlab-net" "$stage/usr/lib/podlab/podlab-tutor"
+  "$stage/usr/lib/podlab/podlab-net" "$stage/usr/lib/podlab/podlab-tutor" "$stage/usr/lib/podlab/podlab-kube"
 ln -s ../../../bin/podlab "$stage/usr/lib/podlab/bin/podman"
 ln -s ../../../bin/podlab "$stage/usr/lib/podlab/bin/docker"
 cp -r lessons "$stage/usr/share/podlab/lessons"
@@ -56,7 +56,7 @@ mkdir -p "$scratch/debian"
 printf 'Source: podlab\n\nPackage: podlab\nArchitecture: any\n' > "$scratch/debian/control"
 here=$(pwd)
 depends=$(cd "$scratch" && dpkg-shlibdeps -O -e"$here/$stage/usr/bin/podlab" -e"$here/$stage/usr/lib/podlab/podlab-net" \
-  -e"$here/$stage/usr/lib/podlab/podlab-tutor" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+  -e"$here/$stage/usr/lib/podlab/podlab-tutor" -e"$here/$stage/usr/lib/podlab/podlab-kube" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 # libarchive is loaded on first use (dlopen, Sources/CArchive/lazy.c), so dpkg-shlibdeps cannot see it.
 case "$depends" in *libarchive13*) ;; *) depends="$depends, libarchive13 (>= 3.3)" ;; esac

@@ -10,6 +10,8 @@ import Glibc
 public enum CommandLineEntry {
     /// True in podlab-net, which answers registry commands itself instead of handing them over.
     nonisolated(unsafe) package static var answersRegistryCommands = false
+    /// True in podlab-kube, which answers `kube`, `generate kube` and `play kube` itself.
+    nonisolated(unsafe) package static var answersKubeCommands = false
 
     public static func run(arguments: [String] = CommandLine.arguments) -> Never {
         let invokedAs = FileSystemName.base(arguments.first ?? "podlab")
@@ -46,6 +48,9 @@ public enum CommandLineEntry {
         }
         if !answersRegistryCommands, handledByNet(remaining) {
             return report(NetBinary.failedExec([name] + arguments), command: name)
+        }
+        if !answersKubeCommands, let first = remaining.first, NetBinary.kubeCommands.contains(first) {
+            return report(NetBinary.failedExec([name] + arguments, binary: NetBinary.kubeFileName), command: name)
         }
         let status = runCommand(PodmanCommand.self, remaining, name: name)
         // Every podman command line is journaled with its exit status, for lesson checks (not `events`, which

@@ -14,6 +14,9 @@ package enum NetBinary {
     /// podlab commands answered by podlab-tutor (the guided shell, lessons and classroom checks).
     static let tutorCommands: Set<String> = ["check", "lesson", "lessons", "--lang"]
     static let tutorFileName = "podlab-tutor"
+    /// podman subcommands answered by podlab-kube (Kubernetes YAML).
+    static let kubeCommands: Set<String> = ["kube", "generate", "play"]
+    static let kubeFileName = "podlab-kube"
 
     static func path(_ fileName: String = NetBinary.fileName) throws -> String {
         guard let candidate = Installation.program(fileName) else {

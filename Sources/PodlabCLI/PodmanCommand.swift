@@ -29,8 +29,8 @@ struct PodmanCommand: ParsableCommand {
 
     /// podman's commands that podlab does not answer yet: named as such, not as "unexpected arguments".
     static let notImplemented: Set<String> = [
-        "attach", "auto-update", "commit", "diff", "export", "generate", "healthcheck", "import", "init", "kube",
-        "machine", "manifest", "mount", "network", "pause", "play", "search",
+        "attach", "auto-update", "commit", "diff", "export", "healthcheck", "import", "init",
+        "machine", "manifest", "mount", "network", "pause", "search",
         "system", "unmount", "unpause", "unshare", "update",
     ]
 }

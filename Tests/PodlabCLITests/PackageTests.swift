@@ -39,7 +39,7 @@ import Glibc
         #expect(fields.stdout.contains("Package: podlab\n") && fields.stdout.contains("Recommends: uidmap\n"), "\(fields)")
         #expect(["libarchive13", "libseccomp2", "libedit2", "libc6"].allSatisfy { fields.stdout.contains($0) }, "Depends computed: \(fields.stdout)")
         let contents = try TestProcess.run(["dpkg-deb", "-c", deb]).stdout
-        for path in ["./usr/bin/podlab", "./usr/lib/podlab/podlab-net", "./usr/lib/podlab/podlab-tutor", "./usr/share/podlab/lessons/hello-world.yaml",
+        for path in ["./usr/bin/podlab", "./usr/lib/podlab/podlab-net", "./usr/lib/podlab/podlab-tutor", "./usr/lib/podlab/podlab-kube", "./usr/share/podlab/lessons/hello-world.yaml",
                      "./usr/share/podlab/fixtures/index.json", "./usr/share/man/man1/podlab.1.gz", "./usr/share/bash-completion/completions/podlab",
                      "./usr/share/podlab/apparmor/podlab", "./usr/share/doc/podlab/copyright"] {
             #expect(contents.contains(" \(path)\n") || contents.contains(" \(path) -> "), "\(path) is in the package")

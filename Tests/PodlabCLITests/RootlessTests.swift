@@ -83,6 +83,50 @@ import Glibc
         let remove = try podman("volume", "rm", "todo-db")
         #expect(remove.status == 0, "files of the subordinate range are removed too: \(remove)")
     }
+
+    /// kube play without root: a ConfigMap's volume written again even when a container left files of a subordinate
+    /// id in it that the user cannot remove by hand (control: `rm -rf` as the user fails there), and an emptyDir shared.
+    @Test func kubePlayRunsWithoutRoot() throws {
+        guard let user = try RootlessUser.prepare() else { return }
+        let podman = user.podman
+        let file = "\(user.data)/cm.yaml"
+        let yaml = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: cm-config}
+            data: {greeting: hello}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: cm}
+            spec:
+              containers:
+              - {name: a, image: docker.io/library/busybox:latest, command: [sleep, "600"],
+                 volumeMounts: [{name: cfg, mountPath: /cfg}, {name: scratch, mountPath: /scratch}]}
+              - {name: b, image: docker.io/library/busybox:latest, command: [sleep, "600"],
+                 volumeMounts: [{name: scratch, mountPath: /scratch}]}
+              volumes:
+              - {name: cfg, configMap: {name: cm-config}}
+              - {name: scratch, emptyDir: {}}
+
+            """
+        #expect(try TestProcess.run(user.prefix + ["sh", "-c", "cat > \(file)"], stdin: yaml).status == 0)
+        defer { _ = try? podman("pod", "rm", "-a", "-f") }
+        let play = try podman("kube", "play", file)
+        #expect(play.status == 0, "\(play)")
+        #expect(try podman("exec", "cm-a", "cat", "/cfg/greeting").stdout == "hello")
+        #expect(try podman("exec", "cm-a", "sh", "-c", "echo shared > /scratch/x").status == 0)
+        #expect(try podman("exec", "cm-b", "cat", "/scratch/x").stdout == "shared\n")
+
+        // A container with the volume mounted read-write leaves a directory of a subordinate id, mode 700.
+        let plant = try podman("run", "--rm", "-v", "cm-config:/x", "busybox", "sh", "-c", "mkdir /x/d && touch /x/d/f && chown -R 1000 /x/d && chmod 700 /x/d")
+        #expect(plant.status == 0, "\(plant)")
+        let data = "\(user.data)/podlab/volumes/cm-config/_data"
+        #expect(try TestProcess.run(user.prefix + ["rm", "-rf", "\(data)/d"]).status != 0, "control: the user alone cannot remove it")
+        let again = try podman("kube", "play", "--replace", file)
+        #expect(again.status == 0, "the volume is emptied through the user namespace: \(again)")
+        #expect(try podman("exec", "cm-a", "ls", "/cfg").stdout == "greeting\n")
+    }
 }
 
 /// An unprivileged user to run podlab as: podlab-test (made by scripts/test-setup.sh) when the tests run
@@ -100,6 +144,7 @@ struct RootlessUser {
         let binary = directory.file("podlab")
         try TestProcess.run(["cp", BuildProducts.podlab, binary])
         try TestProcess.run(["cp", BuildProducts.podlabNet, directory.file("podlab-net")])
+        try TestProcess.run(["cp", BuildProducts.podlabKube, directory.file("podlab-kube")])
         try TestProcess.run(["cp", "-r", BuildProducts.fixtures, directory.file("fixtures")])
         try TestProcess.run(["chmod", "-R", "a+rX", directory.path])
         let data = directory.file("data")

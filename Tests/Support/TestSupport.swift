@@ -79,6 +79,9 @@ public enum BuildProducts {
     /// Its registry half (pull, push, login, the registry server), which podlab hands those commands to.
     public static var podlabNet: String { "\(directory)/podlab-net" }
 
+    /// Its kube half (`kube generate|play|down`).
+    public static var podlabKube: String { "\(directory)/podlab-kube" }
+
     /// The fixture layout built by `make fixtures` (.build/fixtures/oci).
     public static var fixtures: String {
         var current = directory

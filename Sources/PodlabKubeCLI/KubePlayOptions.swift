@@ -1,0 +1,108 @@
+import ArgumentParser
+import PodlabCLI
+import PodlabCore
+import PodlabImages
+import PodlabKube
+import PodlabRuntime
+
+/// `kube play [--replace] [--start=false] FILE|-`: volumes for the claims, secrets, then each pod (a Deployment's
+/// replicas as `NAME-pod-0` …) with its containers named `POD-CONTAINER`, started, the file's ConfigMaps given as
+/// variables and read-only volumes; podman 4.3.1's output.
+struct KubePlayOptions: ParsableArguments {
+    @Flag(help: "Remove pods of the same names first.") var replace = false
+    @Option(help: "Start the pods after creating them.") var start: Bool = true
+    @Argument(help: "The YAML file, or - for standard input.") var file: String
+
+    func run() throws {
+        let documents = try KubeFile.read(file)
+        let engine = try Current.engine.containers()
+        var volumes: [String] = []
+        for case .volumeClaim(let name) in documents {
+            _ = try engine.volumes.ensure(name)
+            volumes.append(name)
+        }
+        for case .secret(let name, let data) in documents {
+            try KubeSecrets.store(name, data: data, engine: engine, replace: replace)
+        }
+        if !volumes.isEmpty { Output.out("Volumes:\n" + volumes.joined(separator: "\n")) }
+        var failed = 0
+        let configMaps = KubeConfigMaps(documents)
+        let pods = KubeFile.pods(of: documents)
+        // A taken name is refused before anything is written (the ConfigMap volumes a running pod reads included).
+        if !replace, let taken = pods.first(where: { (try? engine.pods.find($0.name)) != nil }) {
+            throw KubePlayer.nameInUse(taken.name)
+        }
+        let player = KubePlayer(engine: engine, replace: replace, configMaps: configMaps,
+                                configMapVolumes: try configMaps.prepareVolumes(for: pods, engine: engine))
+        for pod in pods {
+            let played = try player.play(pod)
+            Output.out("Pod:\n\(played.pod.id)")
+            Output.out(played.containers.count == 1 ? "Container:" : "Containers:")
+            for record in played.containers { Output.out(record.id) }
+            Output.out("")
+            if start { failed += KubePlayer.start(played, engine: engine) }
+        }
+        guard failed == 0 else { throw CLIError.refused("failed to start \(failed) containers", hint: "podman logs NAME shows why") }
+    }
+}
+
+/// `kube down FILE`: stops and removes the pods the file names (podman 4.3.1 keeps volumes and secrets).
+enum KubeDown {
+    static func run(file: String) throws {
+        let documents = try KubeFile.read(file)
+        let engine = try Current.engine.containers()
+        // Every pod must be there before any is touched; podman 4.3.1 exits 125 for a missing one.
+        let pods = try KubeFile.pods(of: documents).map { pod in
+            do { return try engine.pods.find(pod.name) } catch let error as RuntimeError {
+                throw CLIError.refused(error.message, hint: error.hint)
+            }
+        }
+        var stopped: [String] = []
+        for pod in pods {
+            try Pods.stop(pod, timeout: 10, engine: engine)
+            stopped.append(pod.id)
+        }
+        var removed: [String] = []
+        for pod in pods {
+            try engine.removePod(pod)
+            removed.append(pod.id)
+        }
+        Output.out("Pods stopped:")
+        for id in stopped { Output.out(id) }
+        Output.out("Pods removed:")
+        for id in removed { Output.out(id) }
+    }
+}
+
+/// Reading a kube file, and the pods its documents make.
+enum KubeFile {
+    static func read(_ file: String) throws -> [KubeDocument] {
+        let bytes: [UInt8]
+        if file == "-" {
+            bytes = try FileSystem.readAll(fd: 0, path: "standard input")
+        } else {
+            guard FileSystem.exists(file) else {
+                throw CLIError.refused("\(file): no such file or directory", hint: "write it first: podman kube generate POD -f \(file)")
+            }
+            bytes = try FileSystem.readFile(file)
+        }
+        guard bytes.count <= KubeDecoder.sizeLimit else { throw KubeError("\(file) is larger than 1 MiB: not a pod description") }
+        return try KubeDecoder.decode(String(decoding: bytes, as: UTF8.self), file: file)
+    }
+
+    /// Every pod the documents describe: Pods as they are, a Deployment's template once per replica.
+    static func pods(of documents: [KubeDocument]) -> [KubePod] {
+        documents.flatMap { document -> [KubePod] in
+            switch document {
+            case .pod(let pod): return [pod]
+            case .deployment(let name, let replicas, let template):
+                return (0..<replicas).map { index in
+                    var pod = template
+                    pod.name = "\(name)-pod-\(index)"
+                    return pod
+                }
+            case .volumeClaim, .secret, .configMap: return []
+            }
+        }
+    }
+}
