@@ -13,6 +13,7 @@ public enum Check: Codable, Sendable {
     case volume(VolumeCheck)
     case secret(SecretCheck)
     case pod(PodCheck)
+    case kube(KubeCheck)
 
     public struct ImageCheck: Codable, Sendable { public var name: String; public var present: Bool? }
     public struct ContainerCheck: Codable, Sendable {
@@ -54,8 +55,16 @@ public enum Check: Codable, Sendable {
         public var containers: Int?
     }
 
+    /// A kube YAML file in the workspace that podlab's `kube play` would read, describing these pods (a
+    /// Deployment's by its name) and containers.
+    public struct KubeCheck: Codable, Sendable {
+        public var path: String
+        public var pods: [String]?
+        public var containers: [String]?
+    }
+
     enum Key: String, CodingKey, CaseIterable {
-        case image, container, http, file, registry, login, accountExists, journal, journalEvent, env, volume, secret, pod
+        case image, container, http, file, registry, login, accountExists, journal, journalEvent, env, volume, secret, pod, kube
     }
 
     public init(from decoder: any Decoder) throws {
@@ -78,6 +87,7 @@ public enum Check: Codable, Sendable {
         case .volume: self = .volume(try container.decode(VolumeCheck.self, forKey: key))
         case .secret: self = .secret(try container.decode(SecretCheck.self, forKey: key))
         case .pod: self = .pod(try container.decode(PodCheck.self, forKey: key))
+        case .kube: self = .kube(try container.decode(KubeCheck.self, forKey: key))
         }
     }
 
@@ -97,6 +107,7 @@ public enum Check: Codable, Sendable {
         case .volume(let value): try container.encode(value, forKey: .volume)
         case .secret(let value): try container.encode(value, forKey: .secret)
         case .pod(let value): try container.encode(value, forKey: .pod)
+        case .kube(let value): try container.encode(value, forKey: .kube)
         }
     }
 
@@ -116,6 +127,7 @@ public enum Check: Codable, Sendable {
         case .volume(let check): return "volume \(check.name)"
         case .secret(let check): return "secret \(check.name)"
         case .pod(let check): return "pod \(check.name)"
+        case .kube(let check): return "kube \(check.path)"
         }
     }
 }

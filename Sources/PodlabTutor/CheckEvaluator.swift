@@ -61,6 +61,7 @@ public final class CheckEvaluator {
         case .volume(let spec): failure = volume(spec)
         case .secret(let spec): failure = secret(spec)
         case .pod(let spec): failure = pod(spec)
+        case .kube(let spec): failure = kube(spec)
         }
         return CheckResult(check: check, passed: failure == nil, message: failure ?? say("通过", "passed"))
     }

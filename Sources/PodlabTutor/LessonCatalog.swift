@@ -6,7 +6,7 @@ public struct LessonCatalog: Sendable {
     public let directory: String
     public let lessons: [Lesson]
     /// The tutorial's order.
-    public static let order = ["hello-world", "nginx", "build", "push", "volume", "pod", "secret"]
+    public static let order = ["hello-world", "nginx", "build", "push", "volume", "pod", "secret", "kube"]
 
     public init(directory: String) throws {
         self.directory = directory

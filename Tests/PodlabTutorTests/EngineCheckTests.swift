@@ -104,4 +104,27 @@ import Testing
         try expectPassed(#"{"http": {"url": "\#(url)", "status": 200, "lacks": "no such text"}}"#)
         try expectFailed(#"{"http": {"url": "\#(url)", "lacks": "{}"}}"#, saying: "the page at \(url) still contains \"{}\"")
     }
+
+    /// The kube check reads the file as `kube play` would: a pod with its containers passes, a missing container or
+    /// a file podlab would refuse fails with the reason (the decoder's, with its line).
+    @Test func kubeChecksReadTheFileAsKubePlayWould() throws {
+        try FileSystem.createDirectory(directory.file("workspace"))
+        try expectFailed(#"{"kube": {"path": "todo.yaml"}}"#, saying: "there is no todo.yaml in your workspace yet")
+        try """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: todo}
+            spec:
+              containers:
+              - {name: todo-db, image: docker.io/library/mariadb:10.11}
+              - {name: todo-web, image: docker.io/podlab/todo:1.0}
+
+            """.write(toFile: directory.file("workspace/todo.yaml"), atomically: true, encoding: .utf8)
+        try expectPassed(#"{"kube": {"path": "todo.yaml", "pods": ["todo"], "containers": ["todo-db", "todo-web"]}}"#)
+        try expectFailed(#"{"kube": {"path": "todo.yaml", "containers": ["todo-cache"]}}"#,
+                         saying: "todo.yaml describes no container named todo-cache (it has: todo-db, todo-web)")
+        try "apiVersion: v1\nkind: Service\nmetadata: {name: todo}\n".write(toFile: directory.file("workspace/todo.yaml"), atomically: true, encoding: .utf8)
+        try expectFailed(#"{"kube": {"path": "todo.yaml", "pods": ["todo"]}}"#,
+                         saying: "podman kube play would refuse this file: todo.yaml:1: kind Service (apiVersion v1) is not supported by podlab")
+    }
 }

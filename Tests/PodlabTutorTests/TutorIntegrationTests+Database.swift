@@ -18,14 +18,23 @@ extension TutorIntegrationTests {
             _ = try? podman("rm", "-a", "-f")
         }
         var finished = 0
-        for id in ["volume", "pod", "secret"] {
+        for id in ["volume", "pod", "secret", "kube"] {
             let lesson = try #require(catalog.lessons.first { $0.id == id })
             try shell.type("lesson \(id)")
             #expect(shell.wait(for: "[\(id) 1/\(lesson.steps.count)]", seconds: 60) != nil, "\(shell.screen())")
             for line in lesson.steps.flatMap(\.solution) {
-                let echoed = shell.screen().components(separatedBy: "$ " + line).count - 1
-                try shell.type(line)
-                #expect(shell.wait(for: "$ " + line, count: echoed + 1) != nil, "the line is shown: \(line)\n\(shell.screen())")
+                // A here-document is typed as a person types it: a line, then the next at the "> " prompt.
+                let parts = line.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    .reversed().drop { $0.isEmpty }.reversed()
+                for (index, part) in parts.enumerated() {
+                    let shown = (index == 0 ? "$ " : "> ") + part
+                    let echoed = shell.screen().components(separatedBy: shown).count - 1
+                    try shell.type(part)
+                    #expect(shell.wait(for: shown, count: echoed + 1) != nil, "the line is shown: \(part)\n\(shell.screen())")
+                    if index < parts.count - 1 {
+                        #expect(shell.waitForPrompt(endingWith: ">"), "after \(part):\n\(shell.screen())")
+                    }
+                }
                 #expect(shell.waitForEmptyPrompt(seconds: 60), "after \(line):\n\(shell.screen())")
             }
             finished += 1
@@ -35,7 +44,7 @@ extension TutorIntegrationTests {
 
         let progress = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("state/progress.json")))) as? [String: Any]
         let lessons = progress?["lessons"] as? [String: [String: Any]]
-        for id in ["volume", "pod", "secret"] {
+        for id in ["volume", "pod", "secret", "kube"] {
             let steps = catalog.lessons.first { $0.id == id }?.steps.count
             #expect(lessons?[id]?["current"] as? Int == steps, "\(id): \(String(describing: lessons?[id]))")
         }

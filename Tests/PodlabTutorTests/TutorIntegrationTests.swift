@@ -26,7 +26,7 @@ import Testing
         try TestProcess.run([BuildProducts.podlab] + arguments, environment: environment)
     }
 
-    @Test(arguments: ["hello-world", "nginx", "build", "push", "volume", "pod", "secret"])
+    @Test(arguments: ["hello-world", "nginx", "build", "push", "volume", "pod", "secret", "kube"])
     func everyLessonProvesItsChecks(lesson: String) throws {
         let result = try podlab("lesson", "test", lesson, "--format", "junit")
         let summary = try JUnit.parse(result.stdout)

@@ -49,7 +49,7 @@ import FoundationXML
     @Test func everyLessonLoadsWithTextsInBothLanguages() throws {
         let directory = "\(BuildProducts.packageRoot)/lessons"
         let catalog = try LessonCatalog(directory: directory)
-        #expect(catalog.lessons.map(\.id) == ["hello-world", "nginx", "build", "push", "volume", "pod", "secret"])
+        #expect(catalog.lessons.map(\.id) == ["hello-world", "nginx", "build", "push", "volume", "pod", "secret", "kube"])
         for lesson in catalog.lessons {
             for step in lesson.steps {
                 for language in Language.allCases {

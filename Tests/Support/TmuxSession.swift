@@ -62,10 +62,16 @@ public final class TmuxSession: @unchecked Sendable {
 
     /// Waits until the last line on the screen is a prompt with nothing typed after it (`… $ `).
     public func waitForEmptyPrompt(seconds: Double = 10) -> Bool {
+        waitForPrompt(endingWith: "$", seconds: seconds)
+    }
+
+    /// Waits until the last line shown is a prompt ending in `mark` with nothing typed after it (`>` for a
+    /// here-document's next line).
+    public func waitForPrompt(endingWith mark: String, seconds: Double = 10) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             let last = screen().split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
-            if last.trimmingCharacters(in: .whitespaces).hasSuffix("$") { return true }
+            if last.trimmingCharacters(in: .whitespaces).hasSuffix(mark) { return true }
             usleep(50_000)
         }
         return false
