@@ -1,6 +1,7 @@
 import PodlabBuild
 import PodlabDistribution
 import PodlabImages
+import PodlabKube
 import PodlabRegistryClient
 import PodlabRegistryServer
 import PodlabTutor
@@ -16,6 +17,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case registryRoute = "registry-route"
     case registriesConf = "registries-conf"
     case lesson
+    case kube
 
     /// Feeds one input to the target; a broken invariant comes back as a finding.
     public func run(_ bytes: [UInt8]) -> FuzzFinding? {
@@ -27,6 +29,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .registryRoute: return Self.route(text)
         case .registriesConf: _ = try? RegistriesConf(text: text, path: "registries.conf")
         case .lesson: _ = try? LessonCatalog.decode(text, file: nil)
+        case .kube: return KubeFuzzing.decode(text)
         }
         return nil
     }

@@ -1,5 +1,6 @@
 import PodlabCore
 @testable import PodlabFuzzing
+import PodlabKube
 import PodlabTestSupport
 import Testing
 
@@ -30,5 +31,24 @@ struct FuzzCorpusTests {
         #expect(LayerFuzzing.escape(base: directory.path) == nil)
         try FileSystem.writeAtomically(Array("x".utf8), to: directory.file(place))
         #expect(LayerFuzzing.escape(base: directory.path) != nil)
+    }
+
+    /// The control for the kube invariant: a pod the decoder would never make (a relative mount path, a host path
+    /// that is not absolute, a ConfigMap file climbing out of its volume, a name podman refuses) is reported.
+    @Test func anUnsafePodIsAFinding() {
+        var pod = KubePod(name: "web")
+        pod.containers = [KubeContainer(name: "web", image: "busybox")]
+        #expect(KubeFuzzing.check(pod) == nil)
+        var relative = pod
+        relative.containers[0].volumeMounts = [KubeVolumeMount(name: "v", mountPath: "var/lib")]
+        var hostPath = pod
+        hostPath.volumes = [KubeVolume(name: "v", source: .hostPath(path: "etc", type: nil))]
+        var climbing = pod
+        climbing.volumes = [KubeVolume(name: "v", source: .configMap(name: "c", items: [KubeKeyToPath(key: "k", path: "a/../../etc/passwd")]))]
+        var named = pod
+        named.name = "../web"
+        for unsafe in [relative, hostPath, climbing, named] {
+            #expect(KubeFuzzing.check(unsafe) != nil, "\(unsafe)")
+        }
     }
 }
