@@ -45,11 +45,15 @@ public enum FileSystem {
         return try readAll(fd: fd, path: path)
     }
 
-    public static func readAll(fd: Int32, path: String) throws(SystemError) -> [UInt8] {
+    /// Everything left to read from `fd`, or, with a `limit`, at most `limit + 1` bytes (more than `limit` read
+    /// means the input is too large; an endless one, `/dev/zero` or a pipe, is not read to its end).
+    public static func readAll(fd: Int32, path: String, limit: Int? = nil) throws(SystemError) -> [UInt8] {
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let wanted = limit.map { min(buffer.count, $0 + 1 - result.count) } ?? buffer.count
+            if wanted <= 0 { return result }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, wanted) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("read", path: path, errno: errno)
@@ -57,6 +61,14 @@ public enum FileSystem {
             if count == 0 { return result }
             result.append(contentsOf: buffer[0..<count])
         }
+    }
+
+    /// The file's bytes, at most `limit + 1` of them (see `readAll`).
+    public static func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("read", path: path, errno: errno) }
+        defer { close(fd) }
+        return try readAll(fd: fd, path: path, limit: limit)
     }
 
     public static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemError) {

@@ -25,6 +25,10 @@ enum KubeFuzzing {
         guard isName(pod.name) else { return FuzzFinding("pod name \(pod.name.debugDescription) accepted") }
         for container in pod.containers {
             guard isName(container.name) else { return FuzzFinding("container name \(container.name.debugDescription) accepted") }
+            guard !container.image.hasPrefix("-"), !container.image.isEmpty else { return FuzzFinding("image \(container.image.debugDescription) accepted") }
+            for variable in container.env where variable.name.contains(",") || variable.name.contains("=") || variable.name.isEmpty {
+                return FuzzFinding("variable name \(variable.name.debugDescription) accepted")
+            }
             for mount in container.volumeMounts where !mount.mountPath.hasPrefix("/") {
                 return FuzzFinding("mount path \(mount.mountPath.debugDescription) accepted")
             }

@@ -21,11 +21,35 @@ public enum KubeDecoder {
             let next: Node?
             do { next = try parser.nextRoot() } catch { throw KubeError("\(file) is not valid YAML: \(error)") }
             guard let node = next else { break }
+            try refuseAnchors(in: node, file: file)
             documents.append(try document(node, file: file))
         }
         withExtendedLifetime(parser) {}
         guard !documents.isEmpty else { throw KubeError("YAML document does not contain any supported kube kind") }
         return documents
+    }
+
+    /// Anchors and aliases anywhere in a document, refused before any field is read: an alias repeats its anchor's
+    /// text wherever it is used, so a small file could stand for gigabytes of values. Walked with a stack of its own
+    /// (a deeply nested document must not exhaust the thread's).
+    static func refuseAnchors(in root: Node, file: String) throws(KubeError) {
+        var pending = [root]
+        while let node = pending.popLast() {
+            if node.anchor != nil {
+                throw KubeError.at(node, in: file, "YAML anchors and aliases are not supported by podlab")
+            }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    pending.append(key)
+                    pending.append(value)
+                }
+            case .sequence(let sequence):
+                pending.append(contentsOf: sequence)
+            default:
+                break
+            }
+        }
     }
 
     static func document(_ node: Node, file: String) throws(KubeError) -> KubeDocument {
@@ -130,7 +154,12 @@ public enum KubeDecoder {
         guard KubeNames.isValid(name) else {
             throw KubeError.at(fields.node, in: fields.file, "\(fields.name(of: "name")) \"\(name)\" is not a valid container name")
         }
-        var container = KubeContainer(name: name, image: try fields.requiredString("image"))
+        let image = try fields.requiredString("image")
+        // It becomes an argument of podman create: one that looks like a flag would be read as one.
+        guard KubeNames.isPlausibleImage(image) else {
+            throw KubeError.at(fields.node, in: fields.file, "\(fields.name(of: "image")) \"\(image)\" is not an image reference")
+        }
+        var container = KubeContainer(name: name, image: image)
         container.command = try fields.strings("command")
         container.args = try fields.strings("args")
         container.workingDir = try fields.string("workingDir")
@@ -172,6 +201,9 @@ public enum KubeDecoder {
 
     static func env(_ item: inout KubeFields) throws(KubeError) -> KubeEnv {
         let name = try item.requiredString("name")
+        guard KubeNames.isValidVariable(name) else {
+            throw KubeError.at(item.node, in: item.file, "\(item.name(of: "name")) \"\(name)\" is not a valid variable name (letters, digits, '_', '-', '.'; not a digit first)")
+        }
         if let value = try item.string("value") { return KubeEnv(name: name, source: .value(value)) }
         guard var from = try item.fields("valueFrom") else { return KubeEnv(name: name, source: .value("")) }
         let source: KubeEnv.Source
@@ -209,9 +241,10 @@ public enum KubeDecoder {
     static func volume(_ item: inout KubeFields) throws(KubeError) -> KubeVolume {
         let name = try item.requiredString("name")
         var sources: [KubeVolume.Source] = []
+        var readOnly = false
         if var claim = try item.fields("persistentVolumeClaim") {
             sources.append(.claim(try claim.requiredString("claimName")))
-            _ = try claim.bool("readOnly")
+            readOnly = try claim.bool("readOnly") ?? false
             try claim.finish()
         }
         if var host = try item.fields("hostPath") {
@@ -239,7 +272,7 @@ public enum KubeDecoder {
             throw KubeError.at(item.node, in: item.file,
                                "\(item.path) needs one of persistentVolumeClaim, hostPath, emptyDir or configMap (the sources podlab supports)")
         }
-        return KubeVolume(name: name, source: source)
+        return KubeVolume(name: name, source: source, readOnly: readOnly)
     }
 
     /// `items: [{key, path}]`; a path is relative and stays inside the volume (no `..`, as Kubernetes requires; no

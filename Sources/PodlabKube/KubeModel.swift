@@ -113,10 +113,13 @@ public struct KubeVolume: Sendable, Equatable {
 
     public var name: String
     public var source: Source
+    /// `persistentVolumeClaim.readOnly`: every mount of it is read-only.
+    public var readOnly: Bool
 
-    public init(name: String, source: Source) {
+    public init(name: String, source: Source, readOnly: Bool = false) {
         self.name = name
         self.source = source
+        self.readOnly = readOnly
     }
 }
 

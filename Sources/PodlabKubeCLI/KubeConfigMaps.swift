@@ -34,7 +34,7 @@ struct KubeConfigMaps {
             if optional { return [] }
             throw KubeError("the ConfigMap \"\(map)\" has no key \"\(key)\"", hint: "its keys: \(data.keys.sorted().joined(separator: ", "))")
         }
-        return ["-e", "\(variable)=\(String(decoding: value, as: UTF8.self))"]
+        return ["--env=\(variable)=\(String(decoding: value, as: UTF8.self))"]
     }
 
     /// The volumes of every ConfigMap the pods mount, written once before any pod is made (a Deployment's later
@@ -63,8 +63,16 @@ struct KubeConfigMaps {
         var volumes: [String: String] = [:]
         for (map, files) in wanted.sorted(by: { $0.key < $1.key }) {
             let paths = files.keys.sorted()
-            for (index, path) in paths.enumerated() where index + 1 < paths.count && paths[index + 1].hasPrefix(path + "/") {
-                throw KubeError("the ConfigMap \"\(map)\" is to hold both a file \(path) and \(paths[index + 1]) inside it")
+            // Every directory a path passes through must not be another mount's file (`a` and `a/x`, whatever lies
+            // between them in sorted order).
+            for path in paths {
+                let parts = path.split(separator: "/")
+                for depth in parts.indices.dropLast() {
+                    let parent = parts[...depth].joined(separator: "/")
+                    if files[parent] != nil {
+                        throw KubeError("the ConfigMap \"\(map)\" is to hold both a file \(parent) and \(path) inside it")
+                    }
+                }
             }
             volumes[map] = try write(map, files: paths.map { (path: $0, bytes: maps[map]?[files[$0] ?? ""] ?? []) }, engine: engine)
         }

@@ -16,6 +16,16 @@ struct KubePlayOptions: ParsableArguments {
     func run() throws {
         let documents = try KubeFile.read(file)
         let engine = try Current.engine.containers()
+        let pods = KubeFile.pods(of: documents)
+        // A taken name is refused before anything is made (claims, secrets, ConfigMap volumes a running pod reads).
+        if !replace, let taken = pods.first(where: { (try? engine.pods.find($0.name)) != nil }) {
+            throw KubePlayer.nameInUse(taken.name)
+        }
+        // podlab's pods are named after their hostname; another one is refused rather than left out.
+        if let odd = pods.first(where: { pod in pod.hostname.map { !$0.isEmpty && $0 != pod.name } ?? false }), let hostname = odd.hostname {
+            throw KubeError("spec.hostname \(hostname) is not supported by podlab: a pod's hostname is its name (\(odd.name))",
+                            hint: "leave spec.hostname out, or write the pod's name there")
+        }
         var volumes: [String] = []
         for case .volumeClaim(let name) in documents {
             _ = try engine.volumes.ensure(name)
@@ -27,11 +37,6 @@ struct KubePlayOptions: ParsableArguments {
         if !volumes.isEmpty { Output.out("Volumes:\n" + volumes.joined(separator: "\n")) }
         var failed = 0
         let configMaps = KubeConfigMaps(documents)
-        let pods = KubeFile.pods(of: documents)
-        // A taken name is refused before anything is written (the ConfigMap volumes a running pod reads included).
-        if !replace, let taken = pods.first(where: { (try? engine.pods.find($0.name)) != nil }) {
-            throw KubePlayer.nameInUse(taken.name)
-        }
         let player = KubePlayer(engine: engine, replace: replace, configMaps: configMaps,
                                 configMapVolumes: try configMaps.prepareVolumes(for: pods, engine: engine))
         for pod in pods {
@@ -79,12 +84,12 @@ enum KubeFile {
     static func read(_ file: String) throws -> [KubeDocument] {
         let bytes: [UInt8]
         if file == "-" {
-            bytes = try FileSystem.readAll(fd: 0, path: "standard input")
+            bytes = try FileSystem.readAll(fd: 0, path: "standard input", limit: KubeDecoder.sizeLimit)
         } else {
             guard FileSystem.exists(file) else {
                 throw CLIError.refused("\(file): no such file or directory", hint: "write it first: podman kube generate POD -f \(file)")
             }
-            bytes = try FileSystem.readFile(file)
+            bytes = try FileSystem.readFile(file, limit: KubeDecoder.sizeLimit)
         }
         guard bytes.count <= KubeDecoder.sizeLimit else { throw KubeError("\(file) is larger than 1 MiB: not a pod description") }
         return try KubeDecoder.decode(String(decoding: bytes, as: UTF8.self), file: file)

@@ -56,13 +56,18 @@ struct KubePlayer {
                   hint: "remove it first (podman kube down FILE, or podman pod rm -f \(name)), or add --replace")
     }
 
-    /// The `podman create` arguments of one container of the pod.
+    /// The `podman create` arguments of one container of the pod. Every value is joined to its flag (`--env=…`), so
+    /// a value that looks like a flag stays a value; the image, the first argument that is not a flag, is checked
+    /// again here for the same reason (everything after it is the container's command).
     func createArguments(_ container: KubeContainer, of pod: KubePod, podID: String, emptyDirs: [String: String]) throws -> [String] {
-        var arguments = ["--pod", podID, "--name", "\(pod.name)-\(container.name)"]
+        guard KubeNames.isPlausibleImage(container.image) else {
+            throw KubeError("\(container.image.debugDescription) is not an image reference (container \(container.name))")
+        }
+        var arguments = ["--pod=\(podID)", "--name=\(pod.name)-\(container.name)"]
         for variable in container.env {
             switch variable.source {
             case .value(let value):
-                arguments += ["-e", "\(variable.name)=\(value)"]
+                arguments.append("--env=\(variable.name)=\(value)")
             case .secretKey(let secret, let key):
                 arguments += try KubeSecrets.environment(variable.name, secret: secret, key: key, engine: engine)
             case .configMapKey(let map, let key, let optional):
@@ -71,33 +76,33 @@ struct KubePlayer {
         }
         for mount in container.volumeMounts {
             guard let volume = pod.volumes.first(where: { $0.name == mount.name }) else { continue }
-            let suffix = mount.readOnly ? ":ro" : ""
+            let suffix = mount.readOnly || volume.readOnly ? ":ro" : ""
             switch volume.source {
             case .claim(let claim):
                 _ = try engine.volumes.ensure(claim)
-                arguments += ["-v", "\(claim):\(mount.mountPath)\(suffix)"]
+                arguments.append("--volume=\(claim):\(mount.mountPath)\(suffix)")
             case .hostPath(let path, let type):
                 try Self.prepareHostPath(path, type: type)
-                arguments += ["-v", "\(path):\(mount.mountPath)\(suffix)"]
+                arguments.append("--volume=\(path):\(mount.mountPath)\(suffix)")
             case .emptyDir:
                 guard let name = emptyDirs[volume.name] else { continue }
-                arguments += ["-v", "\(name):\(mount.mountPath)\(suffix)"]
+                arguments.append("--volume=\(name):\(mount.mountPath)\(suffix)")
             case .configMap(let map, _):
                 // Always read-only: the files are the ConfigMap's, written again at every play.
                 guard let name = configMapVolumes[map] else { continue }
-                arguments += ["-v", "\(name):\(mount.mountPath):ro"]
+                arguments.append("--volume=\(name):\(mount.mountPath):ro")
             }
         }
-        if let directory = container.workingDir { arguments += ["-w", directory] }
+        if let directory = container.workingDir { arguments.append("--workdir=\(directory)") }
         if let policy = container.imagePullPolicy {
-            arguments += ["--pull", ["Always": "always", "IfNotPresent": "missing", "Never": "never"][policy] ?? "missing"]
+            arguments.append("--pull=" + (["Always": "always", "IfNotPresent": "missing", "Never": "never"][policy] ?? "missing"))
         }
-        if container.stdin { arguments.append("-i") }
-        if container.tty { arguments.append("-t") }
+        if container.stdin { arguments.append("--interactive") }
+        if container.tty { arguments.append("--tty") }
         var trailing = container.args ?? []
         if let command = container.command {
             // Kubernetes' command replaces ENTRYPOINT and CMD: its first word is the entrypoint.
-            arguments += ["--entrypoint", command.first ?? ""]
+            arguments.append("--entrypoint=\(command.first ?? "")")
             trailing = Array(command.dropFirst()) + trailing
         }
         return arguments + [container.image] + trailing

@@ -38,11 +38,11 @@ enum KubeSecrets {
         }
         let value = try engine.secrets.value(of: record)
         guard let stored = try? JSONCoding.decode(Stored.self, from: value, what: "secret \(secret)"), stored.kind == "Secret" else {
-            return ["--secret", "\(secret),type=env,target=\(variable)"]
+            return ["--secret=\(secret),type=env,target=\(variable)"]
         }
         guard let encoded = stored.data[key], let bytes = Base64.decode(encoded) else {
             throw KubeError("the secret \"\(secret)\" has no key \"\(key)\"", hint: "its keys: \(stored.data.keys.sorted().joined(separator: ", "))")
         }
-        return ["-e", "\(variable)=\(String(decoding: bytes, as: UTF8.self))"]
+        return ["--env=\(variable)=\(String(decoding: bytes, as: UTF8.self))"]
     }
 }

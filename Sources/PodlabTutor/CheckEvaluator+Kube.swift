@@ -7,7 +7,7 @@ extension CheckEvaluator {
     func kube(_ spec: Check.KubeCheck) -> String? {
         let path = spec.path.hasPrefix("/") ? spec.path : "\(context.paths.workspace)/\(spec.path)"
         guard FileSystem.exists(path) else { return say("工作目录里还没有 \(spec.path)", "there is no \(spec.path) in your workspace yet") }
-        guard let bytes = try? FileSystem.readFile(path), bytes.count <= KubeDecoder.sizeLimit else {
+        guard let bytes = try? FileSystem.readFile(path, limit: KubeDecoder.sizeLimit), bytes.count <= KubeDecoder.sizeLimit else {
             return say("读不了 \(spec.path)", "\(spec.path) cannot be read")
         }
         let documents: [KubeDocument]

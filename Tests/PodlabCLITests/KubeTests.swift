@@ -161,5 +161,60 @@ import Testing
         #expect(play.status == 125, "\(play)")
         #expect(play.stderr.hasPrefix("Error: \(file):1: kind Service (apiVersion v1) is not supported by podlab\n"), "\(play)")
         #expect(try podman("pod", "ps", "-q").stdout == "", "nothing was made")
+
+        // A hostname podlab would not give the pod is refused, not left out.
+        try "apiVersion: v1\nkind: Pod\nmetadata: {name: named}\nspec:\n  hostname: other\n  containers:\n  - {name: a, image: busybox}\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let hostname = try podman("kube", "play", file)
+        #expect(hostname.status == 125 && hostname.stderr.hasPrefix("Error: spec.hostname other is not supported by podlab"), "\(hostname)")
+
+        // An endless input is not read to its end: the size limit answers first.
+        let endless = try podman("kube", "play", "/dev/zero")
+        #expect(endless.status == 125 && endless.stderr.hasPrefix("Error: /dev/zero is larger than 1 MiB"), "\(endless)")
+    }
+
+    /// A claim marked readOnly is mounted read-only in every container; two mounts of one ConfigMap that would put
+    /// a file where the other needs a directory are refused before anything is written.
+    @Test func aReadOnlyClaimAndClashingConfigMapPaths() throws {
+        let file = directory.file("ro.yaml")
+        try """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: ro}
+            spec:
+              containers:
+              - {name: app, image: docker.io/library/busybox:latest, command: [sleep, "600"], volumeMounts: [{name: data, mountPath: /data}]}
+              volumes:
+              - {name: data, persistentVolumeClaim: {claimName: ro-data, readOnly: true}}
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { _ = try? podman("pod", "rm", "-a", "-f") }
+        #expect(try podman("kube", "play", file).status == 0)
+        let write = try podman("exec", "ro-app", "sh", "-c", "touch /data/x 2>&1 || echo read-only")
+        #expect(write.stdout.hasSuffix("read-only\n"), "\(write)")
+
+        let clash = directory.file("clash.yaml")
+        try """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: clash-map}
+            data: {a: "1", b: "2", c: "3"}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: clash}
+            spec:
+              containers:
+              - {name: app, image: docker.io/library/busybox:latest, command: [sleep, "600"],
+                 volumeMounts: [{name: one, mountPath: /one}, {name: two, mountPath: /two}, {name: three, mountPath: /three}]}
+              volumes:
+              - {name: one, configMap: {name: clash-map, items: [{key: a, path: a}]}}
+              - {name: two, configMap: {name: clash-map, items: [{key: b, path: a-b}]}}
+              - {name: three, configMap: {name: clash-map, items: [{key: c, path: a/x}]}}
+
+            """.write(toFile: clash, atomically: true, encoding: .utf8)
+        let refused = try podman("kube", "play", clash)
+        #expect(refused.status == 125 && refused.stderr.hasPrefix("Error: the ConfigMap \"clash-map\" is to hold both a file a and a/x inside it"), "\(refused)")
+        #expect(try podman("volume", "exists", "clash-map").status == 1, "nothing written")
     }
 }

@@ -45,9 +45,13 @@ struct FuzzCorpusTests {
         hostPath.volumes = [KubeVolume(name: "v", source: .hostPath(path: "etc", type: nil))]
         var climbing = pod
         climbing.volumes = [KubeVolume(name: "v", source: .configMap(name: "c", items: [KubeKeyToPath(key: "k", path: "a/../../etc/passwd")]))]
+        var flag = pod
+        flag.containers[0].image = "--privileged"
+        var variable = pod
+        variable.containers[0].env = [KubeEnv(name: "X,type=mount", source: .value("v"))]
         var named = pod
         named.name = "../web"
-        for unsafe in [relative, hostPath, climbing, named] {
+        for unsafe in [relative, hostPath, climbing, flag, variable, named] {
             #expect(KubeFuzzing.check(unsafe) != nil, "\(unsafe)")
         }
     }

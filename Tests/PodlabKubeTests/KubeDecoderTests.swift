@@ -86,6 +86,17 @@ import Testing
          "web.yaml:5: spec.restartPolicy Always is not supported by podlab"),
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: busybox, ports: [{containerPort: 70000}]}\n",
          "web.yaml:6: spec.containers[0].ports[0].containerPort must be a whole number from 1 to 65535"),
+        // An image that looks like a flag would be read as one by podman create (--privileged, --pod=…).
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: --cap-add=ALL, args: [busybox, sh]}\n",
+         "web.yaml:6: spec.containers[0].image \"--cap-add=ALL\" is not an image reference"),
+        // A comma would add options to --secret NAME,type=env,target=VARIABLE.
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: busybox\n    env:\n    - {name: \"X,type=mount\", value: v}\n",
+         "web.yaml:9: spec.containers[0].env[0].name \"X,type=mount\" is not a valid variable name"),
+        // Anchors anywhere, not only on the fields read one by one: an alias repeats its anchor's whole text.
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: &big text, b: *big, c: *big}\n",
+         "web.yaml:4: YAML anchors and aliases are not supported by podlab"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: busybox, args: [&w x, *w]}\n",
+         "web.yaml:6: YAML anchors and aliases are not supported by podlab"),
         ("a: [unclosed\n", "web.yaml is not valid YAML"),
         ("", "YAML document does not contain any supported kube kind"),
     ])
