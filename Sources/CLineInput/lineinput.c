@@ -49,23 +49,33 @@ static void note_continue(int signo) {
     wake_reader(signo);
 }
 
-/* Ctrl-Z while a line is edited: the terminal goes back to how the learner's shell left it, podlab stops, and
- * when it is continued the reader makes the terminal raw again and redraws the line. */
-static void stop_politely(int signo) {
-    int saved = errno;
-    if (reading && have_cooked) tcsetattr(key_fd, TCSADRAIN, &cooked);
+static void handle(int signo, void (*handler)(int), int flags) {
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = handler;
+    action.sa_flags = flags;
+    sigemptyset(&action.sa_mask);
+    sigaction(signo, &action, NULL);
+}
+
+/* The terminal back as the learner's shell left it (when a line is being edited), then `signo` with its default
+ * action: a stop until continued, or the end of podlab. */
+static void restore_and_raise(int signo, int when) {
+    if (reading && have_cooked) tcsetattr(key_fd, when, &cooked);
     signal(signo, SIG_DFL);
     sigset_t only;
     sigemptyset(&only);
     sigaddset(&only, signo);
     pthread_sigmask(SIG_UNBLOCK, &only, NULL);
-    raise(signo);                     /* stops here until continued */
-    struct sigaction again;
-    memset(&again, 0, sizeof(again));
-    again.sa_handler = stop_politely;
-    again.sa_flags = SA_RESTART;
-    sigemptyset(&again.sa_mask);
-    sigaction(signo, &again, NULL);
+    raise(signo);
+}
+
+/* Ctrl-Z while a line is edited: the terminal goes back to how the learner's shell left it, podlab stops, and
+ * when it is continued the reader makes the terminal raw again and redraws the line. */
+static void stop_politely(int signo) {
+    int saved = errno;
+    restore_and_raise(signo, TCSADRAIN);  /* stops here until continued */
+    handle(signo, stop_politely, SA_RESTART);
     continued = 1;
     wake_reader(SIGCONT);
     errno = saved;
@@ -73,13 +83,7 @@ static void stop_politely(int signo) {
 
 /* SIGTERM, SIGHUP, SIGQUIT while a line is edited: the terminal is put back, then the signal does what it would. */
 static void end_politely(int signo) {
-    if (reading && have_cooked) tcsetattr(key_fd, TCSANOW, &cooked);
-    signal(signo, SIG_DFL);
-    sigset_t only;
-    sigemptyset(&only);
-    sigaddset(&only, signo);
-    pthread_sigmask(SIG_UNBLOCK, &only, NULL);
-    raise(signo);
+    restore_and_raise(signo, TCSANOW);
 }
 
 /* One key: waits (SIGINT admitted) until the terminal has a byte, then decodes one UTF-8 character. Returns 1 with
@@ -125,15 +129,6 @@ static int read_key(EditLine *el, wchar_t *out) {
         value = (value << 6) | (byte & 0x3f);
         if (--needed == 0) { *out = (wchar_t)value; return 1; }
     }
-}
-
-static void handle(int signo, void (*handler)(int), int flags) {
-    struct sigaction action;
-    memset(&action, 0, sizeof(action));
-    action.sa_handler = handler;
-    action.sa_flags = flags;
-    sigemptyset(&action.sa_mask);
-    sigaction(signo, &action, NULL);
 }
 
 void podlab_line_install(EditLine *el) {
