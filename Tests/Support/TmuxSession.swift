@@ -97,6 +97,13 @@ public final class TmuxSession: @unchecked Sendable {
         return children.split(separator: " ").compactMap { Int32($0) }.first
     }
 
+    /// The pane's terminal device (`/dev/pts/N`), whose settings `stty -F` reads from outside.
+    public func terminal() -> String? {
+        let tty = (try? Subprocess.run(["tmux", "-S", socket, "display-message", "-p", "-t", name, "#{pane_tty}"]).output)?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return tty?.isEmpty == false ? tty : nil
+    }
+
     static func quote(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
