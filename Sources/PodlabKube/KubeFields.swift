@@ -34,10 +34,8 @@ struct KubeFields {
     mutating func value(_ key: String) throws(KubeError) -> Node? {
         var found: Node?
         for (name, value) in mapping where name.string == key {
+            // Anchors never reach here: KubeDecoder.refuseAnchors walks each document first.
             guard found == nil else { throw KubeError.at(name, in: file, "\(self.name(of: key)) is given twice") }
-            if value.anchor != nil {
-                throw KubeError.at(value, in: file, "\(self.name(of: key)): YAML anchors and aliases are not supported by podlab")
-            }
             found = value
         }
         used.insert(key)
