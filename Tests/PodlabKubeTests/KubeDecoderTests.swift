@@ -101,13 +101,16 @@ import Testing
         ("", "YAML document does not contain any supported kube kind"),
     ])
     func whatPodlabCannotPlayIsRefusedWithItsLine(text: String, message: String) {
-        #expect(throws: KubeError.self) { try KubeDecoder.decode(text, file: "web.yaml") }
+        Self.expectRefusal(text, message)
+    }
+
+    /// `text` is refused, with a message that starts with `message`.
+    static func expectRefusal(_ text: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
         do {
-            _ = try KubeDecoder.decode(text, file: "web.yaml")
-        } catch let error as KubeError {
-            #expect(error.message.hasPrefix(message), "\(error.message)")
+            let documents = try KubeDecoder.decode(text, file: "web.yaml")
+            Issue.record("read: \(documents)", sourceLocation: sourceLocation)
         } catch {
-            Issue.record("\(error)")
+            #expect(error.message.hasPrefix(message), "\(error.message)", sourceLocation: sourceLocation)
         }
     }
 
@@ -162,12 +165,7 @@ import Testing
         ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: x}\nbinaryData: {k: AAEC}\n", "web.yaml:1: the ConfigMap key \"k\" is in both data and binaryData"),
     ])
     func configMapPathsStayInsideTheirVolume(text: String, message: String) {
-        do {
-            let documents = try KubeDecoder.decode(text, file: "web.yaml")
-            Issue.record("read: \(documents)")
-        } catch {
-            #expect(error.message.hasPrefix(message), "\(error.message)")
-        }
+        Self.expectRefusal(text, message)
     }
 
     @Test func aliasesAreRefused() {
