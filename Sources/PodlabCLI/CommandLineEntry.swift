@@ -150,15 +150,17 @@ public enum CommandLineEntry {
         return ExitStatus.engineError
     }
 
-    /// Prints an error as podman does (`Error: …`), with podlab's hint on what to do next.
+    /// Prints an error as podman does (`Error: …`), with podlab's hint on what to do next. Messages quote what came
+    /// from outside (a YAML's fields, an image's or a registry's text), so their control characters are shown, not
+    /// obeyed by the learner's terminal.
     static func report(_ error: any Error, command: String) -> Int32 {
         Output.flush()
         if let failure = error as? any LearnerFacingError {
-            Output.err("Error: \(failure.message)")
-            if let hint = failure.hint { Output.err(Output.hint(hint)) }
+            Output.err("Error: \(TerminalText.visible(failure.message))")
+            if let hint = failure.hint { Output.err(Output.hint(TerminalText.visible(hint))) }
             return failure.exitStatus
         }
-        Output.err("Error: \(error)")
+        Output.err("Error: \(TerminalText.visible("\(error)"))")
         return ExitStatus.engineError
     }
 }

@@ -162,6 +162,11 @@ import Testing
         #expect(play.stderr.hasPrefix("Error: \(file):1: kind Service (apiVersion v1) is not supported by podlab\n"), "\(play)")
         #expect(try podman("pod", "ps", "-q").stdout == "", "nothing was made")
 
+        // A field quoted back from a file from elsewhere cannot drive the learner's terminal (retitle it here).
+        try "apiVersion: v1\nkind: \"\\e]2;owned\\a\"\nmetadata: {name: web}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let escape = try podman("kube", "play", file)
+        #expect(escape.status == 125 && !escape.stderr.contains("\u{1B}") && escape.stderr.contains("kind ^[]2;owned^G (apiVersion v1)"), "\(escape)")
+
         // A hostname podlab would not give the pod is refused, not left out.
         try "apiVersion: v1\nkind: Pod\nmetadata: {name: named}\nspec:\n  hostname: other\n  containers:\n  - {name: a, image: busybox}\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
