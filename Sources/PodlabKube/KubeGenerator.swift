@@ -36,7 +36,8 @@ public struct KubeGenerator {
         self.podmanVersion = podmanVersion
     }
 
-    public static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    /// The PATH podman adds to every container, left out of the YAML as podman leaves it out.
+    public static let defaultPath = ContainerEngine.defaultPath
 
     public func yaml() throws -> String {
         let header = "# Save the output of this file and use kubectl create -f to import\n# it into Kubernetes.\n#\n"
@@ -120,7 +121,7 @@ public struct KubeGenerator {
             }))))
         }
         var mounts: [(String, Node)] = []
-        for (index, volume) in settings.volumes.enumerated() where volume.destination != "/etc/hosts" && volume.anonymous != true {
+        for (index, volume) in settings.volumes.enumerated() where volume.destination != ContainerHosts.destination && volume.anonymous != true {
             let name: String
             if let volumeName = volume.volumeName {
                 name = "\(volumeName)-pvc"

@@ -1,9 +1,10 @@
+import PodlabRuntime
+
 /// Names kube play turns into podman names (pods, containers, volumes, secrets): podman's rule,
 /// `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 253 characters (a Kubernetes object name's limit).
 public enum KubeNames {
     static func isValid(_ name: String) -> Bool {
-        guard let first = name.utf8.first, name.utf8.count <= 253, isAlphanumeric(first) else { return false }
-        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+        VolumeStore.isValidName(name) && name.utf8.count <= 253
     }
 
     /// A ConfigMap or Secret key (Kubernetes: `[-._a-zA-Z0-9]+`, at most 253): a file name, never `.` or `..`.
@@ -12,10 +13,7 @@ public enum KubeNames {
         return key.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     }
 
-    static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-    }
+    static func isAlphanumeric(_ byte: UInt8) -> Bool { VolumeStore.isAlphanumeric(byte) }
 
     /// A variable name as Kubernetes allows it (`[-._a-zA-Z][-._a-zA-Z0-9]*`): no `=` or `,`, which would change
     /// what `-e` or `--secret …,target=` means.

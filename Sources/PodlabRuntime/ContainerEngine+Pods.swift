@@ -11,7 +11,8 @@ extension ContainerEngine {
     /// How `ps` names the infra's image: there is no such image in the store, the infra runs nothing.
     public static let infraImageName = "localhost/podlab-pause:latest"
     static let infraImageID = Digest.sha256(of: Array("podlab-pause".utf8))
-    static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    /// The PATH a container gets when its image sets none (podman's).
+    public static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// A new pod with its infra container (created, not started).
     public func createPod(name: String?, ports: [PortMapping]) throws -> PodRecord {

@@ -34,8 +34,8 @@ final class JSONIndexFile<Record: Codable>: @unchecked Sendable {
 }
 
 /// podman's ways of naming a record on the command line: its name, its full ID, or an ID prefix only it has.
-enum RecordLookup {
-    static func find<R>(_ reference: String, in records: [R], name: (R) -> String, id: (R) -> String, shortestPrefix: Int = 1) -> R? {
+package enum RecordLookup {
+    package static func find<R>(_ reference: String, in records: [R], name: (R) -> String, id: (R) -> String, shortestPrefix: Int = 1) -> R? {
         if let byName = records.first(where: { name($0) == reference }) { return byName }
         if let exact = records.first(where: { id($0) == reference }) { return exact }
         guard reference.count >= shortestPrefix else { return nil }

@@ -107,9 +107,7 @@ struct PsFilter {
 
     /// The container `before=`/`since=` compares with: a name, or an ID or its prefix.
     private static func reference(_ nameOrID: String, in all: [ContainerRecord]) throws -> ContainerRecord {
-        if let named = all.first(where: { $0.name == nameOrID }) { return named }
-        let byID = all.filter { $0.id.hasPrefix(nameOrID) }
-        guard !nameOrID.isEmpty, byID.count == 1, let found = byID.first else {
+        guard let found = RecordLookup.find(nameOrID, in: all, name: \.name, id: \.id) else {
             // podman exits 125 here (a bad filter), not 1 as for a missing container elsewhere.
             let missing = RuntimeError.noSuchContainer(nameOrID)
             throw CLIError.refused(missing.message, hint: missing.hint)
