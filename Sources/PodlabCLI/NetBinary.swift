@@ -21,7 +21,7 @@ package enum NetBinary {
     static func path(_ fileName: String = NetBinary.fileName) throws -> String {
         guard let candidate = Installation.program(fileName) else {
             throw CLIError.refused("\(fileName) is missing beside podlab (and in ../lib/podlab)",
-                                   hint: "build it with 'swift build' (or 'make run'), which builds all three binaries; or reinstall the podlab package")
+                                   hint: "build it with 'swift build' (or 'make run'), which builds all four binaries (podlab, podlab-net, podlab-tutor, podlab-kube); or reinstall the podlab package")
         }
         return candidate
     }
