@@ -49,6 +49,10 @@ public enum CommandLineEntry {
         if !answersRegistryCommands, handledByNet(remaining) {
             return report(NetBinary.failedExec([name] + arguments), command: name)
         }
+        if let sibling = NetBinary.unimplementedKubeSibling(remaining) {
+            Output.err("Error: podlab does not implement '\(name) \(sibling)' yet")
+            return ExitStatus.engineError
+        }
         if !answersKubeCommands, let first = remaining.first, NetBinary.kubeCommands.contains(first) {
             return report(NetBinary.failedExec([name] + arguments, binary: NetBinary.kubeFileName), command: name)
         }

@@ -16,6 +16,14 @@ package enum NetBinary {
     static let tutorFileName = "podlab-tutor"
     /// podman subcommands answered by podlab-kube (Kubernetes YAML).
     static let kubeCommands: Set<String> = ["kube", "generate", "play"]
+
+    /// `generate X` and `play X` that are not kube (`generate systemd`, `play docker-compose`…): podlab has none,
+    /// and says so rather than handing them to podlab-kube, whose trees would only call them unexpected.
+    static func unimplementedKubeSibling(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, first != "kube", kubeCommands.contains(first),
+              let second = arguments.dropFirst().first, !second.hasPrefix("-"), second != "kube", second != "help" else { return nil }
+        return "\(first) \(second)"
+    }
     static let kubeFileName = "podlab-kube"
 
     static func path(_ fileName: String = NetBinary.fileName) throws -> String {

@@ -124,6 +124,9 @@ struct VolumeTests {
     @Test func podmanCommandsPodlabLacksSaySo() throws {
         let result = try podman("network", "ls")
         #expect(result.status == 125 && result.stderr == "Error: podlab does not implement 'podman network' yet\n", "\(result)")
+        // generate and play answer kube only (podlab-kube); their other subcommands are named as missing too.
+        let systemd = try podman("generate", "systemd", "web")
+        #expect(systemd.status == 125 && systemd.stderr == "Error: podlab does not implement 'podman generate systemd' yet\n", "\(systemd)")
     }
 
     @Test func volumesWorkWithoutRoot() throws {
