@@ -16,15 +16,10 @@ struct KubePlayOptions: ParsableArguments {
     func run() throws {
         let documents = try KubeFile.read(file)
         let engine = try Current.engine.containers()
-        let pods = KubeFile.pods(of: documents)
+        let pods = try KubeDocument.pods(of: documents)
         // A taken name is refused before anything is made (claims, secrets, ConfigMap volumes a running pod reads).
         if !replace, let taken = pods.first(where: { (try? engine.pods.find($0.name)) != nil }) {
             throw KubePlayer.nameInUse(taken.name)
-        }
-        // podlab's pods are named after their hostname; another one is refused rather than left out.
-        if let odd = pods.first(where: { pod in pod.hostname.map { !$0.isEmpty && $0 != pod.name } ?? false }), let hostname = odd.hostname {
-            throw KubeError("spec.hostname \(hostname) is not supported by podlab: a pod's hostname is its name (\(odd.name))",
-                            hint: "leave spec.hostname out, or write the pod's name there")
         }
         var volumes: [String] = []
         for case .volumeClaim(let name) in documents {
@@ -57,7 +52,7 @@ enum KubeDown {
         let documents = try KubeFile.read(file)
         let engine = try Current.engine.containers()
         // Every pod must be there before any is touched; podman 4.3.1 exits 125 for a missing one.
-        let pods = try KubeFile.pods(of: documents).map { pod in
+        let pods = try KubeDocument.pods(of: documents).map { pod in
             do { return try engine.pods.find(pod.name) } catch let error as RuntimeError {
                 throw CLIError.refused(error.message, hint: error.hint)
             }
@@ -79,7 +74,7 @@ enum KubeDown {
     }
 }
 
-/// Reading a kube file, and the pods its documents make.
+/// Reading a kube file (at most 1 MiB and a byte) into its documents.
 enum KubeFile {
     static func read(_ file: String) throws -> [KubeDocument] {
         let bytes: [UInt8]
@@ -93,21 +88,5 @@ enum KubeFile {
         }
         // At most the limit and one byte more are read; the decoder refuses what is over it.
         return try KubeDecoder.decode(String(decoding: bytes, as: UTF8.self), file: file)
-    }
-
-    /// Every pod the documents describe: Pods as they are, a Deployment's template once per replica.
-    static func pods(of documents: [KubeDocument]) -> [KubePod] {
-        documents.flatMap { document -> [KubePod] in
-            switch document {
-            case .pod(let pod): return [pod]
-            case .deployment(let name, let replicas, let template):
-                return (0..<replicas).map { index in
-                    var pod = template
-                    pod.name = "\(name)-pod-\(index)"
-                    return pod
-                }
-            case .volumeClaim, .secret, .configMap: return []
-            }
-        }
     }
 }

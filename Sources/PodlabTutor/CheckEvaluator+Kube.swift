@@ -13,6 +13,7 @@ extension CheckEvaluator {
         let documents: [KubeDocument]
         do {
             documents = try KubeDecoder.decode(String(decoding: bytes, as: UTF8.self), file: spec.path)
+            _ = try KubeDocument.pods(of: documents)  // what play refuses before making anything
         } catch {
             return say("podman kube play 读不了这个文件：\(error.message)", "podman kube play would refuse this file: \(error.message)")
         }

@@ -173,6 +173,14 @@ import Testing
         let hostname = try podman("kube", "play", file)
         #expect(hostname.status == 125 && hostname.stderr.hasPrefix("Error: spec.hostname other is not supported by podlab"), "\(hostname)")
 
+        // Two pods of one name in one file (a Deployment's web-pod-0 beside a Pod of that name): refused before any
+        // is made.
+        try "apiVersion: v1\nkind: Pod\nmetadata: {name: web-pod-0}\nspec:\n  containers:\n  - {name: a, image: busybox}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - {name: a, image: busybox}\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let twice = try podman("kube", "play", file)
+        #expect(twice.status == 125 && twice.stderr.hasPrefix("Error: the file describes the pod \"web-pod-0\" twice"), "\(twice)")
+        #expect(try podman("pod", "ps", "-q").stdout == "", "nothing was made")
+
         // An endless input is not read to its end: the size limit answers first.
         let endless = try podman("kube", "play", "/dev/zero")
         #expect(endless.status == 125 && endless.stderr.hasPrefix("Error: /dev/zero is larger than 1 MiB"), "\(endless)")

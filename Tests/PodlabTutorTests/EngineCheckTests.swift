@@ -126,5 +126,10 @@ import Testing
         try "apiVersion: v1\nkind: Service\nmetadata: {name: todo}\n".write(toFile: directory.file("workspace/todo.yaml"), atomically: true, encoding: .utf8)
         try expectFailed(#"{"kube": {"path": "todo.yaml", "pods": ["todo"]}}"#,
                          saying: "podman kube play would refuse this file: todo.yaml:1: kind Service (apiVersion v1) is not supported by podlab")
+        // Refused by play as a whole file (not by one field): the check refuses it the same way.
+        try "apiVersion: v1\nkind: Pod\nmetadata: {name: todo}\nspec:\n  hostname: other\n  containers:\n  - {name: a, image: busybox}\n"
+            .write(toFile: directory.file("workspace/todo.yaml"), atomically: true, encoding: .utf8)
+        try expectFailed(#"{"kube": {"path": "todo.yaml", "pods": ["todo"]}}"#,
+                         saying: "podman kube play would refuse this file: spec.hostname other is not supported by podlab: a pod's hostname is its name (todo)")
     }
 }
