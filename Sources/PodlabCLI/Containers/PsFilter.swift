@@ -69,9 +69,9 @@ struct PsFilter {
             case .volume:
                 passes = record.settings.volumes.contains { mount in wanted.contains { mount.volumeName == $0 || mount.destination == $0 } }
             case .before:
-                passes = before.map { record.created < $0 } ?? true
+                passes = record.created < (before ?? .infinity)  // set whenever the key is: read with it
             case .since:
-                passes = since.map { record.created > $0 } ?? true
+                passes = record.created > (since ?? -.infinity)
             }
             if !passes { return false }
         }
