@@ -38,11 +38,12 @@ public enum FileSystem {
         guard isDirectory(path) else { throw SystemError("create directory", path: path, errno: ENOTDIR) }
     }
 
-    public static func readFile(_ path: String) throws(SystemError) -> [UInt8] {
+    /// The file's bytes; with a `limit`, at most `limit + 1` of them (see `readAll`).
+    public static func readFile(_ path: String, limit: Int? = nil) throws(SystemError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("read", path: path, errno: errno) }
         defer { close(fd) }
-        return try readAll(fd: fd, path: path)
+        return try readAll(fd: fd, path: path, limit: limit)
     }
 
     /// Everything left to read from `fd`, or, with a `limit`, at most `limit + 1` bytes (more than `limit` read
@@ -63,13 +64,6 @@ public enum FileSystem {
         }
     }
 
-    /// The file's bytes, at most `limit + 1` of them (see `readAll`).
-    public static func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("read", path: path, errno: errno) }
-        defer { close(fd) }
-        return try readAll(fd: fd, path: path, limit: limit)
-    }
 
     public static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemError) {
         var offset = 0
