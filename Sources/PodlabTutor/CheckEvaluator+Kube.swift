@@ -5,8 +5,8 @@ import PodlabKube
 /// passes is one podlab would play, and its pods and containers are named as the step asks.
 extension CheckEvaluator {
     func kube(_ spec: Check.KubeCheck) -> String? {
-        let path = spec.path.hasPrefix("/") ? spec.path : "\(context.paths.workspace)/\(spec.path)"
-        guard FileSystem.exists(path) else { return say("工作目录里还没有 \(spec.path)", "there is no \(spec.path) in your workspace yet") }
+        let path = workspacePath(spec.path)
+        guard FileSystem.exists(path) else { return notYetInWorkspace(spec.path) }
         guard let bytes = try? FileSystem.readFile(path, limit: KubeDecoder.sizeLimit), bytes.count <= KubeDecoder.sizeLimit else {
             return say("读不了 \(spec.path)", "\(spec.path) cannot be read")
         }

@@ -158,13 +158,23 @@ public final class CheckEvaluator {
 
     // MARK: Files and the shell
 
+    /// A check's `path`: relative to the learner's workspace, or absolute.
+    func workspacePath(_ path: String) -> String {
+        path.hasPrefix("/") ? path : "\(context.paths.workspace)/\(path)"
+    }
+
+    /// What a check says when the file it reads is not there yet.
+    func notYetInWorkspace(_ path: String) -> String? {
+        say("工作目录里还没有 \(path)", "there is no \(path) in your workspace yet")
+    }
+
     func file(_ spec: Check.FileCheck) -> String? {
-        let path = spec.path.hasPrefix("/") ? spec.path : "\(context.paths.workspace)/\(spec.path)"
+        let path = workspacePath(spec.path)
         let exists = FileSystem.exists(path)
         guard spec.exists ?? true else {
             return exists ? say("\(spec.path) 还在", "\(spec.path) is still there") : nil
         }
-        guard exists else { return say("工作目录里还没有 \(spec.path)", "there is no \(spec.path) in your workspace yet") }
+        guard exists else { return notYetInWorkspace(spec.path) }
         if let text = spec.contains {
             guard let bytes = try? FileSystem.readFile(path), String(decoding: bytes, as: UTF8.self).contains(text) else {
                 return say("\(spec.path) 里没有「\(text)」", "\(spec.path) does not contain \"\(text)\"")
