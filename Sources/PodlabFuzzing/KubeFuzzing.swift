@@ -40,12 +40,12 @@ enum KubeFuzzing {
             switch volume.source {
             case .hostPath(let path, _):
                 guard path.hasPrefix("/") else { return FuzzFinding("host path \(path.debugDescription) accepted") }
-            case .configMap(_, let items):
+            case .configMap(_, let items), .secret(_, let items, _):
                 let unsafe = { (path: String) in
                     path.hasPrefix("/") || path.split(separator: "/", omittingEmptySubsequences: false).contains { $0.isEmpty || $0 == "." || $0 == ".." }
                 }
                 for item in items where unsafe(item.path) {
-                    return FuzzFinding("ConfigMap item path \(item.path.debugDescription) accepted")
+                    return FuzzFinding("item path \(item.path.debugDescription) accepted")
                 }
             case .claim, .emptyDir:
                 break

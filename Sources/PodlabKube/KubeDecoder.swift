@@ -267,10 +267,15 @@ public enum KubeDecoder {
             sources.append(.configMap(name: try map.requiredString("name"), items: try keyToPaths(&map)))
             try map.finish()
         }
+        if var secret = try item.fields("secret") {
+            let name = try secret.requiredString("secretName")
+            sources.append(.secret(name: name, items: try keyToPaths(&secret), optional: try secret.bool("optional") ?? false))
+            try secret.finish()
+        }
         try item.finish()
         guard sources.count == 1, let source = sources.first else {
             throw KubeError.at(item.node, in: item.file,
-                               "\(item.path) needs one of persistentVolumeClaim, hostPath, emptyDir or configMap (the sources podlab supports)")
+                               "\(item.path) needs one of persistentVolumeClaim, hostPath, emptyDir, configMap or secret (the sources podlab supports)")
         }
         return KubeVolume(name: name, source: source, readOnly: readOnly)
     }
@@ -326,6 +331,10 @@ public enum KubeDecoder {
             data[key] = bytes
         }
         for (key, text) in try fields.stringMap("stringData") { data[key] = Array(text.utf8) }
+        // A key may become a file name in a secret volume.
+        for key in data.keys.sorted() where !KubeNames.isValidKey(key) {
+            throw KubeError.at(fields.node, in: fields.file, "the Secret key \"\(key)\" is not valid (letters, digits, '-', '_', '.')")
+        }
         _ = try fields.bool("immutable")
         return data
     }

@@ -109,6 +109,9 @@ public struct KubeVolume: Sendable, Equatable {
         case emptyDir
         /// A ConfigMap of the same file as files, one per key (or per `items` entry: key → relative path), read-only.
         case configMap(name: String, items: [KubeKeyToPath])
+        /// A Secret (`secret.secretName`) as files, one per key (or per `items` entry), read-only; made by a
+        /// `kind: Secret` of this file or an earlier play. `optional` leaves the mount out when it is missing.
+        case secret(name: String, items: [KubeKeyToPath], optional: Bool)
     }
 
     public var name: String
@@ -123,7 +126,7 @@ public struct KubeVolume: Sendable, Equatable {
     }
 }
 
-/// One `items` entry of a `configMap` volume: the key's value is written at `path`, relative to the mount.
+/// One `items` entry of a `configMap` or `secret` volume: the key's value is written at `path`, relative to the mount.
 public struct KubeKeyToPath: Sendable, Equatable {
     public var key: String
     public var path: String

@@ -8,7 +8,7 @@ public enum KubeNames {
     }
 
     /// A ConfigMap or Secret key (Kubernetes: `[-._a-zA-Z0-9]+`, at most 253): a file name, never `.` or `..`.
-    static func isValidKey(_ key: String) -> Bool {
+    public static func isValidKey(_ key: String) -> Bool {
         guard !key.isEmpty, key.utf8.count <= 253, key != ".", key != ".." else { return false }
         return key.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     }

@@ -7,7 +7,7 @@ import PodlabRuntime
 
 /// `kube play [--replace] [--start=false] FILE|-`: volumes for the claims, secrets, then each pod (a Deployment's
 /// replicas as `NAME-pod-0` …) with its containers named `POD-CONTAINER`, started, the file's ConfigMaps given as
-/// variables and read-only volumes; podman 4.3.1's output.
+/// variables and read-only volumes, Secrets as variables and read-only volumes; podman 4.3.1's output.
 struct KubePlayOptions: ParsableArguments {
     @Flag(help: "Remove pods of the same names first.") var replace = false
     @Option(help: "Start the pods after creating them.") var start: Bool = true
@@ -33,7 +33,7 @@ struct KubePlayOptions: ParsableArguments {
         var failed = 0
         let configMaps = KubeConfigMaps(documents)
         let player = KubePlayer(engine: engine, replace: replace, configMaps: configMaps,
-                                configMapVolumes: try configMaps.prepareVolumes(for: pods, engine: engine))
+                                fileVolumes: try KubeFileVolumes.prepare(for: pods, configMaps: configMaps, engine: engine))
         for pod in pods {
             let played = try player.play(pod)
             Output.out("Pod:\n\(played.pod.id)")

@@ -10,8 +10,8 @@ struct KubePlayer {
     let engine: ContainerEngine
     let replace: Bool
     let configMaps: KubeConfigMaps
-    /// The volume of each ConfigMap the file's pods mount, written before the first pod (`prepareVolumes`).
-    let configMapVolumes: [String: String]
+    /// The volume of each ConfigMap and Secret the file's pods mount, written before the first pod.
+    let fileVolumes: [KubeFileVolumes.Source: String]
 
     struct Played {
         var pod: PodRecord
@@ -91,7 +91,11 @@ struct KubePlayer {
                 arguments.append("--volume=\(name):\(mount.mountPath)\(suffix)")
             case .configMap(let map, _):
                 // Always read-only: the files are the ConfigMap's, written again at every play.
-                guard let name = configMapVolumes[map] else { continue }
+                guard let name = fileVolumes[.init(kind: .configMap, name: map)] else { continue }
+                arguments.append("--volume=\(name):\(mount.mountPath):ro")
+            case .secret(let secret, _, _):
+                // None for a missing optional secret.
+                guard let name = fileVolumes[.init(kind: .secret, name: secret)] else { continue }
                 arguments.append("--volume=\(name):\(mount.mountPath):ro")
             }
         }

@@ -122,6 +122,69 @@ import Testing
         #expect(try podman("kube", "play", "--replace", file).status == 0, "played again, the files are written afresh")
     }
 
+    /// A Secret as a volume: its keys as read-only files (all of them, or the `items` given), a missing optional
+    /// secret leaving the mount out, a secret from `podman secret create` refused (it has no keys), and a learner's
+    /// volume of the same name never overwritten (control: once it is gone, the file plays).
+    @Test func aSecretVolumeGivesReadOnlyFiles() throws {
+        let file = directory.file("secret.yaml")
+        try """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: db-creds}
+            data: {password: c2VjcmV0LXB3}
+            stringData: {user: todo}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: sv}
+            spec:
+              containers:
+              - name: app
+                image: docker.io/library/busybox:latest
+                command: [sleep, "600"]
+                volumeMounts: [{name: all, mountPath: /all}, {name: one, mountPath: /one}, {name: absent, mountPath: /absent}]
+              volumes:
+              - {name: all, secret: {secretName: db-creds}}
+              - {name: one, secret: {secretName: db-creds, items: [{key: password, path: db/pw}]}}
+              - {name: absent, secret: {secretName: not-there, optional: true}}
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        defer {
+            _ = try? podman("pod", "rm", "-a", "-f")
+            _ = try? podman("secret", "rm", "-a")
+        }
+
+        #expect(try podman("volume", "create", "db-creds").status == 0)
+        let refused = try podman("kube", "play", file)
+        #expect(refused.status == 125 && refused.stderr.hasPrefix("Error: a volume named \"db-creds\" exists already and is not a Secret's\n"), "\(refused)")
+        #expect(try podman("pod", "exists", "sv").status == 1, "nothing of the pod is made")
+        #expect(try podman("volume", "rm", "db-creds").status == 0)
+
+        let play = try podman("kube", "play", "--replace", file)
+        #expect(play.status == 0, "\(play)")
+        let seen = try podman("exec", "sv-app", "sh", "-c", "ls /all; cat /all/password; echo; cat /one/db/pw; echo; test -e /absent || echo no-absent; touch /all/x 2>&1 || echo read-only")
+        // One volume per secret holds what every mount of it asks for: /all sees the directory /one's item made.
+        #expect(seen.stdout.hasPrefix("db\npassword\nuser\nsecret-pw\nsecret-pw\nno-absent\n") && seen.stdout.hasSuffix("read-only\n"), "\(seen)")
+        let inspect = try podman("volume", "inspect", "db-creds")
+        #expect(inspect.stdout.contains("\"io.podlab.kube.secret\""), "labelled as kube play's: \(inspect)")
+
+        let plain = directory.file("plain.yaml")
+        try """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: plain}
+            spec:
+              containers:
+              - {name: app, image: docker.io/library/busybox:latest, command: [sleep, "600"], volumeMounts: [{name: s, mountPath: /s}]}
+              volumes:
+              - {name: s, secret: {secretName: typed}}
+
+            """.write(toFile: plain, atomically: true, encoding: .utf8)
+        #expect(try podman("secret", "create", "typed", "-", stdin: "one value").status == 0)
+        let typed = try podman("kube", "play", plain)
+        #expect(typed.status == 125 && typed.stderr.hasPrefix("Error: the secret \"typed\" that the pod plain mounts was not made by kube play"), "\(typed)")
+    }
+
     /// An emptyDir is one volume for the whole pod, as in Kubernetes: what one member writes the other reads, and
     /// it goes with the pod.
     @Test func anEmptyDirIsSharedByThePodAndGoesWithIt() throws {

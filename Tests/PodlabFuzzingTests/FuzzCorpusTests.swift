@@ -34,7 +34,7 @@ struct FuzzCorpusTests {
     }
 
     /// The control for the kube invariant: a pod the decoder would never make (a relative mount path, a host path
-    /// that is not absolute, a ConfigMap file climbing out of its volume, a name podman refuses) is reported.
+    /// that is not absolute, a ConfigMap or Secret file climbing out of its volume, a name podman refuses) is reported.
     @Test func anUnsafePodIsAFinding() {
         var pod = KubePod(name: "web")
         pod.containers = [KubeContainer(name: "web", image: "busybox")]
@@ -49,9 +49,11 @@ struct FuzzCorpusTests {
         flag.containers[0].image = "--privileged"
         var variable = pod
         variable.containers[0].env = [KubeEnv(name: "X,type=mount", source: .value("v"))]
+        var secret = pod
+        secret.volumes = [KubeVolume(name: "v", source: .secret(name: "s", items: [KubeKeyToPath(key: "k", path: "../k")], optional: false))]
         var named = pod
         named.name = "../web"
-        for unsafe in [relative, hostPath, climbing, flag, variable, named] {
+        for unsafe in [relative, hostPath, climbing, secret, flag, variable, named] {
             #expect(KubeFuzzing.check(unsafe) != nil, "\(unsafe)")
         }
     }

@@ -165,8 +165,30 @@ import Testing
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: busybox}\n  volumes:\n  - name: v\n    configMap: {name: c, items: [{key: k, path: a}, {key: l, path: a/b}]}\n",
          "web.yaml:9: spec.volumes[0].configMap.items[1].path \"a/b\" collides with \"a\""),
         ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: x}\nbinaryData: {k: AAEC}\n", "web.yaml:1: the ConfigMap key \"k\" is in both data and binaryData"),
+        ("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {../x: y}\n", "web.yaml:1: the Secret key \"../x\" is not valid"),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: busybox}\n  volumes:\n  - name: v\n    secret: {secretName: s, items: [{key: k, path: ../../etc/passwd}]}\n",
+         "web.yaml:9: spec.volumes[0].secret.items[0].path \"../../etc/passwd\" must be a relative path without '..'"),
     ])
     func configMapPathsStayInsideTheirVolume(text: String, message: String) {
         Self.expectRefusal(text, message)
+    }
+
+    @Test func aSecretVolumeIsRead() throws {
+        let text = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p}
+            spec:
+              containers:
+              - {name: a, image: busybox, volumeMounts: [{name: creds, mountPath: /run/creds}]}
+              volumes:
+              - name: creds
+                secret: {secretName: db, items: [{key: password, path: db/pw}], optional: true}
+              - name: all
+                secret: {secretName: db}
+            """
+        guard case .pod(let pod) = try KubeDecoder.decode(text, file: "p.yaml").first else { Issue.record("no pod"); return }
+        #expect(pod.volumes == [KubeVolume(name: "creds", source: .secret(name: "db", items: [KubeKeyToPath(key: "password", path: "db/pw")], optional: true)),
+                                KubeVolume(name: "all", source: .secret(name: "db", items: [], optional: false))])
     }
 }
