@@ -187,30 +187,11 @@ void podlab_fork_and_wait(int report_fd, int outlive_parent) {
     reap_and_exit(child);
 }
 
-void podlab_join_namespaces(pid_t pid, const char *const *names, const int *types, int count, int error_fd) {
-    int fds[8];
-    for (int i = 0; i < count && i < 8; i++) {
-        fds[i] = podlab_open_namespace(pid, names[i]);
-        if (fds[i] < 0) podlab_child_fail(error_fd, PODLAB_STAGE_SETNS, errno, names[i]);
-    }
-    for (int i = 0; i < count && i < 8; i++) {
+void podlab_enter_namespaces(const int32_t *fds, const char *const *names, const int *types, int count, int error_fd) {
+    for (int i = 0; i < count; i++) {
         if (setns(fds[i], types[i]) != 0) podlab_child_fail(error_fd, PODLAB_STAGE_SETNS, errno, names[i]);
         close(fds[i]);
     }
-}
-
-int podlab_open_namespace(pid_t pid, const char *name) {
-    char path[64], digits[16];
-    int count = 0;
-    unsigned value = (unsigned)pid;
-    do { digits[count++] = (char)('0' + value % 10); value /= 10; } while (value && count < 15);
-    size_t used = 0;
-    path[0] = '\0';
-    podlab_append(path, sizeof(path), &used, "/proc/");
-    while (count > 0) { path[used++] = digits[--count]; path[used] = '\0'; }
-    podlab_append(path, sizeof(path), &used, "/ns/");
-    podlab_append(path, sizeof(path), &used, name);
-    return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 static void reap_and_exit(pid_t child) {

@@ -39,11 +39,10 @@ void podlab_reset_signals(void);
  * survives a killed monitor, as a container's PID 1 does. */
 void podlab_fork_and_wait(int report_fd, int outlive_parent);
 
-/* Opens /proc/PID/ns/NAME (close-on-exec). */
-int podlab_open_namespace(pid_t pid, const char *name);
-
-/* setns into PID's namespaces, in the order given (a user namespace first), or reports the failure and exits. */
-void podlab_join_namespaces(pid_t pid, const char *const *names, const int *types, int count, int error_fd);
+/* setns into the namespaces open at fds, in the order given (a user namespace first), closing each; or reports the
+ * failure (names[i] for the message) and exits. The caller opened them from a process it verified, so a reused
+ * pid can never steer a container into another process's namespaces. */
+void podlab_enter_namespaces(const int32_t *fds, const char *const *names, const int *types, int count, int error_fd);
 
 size_t podlab_strlcpy(char *dest, const char *src, size_t size);
 

@@ -148,7 +148,7 @@ static int loopback_up(void) {
 static void join_pod(const struct podlab_container_spec *spec, int efd) {
     static const char *const names[] = { "user", "net", "uts", "ipc" };
     static const int types[] = { CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC };
-    podlab_join_namespaces(spec->join_pid, names, types, 4, efd);
+    podlab_enter_namespaces(spec->pod_namespace_fds, names, types, 4, efd);
     if (unshare(CLONE_NEWNS | CLONE_NEWPID) != 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, "mount and PID namespaces");
     podlab_fork_and_wait(spec->pid_report_fd, 1);
     /* The container's PID 1 now: it ends with its waiter, which (as any container) outlives a killed monitor. */
@@ -168,7 +168,7 @@ static int container_main(void *argument) {
     char byte;
     if (read(spec->sync_fd, &byte, 1) != 1) podlab_child_fail(efd, PODLAB_STAGE_SYNC, errno, "sync");
     close(spec->sync_fd);
-    if (spec->join_pid > 0) {
+    if (spec->join_pod) {
         join_pod(spec, efd);
     } else if (spec->pid_report_fd >= 0) {
         close(spec->pid_report_fd);
@@ -176,9 +176,9 @@ static int container_main(void *argument) {
     if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
 
     /* A pod member shares the pod's hostname and network, which the infra set up. */
-    if (spec->join_pid <= 0 && spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) != 0)
+    if (!spec->join_pod && spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) != 0)
         podlab_child_fail(efd, PODLAB_STAGE_HOSTNAME, errno, spec->hostname);
-    if (spec->join_pid <= 0 && spec->new_network && loopback_up() != 0) podlab_child_fail(efd, PODLAB_STAGE_NETWORK, errno, "lo");
+    if (!spec->join_pod && spec->new_network && loopback_up() != 0) podlab_child_fail(efd, PODLAB_STAGE_NETWORK, errno, "lo");
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) podlab_child_fail(efd, PODLAB_STAGE_MOUNT_PRIVATE, errno, "/");
 
     if (spec->overlay_lower) {
@@ -198,7 +198,7 @@ static int container_main(void *argument) {
 
     if (mount_into(root_fd, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) podlab_child_fail(efd, PODLAB_STAGE_PROC, errno, "/proc");
     if (setup_dev(root_fd, efd, spec->tty) != 0) podlab_child_fail(efd, PODLAB_STAGE_DEV, errno, "/dev");
-    if (spec->new_network || spec->join_pid > 0) {
+    if (spec->new_network || spec->join_pod) {
         if (mount_into(root_fd, "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) != 0)
             podlab_child_fail(efd, PODLAB_STAGE_SYS, errno, "/sys");
     } else if (bind_into(root_fd, "/sys", "/sys", 1, 1) != 0) {
@@ -240,7 +240,7 @@ static int container_main(void *argument) {
     struct podlab_final_step step = {
         spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, spec->tty, spec->capabilities, spec->uid, spec->gid,
         spec->groups, spec->group_count, spec->may_set_groups, spec->cwd, spec->seccomp, spec->init,
-        spec->argv, spec->envp, efd, spec->trampoline_fd, spec->join_pid > 0, spec->pause,
+        spec->argv, spec->envp, efd, spec->trampoline_fd, spec->join_pod, spec->pause,
     };
     podlab_finish_and_exec(&step);
 }
@@ -248,6 +248,6 @@ static int container_main(void *argument) {
 pid_t podlab_clone_container(const struct podlab_container_spec *spec, void *stack, size_t stack_size) {
     int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
     if (spec->new_network) flags |= CLONE_NEWNET;
-    if (spec->join_pid > 0) flags = SIGCHLD;
+    if (spec->join_pod) flags = SIGCHLD;
     return podlab_clone_blocked(container_main, (char *)stack + stack_size, flags, (void *)spec);
 }

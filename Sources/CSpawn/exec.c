@@ -15,7 +15,7 @@ static int exec_main(void *argument) {
 
     static const char *const names[] = { "user", "ipc", "uts", "net", "pid", "mnt" };
     static const int types[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS };
-    podlab_join_namespaces(spec->target_pid, names, types, 6, efd);
+    podlab_enter_namespaces(spec->namespace_fds, names, types, 6, efd);
     if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
     /* Joining a PID namespace takes effect for children: the command runs in a forked child, this
      * process waits for it and passes signals on. */

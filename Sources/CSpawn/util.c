@@ -23,6 +23,10 @@ int podlab_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+int podlab_pidfd_send_signal(int pidfd, int signal_number) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, signal_number, NULL, 0);
+}
+
 int podlab_wait_pidfd(int pidfd, int timeout_ms) {
     struct pollfd p = { pidfd, POLLIN, 0 };
     for (;;) {

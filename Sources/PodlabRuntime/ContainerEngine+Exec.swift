@@ -8,7 +8,11 @@ extension ContainerEngine {
     /// Runs a command inside a running container (its namespaces, root, capabilities and seccomp filter).
     public func exec(_ record: ContainerRecord, command: [String], environment: [String], workingDir: String?, user: String?,
                      tty: Bool, interactive: Bool) throws -> Int32 {
-        guard let pid = record.state.pid else { throw RuntimeError.notRunning(record.id) }
+        // Opened here from the verified process; the child enters and closes its copies, these are closed after.
+        guard let process = try VerifiedProcess(record), let namespaces = try process.openNamespaces(["user", "ipc", "uts", "net", "pid", "mnt"]) else {
+            throw RuntimeError.notRunning(record.id)
+        }
+        defer { namespaces.forEach { close($0) } }
         let container = try spec(of: record)
         let resolved = try user.map { try ImageUser.resolve($0, rootfs: container.lowerDirectory ?? "\(containers.directory(of: record.id))/empty") } ?? container.user
         let program = try SeccompCompiler.program(for: container.settings, uid: resolved.uid, cacheDirectory: try seccompCache)
@@ -21,7 +25,7 @@ extension ContainerEngine {
         guard podlab_pipe_cloexec(&errorPipe) == 0 else { throw SystemError("pipe", path: "exec", errno: errno) }
         defer { close(errorPipe[0]) }
         var spec = podlab_exec_spec()
-        spec.target_pid = pid
+        spec.namespace_fds = (namespaces[0], namespaces[1], namespaces[2], namespaces[3], namespaces[4], namespaces[5])
         spec.argv = UnsafePointer(strings.array(command))
         spec.envp = UnsafePointer(strings.array(environment))
         spec.cwd = strings.optional(workingDir ?? container.settings.workingDir)

@@ -78,15 +78,16 @@ extension ContainerEngine {
         try pods.writeHosts(pod, members: names.contains(record.name) ? names : names + [record.name])
     }
 
-    /// The pid whose namespaces a member joins: its pod's running infra. 0 for a container outside any pod.
-    func podNamespaces(of spec: ContainerSpec) throws -> pid_t {
-        guard let podID = spec.settings.pod, spec.settings.infra != true else { return 0 }
+    /// The namespaces a member enters (user, net, UTS, IPC), opened from its pod's running infra, for the caller
+    /// to close; none for a container outside any pod.
+    func podNamespaces(of spec: ContainerSpec) throws -> [Int32] {
+        guard let podID = spec.settings.pod, spec.settings.infra != true else { return [] }
         let pod = try pods.find(podID)
         let infra = try containers.find(pod.infraID)
-        guard infra.state.status == .running, let pid = infra.state.pid else {
+        guard let process = try VerifiedProcess(infra), let namespaces = try process.openNamespaces(["user", "net", "uts", "ipc"]) else {
             throw RuntimeError.cannotRun("pod \(pod.name)'s infra container is not running", hint: "start the pod first: podman pod start \(pod.name)")
         }
-        return pid
+        return namespaces
     }
 
     /// podman's pod states: Created, Running, Degraded (some running), Exited (all stopped after running).

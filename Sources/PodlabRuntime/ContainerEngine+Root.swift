@@ -9,12 +9,9 @@ extension ContainerEngine {
     /// read-only mounts), for `cp`. A running container's is its first process's; a container that is not running
     /// gets a process that holds its mounts and runs nothing (the trampoline pausing, no network), killed afterwards.
     public func withRoot<T>(of record: ContainerRecord, _ body: (Int32) throws -> T) throws -> T {
-        if record.state.status == .running, let pid = record.state.pid {
-            let fd = open("/proc/\(pid)/root", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard fd >= 0 else { throw SystemError("open the root of", path: record.name, errno: errno) }
+        if record.state.status == .running {
+            guard let process = try VerifiedProcess(record), let fd = try process.openRoot() else { throw RuntimeError.notRunning(record.id) }
             defer { close(fd) }
-            // The pid is still the container's (not a new process that reused it).
-            guard ProcessInfoReader.startTime(of: pid) == record.state.pidStartTime else { throw RuntimeError.notRunning(record.id) }
             return try body(fd)
         }
         try checkReachable()

@@ -118,7 +118,6 @@ public final class ContainerEngine: @unchecked Sendable {
 
         var request = LaunchRequest(spec: spec, containerDirectory: directory, seccompCache: try seccompCache)
         request.secretEnvironment = try secretEnvironment(of: spec, in: directory)
-        request.joinPid = try podNamespaces(of: spec)
         var relay = Relay()
         defer { relay.closeAll() }
         var readyFD: Int32 = -1
@@ -136,6 +135,10 @@ public final class ContainerEngine: @unchecked Sendable {
         request.stderr = relay.childStderr
         let launched: ContainerLauncher.Launched
         do {
+            // A pod member's namespaces, opened from the verified infra just before the launch and closed right
+            // after it: this process stays as the monitor and must not hold them.
+            request.podNamespaces = try podNamespaces(of: spec)
+            defer { request.podNamespaces.forEach { close($0) } }
             launched = try launch(request)
         } catch {
             _ = try? containers.update(record.id) { $0.error = (error as? any LearnerFacingError)?.message ?? "\(error)" }
@@ -301,19 +304,20 @@ extension ContainerEngine {
     /// Sends the stop signal, waits up to `timeout` seconds, then SIGKILL. Returns true when it had to kill.
     @discardableResult
     public func stop(_ record: ContainerRecord, timeout: Int) throws -> Bool {
-        guard record.state.status == .running, let pid = record.state.pid else { return false }
-        let pidfd = podlab_pidfd_open(pid)
-        defer { if pidfd >= 0 { close(pidfd) } }
+        guard record.state.status == .running else { return false }
         var killed = false
-        if timeout > 0 {
-            kill(pid, record.settings.stopSignal)
-            if pidfd >= 0 && podlab_wait_pidfd(pidfd, Int32(timeout * 1000)) == 0 { killed = true }
-        } else {
-            killed = true
-        }
-        if killed {
-            kill(pid, SIGKILL)
-            if pidfd >= 0 { _ = podlab_wait_pidfd(pidfd, 5000) }
+        // No process (it has just ended): only its exit is left to record.
+        if let process = try VerifiedProcess(record) {
+            if timeout > 0 {
+                try process.signal(record.settings.stopSignal)
+                killed = !process.waitForExit(milliseconds: Int32(timeout * 1000))
+            } else {
+                killed = true
+            }
+            if killed {
+                try process.signal(SIGKILL)
+                process.waitForExit(milliseconds: 5000)
+            }
         }
         journal.record(JournalEvent(type: "container", status: "stop", id: record.id, name: record.name, image: record.imageName))
         _ = waitForMonitor(record)
@@ -339,13 +343,7 @@ extension ContainerEngine {
 
     /// Blocks until the container is no longer running; returns its exit code (-1 if unknown).
     public func wait(_ record: ContainerRecord) throws -> Int32 {
-        if record.state.status == .running, let pid = record.state.pid {
-            let pidfd = podlab_pidfd_open(pid)
-            if pidfd >= 0 {
-                _ = podlab_wait_pidfd(pidfd, -1)
-                close(pidfd)
-            }
-        }
+        try VerifiedProcess(record)?.waitForExit(milliseconds: -1)
         let pending = record.state.status == .running || (record.state.status == .exited && record.state.exitCode == nil)
         let current = pending ? waitForMonitor(record) : record
         return current?.state.exitCode ?? -1

@@ -14,8 +14,9 @@ public struct LaunchRequest {
     public var privateCopy = false
     /// `NAME=value` of secrets given as variables: added to the process's environment only.
     public var secretEnvironment: [String] = []
-    /// A pod member joins this process's namespaces (the pod's running infra); 0 for any other container.
-    public var joinPid: pid_t = 0
+    /// A pod member enters these namespaces of its pod's running infra (user, net, UTS, IPC; opened by the
+    /// caller, who closes them); empty for any other container.
+    public var podNamespaces: [Int32] = []
     /// Run nothing: the trampoline holds the container's root and mounts (a pod's infra; `cp` to a stopped container).
     public var pause = false
     public var stdin: Int32 = -1
@@ -108,7 +109,11 @@ public enum ContainerLauncher {
         spec.sync_parent_fd = syncPipe[1]
         spec.error_fd = errorPipe[1]
         spec.trampoline_fd = try ExecTrampoline.descriptor()
-        spec.join_pid = request.joinPid
+        let namespaces = request.podNamespaces
+        if namespaces.count == 4 {
+            spec.join_pod = 1
+            spec.pod_namespace_fds = (namespaces[0], namespaces[1], namespaces[2], namespaces[3])
+        }
         spec.pid_report_fd = pidPipe[1]
         spec.pause = settings.infra == true || request.pause ? 1 : 0
 
@@ -127,7 +132,7 @@ public enum ContainerLauncher {
         }
         do {
             // A pod member's user namespace is the infra's, already mapped.
-            if request.joinPid <= 0 { try mapping.apply(to: pid) }
+            if spec.join_pod == 0 { try mapping.apply(to: pid) }
             try CgroupLimits.apply(id: request.spec.id, pid: pid, memory: settings.memoryLimit, pids: settings.pidsLimit)
         } catch {
             kill(pid, SIGKILL)
@@ -143,7 +148,7 @@ public enum ContainerLauncher {
             throw failure
         }
         var containerPid = pid
-        if request.joinPid > 0 {
+        if spec.join_pod != 0 {
             var reported: Int32 = 0
             guard read(pidPipe[0], &reported, 4) == 4, reported > 0 else {
                 throw RuntimeError.startFailed(stage: "joining the pod", detail: "the waiting process reported no pid", errno: EIO)

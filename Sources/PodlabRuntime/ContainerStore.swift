@@ -127,6 +127,11 @@ public enum ProcessInfoReader {
     /// Field 22 of /proc/PID/stat: when the process started (clock ticks since boot).
     public static func startTime(of pid: Int32) -> UInt64? {
         guard let bytes = try? FileSystem.readFile("/proc/\(pid)/stat") else { return nil }
+        return startTime(stat: bytes)
+    }
+
+    /// The start time in the text of a `stat` file; nil for a process that has finished (a zombie).
+    static func startTime(stat bytes: [UInt8]) -> UInt64? {
         let text = String(decoding: bytes, as: UTF8.self)
         guard let close = text.lastIndex(of: ")") else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")

@@ -66,9 +66,11 @@ struct podlab_container_spec {
     int32_t error_fd;                /* close-on-exec: EOF means execve succeeded */
     int32_t trampoline_fd;           /* the sealed exec trampoline (ExecTrampoline.swift), exec'd last */
     /* pods */
-    pid_t join_pid;                  /* >0: join this process's user, net, UTS and IPC namespaces (the pod's infra)
-                                      * instead of making new ones; a waiting process then forks the container's
-                                      * PID 1 into a new PID namespace and writes its pid to pid_report_fd */
+    int32_t join_pod;                /* 1: enter the pod infra's user, net, UTS and IPC namespaces (pod_namespace_fds,
+                                      * in that order, opened by the caller from a process it verified) instead of
+                                      * making new ones; a waiting process then forks the container's PID 1 into a
+                                      * new PID namespace and writes its pid to pid_report_fd */
+    int32_t pod_namespace_fds[4];
     int32_t pid_report_fd;
     int32_t pause;                   /* the pod's infra: hold the namespaces, run nothing (the trampoline pauses) */
 };
@@ -77,10 +79,11 @@ struct podlab_container_spec {
  * Returns the child's pid (in the caller's PID namespace) or -1 with errno set. */
 pid_t podlab_clone_container(const struct podlab_container_spec *spec, void *stack, size_t stack_size);
 
-/* `exec` into a running container: joins the namespaces of `target_pid`, then runs argv with the
- * container's root, the given ids, capabilities and seccomp program. */
+/* `exec` into a running container: enters its user, IPC, UTS, net, PID and mount namespaces (namespace_fds, in
+ * that order, opened by the caller from the container's verified process), then runs argv with the container's
+ * root, the given ids, capabilities and seccomp program. */
 struct podlab_exec_spec {
-    pid_t target_pid;
+    int32_t namespace_fds[6];
     char *const *argv;
     char *const *envp;               /* its PATH is where the trampoline looks argv[0] up */
     const char *cwd;
@@ -125,6 +128,7 @@ int podlab_supervise(const struct podlab_supervise_spec *spec);
 /* Small helpers Swift cannot call directly. */
 int podlab_pidfd_open(pid_t pid);
 int podlab_wait_pidfd(int pidfd, int timeout_ms);   /* 1: exited, 0: timeout, -1: error */
+int podlab_pidfd_send_signal(int pidfd, int signal_number);  /* 0, or -1 with errno (ESRCH: it has exited) */
 int podlab_thread_count(void);
 int podlab_open_pty(int *master, int *slave);
 int podlab_set_raw(int fd, void *saved, size_t saved_size);

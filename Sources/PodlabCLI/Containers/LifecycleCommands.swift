@@ -60,10 +60,12 @@ struct KillCommand: ParsableCommand {
         let engine = try Current.engine.containers()
         for name in containers {
             let record = try engine.containers.find(name)
-            guard record.state.status == .running, let pid = record.state.pid else {
-                throw RuntimeError.cannotKill(id: record.id, state: record.state.status.rawValue)
+            // Through the verified process: never a process that was given a finished container's pid.
+            guard let process = try VerifiedProcess(record), try process.signal(number) else {
+                // A record still saying running has just ended: its monitor has not written the exit yet.
+                let state = record.state.status == .running ? ContainerStatus.exited : record.state.status
+                throw RuntimeError.cannotKill(id: record.id, state: state.rawValue)
             }
-            Glibc.kill(pid, number)
             engine.journal.record(.init(type: "container", status: "kill", id: record.id, name: record.name, image: record.imageName))
             Output.out(name)
         }
