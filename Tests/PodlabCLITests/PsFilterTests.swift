@@ -41,7 +41,10 @@ struct PsFilterTests {
         #expect(try names("-a", "--filter", "volume=/data") == ["fd"])
         #expect(try names("-a", "--filter", "before=fc") == ["fa", "fb"])
         #expect(try names("-a", "--filter", "since=fb") == ["fc", "fd"])
-        let fb = try podman("ps", "-a", "-q", "--filter", "name=fb").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Anchored: the filter is a regular expression, and the infra container's name (the pod id's hex) may hold "fb".
+        let listed = try podman("ps", "-a", "-q", "--filter", "name=^fb$")
+        let fb = listed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(listed.status == 0 && fb.count == 12, "\(listed)")
         #expect(try names("-a", "--filter", "id=\(fb.prefix(5))") == ["fb"], "an ID prefix")
         #expect(try names("-a", "-f", "id=^\(fb.prefix(8))") == ["fb"], "or a regular expression")
         #expect(try names("-a", "--filter", "status=removing") == [], "a state podman knows and podlab never has")
