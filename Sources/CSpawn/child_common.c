@@ -208,9 +208,21 @@ static void reap_and_exit(pid_t child) {
     syscall(SYS_close_range, 0u, ~0u, 0u);
     int status = 0;
     for (;;) {
-        pid_t reaped = waitpid(-1, &status, 0);
-        if (reaped == child) break;
-        if (reaped < 0 && errno == ECHILD) _exit(125);
+        /* Learn of an exit without reaping: while the child is a zombie its pid stays its own, so a signal
+         * forwarded meanwhile cannot reach another process. Signals stop being forwarded before it is reaped. */
+        siginfo_t info;
+        memset(&info, 0, sizeof(info));
+        if (waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) != 0) {
+            if (errno == ECHILD) _exit(125);
+            continue;
+        }
+        if (info.si_pid == child) {
+            sigprocmask(SIG_BLOCK, &all, NULL);
+            init_child = 0;
+            if (waitpid(child, &status, 0) == child) break;
+            _exit(125);
+        }
+        waitpid(info.si_pid, NULL, 0);
     }
     _exit(podlab_wstatus_exit_code(status));
 }

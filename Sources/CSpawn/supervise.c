@@ -311,9 +311,10 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
                     while ((reaped = waitpid(-1, &child_status, WNOHANG)) > 0) {
                         if (reaped == spec->child) { status = child_status; exited = 1; }
                     }
-                } else {
+                } else if (!exited) {
                     /* Sent by someone (podman stop, kill) or by the terminal (Ctrl-C): pass it on. The container
-                     * has a session of its own, so nothing else brings it the terminal's signals. */
+                     * has a session of its own, so nothing else brings it the terminal's signals. Only while the
+                     * child is unreaped: once reaped, its pid may be another process's. */
                     kill(spec->child, (int)info.ssi_signo);
                 }
             }

@@ -20,7 +20,8 @@ public final class VerifiedProcess {
         guard record.state.status == .running, let pid = record.state.pid, let started = record.state.pidStartTime else { return nil }
         let pidfd = podlab_pidfd_open(pid)
         guard pidfd >= 0 else {
-            if errno == ESRCH { return nil }
+            // EINVAL: the pid is now a thread that leads no process; the record's process led one, so it has gone.
+            if errno == ESRCH || errno == EINVAL { return nil }
             throw SystemError("hold (pidfd_open, Linux 5.3 or later)", path: "process \(pid)", errno: errno)
         }
         let procfd = open("/proc/\(pid)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
