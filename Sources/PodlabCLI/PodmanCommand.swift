@@ -1,14 +1,6 @@
 import ArgumentParser
 import PodlabCore
 
-/// The version podlab's CLI follows, and podlab's own.
-public enum Versions {
-    public static let podmanCompatible = "4.3.1"
-    public static let podlab = "0.1.0"
-    /// What `podman --version` prints: podman's words (so the tutorial's line matches), then what really answered.
-    public static let podmanLine = "podman version \(podmanCompatible) (podlab \(podlab))"
-}
-
 /// `podman …`: the podman-compatible command tree, answered by podlab's engine.
 struct PodmanCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
