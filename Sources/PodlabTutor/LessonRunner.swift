@@ -1,4 +1,5 @@
 import PodlabCore
+import PodlabRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,21 +69,36 @@ public struct LessonRunner {
     }
 
     /// `podlab check --lesson`: runs `script` (if any), then the lesson's grade checks (or, without
-    /// them, every step's checks in order).
-    public func check(_ lesson: Lesson, script: String?, environment: [String: String], log: String) throws -> Report {
+    /// them, every step's checks in order). The result carries what the grade rests on (see `Submission`).
+    public func check(_ lesson: Lesson, script: String?, environment: [String: String], log: String,
+                      username: String = "") throws -> Submission {
         let shell = try makeShell(environment: environment, log: log)
         // Without a script, what the learner did since starting the lesson in the shell counts (all of it
         // when the shell never started it).
-        var since = Progress.load("\(paths.state)/progress.json").lessons[lesson.id]?.started ?? 0
+        let progress = Progress.load("\(paths.state)/progress.json").lessons[lesson.id]
+        var since = progress?.started ?? 0
         if let script {
             since = WallClock.now() - 0.001
             run(". \(ShellQuote.quote(script))", in: shell)
         }
         let checks = lesson.grade ?? lesson.steps.flatMap(\.checks)
         let results = evaluate(checks, shell: shell, since: since)
-        return Report(suite: "podlab.\(lesson.id)", cases: results.map {
-            Report.Case(name: $0.check.label, passed: $0.passed, message: $0.passed ? nil : $0.message)
-        })
+        let journal = Journal(storage: paths.locations.storage).events().filter {
+            $0.type == "system" && $0.status == "command" && $0.time >= since
+        }
+        let steps = lesson.steps.map { step in
+            let record = progress?.steps[step.id] ?? Progress.StepRecord()
+            let seconds = record.started.flatMap { start in record.finished.map { $0 - start } }
+            return Submission.StepSummary(id: step.id, status: record.status.rawValue, attempts: record.attempts,
+                                          hintsUsed: record.hintsUsed, seconds: seconds)
+        }
+        return Submission(
+            podlab: Versions.podlab, username: username, lesson: lesson.id,
+            lessonDigest: Digest.sha256(of: (try? FileSystem.readFile("\(paths.lessons)/\(lesson.id).yaml")) ?? []),
+            created: WallClock.now(),
+            checks: results.map { Report.Case(name: $0.check.label, passed: $0.passed, message: $0.passed ? nil : $0.message) },
+            steps: steps,
+            journal: journal.map { Submission.Command(time: $0.time, arguments: $0.arguments ?? [], exitCode: $0.exitCode ?? -1) })
     }
 }
 

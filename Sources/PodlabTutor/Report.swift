@@ -3,7 +3,7 @@ import PodlabImages
 /// A list of named outcomes (checks of `podlab check`, steps of `podlab lesson test`) in the formats
 /// classrooms and CI read: text, JSON, JUnit XML, TAP.
 public struct Report: Sendable {
-    public struct Case: Codable, Sendable {
+    public struct Case: Codable, Sendable, Equatable {
         public var name: String
         public var passed: Bool
         public var message: String?

@@ -64,10 +64,10 @@ struct CheckCommand: ParsableCommand {
         }
         let log = "\(paths.state)/check-\(lesson.id).log"
         try FileSystem.createDirectory(paths.state, mode: 0o700)
-        let report = try LessonRunner(paths: paths, language: language.language)
+        let submission = try LessonRunner(paths: paths, language: language.language)
             .check(lesson, script: scriptPath, environment: Environment.current, log: log)
-        print(report.render(chosen))
-        throw ExitCode(report.passed ? 0 : 1)
+        print(submission.render(chosen))
+        throw ExitCode(submission.report.passed ? 0 : 1)
     }
 }
 

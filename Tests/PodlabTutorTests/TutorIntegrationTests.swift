@@ -48,6 +48,12 @@ import Testing
         let json = try podlab("check", "--lesson", "nginx", "--format", "json")
         let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(document?["passed"] as? Bool == true && document?["total"] as? Int == 7, "\(json)")
+        // What the grade rests on: podlab's version, the lesson file's digest and the journaled command lines.
+        #expect(document?["format"] as? String == "podlab.submission/1" && document?["podlab"] as? String == Versions.podlab, "\(json)")
+        #expect((document?["lessonDigest"] as? String)?.hasPrefix("sha256:") == true)
+        let journal = document?["journal"] as? [[String: Any]] ?? []
+        let started = journal.first { ($0["arguments"] as? [String]).map { $0.contains("run") && $0.contains("my-web-server") } == true }
+        #expect(started?["exitCode"] as? Int == 0, "the script's podman run, with how it ended: \(journal)")
         let tap = try podlab("check", "--lesson", "nginx", "--format", "tap")
         #expect(tap.stdout.hasPrefix("TAP version 13\n1..7\nok 1 - "), "\(tap)")
         let junit = try podlab("check", "--lesson", "nginx", "--format", "junit")
