@@ -99,6 +99,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The class: accounts, submissions as stored and judged, the class's progress and its exports.
+        .target(name: "PodlabClass", dependencies: ["PodlabCore", "PodlabImages", "PodlabRegistryServer", "PodlabTutor"]),
+
         // The parsers that read hostile input as functions of bytes, for libFuzzer and the corpus replay test.
         .target(name: "PodlabFuzzing", dependencies: ["PodlabArchive", "PodlabBuild", "PodlabCore", "PodlabDistribution", "PodlabImages",
                                                       "PodlabKube", "PodlabRegistryClient", "PodlabRegistryServer", "PodlabTutor"]),
@@ -115,6 +118,7 @@ let package = Package(
         .testTarget(name: "PodlabTutorTests", dependencies: ["PodlabTutor", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabKubeTests", dependencies: ["PodlabKube", "PodlabRuntime", "PodlabImages", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabFuzzingTests", dependencies: ["PodlabFuzzing", "PodlabKube", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabClassTests", dependencies: ["PodlabClass", "PodlabTutor", "PodlabRegistryServer", "PodlabCore", "PodlabImages", "PodlabTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CArchive", "CEditLine", "CSeccomp"]),
     ],
     swiftLanguageModes: [.v6]

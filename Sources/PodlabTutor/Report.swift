@@ -79,7 +79,8 @@ public struct Report: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    static func escape(_ text: String) -> String {
+    /// Text safe inside XML attributes and elements (control characters XML 1.0 cannot carry are dropped).
+    package static func escape(_ text: String) -> String {
         var result = ""
         for character in text {
             switch character {

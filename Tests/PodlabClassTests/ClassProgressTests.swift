@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import PodlabClass
+import PodlabCore
+import PodlabTestSupport
+import PodlabTutor
+import Testing
+
+/// The class's grid and its exports, from real stored submissions: the submission that counts, teachers left out,
+/// and CSV, JUnit and JSON that read back as written.
+struct ClassProgressTests {
+    let directory = TemporaryDirectory("podlab-class-progress")
+
+    func store(_ items: [(Submission, SubmissionState.Status, String?)]) throws -> SubmissionStore {
+        let store = try SubmissionStore(directory: directory.file("submissions"))
+        for (submission, status, detail) in items {
+            let bytes = try encoded(submission)
+            let id = try store.add(submission, bytes: bytes, now: submission.created)
+            guard status != .queued else { continue }
+            try store.setState(id, .replaying, now: submission.created + 1)
+            if status != .replaying { try store.setState(id, status, detail: detail, now: submission.created + 2) }
+        }
+        return store
+    }
+
+    let accounts: [ClassAccounts.Account] = [.init(username: "alice", teacher: false), .init(username: "bob", teacher: false),
+                                             .init(username: "carol", teacher: false), .init(username: "msli", teacher: true)]
+
+    @Test func theCountingSubmissionIsTheNewestVerifiedOne() throws {
+        let store = try store([
+            (sampleSubmission("alice", created: 1_800_000_000), .verified, nil),
+            (sampleSubmission("alice", passed: false, created: 1_800_000_100), .differs, "no container named web"),
+            (sampleSubmission("bob", created: 1_800_000_200), .differs, "=HYPERLINK(\"x\"), and more"),
+            (sampleSubmission("bob", lesson: "build", created: 1_800_000_300), .queued, nil),
+            (sampleSubmission("msli", created: 1_800_000_400), .verified, nil),
+        ])
+        let progress = ClassProgress(accounts: accounts, records: store.records(), lessons: ["hello-world", "nginx"])
+        #expect(progress.lessons == ["hello-world", "nginx", "build"], "a lesson only a submission names comes last")
+        #expect(progress.students.map(\.username) == ["alice", "bob", "carol"], "teachers are not graded")
+        let alice = try #require(progress.students.first?.lessons["nginx"])
+        #expect(alice.status == "verified" && alice.submission == "000001" && alice.submissions == 2)
+        #expect(alice.attempts == 3 && alice.hintsUsed == 1 && alice.seconds == 42)
+        #expect(progress.students[1].lessons["build"]?.status == "queued")
+        #expect(progress.students[2].lessons["nginx"] == .missing)
+
+        // CSV: one row per learner and lesson; the replay's detail quoted, and never read as a formula.
+        let rows = progress.csv().components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(rows.count == 1 + 3 * 3)
+        #expect(rows[0] == "username,lesson,status,submission,submitted,submissions,attempts,hints,seconds,detail")
+        #expect(rows[2] == "alice,nginx,verified,000001,2027-01-15T08:00:00Z,2,3,1,42,")
+        #expect(rows[5] == "bob,nginx,differs,000003,2027-01-15T08:03:20Z,1,3,1,42,\"'=HYPERLINK(\"\"x\"\"), and more\"")
+
+        // JUnit: a suite per learner; verified passes, differs fails, the rest is skipped.
+        let junit = try XMLDocument(xmlString: progress.junit())
+        let suites = try junit.nodes(forXPath: "/testsuites/testsuite")
+        #expect(suites.compactMap { ($0 as? XMLElement)?.attribute(forName: "name")?.stringValue } == ["alice", "bob", "carol"])
+        #expect(try junit.nodes(forXPath: "//testsuite[@name='bob']/testcase[@name='nginx']/failure").count == 1)
+        #expect(try junit.nodes(forXPath: "//testsuite[@name='alice']/testcase[@name='nginx']/*").isEmpty)
+        #expect(try junit.nodes(forXPath: "//testsuite[@name='carol']/testcase/skipped").count == 3)
+
+        // JSON: what GET /class/api/progress answers.
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(progress.json())) as? [String: Any])
+        let students = try #require(json["students"] as? [[String: Any]])
+        #expect(students.map { $0["username"] as? String } == ["alice", "bob", "carol"])
+        let lessons = try #require(students[0]["lessons"] as? [String: [String: Any]])
+        #expect(lessons["nginx"]?["status"] as? String == "verified")
+    }
+}

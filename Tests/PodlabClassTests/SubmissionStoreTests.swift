@@ -1,0 +1,83 @@
+import PodlabClass
+import PodlabCore
+import PodlabImages
+import PodlabTestSupport
+import PodlabTutor
+import Testing
+
+/// A submission as a learner's podlab would send it, for the tests of this module.
+func sampleSubmission(_ username: String = "alice", lesson: String = "nginx", passed: Bool = true, created: Double = 1_800_000_000) -> Submission {
+    Submission(podlab: "0.1.0", username: username, lesson: lesson, lessonDigest: Digest.sha256(of: Array(lesson.utf8)), created: created,
+               checks: [.init(name: "a container named web runs", passed: passed, message: passed ? nil : "no container named web")],
+               steps: [.init(id: "run", status: passed ? "passed" : "pending", attempts: 3, hintsUsed: 1, seconds: 42)],
+               journal: [.init(time: created - 10, arguments: ["podman", "run", "-d", "--name", "web", "nginx"], exitCode: 0)])
+}
+
+func encoded(_ submission: Submission) throws -> [UInt8] {
+    try JSONCoding.encode(submission)
+}
+
+/// The class server's submissions on disk: numbered in order, whole or absent, states that move forward only, and a
+/// restart that loses nothing (a replay cut short is queued again; a submission never acknowledged leaves nothing).
+struct SubmissionStoreTests {
+    let directory = TemporaryDirectory("podlab-class-store")
+
+    @Test func submissionsAreNumberedAndKeptAsReceived() throws {
+        let store = try SubmissionStore(directory: directory.file("submissions"))
+        let first = try encoded(sampleSubmission("alice"))
+        let second = try encoded(sampleSubmission("bob"))
+        #expect(try store.add(Submission.decode(first), bytes: first, now: 100) == "000001")
+        #expect(try store.add(Submission.decode(second), bytes: second, now: 101) == "000002")
+        #expect(try store.bytes("000001") == first, "a replay reads exactly what the learner sent")
+        #expect(try store.submission("000002").username == "bob")
+        #expect(try store.state("000001") == SubmissionState(status: .queued, received: 100, updated: 100))
+        #expect(store.records().map(\.id) == ["000001", "000002"])
+        #expect(store.nextQueued() == "000001")
+
+        // Another store over the same directory (the server after a restart) continues the numbering.
+        let again = try SubmissionStore(directory: directory.file("submissions"))
+        #expect(try again.add(Submission.decode(first), bytes: first) == "000003")
+    }
+
+    @Test func statesMoveForwardOnly() throws {
+        let store = try SubmissionStore(directory: directory.file("submissions"))
+        let bytes = try encoded(sampleSubmission())
+        let id = try store.add(Submission.decode(bytes), bytes: bytes)
+        try store.setState(id, .replaying, now: 200)
+        #expect(store.nextQueued() == nil)
+        try store.setState(id, .differs, detail: "no container named web", now: 201)
+        #expect(try store.state(id).detail == "no container named web")
+        #expect(throws: ClassError.self, "a judged submission is never judged again") { try store.setState(id, .verified) }
+        #expect(try store.state(id).status == .differs)
+    }
+
+    @Test func aRestartQueuesCutShortReplaysAndDropsUnacknowledgedOnes() throws {
+        let path = directory.file("submissions")
+        let store = try SubmissionStore(directory: path)
+        let bytes = try encoded(sampleSubmission())
+        let replaying = try store.add(Submission.decode(bytes), bytes: bytes)
+        let judged = try store.add(Submission.decode(bytes), bytes: bytes)
+        try store.setState(replaying, .replaying)
+        try store.setState(judged, .replaying)
+        try store.setState(judged, .verified)
+        // What a kill -9 in the middle of add leaves: a hidden directory, never listed.
+        try FileSystem.createDirectory("\(path)/.incoming-000003-1", mode: 0o700)
+        try FileSystem.writeAtomically(Array("{".utf8), to: "\(path)/.incoming-000003-1/submission.json")
+        #expect(store.ids() == [replaying, judged])
+
+        let restarted = try SubmissionStore(directory: path)
+        #expect(try restarted.recover(now: 300) == [replaying])
+        #expect(try restarted.state(replaying) == SubmissionState(status: .queued, received: try store.state(replaying).received, updated: 300))
+        #expect(try restarted.state(judged).status == .verified)
+        #expect(!FileSystem.exists("\(path)/.incoming-000003-1"))
+        #expect(restarted.nextQueued() == replaying)
+    }
+
+    @Test func aMissingOrForeignNumberIsNotFound() throws {
+        let store = try SubmissionStore(directory: directory.file("submissions"))
+        for id in ["000009", "../x", "000001/../../etc"] {
+            let error = try #require(throws: ClassError.self) { try store.bytes(id) }
+            #expect(error.exitStatus == ExitStatus.notFound, "\(id): \(error.message)")
+        }
+    }
+}
