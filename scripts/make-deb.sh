@@ -7,7 +7,8 @@
 #   usr/share/podlab/{lessons,fixtures,apparmor}
 set -eu
 cd "$(dirname "$0")/.."
-version=$(sed -n 's/.*static let podlab = "\(.*\)"/\1/p' Sources/PodlabCLI/PodmanCommand.swift)
+version=$(sed -n 's/.*static let podlab = "\(.*\)"/\1/p' Sources/PodlabCore/Versions.swift)
+[ -n "$version" ] || { echo "make-deb: no podlab version found in Sources/PodlabCore/Versions.swift" >&2; exit 1; }
 arch=$(dpkg --print-architecture)
 out=.build/deb
 stage="$out/podlab_${version}_${arch}"
