@@ -46,7 +46,7 @@ public struct SubmissionRecord: Sendable, Equatable {
 ///
 ///     submissions/000001/submission.json   the bytes as the learner sent them (what a replay reads)
 ///     submissions/000001/state.json        `SubmissionState`, rewritten atomically at each change
-///     submissions/store.lock               held while a number is taken or a state changes
+///     submissions/store.lock               held while a number is taken or a state changes (claim, finish, recover)
 ///
 /// A submission appears whole or not at all: it is written into a hidden directory first and renamed to its
 /// number, and only then acknowledged. A kill -9 leaves at most a hidden directory, removed by `recover()`.
@@ -87,9 +87,9 @@ public final class SubmissionStore: @unchecked Sendable {
         }
     }
 
-    /// The numbers of every stored submission, oldest first.
+    /// The numbers of every stored submission, oldest first (by number: 1000000 comes after 999999).
     public func ids() -> [String] {
-        FileSystem.list(directory).filter(Self.isID)
+        FileSystem.list(directory).filter(Self.isID).sorted { ($0.utf8.count, $0) < ($1.utf8.count, $1) }
     }
 
     public func submission(_ id: String) throws(ClassError) -> Submission {
@@ -111,22 +111,36 @@ public final class SubmissionStore: @unchecked Sendable {
         }
     }
 
-    /// Moves a submission on; a final state is never left again.
-    public func setState(_ id: String, _ status: SubmissionState.Status, detail: String? = nil, now: Double = WallClock.now()) throws(ClassError) {
+    /// Takes the oldest queued submission for a replay: queued → replaying in one step under the lock, so two
+    /// replay workers (threads or processes) never take the same one. Nil when none waits.
+    public func claim(now: Double = WallClock.now()) throws(ClassError) -> String? {
+        do {
+            return try lock.withLock(.exclusive) { () throws -> String? in
+                for id in ids() {
+                    guard var state = try? self.state(id), state.status == .queued else { continue }
+                    state.status = .replaying
+                    try writeState(&state, of: id, now: now)
+                    return id
+                }
+                return nil
+            }
+        } catch {
+            throw ClassError(error)
+        }
+    }
+
+    /// Records a replay's verdict: replaying → verified, differs or failed; a final state is never left again.
+    public func finish(_ id: String, _ status: SubmissionState.Status, detail: String? = nil, now: Double = WallClock.now()) throws(ClassError) {
+        guard status.isFinal else { throw ClassError("\(status.rawValue) is not a replay's verdict") }
         do {
             try lock.withLock(.exclusive) { () throws -> Void in
                 var state = try self.state(id)
-                guard !state.status.isFinal else {
-                    throw ClassError("submission \(id) is \(state.status.rawValue) already")
+                guard state.status == .replaying else {
+                    throw ClassError("submission \(id) is \(state.status.rawValue), not being replayed")
                 }
                 state.status = status
                 state.detail = detail
-                state.updated = now
-                do {
-                    try FileSystem.writeAtomically(Self.encode(state), to: "\(directory)/\(id)/state.json", mode: 0o600)
-                } catch {
-                    throw ClassError(error)
-                }
+                try writeState(&state, of: id, now: now)
             }
         } catch {
             throw ClassError(error)
@@ -141,13 +155,8 @@ public final class SubmissionStore: @unchecked Sendable {
         }
     }
 
-    /// The oldest submission waiting for a replay.
-    public func nextQueued() -> String? {
-        ids().first { (try? self.state($0).status) == .queued }
-    }
-
     /// After a restart: hidden directories of submissions never acknowledged are removed, and submissions whose replay
-    /// was cut short go back to the queue. Returns the ones queued again.
+    /// was cut short (or whose state cannot be read) go back to the queue. Returns the ones queued again.
     @discardableResult
     public func recover(now: Double = WallClock.now()) throws(ClassError) -> [String] {
         do {
@@ -157,11 +166,12 @@ public final class SubmissionStore: @unchecked Sendable {
                 }
                 var requeued: [String] = []
                 for id in ids() {
-                    guard var state = try? self.state(id), state.status == .replaying else { continue }
+                    // A state that cannot be read is a replay's to redo, as its error's hint promises.
+                    var state = (try? self.state(id)) ?? SubmissionState(status: .replaying, received: now, updated: now)
+                    guard state.status == .replaying else { continue }
                     state.status = .queued
                     state.detail = nil
-                    state.updated = now
-                    try FileSystem.writeAtomically(Self.encode(state), to: "\(directory)/\(id)/state.json", mode: 0o600)
+                    try writeState(&state, of: id, now: now)
                     requeued.append(id)
                 }
                 return requeued
@@ -169,6 +179,12 @@ public final class SubmissionStore: @unchecked Sendable {
         } catch {
             throw ClassError(error)
         }
+    }
+
+    /// Stamps and replaces a submission's state file (the lock is held by the caller).
+    private func writeState(_ state: inout SubmissionState, of id: String, now: Double) throws(SystemError) {
+        state.updated = now
+        try FileSystem.writeAtomically(Self.encode(state), to: "\(directory)/\(id)/state.json", mode: 0o600)
     }
 
     private func read(_ id: String, _ file: String) throws(ClassError) -> [UInt8] {

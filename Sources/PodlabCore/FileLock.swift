@@ -6,6 +6,10 @@ import Musl
 
 /// An advisory lock on a file (`flock`), shared between podlab processes of one user.
 /// The kernel drops it when the process dies, so a kill -9 never leaves a stale lock.
+///
+/// flock belongs to the open file, not to a thread: `lock`/`tryLock`/`unlock` hold this instance's one descriptor
+/// (a process's own hold, such as a server's for its lifetime). `withLock` opens a descriptor of its own for each
+/// hold, so threads sharing one instance are kept apart as processes are.
 public final class FileLock: @unchecked Sendable {
     public enum Mode: Sendable { case shared, exclusive }
 
@@ -48,10 +52,12 @@ public final class FileLock: @unchecked Sendable {
         _ = flock(fd, LOCK_UN)
     }
 
-    /// Runs `body` with the lock held, releasing it afterwards whatever happens.
+    /// Runs `body` with the lock held on a descriptor of its own (see the type), released afterwards whatever
+    /// happens. Not re-entrant: a `withLock` inside another on the same file waits for itself.
     public func withLock<T, E: Error>(_ mode: Mode, _ body: () throws(E) -> T) throws -> T {
-        try lock(mode)
-        defer { unlock() }
+        let hold = try FileLock(path: path)
+        try hold.lock(mode)
+        defer { hold.unlock() }
         return try body()
     }
 }

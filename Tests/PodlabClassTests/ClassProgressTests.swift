@@ -19,8 +19,8 @@ struct ClassProgressTests {
             let bytes = try encoded(submission)
             let id = try store.add(submission, bytes: bytes, now: submission.created)
             guard status != .queued else { continue }
-            try store.setState(id, .replaying, now: submission.created + 1)
-            if status != .replaying { try store.setState(id, status, detail: detail, now: submission.created + 2) }
+            #expect(try store.claim(now: submission.created + 1) == id)
+            if status != .replaying { try store.finish(id, status, detail: detail, now: submission.created + 2) }
         }
         return store
     }
@@ -33,8 +33,9 @@ struct ClassProgressTests {
             (sampleSubmission("alice", created: 1_800_000_000), .verified, nil),
             (sampleSubmission("alice", passed: false, created: 1_800_000_100), .differs, "no container named web"),
             (sampleSubmission("bob", created: 1_800_000_200), .differs, "=HYPERLINK(\"x\"), and more"),
-            (sampleSubmission("bob", lesson: "build", created: 1_800_000_300), .queued, nil),
-            (sampleSubmission("msli", created: 1_800_000_400), .verified, nil),
+            (sampleSubmission("msli", created: 1_800_000_300), .verified, nil),
+            // Last: a replay claims the oldest queued submission, and this one stays queued.
+            (sampleSubmission("bob", lesson: "build", created: 1_800_000_400), .queued, nil),
         ])
         let progress = ClassProgress(accounts: accounts, records: store.records(), lessons: ["hello-world", "nginx"])
         #expect(progress.lessons == ["hello-world", "nginx", "build"], "a lesson only a submission names comes last")

@@ -1,8 +1,10 @@
+import Foundation
 import PodlabClass
 import PodlabCore
 import PodlabImages
 import PodlabTestSupport
 import PodlabTutor
+import Synchronization
 import Testing
 
 /// A submission as a learner's podlab would send it, for the tests of this module.
@@ -32,7 +34,6 @@ struct SubmissionStoreTests {
         #expect(try store.submission("000002").username == "bob")
         #expect(try store.state("000001") == SubmissionState(status: .queued, received: 100, updated: 100))
         #expect(store.records().map(\.id) == ["000001", "000002"])
-        #expect(store.nextQueued() == "000001")
 
         // Another store over the same directory (the server after a restart) continues the numbering.
         let again = try SubmissionStore(directory: directory.file("submissions"))
@@ -43,12 +44,31 @@ struct SubmissionStoreTests {
         let store = try SubmissionStore(directory: directory.file("submissions"))
         let bytes = try encoded(sampleSubmission())
         let id = try store.add(Submission.decode(bytes), bytes: bytes)
-        try store.setState(id, .replaying, now: 200)
-        #expect(store.nextQueued() == nil)
-        try store.setState(id, .differs, detail: "no container named web", now: 201)
-        #expect(try store.state(id).detail == "no container named web")
-        #expect(throws: ClassError.self, "a judged submission is never judged again") { try store.setState(id, .verified) }
+        #expect(throws: ClassError.self, "only a replaying submission gets a verdict") { try store.finish(id, .verified) }
+        #expect(try store.claim(now: 200) == id)
+        #expect(try store.claim() == nil, "a submission being replayed is never handed out again")
+        try store.finish(id, .differs, detail: "no container named web", now: 201)
+        #expect(try store.state(id) == SubmissionState(status: .differs, detail: "no container named web", received: try store.state(id).received, updated: 201))
+        #expect(throws: ClassError.self, "a judged submission is never judged again") { try store.finish(id, .verified) }
         #expect(try store.state(id).status == .differs)
+    }
+
+    /// A server's request threads share one store: with one flock descriptor between them they would all hold the
+    /// lock at once (flock belongs to the open file), and two would take one number.
+    @Test func threadsOfOneServerNeverShareANumber() throws {
+        let store = try SubmissionStore(directory: directory.file("submissions"))
+        let bytes = try encoded(sampleSubmission())
+        let submission = try Submission.decode(bytes)
+        let ids = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            if let id = try? store.add(submission, bytes: bytes) { ids.withLock { $0.append(id) } }
+        }
+        #expect(ids.withLock { $0.sorted() } == (1...16).map { String($0).leftPadded(6) })
+        let claimed = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            if let id = try? store.claim() { claimed.withLock { $0.append(id) } }
+        }
+        #expect(claimed.withLock { $0.sorted() } == (1...16).map { String($0).leftPadded(6) }, "each claimed once")
     }
 
     @Test func aRestartQueuesCutShortReplaysAndDropsUnacknowledgedOnes() throws {
@@ -57,20 +77,25 @@ struct SubmissionStoreTests {
         let bytes = try encoded(sampleSubmission())
         let replaying = try store.add(Submission.decode(bytes), bytes: bytes)
         let judged = try store.add(Submission.decode(bytes), bytes: bytes)
-        try store.setState(replaying, .replaying)
-        try store.setState(judged, .replaying)
-        try store.setState(judged, .verified)
+        #expect(try store.claim() == replaying)
+        #expect(try store.claim() == judged)
+        try store.finish(judged, .verified)
         // What a kill -9 in the middle of add leaves: a hidden directory, never listed.
         try FileSystem.createDirectory("\(path)/.incoming-000003-1", mode: 0o700)
         try FileSystem.writeAtomically(Array("{".utf8), to: "\(path)/.incoming-000003-1/submission.json")
         #expect(store.ids() == [replaying, judged])
+        // A state file someone damaged: its submission is replayed again, as the read error's hint says.
+        let damaged = try store.add(Submission.decode(bytes), bytes: bytes)
+        try FileSystem.writeAtomically(Array("{".utf8), to: "\(path)/\(damaged)/state.json")
+        #expect(try #require(throws: ClassError.self) { try store.state(damaged) }.hint?.contains("queues it again") == true)
 
         let restarted = try SubmissionStore(directory: path)
-        #expect(try restarted.recover(now: 300) == [replaying])
+        #expect(try restarted.recover(now: 300) == [replaying, damaged])
+        #expect(try restarted.state(damaged).status == .queued)
         #expect(try restarted.state(replaying) == SubmissionState(status: .queued, received: try store.state(replaying).received, updated: 300))
         #expect(try restarted.state(judged).status == .verified)
         #expect(!FileSystem.exists("\(path)/.incoming-000003-1"))
-        #expect(restarted.nextQueued() == replaying)
+        #expect(try restarted.claim() == replaying)
     }
 
     @Test func aMissingOrForeignNumberIsNotFound() throws {
