@@ -11,18 +11,8 @@ import Glibc
 ///     accounts/teachers        one teacher's name per line: who may see the dashboard and every learner's work
 ///     accounts/accounts.lock   held for each read-modify-write
 public final class ClassAccounts: @unchecked Sendable {
+    /// An account, or a roster's line that is to become one: a name, and whether it is a teacher's.
     public struct Account: Sendable, Equatable {
-        public let username: String
-        public let teacher: Bool
-
-        public init(username: String, teacher: Bool) {
-            self.username = username
-            self.teacher = teacher
-        }
-    }
-
-    /// One line of a roster: a name, and whether it is a teacher's.
-    public struct RosterEntry: Sendable, Equatable {
         public let username: String
         public let teacher: Bool
 
@@ -34,7 +24,8 @@ public final class ClassAccounts: @unchecked Sendable {
 
     public let directory: String
     private let lock: FileLock
-    var htpasswdPath: String { "\(directory)/htpasswd" }
+    /// The htpasswd file the class registry checks passwords against.
+    public var registryPasswords: String { "\(directory)/htpasswd" }
     var teachersPath: String { "\(directory)/teachers" }
 
     public init(directory: String) throws(ClassError) {
@@ -46,9 +37,6 @@ public final class ClassAccounts: @unchecked Sendable {
             throw ClassError(error)
         }
     }
-
-    /// The htpasswd file the class registry checks passwords against.
-    public var registryPasswords: String { htpasswdPath }
 
     public func list() throws(ClassError) -> [Account] {
         let (passwords, teachers) = try read()
@@ -81,7 +69,7 @@ public final class ClassAccounts: @unchecked Sendable {
     /// Adds every account of a roster at once, each with a new random password (returned, in the roster's order,
     /// for the teacher to hand out: they are stored only as bcrypt hashes). Nothing is added when any line is wrong
     /// or names an existing account.
-    public func importRoster(_ entries: [RosterEntry]) throws(ClassError) -> [(username: String, password: String)] {
+    public func importRoster(_ entries: [Account]) throws(ClassError) -> [(username: String, password: String)] {
         var issued: [(username: String, password: String)] = []
         try update { (passwords: inout Htpasswd, teachers: inout Set<String>) throws(ClassError) in
             let existing = entries.map(\.username).filter { passwords.entries[$0] != nil }
@@ -101,8 +89,8 @@ public final class ClassAccounts: @unchecked Sendable {
 
     /// Reads a roster: one account name per line, `NAME,teacher` for a teacher, `#` comments and blank lines
     /// skipped. Every wrong line is named with its number, and a name given twice is refused.
-    public static func parseRoster(_ text: String, file: String) throws(ClassError) -> [RosterEntry] {
-        var entries: [RosterEntry] = []
+    public static func parseRoster(_ text: String, file: String) throws(ClassError) -> [Account] {
+        var entries: [Account] = []
         var problems: [String] = []
         var seen: Set<String> = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -120,7 +108,7 @@ public final class ClassAccounts: @unchecked Sendable {
             } else if !seen.insert(name).inserted {
                 problems.append("line \(index + 1): \"\(name)\" is named twice")
             } else {
-                entries.append(RosterEntry(username: name, teacher: teacher))
+                entries.append(Account(username: name, teacher: teacher))
             }
         }
         guard problems.isEmpty else {
@@ -147,6 +135,7 @@ public final class ClassAccounts: @unchecked Sendable {
             throw ClassError("the password is longer than 72 bytes, which bcrypt ignores beyond", hint: "use a shorter one")
         }
         guard !password.contains("\n"), !password.contains("\r") else { throw ClassError("the password holds a line break") }
+        guard !password.utf8.contains(0) else { throw ClassError("the password holds a NUL byte, where bcrypt stops reading") }
         guard password != username else { throw ClassError("the password is the account's name", hint: "choose another one") }
     }
 
@@ -171,17 +160,22 @@ public final class ClassAccounts: @unchecked Sendable {
     }
 
     private func read() throws(ClassError) -> (Htpasswd, Set<String>) {
-        let passwords = FileSystem.exists(htpasswdPath) ? try readText(htpasswdPath) : ""
-        let teachers = FileSystem.exists(teachersPath) ? try readText(teachersPath) : ""
-        return (Htpasswd(contents: passwords), Set(teachers.split(separator: "\n").map { $0.trimmed() }.filter { !$0.isEmpty }))
+        let teachers = try readText(teachersPath)
+        return (Htpasswd(contents: try readText(registryPasswords)), Set(teachers.split(separator: "\n").map { $0.trimmed() }.filter { !$0.isEmpty }))
     }
 
+    /// A file's text; empty when it does not exist yet (a class with no accounts).
     private func readText(_ path: String) throws(ClassError) -> String {
+        let limit = 16 << 20
+        let bytes: [UInt8]
         do {
-            return String(decoding: try FileSystem.readFile(path, limit: 16 << 20), as: UTF8.self)
+            bytes = try FileSystem.readFile(path, limit: limit)
         } catch {
+            if error.errno == ENOENT { return "" }
             throw ClassError(error)
         }
+        guard bytes.count <= limit else { throw ClassError("\(path) is larger than 16 MiB: it is not a class's accounts file") }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func update(_ change: (inout Htpasswd, inout Set<String>) throws(ClassError) -> Void) throws(ClassError) {
@@ -193,7 +187,7 @@ public final class ClassAccounts: @unchecked Sendable {
                     // Teachers first: a crash between the two writes leaves a teacher line without an account, which
                     // grants nothing, never an account that should have been a learner's with a teacher's rights.
                     try FileSystem.writeAtomically(Array(teachers.sorted().map { "\($0)\n" }.joined().utf8), to: teachersPath, mode: 0o600)
-                    try FileSystem.writeAtomically(Array(passwords.contents.utf8), to: htpasswdPath, mode: 0o600)
+                    try FileSystem.writeAtomically(Array(passwords.contents.utf8), to: registryPasswords, mode: 0o600)
                 } catch {
                     throw ClassError(error)
                 }

@@ -38,6 +38,7 @@ struct ClassAccountsTests {
         (String(repeating: "x", count: 73), "the password is longer than 72 bytes"),
         ("two\nlines!", "the password holds a line break"),
         ("learner1", "the password is the account's name"),
+        ("a\u{0}bcdefghij", "the password holds a NUL byte"),
     ])
     func weakPasswordsAreRefused(password: String, message: String) throws {
         let accounts = try ClassAccounts(directory: directory.file("accounts"))
