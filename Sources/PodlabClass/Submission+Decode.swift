@@ -13,6 +13,10 @@ extension Submission {
         public static let checks = 200
         public static let steps = 100
         public static let textBytes = 4_096
+        /// Lines run or hints used in one step.
+        public static let count = 1_000_000
+        /// Seconds spent in one step (about four months).
+        public static let seconds = 10_000_000.0
     }
 
     /// Reads a submission from bytes received or saved, refusing what the server must not store: too large, another
@@ -56,6 +60,13 @@ extension Submission {
         }
         guard checks.count <= Limits.checks, steps.count <= Limits.steps else {
             throw ClassError("the submission has more checks or steps than any lesson")
+        }
+        // What the class grid adds up and prints: bounded, so no sum overflows and no time is infinite or negative.
+        for step in steps {
+            guard ["pending", "passed", "skipped"].contains(step.status), (0...Limits.count).contains(step.attempts),
+                  (0...Limits.count).contains(step.hintsUsed), step.seconds.map({ (0...Limits.seconds).contains($0) }) ?? true else {
+                throw ClassError("the step \"\(step.id)\" of the submission has a status, count or time no guided shell writes")
+            }
         }
         let texts = [podlab] + checks.flatMap { [$0.name, $0.message ?? ""] } + steps.flatMap { [$0.id, $0.status] }
         guard texts.allSatisfy({ $0.utf8.count <= Limits.textBytes }) else { throw ClassError("a text of the submission is too long") }

@@ -88,13 +88,14 @@ public struct LessonRunner {
         }
         let steps = lesson.steps.map { step in
             let record = progress?.steps[step.id] ?? Progress.StepRecord()
-            let seconds = record.started.flatMap { start in record.finished.map { $0 - start } }
+            // A step started again after it was finished (the learner went back) has no time of its own yet.
+            let seconds = record.started.flatMap { start in record.finished.flatMap { $0 >= start ? $0 - start : nil } }
             return Submission.StepSummary(id: step.id, status: record.status.rawValue, attempts: record.attempts,
                                           hintsUsed: record.hintsUsed, seconds: seconds)
         }
         return Submission(
             podlab: Versions.podlab, username: username, lesson: lesson.id,
-            lessonDigest: Digest.sha256(of: (try? FileSystem.readFile("\(paths.lessons)/\(lesson.id).yaml")) ?? []),
+            lessonDigest: Digest.sha256(of: try FileSystem.readFile("\(paths.lessons)/\(lesson.id).yaml")),
             created: WallClock.now(),
             checks: results.map { Report.Case(name: $0.check.label, passed: $0.passed, message: $0.passed ? nil : $0.message) },
             steps: steps,

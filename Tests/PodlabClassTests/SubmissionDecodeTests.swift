@@ -30,6 +30,9 @@ struct SubmissionDecodeTests {
         (SubmissionDecodeTests.changed { $0.created = -1 }, "the submission's creation time is not a time"),
         (SubmissionDecodeTests.changed { $0.journal.append(.init(time: 1, arguments: [], exitCode: 0)) }, "a command of the submission's journal is empty or too long"),
         (SubmissionDecodeTests.changed { $0.journal = Array(repeating: $0.journal[0], count: Submission.Limits.commands + 1) }, "the submission journals 2001 commands"),
+        (SubmissionDecodeTests.changed { $0.steps[0].attempts = Int.max }, "the step \"run\" of the submission has a status, count or time"),
+        (SubmissionDecodeTests.changed { $0.steps[0].seconds = 1e300 }, "the step \"run\" of the submission has a status, count or time"),
+        (SubmissionDecodeTests.changed { $0.steps[0].seconds = -40 }, "the step \"run\" of the submission has a status, count or time"),
         (SubmissionDecodeTests.changed { $0.checks[0].name = String(repeating: "x", count: Submission.Limits.textBytes + 1) }, "a text of the submission is too long"),
     ])
     func whatIsRefused(submission: Submission, message: String) throws {
