@@ -32,17 +32,27 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// What stands for a secret in the journal.
     public static let redacted = "******"
 
-    /// A command line as the journal keeps it: the password of `login -p/--password`, and the password
-    /// part of `--creds USER:PASSWORD`, replaced. (`-p` is a password only for login; for run it publishes.)
+    /// A command line as the journal keeps it (and as `podlab check --format json` reports it): the password of
+    /// `login -p/--password` (whatever it looks like) and of `--creds USER:PASSWORD` replaced, and the values of
+    /// `-e/--env NAME=VALUE` (run, create, exec) and `--build-arg NAME=VALUE` (build), where tutorials put database
+    /// passwords; the names stay. (`-p` is a password only for login; for run it publishes.)
     public static func withoutSecrets(_ arguments: [String]) -> [String] {
         let login = arguments.contains("login")
+        let environment = arguments.contains { $0 == "run" || $0 == "create" || $0 == "exec" }
+        let build = arguments.contains("build")
         var result: [String] = []
         var previous = ""
         for argument in arguments {
-            if login && (previous == "-p" || previous == "--password") && !argument.hasPrefix("-") {
+            if login && (previous == "-p" || previous == "--password") {
                 result.append(redacted)
             } else if previous == "--creds" {
                 result.append(redactingPassword(argument))
+            } else if (environment && (previous == "-e" || previous == "--env")) || (build && previous == "--build-arg") {
+                result.append(redactingValue(argument))
+            } else if environment && argument.hasPrefix("--env=") {
+                result.append("--env=" + redactingValue(String(argument.dropFirst("--env=".count))))
+            } else if build && argument.hasPrefix("--build-arg=") {
+                result.append("--build-arg=" + redactingValue(String(argument.dropFirst("--build-arg=".count))))
             } else if login && argument.hasPrefix("--password=") {
                 result.append("--password=" + redacted)
             } else if login && argument.hasPrefix("-p") && argument.count > 2 && !argument.hasPrefix("--") {
@@ -55,6 +65,12 @@ public struct JournalEvent: Codable, Sendable, Equatable {
             previous = argument
         }
         return result
+    }
+
+    /// `NAME=VALUE` → `NAME=******`; a bare `NAME` (the value taken from podman's own environment) stays.
+    static func redactingValue(_ assignment: String) -> String {
+        guard let equals = assignment.firstIndex(of: "=") else { return assignment }
+        return assignment[..<equals] + "=" + redacted
     }
 
     static func redactingPassword(_ credentials: String) -> String {

@@ -80,6 +80,7 @@ import Testing
         _ = try podman("login", "-u", "student", "-p", "secret-on-argv-1", "--tls-verify=false", "127.0.0.1:9")
         _ = try podman("login", "--username=student", "--password=secret-on-argv-2", "--tls-verify=false", "127.0.0.1:9")
         _ = try podman("pull", "--creds", "student:secret-on-argv-3", "--tls-verify=false", "127.0.0.1:9/x/y:1")
+        #expect(try podman("run", "--rm", "-e", "MYSQL_ROOT_PASSWORD=secret-on-argv-4", "busybox", "true").status == 0)
         let journal = (try? String(contentsOfFile: "\(podman.root)/events.jsonl", encoding: .utf8)) ?? ""
         #expect(journal.contains("login"), "the commands are journaled: \(journal)")
         #expect(!journal.contains("secret-on-argv"), "\(journal)")
@@ -87,5 +88,10 @@ import Testing
         #expect(JournalEvent.withoutSecrets(["podman", "run", "-p", "8080:80", "nginx"]) == ["podman", "run", "-p", "8080:80", "nginx"],
                 "-p publishes for run: kept")
         #expect(JournalEvent.withoutSecrets(["podman", "login", "-psecret", "x"]) == ["podman", "login", "-p******", "x"])
+        #expect(JournalEvent.withoutSecrets(["podman", "login", "-p", "-starts-with-a-dash", "x"]) == ["podman", "login", "-p", "******", "x"])
+        #expect(JournalEvent.withoutSecrets(["podman", "run", "-e", "MYSQL_ROOT_PASSWORD=s3cret", "--env=DB_PASSWORD=p", "-e", "TERM", "mariadb"])
+                == ["podman", "run", "-e", "MYSQL_ROOT_PASSWORD=******", "--env=DB_PASSWORD=******", "-e", "TERM", "mariadb"])
+        #expect(JournalEvent.withoutSecrets(["podman", "build", "--build-arg", "TOKEN=abc", "--build-arg=KEY=v=w", "."])
+                == ["podman", "build", "--build-arg", "TOKEN=******", "--build-arg=KEY=******", "."])
     }
 }
