@@ -145,10 +145,15 @@ static int loopback_up(void) {
 /* A pod member: join the infra's user namespace first (the others belong to it), then its network, UTS and IPC
  * namespaces; unshare a mount namespace of our own and fork PID 1 of a new PID namespace, which returns here
  * and goes on as the container. This process stays as its waiter and reports its pid. */
+static const char *const pod_namespace_names[PODLAB_POD_NAMESPACES] = { "user", "net", "uts", "ipc" };
+static const int pod_namespace_types[PODLAB_POD_NAMESPACES] = { CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC };
+
+const char *podlab_pod_namespace(int index) {
+    return index >= 0 && index < PODLAB_POD_NAMESPACES ? pod_namespace_names[index] : NULL;
+}
+
 static void join_pod(const struct podlab_container_spec *spec, int efd) {
-    static const char *const names[] = { "user", "net", "uts", "ipc" };
-    static const int types[] = { CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC };
-    podlab_enter_namespaces(spec->pod_namespace_fds, names, types, 4, efd);
+    podlab_enter_namespaces(spec->pod_namespace_fds, pod_namespace_names, pod_namespace_types, PODLAB_POD_NAMESPACES, efd);
     if (unshare(CLONE_NEWNS | CLONE_NEWPID) != 0) podlab_child_fail(efd, PODLAB_STAGE_SETNS, errno, "mount and PID namespaces");
     podlab_fork_and_wait(spec->pid_report_fd, 1);
     /* The container's PID 1 now: it ends with its waiter, which (as any container) outlives a killed monitor. */

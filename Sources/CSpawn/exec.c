@@ -6,6 +6,14 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+/* The mount namespace last: entering it sets this process's root to the container's. */
+static const char *const exec_namespace_names[PODLAB_EXEC_NAMESPACES] = { "user", "ipc", "uts", "net", "pid", "mnt" };
+static const int exec_namespace_types[PODLAB_EXEC_NAMESPACES] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS };
+
+const char *podlab_exec_namespace(int index) {
+    return index >= 0 && index < PODLAB_EXEC_NAMESPACES ? exec_namespace_names[index] : NULL;
+}
+
 static int exec_main(void *argument) {
     const struct podlab_exec_spec *spec = argument;
     int efd = spec->error_fd;
@@ -13,9 +21,7 @@ static int exec_main(void *argument) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-    static const char *const names[] = { "user", "ipc", "uts", "net", "pid", "mnt" };
-    static const int types[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS };
-    podlab_enter_namespaces(spec->namespace_fds, names, types, 6, efd);
+    podlab_enter_namespaces(spec->namespace_fds, exec_namespace_names, exec_namespace_types, PODLAB_EXEC_NAMESPACES, efd);
     if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
     /* Joining a PID namespace takes effect for children: the command runs in a forked child, this
      * process waits for it and passes signals on. */

@@ -9,7 +9,7 @@ extension ContainerEngine {
     public func exec(_ record: ContainerRecord, command: [String], environment: [String], workingDir: String?, user: String?,
                      tty: Bool, interactive: Bool) throws -> Int32 {
         // Opened here from the verified process; the child enters and closes its copies, these are closed after.
-        guard let process = try VerifiedProcess(record), let namespaces = try process.openNamespaces(["user", "ipc", "uts", "net", "pid", "mnt"]) else {
+        guard let process = try VerifiedProcess(record), let namespaces = try process.openNamespaces(VerifiedProcess.execNamespaces) else {
             throw RuntimeError.notRunning(record.id)
         }
         defer { namespaces.forEach { close($0) } }

@@ -84,7 +84,7 @@ extension ContainerEngine {
         guard let podID = spec.settings.pod, spec.settings.infra != true else { return [] }
         let pod = try pods.find(podID)
         let infra = try containers.find(pod.infraID)
-        guard let process = try VerifiedProcess(infra), let namespaces = try process.openNamespaces(["user", "net", "uts", "ipc"]) else {
+        guard let process = try VerifiedProcess(infra), let namespaces = try process.openNamespaces(VerifiedProcess.podNamespaces) else {
             throw RuntimeError.cannotRun("pod \(pod.name)'s infra container is not running", hint: "start the pod first: podman pod start \(pod.name)")
         }
         return namespaces

@@ -110,11 +110,11 @@ public enum ContainerLauncher {
         spec.error_fd = errorPipe[1]
         spec.trampoline_fd = try ExecTrampoline.descriptor()
         let namespaces = request.podNamespaces
-        guard namespaces.isEmpty || namespaces.count == 4 else {
+        guard namespaces.isEmpty || namespaces.count == VerifiedProcess.podNamespaces.count else {
             // Never a container of its own where a pod member was asked for.
-            throw RuntimeError.cannotRun("the pod's namespaces could not all be opened (\(namespaces.count) of 4)", hint: nil)
+            throw RuntimeError.cannotRun("the pod's namespaces could not all be opened (\(namespaces.count) of \(VerifiedProcess.podNamespaces.count))", hint: nil)
         }
-        if namespaces.count == 4 {
+        if !namespaces.isEmpty {
             spec.join_pod = 1
             spec.pod_namespace_fds = (namespaces[0], namespaces[1], namespaces[2], namespaces[3])
         }

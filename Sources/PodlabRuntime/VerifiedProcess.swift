@@ -77,6 +77,15 @@ public final class VerifiedProcess {
         return opened
     }
 
+    /// The namespaces a pod member shares with its infra and those `exec` enters, in the order CSpawn takes their
+    /// descriptors (CSpawn writes that order once; these read it).
+    public static let podNamespaces = namespaceNames(Int(PODLAB_POD_NAMESPACES), podlab_pod_namespace)
+    public static let execNamespaces = namespaceNames(Int(PODLAB_EXEC_NAMESPACES), podlab_exec_namespace)
+
+    static func namespaceNames(_ count: Int, _ name: (Int32) -> UnsafePointer<CChar>?) -> [String] {
+        (0..<count).compactMap { name(Int32($0)).map { String(cString: $0) } }
+    }
+
     /// A descriptor of the process's root directory, as its processes see it, for the caller to close; nil when the
     /// process has gone meanwhile.
     public func openRoot() throws -> Int32? {

@@ -32,6 +32,14 @@ struct podlab_volume {
     int32_t is_directory;    /* create a directory (else an empty file) as the mount point */
 };
 
+/* The namespaces a pod member shares with its infra and those `exec` enters, in the order of pod_namespace_fds and
+ * namespace_fds (the user namespace first: the others belong to it), named as in /proc/PID/ns. The one place that
+ * order is written: the caller opens the descriptors by these names (NULL past the end). */
+#define PODLAB_POD_NAMESPACES 4
+#define PODLAB_EXEC_NAMESPACES 6
+const char *podlab_pod_namespace(int index);
+const char *podlab_exec_namespace(int index);
+
 struct podlab_container_spec {
     /* process */
     char *const *argv;               /* NULL-terminated */
@@ -70,7 +78,7 @@ struct podlab_container_spec {
                                       * in that order, opened by the caller from a process it verified) instead of
                                       * making new ones; a waiting process then forks the container's PID 1 into a
                                       * new PID namespace and writes its pid to pid_report_fd */
-    int32_t pod_namespace_fds[4];
+    int32_t pod_namespace_fds[PODLAB_POD_NAMESPACES];
     int32_t pid_report_fd;
     int32_t pause;                   /* the pod's infra: hold the namespaces, run nothing (the trampoline pauses) */
 };
@@ -83,7 +91,7 @@ pid_t podlab_clone_container(const struct podlab_container_spec *spec, void *sta
  * that order, opened by the caller from the container's verified process), then runs argv with the container's
  * root, the given ids, capabilities and seccomp program. */
 struct podlab_exec_spec {
-    int32_t namespace_fds[6];
+    int32_t namespace_fds[PODLAB_EXEC_NAMESPACES];
     char *const *argv;
     char *const *envp;               /* its PATH is where the trampoline looks argv[0] up */
     const char *cwd;
