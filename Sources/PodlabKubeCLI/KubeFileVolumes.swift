@@ -16,8 +16,8 @@ enum KubeFileVolumes {
         case configMap = "ConfigMap"
         case secret = "Secret"
 
-        /// The label that marks a volume as one kube play wrote for a source of this kind.
-        var label: String { self == .configMap ? "io.podlab.kube.configmap" : "io.podlab.kube.secret" }
+        /// The label that marks a volume as one kube play wrote for a source of this kind (`io.podlab.kube.secret`).
+        var label: String { "io.podlab.kube.\(rawValue.lowercased())" }
     }
 
     /// A ConfigMap or a Secret, by name.
@@ -33,28 +33,18 @@ enum KubeFileVolumes {
         var wanted: [Source: [String: String]] = [:]  // source → path → key
         for pod in pods {
             for volume in pod.volumes {
-                let source: Source
-                let items: [KubeKeyToPath]
-                switch volume.source {
-                case .configMap(let name, let list):
-                    source = Source(kind: .configMap, name: name)
-                    items = list
-                    if data[source] == nil { data[source] = try configMaps.files(of: name, mountedBy: pod.name) }
-                case .secret(let name, let list, let optional):
-                    source = Source(kind: .secret, name: name)
-                    items = list
-                    if data[source] == nil {
-                        guard let found = try KubeSecrets.files(of: name, mountedBy: pod.name, engine: engine) else {
-                            if optional { continue }
-                            throw KubeError("the secret \"\(name)\" that the pod \(pod.name) mounts does not exist",
-                                            hint: "add a document with kind: Secret and metadata.name: \(name), or mark the volume optional: true")
-                        }
-                        data[source] = found
+                guard let (source, items, optional) = mount(volume.source) else { continue }
+                if data[source] == nil {
+                    guard let found = try keys(of: source, mountedBy: pod.name, configMaps: configMaps, engine: engine) else {
+                        if optional { continue }
+                        throw KubeError("the secret \"\(source.name)\" that the pod \(pod.name) mounts does not exist",
+                                        hint: "add a document with kind: Secret and metadata.name: \(source.name), or mark the volume optional: true")
                     }
-                case .claim, .hostPath, .emptyDir:
-                    continue
+                    data[source] = found
                 }
                 let keys = data[source] ?? [:]
+                // A source mounted with no keys at all still gets its (empty) volume.
+                if wanted[source] == nil { wanted[source] = [:] }
                 for file in items.isEmpty ? keys.keys.map({ KubeKeyToPath(key: $0, path: $0) }) : items {
                     guard keys[file.key] != nil else {
                         throw KubeError("the \(source.kind.rawValue) \"\(source.name)\" has no key \"\(file.key)\"",
@@ -65,8 +55,6 @@ enum KubeFileVolumes {
                     }
                     wanted[source, default: [:]][file.path] = file.key
                 }
-                // A source mounted with no keys at all still gets its (empty) volume.
-                if wanted[source] == nil { wanted[source] = [:] }
             }
         }
         // One volume per name: a ConfigMap and a Secret of the same name cannot both be mounted.
@@ -93,6 +81,24 @@ enum KubeFileVolumes {
             volumes[source] = try write(source, files: contents, engine: engine)
         }
         return volumes
+    }
+
+    /// The source a volume of files mounts, the items it asks for, and whether it may be missing; nil for the others.
+    private static func mount(_ volume: KubeVolume.Source) -> (source: Source, items: [KubeKeyToPath], optional: Bool)? {
+        switch volume {
+        case .configMap(let name, let items): return (Source(kind: .configMap, name: name), items, false)
+        case .secret(let name, let items, let optional): return (Source(kind: .secret, name: name), items, optional)
+        case .claim, .hostPath, .emptyDir: return nil
+        }
+    }
+
+    /// The keys of a ConfigMap of this file or of a Secret a kube play stored; nil for a Secret that does not exist.
+    private static func keys(of source: Source, mountedBy pod: String, configMaps: KubeConfigMaps,
+                             engine: ContainerEngine) throws -> [String: [UInt8]]? {
+        switch source.kind {
+        case .configMap: return try configMaps.files(of: source.name, mountedBy: pod)
+        case .secret: return try KubeSecrets.files(of: source.name, mountedBy: pod, engine: engine)
+        }
     }
 
     /// Writes the files into the source's volume, emptied first (files a container made under other ids too).
