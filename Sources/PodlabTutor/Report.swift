@@ -82,16 +82,19 @@ public struct Report: Sendable {
     /// Text safe inside XML attributes and elements (control characters XML 1.0 cannot carry are dropped).
     package static func escape(_ text: String) -> String {
         var result = ""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": result += "&amp;"
             case "<": result += "&lt;"
             case ">": result += "&gt;"
             case "\"": result += "&quot;"
             case "'": result += "&apos;"
             default:
-                if let scalar = character.unicodeScalars.first, scalar.value < 0x20, character != "\n", character != "\t" { continue }
-                result.append(character)
+                // By scalar, so that "\r\n" (one Character) keeps its newline; XML 1.0 cannot carry other control
+                // characters or U+FFFE/U+FFFF, even escaped.
+                let value = scalar.value
+                if (value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D) || value == 0xFFFE || value == 0xFFFF { continue }
+                result.unicodeScalars.append(scalar)
             }
         }
         return result
