@@ -222,15 +222,19 @@ public enum FileSystem {
 }
 
 extension FileSystem {
-    /// Reads `relative` inside `root` without following any symlink on the way (an image's /etc/passwd
-    /// must not lead podlab to read a host file). nil when absent, a symlink, or unreadable.
+    /// Reads the regular file `relative` inside `root` without following any symlink on the way (an image's
+    /// /etc/passwd must not lead podlab to read a host file). nil when absent, a symlink, not a regular file,
+    /// larger than `limit`, or unreadable. A FIFO or device an image puts there is neither waited on nor read:
+    /// the open does not block (O_NONBLOCK) and only a regular file is read, at most `limit + 1` bytes of it.
     public static func readInside(root: String, relative: String, limit: Int = 1 << 20) -> [UInt8]? {
         guard let (directory, name) = openParentInside(root: root, relative: relative) else { return nil }
-        let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         close(directory)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        guard let bytes = try? readAll(fd: fd, path: relative), bytes.count <= limit else { return nil }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard let bytes = try? readAll(fd: fd, path: relative, limit: limit), bytes.count <= limit else { return nil }
         return bytes
     }
 
