@@ -95,7 +95,7 @@ let package = Package(
         ]),
         .executableTarget(name: "podlab-kube", dependencies: ["PodlabKubeCLI", "PodlabCLI"]),
         .executableTarget(name: "podlab-tutor", dependencies: [
-            "PodlabTutor", "PodlabCore",
+            "PodlabTutor", "PodlabClass", "PodlabCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

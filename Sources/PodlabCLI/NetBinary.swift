@@ -11,8 +11,8 @@ package enum NetBinary {
     static let podmanCommands: Set<String> = ["pull", "push", "login", "logout", "help"]
     static let podlabCommands: Set<String> = ["registry", "mode"]
     static let fileName = "podlab-net"
-    /// podlab commands answered by podlab-tutor (the guided shell, lessons and classroom checks).
-    static let tutorCommands: Set<String> = ["check", "lesson", "lessons", "--lang"]
+    /// podlab commands answered by podlab-tutor (the guided shell, lessons, classroom checks and the class).
+    static let tutorCommands: Set<String> = ["check", "lesson", "lessons", "class", "--lang"]
     static let tutorFileName = "podlab-tutor"
     /// podman subcommands answered by podlab-kube (Kubernetes YAML).
     static let kubeCommands: Set<String> = ["kube", "generate", "play"]

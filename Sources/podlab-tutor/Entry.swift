@@ -6,13 +6,13 @@ import PodlabTutor
 import Glibc
 #endif
 
-/// podlab-tutor: the guided shell (`podlab` with no arguments), `podlab check` and `podlab lesson test`.
+/// podlab-tutor: the guided shell (`podlab` with no arguments), `podlab check`, `podlab lesson test` and `podlab class`.
 @main
 struct TutorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "podlab",
         abstract: "The guided shell: the Podman tutorial, run for real, step by step.",
-        subcommands: [ShellCommand.self, CheckCommand.self, LessonCommand.self, LessonsCommand.self],
+        subcommands: [ShellCommand.self, CheckCommand.self, LessonCommand.self, LessonsCommand.self, ClassCommand.self],
         defaultSubcommand: ShellCommand.self
     )
 }
