@@ -120,12 +120,10 @@ struct RegistryServeCommand: ParsableCommand {
     }
 
     static func parse(address: String) throws -> (String, Int) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+        guard let parsed = RegistryServer.address(address) else {
             throw CLIError.usage("--address must be HOST:PORT, got \"\(address)\"", command: "podlab registry serve")
         }
-        var host = String(address[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "127.0.0.1" : host, port)
+        return parsed
     }
 
     static func redirectStandardError(to path: String) {

@@ -72,7 +72,17 @@ extension RegistryServer {
             + "; put a TLS proxy in front of it for anything but a closed classroom network"
     }
 
-    @Sendable static func logLine(_ line: String) {
+    /// `HOST:PORT` (`[::1]:5000` for IPv6; an empty host is 127.0.0.1) → host and port; nil when it is not one.
+    public static func address(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    @Sendable public static func logLine(_ line: String) {
         let text = line + "\n"
         _ = text.withCString { write(2, $0, strlen($0)) }
     }
