@@ -100,7 +100,12 @@ let package = Package(
         ]),
 
         // The class: accounts, submissions as stored and judged, the class's progress and its exports.
-        .target(name: "PodlabClass", dependencies: ["PodlabCore", "PodlabImages", "PodlabRegistryServer", "PodlabTutor"]),
+        .target(name: "PodlabClass", dependencies: [
+            "PodlabCore", "PodlabImages", "PodlabDistribution", "PodlabRegistryServer", "PodlabTutor",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
 
         // The parsers that read hostile input as functions of bytes, for libFuzzer and the corpus replay test.
         .target(name: "PodlabFuzzing", dependencies: ["PodlabArchive", "PodlabBuild", "PodlabCore", "PodlabDistribution", "PodlabImages",

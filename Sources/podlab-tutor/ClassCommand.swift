@@ -5,12 +5,12 @@ import PodlabCore
 import Glibc
 #endif
 
-/// `podlab class …`: what a teacher runs to keep a class (its accounts today; its server next).
+/// `podlab class …`: what a teacher runs to keep a class: its accounts and its server.
 struct ClassCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "class",
-        abstract: "A class on one server: its accounts.",
-        subcommands: [ClassAccountCommand.self]
+        abstract: "A class on one server: its accounts, and the server for its registry and submissions.",
+        subcommands: [ClassAccountCommand.self, ClassServeCommand.self]
     )
 }
 

@@ -1,0 +1,192 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PodlabCore
+import PodlabImages
+import PodlabRegistryServer
+import PodlabTutor
+
+/// The class's own API, under `/class/api/` (the registry's `/v2/` is `RegistryHandler`'s). Every request signs in
+/// with a class account's HTTP basic credentials, checked by the registry's `RegistryAccess` (the same htpasswd, the
+/// same cache of verified passwords and the same bound on bcrypt work): a learner's registry password is their
+/// submission password.
+///
+///     GET  /class/api/whoami                   {"username", "teacher"}
+///     POST /class/api/submissions              a `podlab check --format json` report → 201 {"id", "status"}
+///     GET  /class/api/submissions              a learner's own; a teacher's: everyone's
+///     GET  /class/api/submissions/ID           one, with its verdict (a learner: their own only, else 404)
+///     GET  /class/api/progress[.csv|.junit]    the class grid (teachers only)
+public struct ClassHandler: Sendable {
+    let accounts: ClassAccounts
+    let submissions: SubmissionStore
+    let access: RegistryAccess
+    /// The lessons the class offers, in the catalogue's order; a submission for another lesson is refused.
+    let lessons: [String]
+    let clock: @Sendable () -> Double
+
+    public init(accounts: ClassAccounts, submissions: SubmissionStore, access: RegistryAccess, lessons: [String],
+                clock: @escaping @Sendable () -> Double = WallClock.now) {
+        self.accounts = accounts
+        self.submissions = submissions
+        self.access = access
+        self.lessons = lessons
+        self.clock = clock
+    }
+
+    public func respond(to request: Request) async -> Response {
+        do {
+            let account = try await signIn(request)
+            return try await route(request, as: account)
+        } catch let failure as ClassAPIFailure {
+            return failureResponse(failure)
+        } catch let failure as RegistryFailure {
+            return failureResponse(ClassAPIFailure(registry: failure))
+        } catch let failure as any LearnerFacingError {
+            return failureResponse(ClassAPIFailure(.badRequest, failure.message, hint: failure.hint))
+        } catch {
+            return failureResponse(ClassAPIFailure(.internalServerError, "\(error)"))
+        }
+    }
+
+    func signIn(_ request: Request) async throws -> ClassAccounts.Account {
+        guard let username = try await access.authorize(.pull, repository: nil, authorization: request.headers[.authorization]) else {
+            throw ClassAPIFailure(.unauthorized, "sign in with a class account")
+        }
+        let teacher = try accounts.list().contains { $0.username == username && $0.teacher }
+        return ClassAccounts.Account(username: username, teacher: teacher)
+    }
+
+    func route(_ request: Request, as account: ClassAccounts.Account) async throws -> Response {
+        let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard parts.count >= 3, parts[0] == "class", parts[1] == "api" else {
+            throw ClassAPIFailure(.notFound, "no such endpoint: \(request.uri.path)")
+        }
+        switch (Array(parts.dropFirst(2)), request.method) {
+        case (["whoami"], .get):
+            return json(WhoAmI(username: account.username, teacher: account.teacher))
+        case (["submissions"], .post):
+            return try await receive(request, from: account)
+        case (["submissions"], .get):
+            return json(try listing(for: account))
+        case (let path, .get) where path.count == 2 && path[0] == "submissions":
+            return json(try entry(path[1], for: account))
+        case (["progress"], .get), (["progress.csv"], .get), (["progress.junit"], .get):
+            guard account.teacher else { throw ClassAPIFailure(.forbidden, "the class's progress is for teachers") }
+            let progress = ClassProgress(accounts: try accounts.list(), records: submissions.records(), lessons: lessons)
+            switch parts.last {
+            case "progress.csv": return text(progress.csv(), type: "text/csv; charset=utf-8")
+            case "progress.junit": return text(progress.junit(), type: "application/xml; charset=utf-8")
+            default: return bytes(progress.json(), type: "application/json")
+            }
+        default:
+            throw ClassAPIFailure(.notFound, "no such endpoint: \(request.method) \(request.uri.path)")
+        }
+    }
+
+    /// Stores a report as received, once it decodes within bounds, names the signed-in account and an offered lesson.
+    func receive(_ request: Request, from account: ClassAccounts.Account) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Submission.Limits.bytes)
+        } catch is NIOTooManyBytesError {
+            throw ClassAPIFailure(.contentTooLarge, "a submission is at most \(Submission.Limits.bytes) bytes",
+                                  hint: "submit the report podlab check --format json wrote, unchanged")
+        }
+        let bytes = Array(buffer: body)
+        let submission = try Submission.decode(bytes)
+        guard submission.username == account.username else {
+            throw ClassAPIFailure(.forbidden, "the report is \(submission.username)'s; you are signed in as \(account.username)",
+                                  hint: "submit your own work, signed in as yourself")
+        }
+        guard lessons.contains(submission.lesson) else {
+            throw ClassAPIFailure(.unprocessableContent, "this class does not offer the lesson \"\(submission.lesson)\"",
+                                  hint: "the class offers: \(lessons.joined(separator: ", "))")
+        }
+        let id = try submissions.add(submission, bytes: bytes, now: clock())
+        var response = json(Received(id: id, status: SubmissionState.Status.queued.rawValue), status: .created)
+        response.headers[.location] = "/class/api/submissions/\(id)"
+        return response
+    }
+
+    func listing(for account: ClassAccounts.Account) throws -> [Entry] {
+        submissions.records()
+            .filter { account.teacher || $0.submission.username == account.username }
+            .map(Entry.init)
+    }
+
+    /// One submission; another learner's reads as absent, so ids reveal nothing.
+    func entry(_ id: String, for account: ClassAccounts.Account) throws -> Entry {
+        guard id.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), !id.isEmpty, id.count <= 12,
+              let submission = try? submissions.submission(id), let state = try? submissions.state(id),
+              account.teacher || submission.username == account.username else {
+            throw ClassAPIFailure(.notFound, "no submission \(id)")
+        }
+        return Entry(SubmissionRecord(id: id, submission: submission, state: state))
+    }
+
+    struct WhoAmI: Encodable { var username: String; var teacher: Bool }
+    struct Received: Encodable { var id: String; var status: String }
+
+    /// A submission as the API lists it: who, which lesson, what the learner's machine claimed, and the verdict.
+    struct Entry: Encodable {
+        var id: String
+        var username: String
+        var lesson: String
+        var claimsPassed: Bool
+        var status: String
+        var detail: String?
+        var received: Double
+
+        init(_ record: SubmissionRecord) {
+            id = record.id
+            username = record.submission.username
+            lesson = record.submission.lesson
+            claimsPassed = record.submission.claimsPassed
+            status = record.state.status.rawValue
+            detail = record.state.detail
+            received = record.state.received
+        }
+    }
+
+    func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        bytes((try? JSONCoding.encode(value, pretty: true)) ?? Array("{}".utf8), type: "application/json", status: status)
+    }
+
+    func text(_ text: String, type: String) -> Response {
+        bytes(Array(text.utf8), type: type)
+    }
+
+    func bytes(_ bytes: [UInt8], type: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = type
+        headers[.contentLength] = String(bytes.count)
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    func failureResponse(_ failure: ClassAPIFailure) -> Response {
+        struct Body: Encodable { var error: String; var hint: String? }
+        var response = json(Body(error: failure.message, hint: failure.hint), status: failure.status)
+        if failure.status == .unauthorized { response.headers[.wwwAuthenticate] = access.challenge }
+        return response
+    }
+}
+
+/// A refusal of the class API: its HTTP status and words for the person whose client shows them.
+struct ClassAPIFailure: Error {
+    let status: HTTPResponse.Status
+    let message: String
+    let hint: String?
+
+    init(_ status: HTTPResponse.Status, _ message: String, hint: String? = nil) {
+        self.status = status
+        self.message = message
+        self.hint = hint
+    }
+
+    /// The registry's access check refused (no or wrong credentials, too many password checks at once).
+    init(registry failure: RegistryFailure) {
+        self.init(HTTPResponse.Status(code: failure.status ?? failure.code.httpStatus), failure.message)
+    }
+}

@@ -1,0 +1,93 @@
+import Hummingbird
+import Logging
+import NIOCore
+import PodlabCore
+import PodlabRegistryServer
+import PodlabTutor
+
+/// `podlab class serve`: one process that is the class's registry (`/v2/`, pushes only under the learner's own name)
+/// and receives its submissions (`/class/api/`), with one directory for all of it:
+///
+///     DIR/accounts/      `ClassAccounts` (the htpasswd both halves check)
+///     DIR/submissions/   `SubmissionStore`
+///     DIR/registry/      the registry's storage
+///     DIR/server.lock    held while a server runs: two servers on one class would number submissions twice
+public struct ClassServer: Sendable {
+    public struct Options: Sendable {
+        public var host: String
+        public var port: Int
+        public var storage: String
+        /// The lessons the class offers (the catalogue's ids, in its order).
+        public var lessons: [String]
+        /// One line per request on stderr.
+        public var logRequests = false
+
+        public init(host: String, port: Int, storage: String, lessons: [String]) {
+            self.host = host
+            self.port = port
+            self.storage = storage
+            self.lessons = lessons
+        }
+    }
+
+    public let options: Options
+
+    public init(options: Options) {
+        self.options = options
+    }
+
+    /// Runs until SIGTERM/SIGINT; `onListening` gets the bound host and port and the submissions queued again after
+    /// a restart. Refuses to start without a teacher's account (no one could see the class's work) or beside a
+    /// server already running on the same directory.
+    public func run(onListening: @escaping @Sendable (String, Int, [String]) -> Void) async throws {
+        let storage = options.storage
+        let serverLock: FileLock
+        do {
+            try FileSystem.createDirectory(storage, mode: 0o700)
+            serverLock = try FileLock(path: "\(storage)/server.lock")
+            guard try serverLock.tryLock(.exclusive) else {
+                throw ClassError("another class server is running on \(storage)",
+                                 hint: "stop it first, or give this one another --storage")
+            }
+        } catch let error as ClassError {
+            throw error
+        } catch {
+            throw ClassError(error)
+        }
+        let accounts = try ClassAccounts(directory: "\(storage)/accounts")
+        guard try accounts.list().contains(where: \.teacher) else {
+            throw ClassError("the class in \(storage) has no teacher's account",
+                             hint: "add one first: echo \"$PASSWORD\" | podlab class account add --storage \(storage) --username NAME --teacher --password-stdin")
+        }
+        let submissions = try SubmissionStore(directory: "\(storage)/submissions")
+        let requeued = try submissions.recover()
+        let registryStorage = try RegistryStorage(root: "\(storage)/registry")
+        registryStorage.sweepAbandonedUploads()
+        let access = try RegistryAccess(policy: .init(htpasswdPath: accounts.registryPasswords, anonymousPull: false,
+                                                      ownerNamespaces: true, realm: "podlab class"))
+        let log: (@Sendable (String) -> Void)? = options.logRequests ? RegistryServer.logLine : nil
+        let registry = RegistryHandler(storage: registryStorage, access: access, log: log)
+        let classAPI = ClassHandler(accounts: accounts, submissions: submissions, access: access, lessons: options.lessons)
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            if request.uri.path == "/class" || request.uri.path.hasPrefix("/class/") {
+                let response = await classAPI.respond(to: request)
+                log?("\(request.method) \(request.uri.path) \(response.status.code)")
+                return response
+            }
+            return await registry.respond(to: request)
+        }
+        var logger = Logger(label: "podlab.class")
+        logger.logLevel = .warning
+        let host = options.host
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(host, port: options.port), serverName: "podlab-class"),
+            onServerRunning: { channel in
+                onListening(host, channel.localAddress?.port ?? 0, requeued)
+            },
+            logger: logger
+        )
+        try await app.runService()
+        withExtendedLifetime(serverLock) {}
+    }
+}

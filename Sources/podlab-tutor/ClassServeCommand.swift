@@ -1,0 +1,53 @@
+import ArgumentParser
+import PodlabClass
+import PodlabCore
+import PodlabRegistryServer
+import PodlabTutor
+
+/// `podlab class serve`: the class's registry and its submissions, in one process (see `ClassServer`).
+struct ClassServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the class server: its registry (/v2/) and its submissions (/class/api/).",
+        discussion: "Listens on 127.0.0.1 unless --address says otherwise. Every request signs in with a class account (podlab class account add).")
+    @Option(help: "HOST:PORT to listen on (port 0: any free port, reported when listening).") var address = "127.0.0.1:5000"
+    @OptionGroup var storage: ClassStorageOption
+    @Option(help: "The lessons the class offers, comma-separated (default: every lesson).") var lessons: String?
+    @Flag(help: "One line per request on standard error.") var logRequests = false
+
+    func run() throws {
+        try ClassCommandOutcome.run {
+            guard let (host, port) = RegistryServer.address(address) else {
+                throw ClassError("--address must be HOST:PORT, got \"\(address)\"")
+            }
+            var options = ClassServer.Options(host: host, port: port, storage: storage.absolute, lessons: try offered())
+            options.logRequests = logRequests
+            if let warning = RegistryServer.plainTextWarning(host: host, withLogins: true) {
+                ClassCommandOutcome.standardError(warning)
+            }
+            let server = ClassServer(options: options)
+            try BlockingAsync.run {
+                try await server.run { host, port, requeued in
+                    if !requeued.isEmpty {
+                        ClassCommandOutcome.standardError("\(requeued.count) submission\(requeued.count == 1 ? "" : "s") queued again after a restart")
+                    }
+                    ClassCommandOutcome.standardError("podlab class listening on http://\(host):\(port)")
+                }
+            }
+        }
+    }
+
+    /// The lessons named by --lessons, each one the catalogue has; every lesson when none is named.
+    func offered() throws -> [String] {
+        let catalog = try LessonCatalog(directory: try TutorPaths.current().lessons)
+        let known = catalog.lessons.map(\.id)
+        guard let lessons else { return known }
+        let named = lessons.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }
+        let unknown = named.filter { !known.contains($0) }
+        guard unknown.isEmpty, !named.isEmpty else {
+            throw ClassError("no lesson \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")) in the catalogue",
+                             hint: "the lessons are: \(known.joined(separator: ", "))")
+        }
+        return named
+    }
+}
