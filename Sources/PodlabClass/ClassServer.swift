@@ -1,6 +1,4 @@
 import Hummingbird
-import Logging
-import NIOCore
 import PodlabCore
 import PodlabRegistryServer
 import PodlabTutor
@@ -76,18 +74,9 @@ public struct ClassServer: Sendable {
             }
             return await registry.respond(to: request)
         }
-        var logger = Logger(label: "podlab.class")
-        logger.logLevel = .warning
-        let host = options.host
-        let app = Application(
-            responder: responder,
-            configuration: .init(address: .hostname(host, port: options.port), serverName: "podlab-class"),
-            onServerRunning: { channel in
-                onListening(host, channel.localAddress?.port ?? 0, requeued)
-            },
-            logger: logger
-        )
-        try await app.runService()
+        try await RegistryServer.serve(responder, host: options.host, port: options.port, name: "podlab-class") { host, port in
+            onListening(host, port, requeued)
+        }
         withExtendedLifetime(serverLock) {}
     }
 }

@@ -44,20 +44,26 @@ public struct RegistryServer: Sendable {
         let log: (@Sendable (String) -> Void)? = options.logRequests ? RegistryServer.logLine : nil
         let handler = RegistryHandler(storage: storage, access: access, limits: options.limits, log: log) { lastRequest.withLock { $0 = time(nil) } }
         let responder = CallbackResponder<BasicRequestContext> { request, _ in await handler.respond(to: request) }
-        var logger = Logger(label: "podlab.registry")
+        if let idle = options.idleTimeout {
+            IdleExit.watch(seconds: idle) { lastRequest.withLock { $0 } }
+        }
+        try await Self.serve(responder, host: options.host, port: options.port, name: "podlab-registry") { onListening($0, $1) }
+    }
+
+    /// Runs an HTTP/1.1 server on `host:port` answering with `responder` until SIGTERM/SIGINT, logging only warnings;
+    /// `onListening` gets the host and the port bound (the one asked for, or the kernel's choice for port 0).
+    public static func serve(_ responder: CallbackResponder<BasicRequestContext>, host: String, port: Int, name: String,
+                             onListening: @escaping @Sendable (String, Int) -> Void) async throws {
+        var logger = Logger(label: name)
         logger.logLevel = .warning
-        let host = options.host
         let app = Application(
             responder: responder,
-            configuration: .init(address: .hostname(host, port: options.port), serverName: "podlab-registry"),
+            configuration: .init(address: .hostname(host, port: port), serverName: name),
             onServerRunning: { channel in
                 onListening(host, channel.localAddress?.port ?? 0)
             },
             logger: logger
         )
-        if let idle = options.idleTimeout {
-            IdleExit.watch(seconds: idle) { lastRequest.withLock { $0 } }
-        }
         try await app.runService()
     }
 }
