@@ -95,16 +95,18 @@ let package = Package(
         ]),
         .executableTarget(name: "podlab-kube", dependencies: ["PodlabKubeCLI", "PodlabCLI"]),
         .executableTarget(name: "podlab-tutor", dependencies: [
-            "PodlabTutor", "PodlabClass", "PodlabCore",
+            "PodlabTutor", "PodlabClass", "PodlabCore", "PodlabRegistryClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // The class: accounts, submissions as stored and judged, the class's progress and its exports.
         .target(name: "PodlabClass", dependencies: [
-            "PodlabCore", "PodlabImages", "PodlabDistribution", "PodlabRegistryServer", "PodlabTutor",
+            "PodlabCore", "PodlabImages", "PodlabDistribution", "PodlabRegistryServer", "PodlabRegistryClient", "PodlabTutor",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
 
         // The parsers that read hostile input as functions of bytes, for libFuzzer and the corpus replay test.

@@ -5,12 +5,12 @@ import PodlabCore
 import Glibc
 #endif
 
-/// `podlab class …`: what a teacher runs to keep a class: its accounts and its server.
+/// `podlab class …`: what a teacher runs to keep a class (its accounts, its server) and what a learner runs to join it.
 struct ClassCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "class",
-        abstract: "A class on one server: its accounts, and the server for its registry and submissions.",
-        subcommands: [ClassAccountCommand.self, ClassServeCommand.self]
+        abstract: "A class on one server: its accounts and server (teachers); joining it and submitting to it (learners).",
+        subcommands: [ClassAccountCommand.self, ClassServeCommand.self, ClassJoinCommand.self, ClassSubmitCommand.self, ClassLeaveCommand.self]
     )
 }
 

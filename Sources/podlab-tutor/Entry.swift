@@ -48,6 +48,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The lesson to grade.") var lesson: String
     @Option(name: .customLong("run"), help: "A script of commands to run first (sh, in the workspace, podman on PATH).") var script: String?
     @Option(help: "text, json, junit or tap.") var format: String = "text"
+    @Flag(help: "Also send the result to the class this machine joined (podlab class join).") var submit = false
     @OptionGroup var language: LanguageOption
 
     func run() throws {
@@ -64,9 +65,19 @@ struct CheckCommand: ParsableCommand {
         }
         let log = "\(paths.state)/check-\(lesson.id).log"
         try FileSystem.createDirectory(paths.state, mode: 0o700)
+        // Before any work: a machine that has not joined a class is told so at once.
+        var username = ""
+        if submit { try ClassCommandOutcome.run { username = try ClassSubmission.joined().0.username } }
         let submission = try LessonRunner(paths: paths, language: language.language)
-            .check(lesson, script: scriptPath, environment: Environment.current, log: log)
+            .check(lesson, script: scriptPath, environment: Environment.current, log: log, username: username)
         print(submission.render(chosen))
+        if submit {
+            try ClassCommandOutcome.run {
+                // What is sent is what --format json prints.
+                let sent = try ClassSubmission.send(Array(submission.render(.json).utf8))
+                ClassCommandOutcome.standardError("Submitted \(sent.lesson) as \(sent.id) (\(sent.status))")
+            }
+        }
         throw ExitCode(submission.report.passed ? 0 : 1)
     }
 }

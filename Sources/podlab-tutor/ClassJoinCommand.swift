@@ -1,0 +1,98 @@
+import ArgumentParser
+import PodlabClass
+import PodlabCore
+import PodlabRegistryClient
+import PodlabTutor
+
+/// `podlab class join|leave|submit`: a learner's machine and the class server.
+struct ClassJoinCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "join",
+        abstract: "Join a class: check the account with its server, log in to its registry, remember both.",
+        discussion: "Afterwards 'podlab check --lesson ID --submit' sends a lesson's result to the class.")
+    @Argument(help: "The class server's address, as the teacher gave it (http://HOST:PORT).") var url: String
+    @Option(help: "Your class account.") var username: String
+    @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
+
+    func run() throws {
+        try ClassCommandOutcome.run {
+            guard passwordStdin else {
+                throw ClassError("the password is read from standard input only",
+                                 hint: "echo \"$PASSWORD\" | podlab class join \(url) --username \(username) --password-stdin")
+            }
+            let credentials = AuthFile.Credentials(username: username, password: ClassCommandOutcome.passwordFromStandardInput())
+            let client = try ClassClient(url: url, credentials: credentials)
+            let identity = try client.whoami()
+            let paths = try TutorPaths.current()
+            // The registry login first: a membership without it could not push.
+            try AuthFile.standard().store(credentials, for: client.registry)
+            try ClassMembership(url: client.url, username: identity.username, teacher: identity.teacher, joined: WallClock.now())
+                .save(state: paths.state)
+            print("Joined the class at \(client.url) as \(identity.username)\(identity.teacher ? " (teacher)" : "").")
+            print("Logged in to its registry: podman push IMAGE \(client.registry)/\(identity.username)/NAME:TAG")
+            print("Send a lesson's result with: podlab check --lesson ID --submit")
+        }
+    }
+}
+
+struct ClassLeaveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "leave", abstract: "Forget the class joined on this machine and log out of its registry.")
+
+    func run() throws {
+        try ClassCommandOutcome.run {
+            let state = try TutorPaths.current().state
+            guard let membership = try ClassMembership.load(state: state) else {
+                throw ClassError("this machine has joined no class", exitStatus: ExitStatus.notFound)
+            }
+            if let registry = ClassClient.registryName(membership.url) { _ = try AuthFile.standard().remove(registry) }
+            _ = try ClassMembership.remove(state: state)
+            print("Left the class at \(membership.url)")
+        }
+    }
+}
+
+struct ClassSubmitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "submit", abstract: "Send a saved report (podlab check --format json) to the class joined.")
+    @Argument(help: "The report file, or - for standard input.") var report: String
+
+    func run() throws {
+        try ClassCommandOutcome.run {
+            let limit = Submission.Limits.bytes
+            let bytes = report == "-" ? try FileSystem.readAll(fd: 0, path: "standard input", limit: limit)
+                                      : try FileSystem.readFile(report, limit: limit)
+            let receipt = try ClassSubmission.send(bytes)
+            print("Submitted \(receipt.lesson) as \(receipt.id) (\(receipt.status))")
+        }
+    }
+}
+
+/// Sending one report to the class this machine joined, for `class submit` and `check --submit`.
+enum ClassSubmission {
+    struct Sent { var id: String; var status: String; var lesson: String }
+
+    /// The membership and the registry login `class join` stored, or what to do without them.
+    static func joined() throws -> (ClassMembership, ClassClient) {
+        guard let membership = try ClassMembership.load(state: try TutorPaths.current().state) else {
+            throw ClassError("this machine has joined no class",
+                             hint: "join it first: echo \"$PASSWORD\" | podlab class join URL --username NAME --password-stdin")
+        }
+        guard let registry = ClassClient.registryName(membership.url),
+              let credentials = AuthFile.standard().credentials(for: registry), credentials.username == membership.username else {
+            throw ClassError("the login for the class at \(membership.url) is gone (podman logout?)",
+                             hint: "join again: echo \"$PASSWORD\" | podlab class join \(membership.url) --username \(membership.username) --password-stdin")
+        }
+        return (membership, try ClassClient(url: membership.url, credentials: credentials))
+    }
+
+    /// Checks the report locally (the server checks it again) and sends it as it is.
+    static func send(_ bytes: [UInt8]) throws -> Sent {
+        let (membership, client) = try joined()
+        let submission = try Submission.decode(bytes)
+        guard submission.username == membership.username else {
+            throw ClassError("the report is \(submission.username.isEmpty ? "nobody's" : submission.username + "'s"); this machine joined the class as \(membership.username)",
+                             hint: "make it here with 'podlab check --lesson \(submission.lesson) --submit'")
+        }
+        let receipt = try client.submit(bytes)
+        return Sent(id: receipt.id, status: receipt.status, lesson: submission.lesson)
+    }
+}
