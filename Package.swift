@@ -102,6 +102,7 @@ let package = Package(
         // The class: accounts, submissions as stored and judged, the class's progress and its exports.
         .target(name: "PodlabClass", dependencies: [
             "PodlabCore", "PodlabImages", "PodlabDistribution", "PodlabRegistryServer", "PodlabRegistryClient", "PodlabTutor",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -119,6 +119,25 @@ public final class ClassAccounts: @unchecked Sendable {
         return entries
     }
 
+    /// The class's signing secret (`signing.key`: 32 random bytes, 0600), made on first use. Each account's key is
+    /// derived from it (`SubmissionSignature.accountKey`); a new secret makes every signed report invalid.
+    public func signingSecret() throws(ClassError) -> [UInt8] {
+        let path = "\(directory)/signing.key"
+        do {
+            return try lock.withLock(.exclusive) { () throws -> [UInt8] in
+                let existing = try readText(path)
+                if let secret = Hex.decode(existing.trimmed()), secret.count == 32 { return secret }
+                guard existing.isEmpty else { throw ClassError("\(path) is not a signing key", hint: "remove it; every report signed so far will need to be made again") }
+                var generator = SystemRandomNumberGenerator()
+                let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                try FileSystem.writeAtomically(Array((Hex.encode(secret) + "\n").utf8), to: path, mode: 0o600)
+                return secret
+            }
+        } catch {
+            throw ClassError(error)
+        }
+    }
+
     /// The account a name and password sign in as, or nil. Unknown names cost the same bcrypt as known ones.
     public func authenticate(_ username: String, password: String) throws(ClassError) -> Account? {
         let (passwords, teachers) = try read()

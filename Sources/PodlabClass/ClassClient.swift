@@ -42,6 +42,8 @@ public struct ClassClient: Sendable {
     public struct Identity: Decodable, Sendable, Equatable {
         public var username: String
         public var teacher: Bool
+        /// The key this account's reports are signed with (hex).
+        public var signingKey: String
     }
 
     public struct Receipt: Decodable, Sendable, Equatable {

@@ -11,10 +11,11 @@ import PodlabTutor
 /// same cache of verified passwords and the same bound on bcrypt work): a learner's registry password is their
 /// submission password.
 ///
-///     GET  /class/api/whoami                   {"username", "teacher"}
+///     GET  /class/api/whoami                   {"username", "teacher", "signingKey"} (the key this account signs with)
 ///     POST /class/api/submissions              a `podlab check --format json` report → 201 {"id", "status"}
 ///     GET  /class/api/submissions              a learner's own; a teacher's: everyone's
-///     GET  /class/api/submissions/ID           one, with its verdict (a learner: their own only, else 404)
+///     GET  /class/api/submissions/ID[?wait=S]  one, with its verdict (a learner: their own only, else 404); with
+///                                              `wait`, the answer waits up to S seconds (at most 600) for the verdict
 ///     GET  /class/api/progress[.csv|.junit]    the class grid (teachers only)
 public struct ClassHandler: Sendable {
     let accounts: ClassAccounts
@@ -22,14 +23,20 @@ public struct ClassHandler: Sendable {
     let access: RegistryAccess
     /// The lessons the class offers, in the catalogue's order; a submission for another lesson is refused.
     let lessons: [String]
+    /// Replays what is submitted; nil when the server does not verify (submissions then stay `queued`).
+    let replays: ReplayWorker?
+    /// The class's signing secret: `whoami` gives each account its own key, derived from it.
+    let signingSecret: [UInt8]
     let clock: @Sendable () -> Double
 
     public init(accounts: ClassAccounts, submissions: SubmissionStore, access: RegistryAccess, lessons: [String],
-                clock: @escaping @Sendable () -> Double = WallClock.now) {
+                replays: ReplayWorker?, signingSecret: [UInt8], clock: @escaping @Sendable () -> Double = WallClock.now) {
         self.accounts = accounts
         self.submissions = submissions
         self.access = access
         self.lessons = lessons
+        self.replays = replays
+        self.signingSecret = signingSecret
         self.clock = clock
     }
 
@@ -63,13 +70,15 @@ public struct ClassHandler: Sendable {
         }
         switch (Array(parts.dropFirst(2)), request.method) {
         case (["whoami"], .get):
-            return json(WhoAmI(username: account.username, teacher: account.teacher))
+            let key = SubmissionSignature.accountKey(secret: signingSecret, username: account.username)
+            return json(WhoAmI(username: account.username, teacher: account.teacher, signingKey: Hex.encode(key)))
         case (["submissions"], .post):
             return try await receive(request, from: account)
         case (["submissions"], .get):
             return json(try listing(for: account))
         case (let path, .get) where path.count == 2 && path[0] == "submissions":
-            return json(try entry(path[1], for: account))
+            let wait = min(max(request.uri.queryParameters.get("wait", as: Int.self) ?? 0, 0), 600)
+            return json(try await entry(path[1], for: account, waiting: wait))
         case (["progress"], .get), (["progress.csv"], .get), (["progress.junit"], .get):
             guard account.teacher else { throw ClassAPIFailure(.forbidden, "the class's progress is for teachers") }
             let progress = ClassProgress(accounts: try accounts.list(), records: submissions.records(), lessons: lessons)
@@ -104,6 +113,7 @@ public struct ClassHandler: Sendable {
                                   hint: "the class offers: \(lessons.joined(separator: ", "))")
         }
         let id = try submissions.add(submission, bytes: bytes, now: clock())
+        replays?.submitted()
         var response = json(Received(id: id, status: SubmissionState.Status.queued.rawValue), status: .created)
         response.headers[.location] = "/class/api/submissions/\(id)"
         return response
@@ -115,17 +125,30 @@ public struct ClassHandler: Sendable {
             .map(Entry.init)
     }
 
-    /// One submission; another learner's reads as absent, so ids reveal nothing.
-    func entry(_ id: String, for account: ClassAccounts.Account) throws -> Entry {
+    /// One submission; another learner's reads as absent, so ids reveal nothing. With `waiting` seconds, and a
+    /// server that replays, the answer comes once the verdict is written or the time is up.
+    func entry(_ id: String, for account: ClassAccounts.Account, waiting: Int) async throws -> Entry {
         guard id.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), !id.isEmpty, id.count <= 12,
-              let submission = try? submissions.submission(id), let state = try? submissions.state(id),
+              let submission = try? submissions.submission(id), var state = try? submissions.state(id),
               account.teacher || submission.username == account.username else {
             throw ClassAPIFailure(.notFound, "no submission \(id)")
+        }
+        if let replays, waiting > 0 {
+            let deadline = ContinuousClock.now + .seconds(waiting)
+            while !state.status.isFinal, ContinuousClock.now < deadline {
+                // The count is read before the state: a verdict written in between makes the wait return at once.
+                let seen = replays.verdictCount
+                state = try submissions.state(id)
+                if state.status.isFinal { break }
+                let left = deadline - ContinuousClock.now
+                await replays.waitForVerdict(after: seen, seconds: max(1, Int(left.components.seconds)))
+                state = try submissions.state(id)
+            }
         }
         return Entry(SubmissionRecord(id: id, submission: submission, state: state))
     }
 
-    struct WhoAmI: Encodable { var username: String; var teacher: Bool }
+    struct WhoAmI: Encodable { var username: String; var teacher: Bool; var signingKey: String }
     struct Received: Encodable { var id: String; var status: String }
 
     /// A submission as the API lists it: who, which lesson, what the learner's machine claimed, and the verdict.

@@ -1,5 +1,6 @@
 import PodlabCore
 import PodlabImages
+import PodlabTutor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,12 +13,25 @@ public struct ClassMembership: Codable, Sendable, Equatable {
     public var username: String
     public var teacher: Bool
     public var joined: Double
+    /// The key the server gave this account (hex): `podlab check` signs reports with it (see `SubmissionSignature`).
+    public var signingKey: String
 
-    public init(url: String, username: String, teacher: Bool, joined: Double) {
+    public init(url: String, username: String, teacher: Bool, joined: Double, signingKey: String) {
         self.url = url
         self.username = username
         self.teacher = teacher
         self.joined = joined
+        self.signingKey = signingKey
+    }
+
+    /// A report of this machine, named after its account and signed with its key.
+    public func seal(_ submission: Submission) throws -> Submission {
+        var named = submission
+        named.username = username
+        guard let key = Hex.decode(signingKey), key.count == 32 else {
+            throw ClassError("the class's signing key on this machine is damaged", hint: "join the class again")
+        }
+        return try SubmissionSignature.signed(named, key: key)
     }
 
     public static func path(state: String) -> String { "\(state)/class.json" }

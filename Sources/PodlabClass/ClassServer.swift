@@ -3,8 +3,9 @@ import PodlabCore
 import PodlabRegistryServer
 import PodlabTutor
 
-/// `podlab class serve`: one process that is the class's registry (`/v2/`, pushes only under the learner's own name)
-/// and receives its submissions (`/class/api/`), with one directory for all of it:
+/// `podlab class serve`: one process that is the class's registry (`/v2/`, pushes only under the learner's own name),
+/// receives its submissions (`/class/api/`) and verifies them by replay (`ReplayWorker`), with one directory for
+/// all of it:
 ///
 ///     DIR/accounts/      `ClassAccounts` (the htpasswd both halves check)
 ///     DIR/submissions/   `SubmissionStore`
@@ -19,12 +20,15 @@ public struct ClassServer: Sendable {
         public var lessons: [String]
         /// One line per request on stderr.
         public var logRequests = false
+        /// How submissions are verified; nil: they are kept, not replayed (they stay `queued`).
+        public var replay: SubmissionReplay?
 
-        public init(host: String, port: Int, storage: String, lessons: [String]) {
+        public init(host: String, port: Int, storage: String, lessons: [String], replay: SubmissionReplay?) {
             self.host = host
             self.port = port
             self.storage = storage
             self.lessons = lessons
+            self.replay = replay
         }
     }
 
@@ -65,7 +69,11 @@ public struct ClassServer: Sendable {
                                                       ownerNamespaces: true, realm: "podlab class"))
         let log: (@Sendable (String) -> Void)? = options.logRequests ? RegistryServer.logLine : nil
         let registry = RegistryHandler(storage: registryStorage, access: access, log: log)
-        let classAPI = ClassHandler(accounts: accounts, submissions: submissions, access: access, lessons: options.lessons)
+        let signingSecret = try accounts.signingSecret()
+        let replays = options.replay.map { ReplayWorker(store: submissions, replay: $0, signingSecret: signingSecret) }
+        replays?.start()
+        let classAPI = ClassHandler(accounts: accounts, submissions: submissions, access: access, lessons: options.lessons,
+                                    replays: replays, signingSecret: signingSecret)
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             if request.uri.path == "/class" || request.uri.path.hasPrefix("/class/") {
                 let response = await classAPI.respond(to: request)

@@ -68,6 +68,7 @@ extension Submission {
                 throw ClassError("the step \"\(step.id)\" of the submission has a status, count or time no guided shell writes")
             }
         }
+        guard (signature?.utf8.count ?? 0) <= 128 else { throw ClassError("the submission's signature is too long") }
         let texts = [podlab] + checks.flatMap { [$0.name, $0.message ?? ""] } + steps.flatMap { [$0.id, $0.status] }
         guard texts.allSatisfy({ $0.utf8.count <= Limits.textBytes }) else { throw ClassError("a text of the submission is too long") }
     }

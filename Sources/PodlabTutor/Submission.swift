@@ -52,6 +52,8 @@ public struct Submission: Codable, Sendable, Equatable {
     public var checks: [Report.Case]
     public var steps: [StepSummary]
     public var journal: [Command]
+    /// The report's seal (`hmac-sha256:HEX`), set on a machine that joined a class; nil otherwise.
+    public var signature: String?
 
     public init(podlab: String, username: String, lesson: String, lessonDigest: Digest, created: Double,
                 checks: [Report.Case], steps: [StepSummary], journal: [Command]) {
@@ -80,7 +82,7 @@ public struct Submission: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, podlab, username, lesson, lessonDigest, created, steps, journal
+        case format, podlab, username, lesson, lessonDigest, created, steps, journal, signature
         case checks = "cases"
         case suite, passed, total, failures
     }
@@ -96,6 +98,7 @@ public struct Submission: Codable, Sendable, Equatable {
         checks = try container.decode([Report.Case].self, forKey: .checks)
         steps = try container.decode([StepSummary].self, forKey: .steps)
         journal = try container.decode([Command].self, forKey: .journal)
+        signature = try container.decodeIfPresent(String.self, forKey: .signature)
         // suite, passed, total and failures follow from the rest; what a file says of them is not read.
     }
 
@@ -110,6 +113,7 @@ public struct Submission: Codable, Sendable, Equatable {
         try container.encode(checks, forKey: .checks)
         try container.encode(steps, forKey: .steps)
         try container.encode(journal, forKey: .journal)
+        try container.encodeIfPresent(signature, forKey: .signature)
         let report = report
         try container.encode(report.suite, forKey: .suite)
         try container.encode(report.passed, forKey: .passed)

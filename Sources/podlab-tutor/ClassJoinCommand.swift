@@ -26,8 +26,8 @@ struct ClassJoinCommand: ParsableCommand {
             let paths = try TutorPaths.current()
             // The registry login first: a membership without it could not push.
             try AuthFile.standard().store(credentials, for: client.registry)
-            try ClassMembership(url: client.url, username: identity.username, teacher: identity.teacher, joined: WallClock.now())
-                .save(state: paths.state)
+            try ClassMembership(url: client.url, username: identity.username, teacher: identity.teacher, joined: WallClock.now(),
+                                signingKey: identity.signingKey).save(state: paths.state)
             print("Joined the class at \(client.url) as \(identity.username)\(identity.teacher ? " (teacher)" : "").")
             print("Logged in to its registry: podman push IMAGE \(client.registry)/\(identity.username)/NAME:TAG")
             print("Send a lesson's result with: podlab check --lesson ID --submit")

@@ -14,13 +14,18 @@ struct ClassServeCommand: ParsableCommand {
     @OptionGroup var storage: ClassStorageOption
     @Option(help: "The lessons the class offers, comma-separated (default: every lesson).") var lessons: String?
     @Flag(help: "One line per request on standard error.") var logRequests = false
+    @Flag(help: "Keep submissions without replaying them (they stay queued, never verified).") var noVerify = false
+    @Option(help: "Seconds one replay may take before it is stopped and marked failed.") var replayTimeLimit = 600
 
     func run() throws {
         try ClassCommandOutcome.run {
             guard let (host, port) = RegistryServer.address(address) else {
                 throw ClassError("--address must be HOST:PORT, got \"\(address)\"")
             }
-            var options = ClassServer.Options(host: host, port: port, storage: storage.absolute, lessons: try offered())
+            guard replayTimeLimit > 0 else { throw ClassError("--replay-time-limit must be a positive number of seconds") }
+            let paths = try TutorPaths.current()
+            var options = ClassServer.Options(host: host, port: port, storage: storage.absolute, lessons: try offered(paths),
+                                              replay: noVerify ? nil : SubmissionReplay(paths: paths, timeLimit: replayTimeLimit))
             options.logRequests = logRequests
             if let warning = RegistryServer.plainTextWarning(host: host, withLogins: true) {
                 ClassCommandOutcome.standardError(warning)
@@ -38,8 +43,8 @@ struct ClassServeCommand: ParsableCommand {
     }
 
     /// The lessons named by --lessons, each one the catalogue has; every lesson when none is named.
-    func offered() throws -> [String] {
-        let catalog = try LessonCatalog(directory: try TutorPaths.current().lessons)
+    func offered(_ paths: TutorPaths) throws -> [String] {
+        let catalog = try LessonCatalog(directory: paths.lessons)
         let known = catalog.lessons.map(\.id)
         guard let lessons else { return known }
         let named = lessons.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PodlabClass
 import PodlabCore
 import PodlabTutor
 #if canImport(Glibc)
@@ -65,11 +66,15 @@ struct CheckCommand: ParsableCommand {
         }
         let log = "\(paths.state)/check-\(lesson.id).log"
         try FileSystem.createDirectory(paths.state, mode: 0o700)
-        // Before any work: a machine that has not joined a class is told so at once.
-        var username = ""
-        if submit { try ClassCommandOutcome.run { username = try ClassSubmission.joined().0.username } }
-        let submission = try LessonRunner(paths: paths, language: language.language)
-            .check(lesson, script: scriptPath, environment: Environment.current, log: log, username: username)
+        // Before any work: a machine that has not joined a class is told so at once. On one that has, the report is
+        // named after its account and signed, whether it is sent now or saved and sent later (`class submit`).
+        var membership: ClassMembership?
+        try ClassCommandOutcome.run {
+            membership = submit ? try ClassSubmission.joined().0 : try ClassMembership.load(state: paths.state)
+        }
+        var submission = try LessonRunner(paths: paths, language: language.language)
+            .check(lesson, script: scriptPath, environment: Environment.current, log: log)
+        if let membership { try ClassCommandOutcome.run { submission = try membership.seal(submission) } }
         print(submission.render(chosen))
         if submit {
             try ClassCommandOutcome.run {

@@ -34,7 +34,7 @@ struct ClassJoinTests {
         let accounts = try ClassAccounts(directory: "\(classStorage)/accounts")
         try accounts.add("teacher1", password: "lecture-hall", teacher: true)
         try accounts.add("alice", password: "alice-pass-1", teacher: false)
-        return try ServerProcess([BuildProducts.podlab, "class", "serve", "--address", "127.0.0.1:0", "--storage", classStorage],
+        return try ServerProcess([BuildProducts.podlab, "class", "serve", "--address", "127.0.0.1:0", "--storage", classStorage, "--no-verify"],
                                  logPath: directory.file("server.log"), listeningPort: ServerProcess.portAfterListening)
     }
 

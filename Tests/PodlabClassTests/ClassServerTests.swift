@@ -17,7 +17,7 @@ struct ClassServerTests {
     }
 
     func serve(_ extra: [String] = []) throws -> ServerProcess {
-        try ServerProcess([BuildProducts.podlab, "class", "serve", "--address", "127.0.0.1:0", "--storage", storage] + extra,
+        try ServerProcess([BuildProducts.podlab, "class", "serve", "--address", "127.0.0.1:0", "--storage", storage, "--no-verify"] + extra,
                           logPath: directory.file("server-\(UInt32.random(in: 0...UInt32.max)).log"),
                           listeningPort: ServerProcess.portAfterListening)
     }

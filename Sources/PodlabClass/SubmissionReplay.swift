@@ -1,0 +1,101 @@
+import PodlabCore
+import PodlabImages
+import PodlabTutor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Verifies a submission by doing it again: the journal's commands (vetted by `ReplayPlan`) run in a private sandbox
+/// of the server's (`PrivateSandbox`, as `lesson test` uses), by `podlab check --lesson ID --run SCRIPT` under a time
+/// limit, and the checks found there are compared with the ones the learner's machine reported.
+public struct SubmissionReplay: Sendable {
+    public struct Verdict: Sendable, Equatable {
+        public var status: SubmissionState.Status
+        public var detail: String?
+
+        public init(_ status: SubmissionState.Status, _ detail: String? = nil) {
+            self.status = status
+            self.detail = detail
+        }
+    }
+
+    let paths: TutorPaths
+    /// Seconds a replay may take before it is stopped (and the submission marked `failed`).
+    let timeLimit: Int
+
+    public init(paths: TutorPaths, timeLimit: Int = 600) {
+        self.paths = paths
+        self.timeLimit = timeLimit
+    }
+
+    public func verdict(for submission: Submission) -> Verdict {
+        let lessonFile = "\(paths.lessons)/\(submission.lesson).yaml"
+        guard let lessonBytes = try? FileSystem.readFile(lessonFile, limit: 1 << 20) else {
+            return Verdict(.failed, "the server has no lesson \"\(submission.lesson)\"")
+        }
+        guard Digest.sha256(of: lessonBytes) == submission.lessonDigest else {
+            return Verdict(.differs, "graded with another version of the lesson \(submission.lesson) than the server's")
+        }
+        let plan: ReplayPlan
+        do {
+            plan = try ReplayPlan.make(submission.journal)
+        } catch {
+            return Verdict(.failed, error.message)
+        }
+        let replayed: Submission
+        do {
+            replayed = try run(plan, lesson: submission.lesson)
+        } catch {
+            return Verdict(.failed, error.message)
+        }
+        return Self.compare(claimed: submission.checks, replayed: replayed.checks)
+    }
+
+    /// `verified` when the replay's checks are the learner's, check by check, and all held; otherwise `differs`,
+    /// naming the first check whose result is not the one reported (or, when the report itself says the lesson is
+    /// not done, the first that did not hold).
+    static func compare(claimed: [Report.Case], replayed: [Report.Case]) -> Verdict {
+        guard claimed.map(\.name) == replayed.map(\.name) else {
+            return Verdict(.differs, "the replay's checks are not the ones the report lists")
+        }
+        for (mine, theirs) in zip(replayed, claimed) where mine.passed != theirs.passed {
+            return Verdict(.differs, mine.passed ? "\(mine.name): holds in the replay, but the report says it did not"
+                                                 : "\(mine.name): \(mine.message ?? "does not hold in the replay")")
+        }
+        if let failing = replayed.first(where: { !$0.passed }) {
+            return Verdict(.differs, "the lesson is not done (the report says so too): \(failing.name): \(failing.message ?? "")")
+        }
+        guard !replayed.isEmpty else { return Verdict(.differs, "the lesson has no checks to verify") }
+        return Verdict(.verified, "\(replayed.count) of \(replayed.count) checks held in the replay")
+    }
+
+    /// Runs the plan in a new sandbox, removed afterwards with whatever the commands left running.
+    func run(_ plan: ReplayPlan, lesson: String) throws(ClassError) -> Submission {
+        let sandbox: PrivateSandbox
+        do {
+            sandbox = try PrivateSandbox(base: paths)
+        } catch {
+            throw ClassError("the replay's sandbox could not be made: \(error)")
+        }
+        defer { sandbox.remove() }
+        let script = "\(sandbox.directory)/replay.sh"
+        let report = "\(sandbox.directory)/replay.json"
+        do {
+            try FileSystem.writeAtomically(Array(plan.script.utf8), to: script, mode: 0o600)
+            // timeout(1) puts the check and everything it starts in one process group and kills the group.
+            let result = try Subprocess.run(
+                ["sh", "-c", "exec \"$@\" >\"$0\"", report, "timeout", "-s", "KILL", String(timeLimit),
+                 paths.engine, "check", "--lesson", lesson, "--run", script, "--format", "json"],
+                in: sandbox.directory, environment: sandbox.environment.map { "\($0.key)=\($0.value)" })
+            if result.status == 137 || result.status == 124 {
+                throw ClassError("the replay took longer than \(timeLimit) s and was stopped")
+            }
+            let bytes = try FileSystem.readFile(report, limit: Submission.Limits.bytes)
+            return try JSONCoding.decode(Submission.self, from: bytes, what: "replay report")
+        } catch let error as ClassError {
+            throw error
+        } catch {
+            throw ClassError("the replay could not be run: \(error)")
+        }
+    }
+}

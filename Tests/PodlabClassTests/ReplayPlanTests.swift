@@ -1,0 +1,52 @@
+import PodlabClass
+import PodlabTutor
+import Testing
+
+/// What the class server agrees to run again from a submitted journal, and what it refuses before running anything.
+struct ReplayPlanTests {
+    static func journal(_ lines: [[String]]) -> [Submission.Command] {
+        lines.enumerated().map { Submission.Command(time: Double($0.offset), arguments: $0.element, exitCode: 0) }
+    }
+
+    @Test func aLessonsCommandsBecomeAQuotedScript() throws {
+        let plan = try ReplayPlan.make(Self.journal([
+            ["podman", "--version"],
+            ["podman", "run", "--rm", "--name", "hello-podman", "docker.io/library/hello-world:latest"],
+            ["docker", "image", "rm", "docker.io/library/hello-world:latest"],
+            ["podman", "run", "-d", "-v", "todo-data:/data", "-v", "/cache", "--name", "it's", "busybox", "sh", "-c", "echo $HOME; rm -rf /"],
+        ]))
+        #expect(plan.script == """
+            'podman' '--version'
+            'podman' 'run' '--rm' '--name' 'hello-podman' 'docker.io/library/hello-world:latest'
+            'podman' 'image' 'rm' 'docker.io/library/hello-world:latest'
+            'podman' 'run' '-d' '-v' 'todo-data:/data' '-v' '/cache' '--name' 'it'\\''s' 'busybox' 'sh' '-c' 'echo $HOME; rm -rf /'
+
+            """)
+    }
+
+    @Test(arguments: [
+        (["podman", "run", "-v", "/:/host", "busybox"], 1, "-v /:/host mounts a path of the server's"),
+        (["podman", "run", "--volume=/etc:/x", "busybox"], 1, "-v /etc:/x mounts a path of the server's"),
+        (["podman", "run", "-dv", "./here:/x", "busybox"], 1, "-v ./here:/x mounts a path of the server's"),
+        (["podman", "run", "-v/root:/x", "busybox"], 1, "-v /root:/x mounts a path of the server's"),
+        (["podman", "run", "--privileged", "busybox"], 1, "--privileged reaches beyond the replay's sandbox"),
+        (["podman", "run", "--pid=host", "busybox"], 1, "--pid reaches beyond the replay's sandbox"),
+        (["podman", "run", "--mount", "type=bind,src=/,dst=/h", "busybox"], 1, "--mount reaches beyond the replay's sandbox"),
+        (["podman", "--root", "/srv", "ps"], 1, "options before the subcommand (--root) are not replayed"),
+        (["podman", "build", "-t", "web", "."], 1, "`podman build` works with the learner's own files or passwords"),
+        (["podman", "kube", "play", "todo.yaml"], 1, "`podman kube` works with the learner's own files or passwords"),
+        (["podman", "volume", "import", "data", "/etc/shadow"], 1, "`podman volume import` is not replayed"),
+        (["podman", "login", "-u", "alice", "-p", "******", "127.0.0.1:5000"], 1, "`podman login` works with the learner's own files or passwords"),
+        (["podman", "run", "-e", "PASSWORD=******", "busybox"], 1, "it held a secret value, which the journal does not keep"),
+        (["sh", "-c", "id"], 1, "it is not a podman command"),
+    ])
+    func linesThatReachBeyondTheSandboxAreRefused(line: [String], number: Int, reason: String) {
+        #expect(throws: ReplayPlan.Refusal(line: number, reason: reason)) { try ReplayPlan.make(Self.journal([line])) }
+    }
+
+    @Test func theFirstRefusedLineIsNamed() {
+        #expect(throws: ReplayPlan.Refusal(line: 3, reason: "--privileged reaches beyond the replay's sandbox")) {
+            try ReplayPlan.make(Self.journal([["podman", "ps"], ["podman", "images"], ["podman", "run", "--privileged", "busybox"]]))
+        }
+    }
+}
