@@ -17,6 +17,8 @@ import PodlabTutor
 ///     GET  /class/api/submissions/ID[?wait=S]  one, with its verdict (a learner: their own only, else 404); with
 ///                                              `wait`, the answer waits up to S seconds (at most 600) for the verdict
 ///     GET  /class/api/progress[.csv|.junit]    the class grid (teachers only)
+///
+/// and the teacher's pages (`ClassHandler+Dashboard`).
 public struct ClassHandler: Sendable {
     let accounts: ClassAccounts
     let submissions: SubmissionStore
@@ -27,16 +29,20 @@ public struct ClassHandler: Sendable {
     let replays: ReplayWorker?
     /// The class's signing secret: `whoami` gives each account its own key, derived from it.
     let signingSecret: [UInt8]
+    /// Announced when a submission is stored (and by the replays, at each verdict).
+    let changes: ChangeSignal
     let clock: @Sendable () -> Double
 
     public init(accounts: ClassAccounts, submissions: SubmissionStore, access: RegistryAccess, lessons: [String],
-                replays: ReplayWorker?, signingSecret: [UInt8], clock: @escaping @Sendable () -> Double = WallClock.now) {
+                replays: ReplayWorker?, signingSecret: [UInt8], changes: ChangeSignal,
+                clock: @escaping @Sendable () -> Double = WallClock.now) {
         self.accounts = accounts
         self.submissions = submissions
         self.access = access
         self.lessons = lessons
         self.replays = replays
         self.signingSecret = signingSecret
+        self.changes = changes
         self.clock = clock
     }
 
@@ -65,6 +71,10 @@ public struct ClassHandler: Sendable {
 
     func route(_ request: Request, as account: ClassAccounts.Account) async throws -> Response {
         let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if request.method == .get, parts == ["class"] || (parts.count == 3 && parts[1] == "learners") {
+            return try dashboard(request, parts, as: account)
+        }
+        if request.method == .get, parts == ["class", "api", "events"] { return try events(as: account) }
         guard parts.count >= 3, parts[0] == "class", parts[1] == "api" else {
             throw ClassAPIFailure(.notFound, "no such endpoint: \(request.uri.path)")
         }
@@ -114,6 +124,7 @@ public struct ClassHandler: Sendable {
         }
         let id = try submissions.add(submission, bytes: bytes, now: clock())
         replays?.submitted()
+        changes.announce()
         var response = json(Received(id: id, status: SubmissionState.Status.queued.rawValue), status: .created)
         response.headers[.location] = "/class/api/submissions/\(id)"
         return response
@@ -133,15 +144,15 @@ public struct ClassHandler: Sendable {
               account.teacher || submission.username == account.username else {
             throw ClassAPIFailure(.notFound, "no submission \(id)")
         }
-        if let replays, waiting > 0 {
+        if replays != nil, waiting > 0 {
             let deadline = ContinuousClock.now + .seconds(waiting)
             while !state.status.isFinal, ContinuousClock.now < deadline {
                 // The count is read before the state: a verdict written in between makes the wait return at once.
-                let seen = replays.verdictCount
+                let seen = changes.count
                 state = try submissions.state(id)
                 if state.status.isFinal { break }
                 let left = deadline - ContinuousClock.now
-                await replays.waitForVerdict(after: seen, seconds: max(1, Int(left.components.seconds)))
+                await changes.wait(after: seen, seconds: max(1, Int(left.components.seconds)))
                 state = try submissions.state(id)
             }
         }

@@ -70,10 +70,11 @@ public struct ClassServer: Sendable {
         let log: (@Sendable (String) -> Void)? = options.logRequests ? RegistryServer.logLine : nil
         let registry = RegistryHandler(storage: registryStorage, access: access, log: log)
         let signingSecret = try accounts.signingSecret()
-        let replays = options.replay.map { ReplayWorker(store: submissions, replay: $0, signingSecret: signingSecret) }
+        let changes = ChangeSignal()
+        let replays = options.replay.map { ReplayWorker(store: submissions, replay: $0, signingSecret: signingSecret, changes: changes) }
         replays?.start()
         let classAPI = ClassHandler(accounts: accounts, submissions: submissions, access: access, lessons: options.lessons,
-                                    replays: replays, signingSecret: signingSecret)
+                                    replays: replays, signingSecret: signingSecret, changes: changes)
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             if request.uri.path == "/class" || request.uri.path.hasPrefix("/class/") {
                 let response = await classAPI.respond(to: request)

@@ -5,26 +5,21 @@ import PodlabTutor
 import Synchronization
 
 /// The class server's replays: one at a time (a replay runs real containers; two could publish the same host port),
-/// the oldest queued submission first. Woken when a submission arrives; anyone may wait for the next verdict.
+/// the oldest queued submission first. Woken when a submission arrives; each verdict is announced on `changes`.
 public final class ReplayWorker: Sendable {
     let store: SubmissionStore
     let replay: SubmissionReplay
     let signingSecret: [UInt8]
-    /// How many verdicts have been written, and who waits for the next (by a number of their own, so that a
-    /// waiter whose time is up can be taken out).
-    private struct Waiting {
-        var verdicts = 0
-        var nextWaiter = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-    }
-    private let waiting = Mutex(Waiting())
+    /// Announced at each verdict written.
+    let changes: ChangeSignal
     /// Signalled once per submission stored (and once at start): the loop drains the queue at each.
     private let wakeups = DispatchSemaphore(value: 0)
 
-    public init(store: SubmissionStore, replay: SubmissionReplay, signingSecret: [UInt8]) {
+    public init(store: SubmissionStore, replay: SubmissionReplay, signingSecret: [UInt8], changes: ChangeSignal) {
         self.store = store
         self.replay = replay
         self.signingSecret = signingSecret
+        self.changes = changes
     }
 
     /// Starts the loop on a thread of its own (a replay blocks on its processes for minutes, which the cooperative
@@ -46,7 +41,7 @@ public final class ReplayWorker: Sendable {
                     } catch {
                         RegistryServer.logLine("class: the verdict for submission \(id) could not be written: \(error)")
                     }
-                    announce()
+                    changes.announce()
                 }
             }
         }
@@ -79,42 +74,5 @@ public final class ReplayWorker: Sendable {
     /// A submission was stored: replay it when the ones before it are done.
     public func submitted() {
         wakeups.signal()
-    }
-
-    /// The number of verdicts written so far (see `waitForVerdict(after:seconds:)`).
-    public var verdictCount: Int { waiting.withLock { $0.verdicts } }
-
-    /// Returns once more than `count` verdicts have been written (at once if that is already so), or after
-    /// `seconds` in any case.
-    public func waitForVerdict(after count: Int, seconds: Int) async {
-        let number = waiting.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = waiting.withLock { state -> Bool in
-                if state.verdicts > count { return true }
-                state.waiters[number] = continuation
-                return false
-            }
-            if ready {
-                continuation.resume()
-                return
-            }
-            Task { [self] in
-                try? await Task.sleep(for: .seconds(seconds))
-                let expired = waiting.withLock { $0.waiters.removeValue(forKey: number) }
-                expired?.resume()
-            }
-        }
-    }
-
-    private func announce() {
-        let woken = waiting.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.verdicts += 1
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
-        }
-        for continuation in woken { continuation.resume() }
     }
 }

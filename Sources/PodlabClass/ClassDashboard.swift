@@ -1,0 +1,165 @@
+import PodlabCore
+import PodlabImages
+import PodlabTutor
+
+/// The teacher's pages, as HTML built here (no template engine for two pages): the class grid (learners × lessons,
+/// each cell a lesson's standing) and a learner's page (every submission with its verdict, and the commands of the
+/// latest). Every text from a submission or an account is escaped. The grid follows `/class/api/events` and
+/// reloads its table when the class changes; it reads well on a projector (large type) and a phone (scrolls).
+public struct ClassDashboard: Sendable {
+    public enum Language: String, Sendable { case zh, en }
+
+    let language: Language
+
+    public init(language: Language) {
+        self.language = language
+    }
+
+    /// The language asked for: `?lang=` first, then the browser's first choice, else Chinese (the tutorial's).
+    public static func language(query: String?, acceptLanguage: String?) -> Language {
+        if let query, let chosen = Language(rawValue: query) { return chosen }
+        let first = acceptLanguage?.split(separator: ",").first?.trimmed().lowercased() ?? ""
+        return first.hasPrefix("en") ? .en : .zh
+    }
+
+    func text(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
+
+    /// The whole grid page.
+    public func gridPage(_ progress: ClassProgress) -> String {
+        page(title: text("班级进度", "Class progress"), body: """
+            <h1>\(text("班级进度", "Class progress"))</h1>
+            <p class="legend">\(legend())</p>
+            <div id="grid">\(grid(progress))</div>
+            <script>
+            const events = new EventSource("/class/api/events");
+            events.addEventListener("progress", async () => {
+              const answer = await fetch("/class/?fragment=grid&lang=\(language.rawValue)", {cache: "no-store"});
+              if (answer.ok) document.getElementById("grid").innerHTML = await answer.text();
+            });
+            </script>
+            """)
+    }
+
+    /// The table alone (what the page fetches when the class changes).
+    public func grid(_ progress: ClassProgress) -> String {
+        var html = "<table><thead><tr><th>\(text("学员", "Learner"))</th>"
+        for lesson in progress.lessons { html += "<th>\(Self.escape(lesson))</th>" }
+        html += "</tr></thead><tbody>"
+        for student in progress.students {
+            let name = Self.escape(student.username)
+            html += "<tr><th><a href=\"/class/learners/\(name)?lang=\(language.rawValue)\">\(name)</a></th>"
+            for lesson in progress.lessons {
+                html += cell(student.lessons[lesson] ?? .missing)
+            }
+            html += "</tr>"
+        }
+        html += "</tbody></table>"
+        let verified = progress.students.flatMap { $0.lessons.values }.filter { $0.status == "verified" }.count
+        html += "<p class=\"summary\">\(text("已验证", "Verified")): \(verified) / \(progress.students.count * progress.lessons.count)</p>"
+        return html
+    }
+
+    func cell(_ standing: ClassProgress.LessonStanding) -> String {
+        let mark: String
+        switch standing.status {
+        case "verified": mark = "✓"
+        case "differs": mark = "✗"
+        case "failed": mark = "!"
+        case "queued", "replaying": mark = "…"
+        default: mark = "—"
+        }
+        var facts: [String] = []
+        if standing.submissions > 0 {
+            facts.append("\(text("尝试", "tries")) \(standing.attempts)")
+            facts.append("\(text("提示", "hints")) \(standing.hintsUsed)")
+            if let seconds = standing.seconds { facts.append(Self.minutes(seconds)) }
+        }
+        let title = standing.detail.map { " title=\"\(Self.escape($0))\"" } ?? ""
+        return "<td class=\"\(Self.escape(standing.status))\"\(title)><span class=\"mark\">\(mark)</span> \(status(standing.status))"
+            + (facts.isEmpty ? "" : "<br><small>\(facts.joined(separator: " · "))</small>")
+            + (standing.detail.map { standing.status == "verified" ? "" : "<br><small class=\"detail\">\(Self.escape($0))</small>" } ?? "")
+            + "</td>"
+    }
+
+    func status(_ status: String) -> String {
+        switch status {
+        case "verified": return text("已验证", "verified")
+        case "differs": return text("不一致", "differs")
+        case "failed": return text("无法重放", "could not replay")
+        case "queued": return text("排队中", "queued")
+        case "replaying": return text("重放中", "replaying")
+        default: return text("未提交", "not submitted")
+        }
+    }
+
+    func legend() -> String {
+        ["verified", "differs", "failed", "queued", "missing"].map { "<span class=\"\($0)\">\(status($0))</span>" }.joined(separator: " ")
+    }
+
+    /// A learner's page: their submissions, newest first, each with its verdict, and the commands of the newest.
+    public func learnerPage(username: String, records: [SubmissionRecord]) -> String {
+        let own = records.filter { $0.submission.username == username }.reversed()
+        var body = "<p><a href=\"/class/?lang=\(language.rawValue)\">← \(text("班级进度", "Class progress"))</a></p>"
+        body += "<h1>\(Self.escape(username))</h1>"
+        guard let latest = own.first else {
+            return page(title: username, body: body + "<p>\(text("还没有提交。", "Nothing submitted yet."))</p>")
+        }
+        body += "<table><thead><tr><th>#</th><th>\(text("课程", "Lesson"))</th><th>\(text("提交时间", "Submitted"))</th><th>\(text("结果", "Result"))</th></tr></thead><tbody>"
+        for record in own {
+            body += "<tr><td>\(Self.escape(record.id))</td><td>\(Self.escape(record.submission.lesson))</td>"
+                + "<td>\(Self.escape(JSONCoding.timestamp(record.state.received)))</td>"
+                + "<td class=\"\(Self.escape(record.state.status.rawValue))\">\(status(record.state.status.rawValue))"
+                + (record.state.detail.map { "<br><small>\(Self.escape($0))</small>" } ?? "") + "</td></tr>"
+        }
+        body += "</tbody></table>"
+        body += "<h2>\(text("最近一次提交的命令", "Commands of the latest submission")) (\(Self.escape(latest.submission.lesson)))</h2><ol class=\"journal\">"
+        for command in latest.submission.journal {
+            let line = command.arguments.map(Self.escape).joined(separator: " ")
+            body += "<li class=\"\(command.exitCode == 0 ? "ok" : "error")\"><code>\(line)</code> <small>→ \(command.exitCode)</small></li>"
+        }
+        body += "</ol>"
+        return page(title: username, body: body)
+    }
+
+    func page(title: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="\(language == .zh ? "zh-CN" : "en")"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(Self.escape(title)) · podlab</title>
+        <style>
+        body { font: 18px/1.4 system-ui, "Noto Sans CJK SC", sans-serif; margin: 1rem; }
+        table { border-collapse: collapse; display: block; overflow-x: auto; }
+        th, td { border: 1px solid #ccc; padding: .4rem .6rem; text-align: left; vertical-align: top; }
+        .verified { background: #e3f6e3; } .differs { background: #fde2e2; } .failed { background: #fff2cc; }
+        .queued, .replaying { background: #e8eefc; } .missing { color: #888; }
+        .legend span { padding: .1rem .4rem; margin-right: .3rem; }
+        .mark { font-weight: bold; } .detail { color: #733; } .journal .error code { color: #a00; }
+        @media (min-width: 1200px) { body { font-size: 22px; } }
+        </style></head><body>
+        \(body)
+        </body></html>
+        """
+    }
+
+    static func minutes(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return whole < 60 ? "\(whole) s" : "\(whole / 60) min"
+    }
+
+    /// Text for HTML content and attribute values.
+    public static func escape(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
