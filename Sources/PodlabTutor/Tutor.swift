@@ -18,6 +18,9 @@ public final class Tutor {
     let interactive: Bool
     var progress: Progress
     var progressPath: String { "\(paths.state)/progress.json" }
+    /// Called when a lesson is finished; what it returns is shown (the class submission's outcome, on a machine
+    /// that joined a class: the class lives in PodlabClass, which the tutor does not know).
+    public var onLessonComplete: ((Lesson) -> String)?
 
     public init(paths: TutorPaths, language: Language, interactive: Bool, colour: Bool) throws {
         self.paths = paths
@@ -204,6 +207,7 @@ public final class Tutor {
             progress.currentLesson = nil
             progress.save(progressPath)
             say(paint(strings.lessonComplete(lesson), code: "1;32"))
+            if let onLessonComplete { say(onLessonComplete(lesson)) }
         }
     }
 

@@ -96,3 +96,31 @@ enum ClassSubmission {
         return Sent(id: receipt.id, status: receipt.status, lesson: submission.lesson)
     }
 }
+
+/// The guided shell on a machine that joined a class: each lesson finished is graded, sealed and sent.
+enum ClassLessonSubmission {
+    /// The class joined, or nil; a damaged `class.json` is said once and the shell goes on without the class.
+    static func membership(paths: TutorPaths) -> ClassMembership? {
+        do {
+            return try ClassMembership.load(state: paths.state)
+        } catch {
+            ClassCommandOutcome.standardError("podlab: \(error.message); finished lessons will not be sent to the class")
+            return nil
+        }
+    }
+
+    /// One line for the learner: the submission's number, or why it was not sent and how to send it later.
+    static func send(_ lesson: Lesson, paths: TutorPaths, language: Language, membership: ClassMembership) -> String {
+        do {
+            let report = try LessonRunner(paths: paths, language: language)
+                .check(lesson, script: nil, environment: Environment.current, log: "\(paths.state)/check-\(lesson.id).log")
+            let sent = try ClassSubmission.send(Array(try membership.seal(report).render(.json).utf8))
+            return language == .zh ? "已提交给班级：编号 \(sent.id)（\(sent.status)）" : "Sent to the class as \(sent.id) (\(sent.status))"
+        } catch {
+            let reason = TerminalText.visible((error as? any LearnerFacingError)?.message ?? "\(error)")
+            return language == .zh
+                ? "未能提交给班级：\(reason)。稍后可以运行 podlab check --lesson \(lesson.id) --submit"
+                : "Not sent to the class: \(reason). Send it later with: podlab check --lesson \(lesson.id) --submit"
+        }
+    }
+}

@@ -40,6 +40,10 @@ struct ShellCommand: ParsableCommand {
         let interactive = isatty(0) == 1 && isatty(1) == 1
         let colour = isatty(1) == 1 && (Environment.current["NO_COLOR"] ?? "").isEmpty
         let tutor = try Tutor(paths: paths, language: language.language, interactive: interactive, colour: colour)
+        if let membership = ClassLessonSubmission.membership(paths: paths) {
+            let chosen = language.language
+            tutor.onLessonComplete = { ClassLessonSubmission.send($0, paths: paths, language: chosen, membership: membership) }
+        }
         throw ExitCode(tutor.run())
     }
 }

@@ -1,0 +1,53 @@
+import Foundation
+import PodlabClass
+import PodlabCore
+import PodlabTestSupport
+import Testing
+
+/// A learner who joined a class finishes a lesson in the guided shell, typed through tmux: the shell sends it by
+/// itself, and the class server's replay verifies it.
+struct ClassGuidedShellTests {
+    let directory = TemporaryDirectory("podlab-class-shell")
+
+    var learner: [String: String] {
+        var environment = Podman(root: directory.file("storage")).environment
+        environment["PODLAB_STATE"] = directory.file("state")
+        environment["PODLAB_WORKSPACE"] = directory.file("workspace")
+        environment["HOME"] = directory.path
+        environment["LANG"] = "en_US.UTF-8"
+        environment["TERM"] = "xterm"
+        environment.removeValue(forKey: "PODLAB_MODE")
+        return environment
+    }
+
+    @Test func aFinishedLessonIsSentAndVerified() throws {
+        let storage = directory.file("class")
+        let accounts = try ClassAccounts(directory: "\(storage)/accounts")
+        try accounts.add("teacher1", password: "lecture-hall", teacher: true)
+        try accounts.add("alice", password: "alice-pass-1", teacher: false)
+        let server = try ServerProcess([BuildProducts.podlab, "class", "serve", "--address", "127.0.0.1:0", "--storage", storage],
+                                       logPath: directory.file("server.log"), listeningPort: ServerProcess.portAfterListening)
+        defer { server.stop() }
+        let joined = try TestProcess.run([BuildProducts.podlab, "class", "join", "http://127.0.0.1:\(server.port)", "--username", "alice",
+                                          "--password-stdin"], environment: learner, stdin: "alice-pass-1\n")
+        #expect(joined.status == 0, "\(joined)")
+
+        let shell = try TmuxSession(command: BuildProducts.podlab, environment: learner, directory: directory.path)
+        #expect(shell.wait(for: "Welcome to podlab!") != nil, "\(shell.screen())")
+        try shell.type("lesson hello-world")
+        #expect(shell.wait(for: "[hello-world 1/8]") != nil)
+        let lines = ClassReplayTests.helloWorld.split(separator: "\n").map(String.init)
+        for (index, line) in lines.enumerated() {
+            try shell.type(line)
+            #expect(shell.wait(for: "✓ Step done!", count: index + 1, seconds: 30) != nil, "after \(line):\n\(shell.screen())")
+        }
+        #expect(shell.wait(for: "Sent to the class as 000001 (queued)", seconds: 60) != nil, "\(shell.screen())")
+        try shell.type("quit")
+
+        let answer = RawHTTP.exchange(port: server.port, ClassServerTests.request("GET", "/class/api/submissions/000001?wait=600",
+                                                                                  user: "teacher1", password: "lecture-hall"))
+        let entry = ClassServerTests.object(answer)
+        #expect(entry?["status"] as? String == "verified", "\(answer)\n\(server.log)")
+        #expect(entry?["username"] as? String == "alice")
+    }
+}
