@@ -125,9 +125,12 @@ public final class ClassAccounts: @unchecked Sendable {
         let path = "\(directory)/signing.key"
         do {
             return try lock.withLock(.exclusive) { () throws -> [UInt8] in
-                let existing = try readText(path)
-                if let secret = Hex.decode(existing.trimmed()), secret.count == 32 { return secret }
-                guard existing.isEmpty else { throw ClassError("\(path) is not a signing key", hint: "remove it; every report signed so far will need to be made again") }
+                if FileSystem.exists(path) {
+                    guard let secret = Hex.decode(try readText(path).trimmed()), secret.count == 32 else {
+                        throw ClassError("\(path) is not a signing key", hint: "remove it; every report signed so far will then need to be made again")
+                    }
+                    return secret
+                }
                 var generator = SystemRandomNumberGenerator()
                 let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
                 try FileSystem.writeAtomically(Array((Hex.encode(secret) + "\n").utf8), to: path, mode: 0o600)

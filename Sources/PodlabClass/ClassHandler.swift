@@ -15,7 +15,7 @@ import PodlabTutor
 ///     POST /class/api/submissions              a `podlab check --format json` report → 201 {"id", "status"}
 ///     GET  /class/api/submissions              a learner's own; a teacher's: everyone's
 ///     GET  /class/api/submissions/ID[?wait=S]  one, with its verdict (a learner: their own only, else 404); with
-///                                              `wait`, the answer waits up to S seconds (at most 600) for the verdict
+///                                              `wait`, the answer waits up to S seconds (at most 120) for the verdict
 ///     GET  /class/api/progress[.csv|.junit]    the class grid (teachers only)
 ///
 /// and the teacher's pages (`ClassHandler+Dashboard`).
@@ -54,10 +54,14 @@ public struct ClassHandler: Sendable {
             return failureResponse(failure)
         } catch let failure as RegistryFailure {
             return failureResponse(ClassAPIFailure(registry: failure))
-        } catch let failure as any LearnerFacingError {
+        } catch let failure as ClassError {
+            // A submission refused for what it holds: the learner's to mend.
             return failureResponse(ClassAPIFailure(.badRequest, failure.message, hint: failure.hint))
         } catch {
-            return failureResponse(ClassAPIFailure(.internalServerError, "\(error)"))
+            // The server's own trouble (a full disk, an unreadable file): said in its log, not to the learner, whose
+            // request may be fine.
+            RegistryServer.logLine("class: \(request.method) \(request.uri.path): \(error)")
+            return failureResponse(ClassAPIFailure(.internalServerError, "the class server could not answer", hint: "tell the teacher"))
         }
     }
 
@@ -87,7 +91,7 @@ public struct ClassHandler: Sendable {
         case (["submissions"], .get):
             return json(try listing(for: account))
         case (let path, .get) where path.count == 2 && path[0] == "submissions":
-            let wait = min(max(request.uri.queryParameters.get("wait", as: Int.self) ?? 0, 0), 600)
+            let wait = min(max(request.uri.queryParameters.get("wait", as: Int.self) ?? 0, 0), 120)
             return json(try await entry(path[1], for: account, waiting: wait))
         case (["progress"], .get), (["progress.csv"], .get), (["progress.junit"], .get):
             guard account.teacher else { throw ClassAPIFailure(.forbidden, "the class's progress is for teachers") }
@@ -114,6 +118,11 @@ public struct ClassHandler: Sendable {
         }
         let bytes = Array(buffer: body)
         let submission = try Submission.decode(bytes)
+        // The seal is checked over the report as this podlab encodes it: another version might encode it otherwise.
+        guard submission.podlab == Versions.podlab else {
+            throw ClassAPIFailure(.unprocessableContent, "the report was made by podlab \(submission.podlab); this class server runs \(Versions.podlab)",
+                                  hint: "install podlab \(Versions.podlab), as the class server has, and check the lesson again")
+        }
         guard submission.username == account.username else {
             throw ClassAPIFailure(.forbidden, "the report is \(submission.username)'s; you are signed in as \(account.username)",
                                   hint: "submit your own work, signed in as yourself")
@@ -122,7 +131,14 @@ public struct ClassHandler: Sendable {
             throw ClassAPIFailure(.unprocessableContent, "this class does not offer the lesson \"\(submission.lesson)\"",
                                   hint: "the class offers: \(lessons.joined(separator: ", "))")
         }
-        let id = try submissions.add(submission, bytes: bytes, now: clock())
+        let id: String
+        do {
+            id = try submissions.add(submission, bytes: bytes, now: clock())
+        } catch {
+            RegistryServer.logLine("class: a submission of \(account.username) could not be stored: \(error.message)")
+            throw ClassAPIFailure(.internalServerError, "the class server could not store the submission",
+                                  hint: "nothing was kept: send it again later, or tell the teacher")
+        }
         replays?.submitted()
         changes.announce()
         var response = json(Received(id: id, status: SubmissionState.Status.queued.rawValue), status: .created)

@@ -10,6 +10,7 @@ import PodlabTutor
 ///     DIR/accounts/      `ClassAccounts` (the htpasswd both halves check)
 ///     DIR/submissions/   `SubmissionStore`
 ///     DIR/registry/      the registry's storage
+///     DIR/replays/       the sandboxes of replays under way (what a crash leaves is removed at start)
 ///     DIR/server.lock    held while a server runs: two servers on one class would number submissions twice
 public struct ClassServer: Sendable {
     public struct Options: Sendable {
@@ -60,6 +61,11 @@ public struct ClassServer: Sendable {
         guard try accounts.list().contains(where: \.teacher) else {
             throw ClassError("the class in \(storage) has no teacher's account",
                              hint: "add one first: echo \"$PASSWORD\" | podlab class account add --storage \(storage) --username NAME --teacher --password-stdin")
+        }
+        if let replay = options.replay {
+            // The replays' sandboxes live under the class's directory, which their containers' root must pass.
+            do { try StoreAccess.prepare(storage) } catch { throw ClassError(error) }
+            try replay.removeLeftovers()
         }
         let submissions = try SubmissionStore(directory: "\(storage)/submissions")
         let requeued = try submissions.recover()

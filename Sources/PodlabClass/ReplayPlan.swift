@@ -1,3 +1,5 @@
+import PodlabCore
+import PodlabRegistryClient
 import PodlabTutor
 
 /// The journal of a submission as a script the class server may run: every line a podman command the server can
@@ -84,24 +86,90 @@ public struct ReplayPlan: Sendable, Equatable {
         return ReplayPlan(commands: commands)
     }
 
-    /// Why an option of a command's arguments makes it unsafe to repeat on the server, or nil. Conservative: every
-    /// word is read as an option, the container's own command's too (`run busybox ls -v` is refused), and any
-    /// short-option cluster holding `v` as a volume, whatever letters come before it.
+    /// Why a command's arguments make it unsafe to repeat on the server, or nil. For the commands that make
+    /// containers, the options that take values of concern (`-v`, `-p`, `-e`) are read in every spelling: `--volume=X`,
+    /// `-v X`, `-vX`, and inside a short-option cluster (`-dv X`, `-itp 80:80`). Conservative: every word is read as
+    /// an option, the container's own command's too (`run busybox grep -v x` is refused), and a cluster is read letter
+    /// by letter whatever its letters mean.
     static func refusal(in arguments: [String]) -> String? {
+        if let bad = arguments.first(where: { $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } }) {
+            return "\(TerminalText.visible(bad)) holds a control character"
+        }
+        if let image = arguments.first(where: isForeignImage) {
+            return "\(image) names a registry other than the tutorial's: a replay pulls only from the sandbox's"
+        }
+        let second = arguments.count > 1 ? arguments[1] : ""
+        let makesContainers = ["run", "create"].contains(arguments[0])
+            || (arguments[0] == "container" && ["run", "create"].contains(second)) || (arguments[0] == "pod" && second == "create")
         var index = 1
         while index < arguments.count {
             let word = arguments[index]
-            if word == "--" { return nil }
-            let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
-            if refusedOptions.contains(name) { return "\(name) reaches beyond the replay's sandbox" }
-            if name == "--volume" || name == "-v" || (word.hasPrefix("-") && !word.hasPrefix("--") && word.dropFirst().contains("v")) {
-                let attached: String? = word.contains("=") ? String(word.split(separator: "=", maxSplits: 1)[1])
-                    : (word.hasPrefix("-v") && word.count > 2 && name == word ? String(word.dropFirst(2)) : nil)
-                let value = attached ?? (index + 1 < arguments.count ? arguments[index + 1] : "")
-                if attached == nil { index += 1 }
-                if !isNamedVolume(value) { return "-v \(value) mounts a path of the server's" }
-            }
             index += 1
+            guard word.hasPrefix("-"), word != "-" else { continue }
+            if word == "--" { return nil }
+            let equals = word.firstIndex(of: "=")
+            let name = equals.map { String(word[..<$0]) } ?? word
+            if refusedOptions.contains(name) { return "\(name) reaches beyond the replay's sandbox" }
+            guard makesContainers else { continue }
+            // The options whose values matter here, each with what it is given.
+            var given: [(String, String)] = []
+            func next() -> String {
+                defer { index += 1 }
+                return index < arguments.count ? arguments[index] : ""
+            }
+            if word.hasPrefix("--") {
+                if let long = ["--volume": "-v", "--publish": "-p", "--env": "-e"][name] {
+                    given.append((long, equals.map { String(word[word.index(after: $0)...]) } ?? next()))
+                }
+            } else {
+                let letters = Array(word.dropFirst())
+                for (position, letter) in letters.enumerated() where "vpe".contains(letter) {
+                    var rest = String(letters[(position + 1)...])
+                    let attached = rest.hasPrefix("=")
+                    if attached { rest.removeFirst() }
+                    given.append(("-\(letter)", rest.isEmpty && !attached ? next() : rest))
+                    break
+                }
+            }
+            for (option, value) in given {
+                switch option {
+                case "-v" where !isNamedVolume(value): return "-v \(value) mounts a path of the server's"
+                case "-e" where !value.contains("="): return "-e \(value) would copy a variable of the server's"
+                case "-p": if let reason = publishRefusal(value) { return reason }
+                default: break
+                }
+            }
+        }
+        return nil
+    }
+
+    /// A word shaped like an image reference whose first part is a registry host (`10.0.0.5:8080/x`, `evil.example/x`)
+    /// that is not one of the public registries the sandbox serves: pulling it would make the server send requests
+    /// into its own network. Conservative: any word of that shape counts, wherever it is.
+    static func isForeignImage(_ word: String) -> Bool {
+        guard !word.hasPrefix("-"), let slash = word.firstIndex(of: "/") else { return false }
+        let host = word[..<slash]
+        // A port, if any, is digits: `todo-data:/data` is a volume, not a host.
+        if let colon = host.firstIndex(of: ":") {
+            let port = host[host.index(after: colon)...]
+            guard !port.isEmpty, port.allSatisfy(\.isNumber) else { return false }
+        }
+        guard !host.isEmpty, !host.hasPrefix("."), host.contains(".") || host.contains(":") || host == "localhost",
+              host.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || ".-:".unicodeScalars.contains($0) })
+        else { return false }
+        return !RegistriesConf.publicRegistries.contains(String(host))
+    }
+
+    /// `-p` values that would bind beyond the replay: an address other than loopback, or a privileged host port.
+    static func publishRefusal(_ value: String) -> String? {
+        guard !value.contains("[") else { return "-p \(value): an IPv6 address is not replayed" }
+        let parts = value.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let (address, host) = parts.count >= 3 ? (parts[0], parts[1]) : (parts.count == 2 ? ("", parts[0]) : ("", ""))
+        guard ["", "127.0.0.1", "localhost"].contains(address) else {
+            return "-p \(value) would listen on \(address), beyond the server's loopback"
+        }
+        if let first = host.split(separator: "-").first, let port = Int(first), port < 1024 {
+            return "-p \(value) would take the server's privileged port \(port)"
         }
         return nil
     }
@@ -117,10 +185,6 @@ public struct ReplayPlan: Sendable, Equatable {
 
     /// The plan as a POSIX shell script of quoted words, one command per line.
     public var script: String {
-        commands.map { words in words.map(Self.quote).joined(separator: " ") }.joined(separator: "\n") + "\n"
-    }
-
-    static func quote(_ text: String) -> String {
-        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        commands.map { words in words.map(ShellQuote.quote).joined(separator: " ") }.joined(separator: "\n") + "\n"
     }
 }

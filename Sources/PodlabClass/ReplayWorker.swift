@@ -22,8 +22,9 @@ public final class ReplayWorker: Sendable {
         self.changes = changes
     }
 
-    /// Starts the loop on a thread of its own (a replay blocks on its processes for minutes, which the cooperative
-    /// threads of the server's requests must not); it replays what is queued now, then whatever arrives.
+    /// Starts the loop on a dispatch queue of its own, once per server (a replay blocks a thread on its processes for
+    /// minutes, which the cooperative threads of the server's requests must not); it replays what is queued now,
+    /// then whatever arrives.
     public func start() {
         wakeups.signal()
         DispatchQueue(label: "podlab.class.replays").async { [self] in

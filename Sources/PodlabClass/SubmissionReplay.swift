@@ -1,5 +1,6 @@
 import PodlabCore
 import PodlabImages
+import PodlabRegistryServer
 import PodlabTutor
 #if canImport(Glibc)
 import Glibc
@@ -22,16 +23,36 @@ public struct SubmissionReplay: Sendable {
     let paths: TutorPaths
     /// Seconds a replay may take before it is stopped (and the submission marked `failed`).
     let timeLimit: Int
+    /// Where replays' sandboxes are made (the class's `replays/`): what a crash leaves there is removed at start.
+    let sandboxes: String
 
-    public init(paths: TutorPaths, timeLimit: Int = 600) {
+    public init(paths: TutorPaths, timeLimit: Int = 600, sandboxes: String) {
         self.paths = paths
         self.timeLimit = timeLimit
+        self.sandboxes = sandboxes
+    }
+
+    /// Stops and removes the sandboxes of replays a crash or a kill cut short (their containers may still run and
+    /// hold ports a later replay's checks would see).
+    public func removeLeftovers() throws(ClassError) {
+        do {
+            // As a store's: a root-run container's root must pass through to its layers; no other user may.
+            try StoreAccess.prepare(sandboxes)
+            for name in FileSystem.list(sandboxes) where name.hasPrefix("podlab-lesson-test-") {
+                PrivateSandbox.remove("\(sandboxes)/\(name)", engine: paths.engine)
+            }
+        } catch {
+            throw ClassError(error)
+        }
     }
 
     public func verdict(for submission: Submission) -> Verdict {
         let lessonFile = "\(paths.lessons)/\(submission.lesson).yaml"
-        guard let lessonBytes = try? FileSystem.readFile(lessonFile, limit: 1 << 20) else {
-            return Verdict(.failed, "the server has no lesson \"\(submission.lesson)\"")
+        let lessonBytes: [UInt8]
+        do {
+            lessonBytes = try FileSystem.readFile(lessonFile, limit: 1 << 20)
+        } catch {
+            return Verdict(.failed, error.errno == ENOENT ? "the server has no lesson \"\(submission.lesson)\"" : "the server's lesson file cannot be read")
         }
         guard Digest.sha256(of: lessonBytes) == submission.lessonDigest else {
             return Verdict(.differs, "graded with another version of the lesson \(submission.lesson) than the server's")
@@ -69,29 +90,41 @@ public struct SubmissionReplay: Sendable {
         return Verdict(.verified, "\(replayed.count) of \(replayed.count) checks held in the replay")
     }
 
-    /// Runs the plan in a new sandbox, removed afterwards with whatever the commands left running.
+    /// Runs the plan in a new sandbox, removed afterwards with whatever the commands left running. The check runs
+    /// with an environment of the sandbox's alone: nothing of the server's (its variables, its HOME) is there for a
+    /// journal to copy into a container.
     func run(_ plan: ReplayPlan, lesson: String) throws(ClassError) -> Submission {
         let sandbox: PrivateSandbox
         do {
-            sandbox = try PrivateSandbox(base: paths)
+            sandbox = try PrivateSandbox(base: paths, parent: sandboxes)
         } catch {
             throw ClassError("the replay's sandbox could not be made: \(error)")
         }
         defer { sandbox.remove() }
         let script = "\(sandbox.directory)/replay.sh"
         let report = "\(sandbox.directory)/replay.json"
+        var environment = sandbox.environment.filter { $0.key.hasPrefix("PODLAB_") || $0.key == "REGISTRY_AUTH_FILE" }
+        environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        environment["HOME"] = sandbox.directory
+        environment["LANG"] = "C.UTF-8"
         do {
             try FileSystem.writeAtomically(Array(plan.script.utf8), to: script, mode: 0o600)
-            // timeout(1) puts the check and everything it starts in one process group and kills the group.
+            // timeout(1) kills the check and what it runs in its process group; containers' monitors live in
+            // sessions of their own and go with the sandbox's removal.
             let result = try Subprocess.run(
                 ["sh", "-c", "exec \"$@\" >\"$0\"", report, "timeout", "-s", "KILL", String(timeLimit),
                  paths.engine, "check", "--lesson", lesson, "--run", script, "--format", "json"],
-                in: sandbox.directory, environment: sandbox.environment.map { "\($0.key)=\($0.value)" })
-            if result.status == 137 || result.status == 124 {
-                throw ClassError("the replay took longer than \(timeLimit) s and was stopped")
+                in: sandbox.directory, environment: environment.map { "\($0.key)=\($0.value)" })
+            if result.status == 137 {
+                throw ClassError("the replay was stopped: it took longer than \(timeLimit) s or ran out of memory")
             }
-            let bytes = try FileSystem.readFile(report, limit: Submission.Limits.bytes)
-            return try JSONCoding.decode(Submission.self, from: bytes, what: "replay report")
+            let bytes = try FileSystem.readFile(report, limit: 4 * Submission.Limits.bytes)
+            do {
+                return try JSONCoding.decode(Submission.self, from: bytes, what: "replay report")
+            } catch {
+                RegistryServer.logLine("class: replay of \(lesson) gave no report (status \(result.status)): \(result.output.suffix(2000))")
+                throw ClassError("the replay gave no report (status \(result.status))")
+            }
         } catch let error as ClassError {
             throw error
         } catch {

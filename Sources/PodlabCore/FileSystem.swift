@@ -17,10 +17,10 @@ public enum FileSystem {
     }
 
     /// A new private directory `/tmp/PREFIX-XXXXXX` (mkdtemp: 0700, a name nobody else holds).
-    public static func makeTemporaryDirectory(_ prefix: String) throws(SystemError) -> String {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+    public static func makeTemporaryDirectory(_ prefix: String, in parent: String = "/tmp") throws(SystemError) -> String {
+        var template = Array("\(parent)/\(prefix)-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
-            throw SystemError("create", path: "/tmp/\(prefix)-*", errno: errno)
+            throw SystemError("create", path: "\(parent)/\(prefix)-*", errno: errno)
         }
         return String(cString: made)
     }

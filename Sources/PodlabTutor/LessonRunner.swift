@@ -103,8 +103,9 @@ public struct LessonRunner {
     }
 }
 
-enum ShellQuote {
-    static func quote(_ text: String) -> String {
+/// A word for a POSIX shell: in single quotes, each `'` written as `'\''`; nothing inside is interpreted.
+public enum ShellQuote {
+    public static func quote(_ text: String) -> String {
         "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }

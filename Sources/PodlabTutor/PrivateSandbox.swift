@@ -10,8 +10,10 @@ public struct PrivateSandbox {
     public let paths: TutorPaths
     public let environment: [String: String]
 
-    public init(base: TutorPaths) throws {
-        directory = try FileSystem.makeTemporaryDirectory("podlab-lesson-test")
+    /// A new sandbox in a directory of its own under `parent` (the class server keeps its replays' sandboxes in its
+    /// own directory, so that it can remove what a crash left behind).
+    public init(base: TutorPaths, parent: String = "/tmp") throws {
+        directory = try FileSystem.makeTemporaryDirectory("podlab-lesson-test", in: parent)
         // As private as a store: a root-run container's root may pass through to its layers, nobody else.
         try StoreAccess.prepare(directory)
         var environment = Environment.current
@@ -30,9 +32,14 @@ public struct PrivateSandbox {
     /// Stops what the lesson left running (pods with their infra, containers, the sandbox registry), then deletes
     /// everything. A pod's infra is not removed by `rm -a`: left running, it would hold the pod's published port.
     public func remove() {
+        Self.remove(directory, engine: paths.engine)
+    }
+
+    /// Stops what was left running in a sandbox's store (found by its directory alone, after a crash), then deletes it.
+    public static func remove(_ directory: String, engine: String) {
         for arguments in [["podman", "pod", "rm", "-a", "-f"], ["podman", "rm", "-a", "-f"], ["registry", "stop"]] {
             _ = try? Subprocess.run(["env", "PODLAB_ROOT=\(directory)/storage", "PODLAB_RUNROOT=\(directory)/run",
-                                     "PODLAB_CONFIG=\(directory)/config", paths.engine] + arguments)
+                                     "PODLAB_CONFIG=\(directory)/config", engine] + arguments)
         }
         try? FileSystem.removeTree(directory)
     }

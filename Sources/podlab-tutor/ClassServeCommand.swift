@@ -25,7 +25,8 @@ struct ClassServeCommand: ParsableCommand {
             guard replayTimeLimit > 0 else { throw ClassError("--replay-time-limit must be a positive number of seconds") }
             let paths = try TutorPaths.current()
             var options = ClassServer.Options(host: host, port: port, storage: storage.absolute, lessons: try offered(paths),
-                                              replay: noVerify ? nil : SubmissionReplay(paths: paths, timeLimit: replayTimeLimit))
+                                              replay: noVerify ? nil : SubmissionReplay(paths: paths, timeLimit: replayTimeLimit,
+                                                                                       sandboxes: "\(storage.absolute)/replays"))
             options.logRequests = logRequests
             if let warning = RegistryServer.plainTextWarning(host: host, withLogins: true) {
                 ClassCommandOutcome.standardError(warning)

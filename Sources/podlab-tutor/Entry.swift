@@ -73,8 +73,10 @@ struct CheckCommand: ParsableCommand {
         // Before any work: a machine that has not joined a class is told so at once. On one that has, the report is
         // named after its account and signed, whether it is sent now or saved and sent later (`class submit`).
         var membership: ClassMembership?
-        try ClassCommandOutcome.run {
-            membership = submit ? try ClassSubmission.joined().0 : try ClassMembership.load(state: paths.state)
+        if submit {
+            try ClassCommandOutcome.run { membership = try ClassSubmission.joined().0 }
+        } else {
+            membership = ClassLessonSubmission.membership(paths: paths)
         }
         var submission = try LessonRunner(paths: paths, language: language.language)
             .check(lesson, script: scriptPath, environment: Environment.current, log: log)

@@ -44,7 +44,7 @@ struct ClassGuidedShellTests {
         #expect(shell.wait(for: "Sent to the class as 000001 (queued)", seconds: 60) != nil, "\(shell.screen())")
         try shell.type("quit")
 
-        let answer = RawHTTP.exchange(port: server.port, ClassServerTests.request("GET", "/class/api/submissions/000001?wait=600",
+        let answer = RawHTTP.exchange(port: server.port, ClassServerTests.request("GET", "/class/api/submissions/000001?wait=50",
                                                                                   user: "teacher1", password: "lecture-hall"))
         let entry = ClassServerTests.object(answer)
         #expect(entry?["status"] as? String == "verified", "\(answer)\n\(server.log)")

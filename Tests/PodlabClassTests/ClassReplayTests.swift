@@ -37,7 +37,7 @@ struct ClassReplayTests {
         """
 
     func entry(_ server: ServerProcess, _ id: String) throws -> [String: Any] {
-        let answer = RawHTTP.exchange(port: server.port, ClassServerTests.request("GET", "/class/api/submissions/\(id)?wait=600",
+        let answer = RawHTTP.exchange(port: server.port, ClassServerTests.request("GET", "/class/api/submissions/\(id)?wait=50",
                                                                                   user: "teacher1", password: "lecture-hall"))
         return try #require(ClassServerTests.object(answer), "\(answer)")
     }

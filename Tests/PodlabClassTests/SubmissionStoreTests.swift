@@ -9,7 +9,7 @@ import Testing
 
 /// A submission as a learner's podlab would send it, for the tests of this module.
 func sampleSubmission(_ username: String = "alice", lesson: String = "nginx", passed: Bool = true, created: Double = 1_800_000_000) -> Submission {
-    Submission(podlab: "0.1.0", username: username, lesson: lesson, lessonDigest: Digest.sha256(of: Array(lesson.utf8)), created: created,
+    Submission(podlab: Versions.podlab, username: username, lesson: lesson, lessonDigest: Digest.sha256(of: Array(lesson.utf8)), created: created,
                checks: [.init(name: "a container named web runs", passed: passed, message: passed ? nil : "no container named web")],
                steps: [.init(id: "run", status: passed ? "passed" : "pending", attempts: 3, hintsUsed: 1, seconds: 42)],
                journal: [.init(time: created - 10, arguments: ["podman", "run", "-d", "--name", "web", "nginx"], exitCode: 0)])
