@@ -147,19 +147,6 @@ public struct ClassDashboard: Sendable {
         return whole < 60 ? "\(whole) s" : "\(whole / 60) min"
     }
 
-    /// Text for HTML content and attribute values.
-    public static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    /// Text for HTML content and attribute values: the JUnit report's XML escaping, which HTML reads the same way.
+    static func escape(_ text: String) -> String { Report.escape(text) }
 }

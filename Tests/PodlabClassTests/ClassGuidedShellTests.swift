@@ -9,16 +9,7 @@ import Testing
 struct ClassGuidedShellTests {
     let directory = TemporaryDirectory("podlab-class-shell")
 
-    var learner: [String: String] {
-        var environment = Podman(root: directory.file("storage")).environment
-        environment["PODLAB_STATE"] = directory.file("state")
-        environment["PODLAB_WORKSPACE"] = directory.file("workspace")
-        environment["HOME"] = directory.path
-        environment["LANG"] = "en_US.UTF-8"
-        environment["TERM"] = "xterm"
-        environment.removeValue(forKey: "PODLAB_MODE")
-        return environment
-    }
+    var learner: [String: String] { TestLearner.environment(in: directory.path) }
 
     @Test func aFinishedLessonIsSentAndVerified() throws {
         let storage = directory.file("class")

@@ -16,15 +16,7 @@ struct ClassJoinTests {
     var classStorage: String { directory.file("class") }
 
     /// An isolated learner: store, state, workspace, auth file.
-    var learner: [String: String] {
-        var environment = Podman(root: directory.file("storage")).environment
-        environment["PODLAB_STATE"] = directory.file("state")
-        environment["PODLAB_WORKSPACE"] = directory.file("workspace")
-        environment["HOME"] = directory.path
-        environment["LANG"] = "en_US.UTF-8"
-        environment.removeValue(forKey: "PODLAB_MODE")
-        return environment
-    }
+    var learner: [String: String] { TestLearner.environment(in: directory.path) }
 
     func podlab(_ arguments: String..., stdin: String? = nil) throws -> ProcessResult {
         try TestProcess.run([BuildProducts.podlab] + arguments, environment: learner, stdin: stdin)

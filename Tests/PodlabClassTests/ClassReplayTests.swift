@@ -13,16 +13,7 @@ struct ClassReplayTests {
     let directory = TemporaryDirectory("podlab-class-replay")
     var classStorage: String { directory.file("class") }
 
-    func learner(_ name: String) -> [String: String] {
-        var environment = Podman(root: directory.file("\(name)-storage")).environment
-        environment["PODLAB_STATE"] = directory.file("\(name)-state")
-        environment["PODLAB_WORKSPACE"] = directory.file("\(name)-workspace")
-        environment["REGISTRY_AUTH_FILE"] = directory.file("\(name)-auth.json")
-        environment["HOME"] = directory.path
-        environment["LANG"] = "en_US.UTF-8"
-        environment.removeValue(forKey: "PODLAB_MODE")
-        return environment
-    }
+    func learner(_ name: String) -> [String: String] { TestLearner.environment(in: directory.path, name: name) }
 
     static let helloWorld = """
         podman --version

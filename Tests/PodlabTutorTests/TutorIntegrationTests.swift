@@ -10,17 +10,7 @@ import Testing
     let directory = TemporaryDirectory("podlab-tutor")
 
     /// An isolated learner: store, run-time directory, config, auth file, progress and workspace.
-    var environment: [String: String] {
-        var environment = Podman(root: directory.file("storage")).environment
-        environment["PODLAB_STATE"] = directory.file("state")
-        environment["PODLAB_WORKSPACE"] = directory.file("workspace")
-        environment["HOME"] = directory.path
-        environment["LANG"] = "en_US.UTF-8"
-        environment["TERM"] = "xterm"
-        environment["NO_COLOR"] = "1"
-        environment.removeValue(forKey: "PODLAB_MODE")
-        return environment
-    }
+    var environment: [String: String] { TestLearner.environment(in: directory.path) }
 
     func podlab(_ arguments: String...) throws -> ProcessResult {
         try TestProcess.run([BuildProducts.podlab] + arguments, environment: environment)

@@ -247,3 +247,21 @@ public enum UDP {
         return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 }
+
+/// A learner of the tutor, isolated in `directory`: a store (as `Podman`'s), state, workspace and HOME of their own,
+/// English, a terminal type, no colour; `name` keeps several learners apart in one directory.
+public enum TestLearner {
+    public static func environment(in directory: String, name: String? = nil) -> [String: String] {
+        let prefix = name.map { "\($0)-" } ?? ""
+        var environment = Podman(root: "\(directory)/\(prefix)storage").environment
+        environment["PODLAB_STATE"] = "\(directory)/\(prefix)state"
+        environment["PODLAB_WORKSPACE"] = "\(directory)/\(prefix)workspace"
+        if name != nil { environment["REGISTRY_AUTH_FILE"] = "\(directory)/\(prefix)auth.json" }
+        environment["HOME"] = directory
+        environment["LANG"] = "en_US.UTF-8"
+        environment["TERM"] = "xterm"
+        environment["NO_COLOR"] = "1"
+        environment.removeValue(forKey: "PODLAB_MODE")
+        return environment
+    }
+}
