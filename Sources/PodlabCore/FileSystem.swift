@@ -65,6 +65,27 @@ public enum FileSystem {
     }
 
 
+    /// A file's bytes, or standard input's for `-` (as podman reads `kube play -`, `secret create NAME -`); with a
+    /// `limit`, at most `limit + 1` of them (see `readAll`).
+    public static func readFileOrStandardInput(_ path: String, limit: Int? = nil) throws(SystemError) -> [UInt8] {
+        path == "-" ? try readAll(fd: 0, path: "standard input", limit: limit) : try readFile(path, limit: limit)
+    }
+
+    /// One line read from `fd` a byte at a time (nothing past its newline is consumed), without the newline or a
+    /// carriage return before it: a password typed or piped in.
+    public static func readLine(fd: Int32) -> String {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let count = read(fd, &byte, 1)
+            if count < 0 && errno == EINTR { continue }
+            if count != 1 || byte == 10 { break }
+            bytes.append(byte)
+        }
+        if bytes.last == 13 { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     public static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemError) {
         var offset = 0
         while offset < bytes.count {

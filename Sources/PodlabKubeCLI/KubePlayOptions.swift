@@ -77,15 +77,10 @@ enum KubeDown {
 /// Reading a kube file (at most 1 MiB and a byte) into its documents.
 enum KubeFile {
     static func read(_ file: String) throws -> [KubeDocument] {
-        let bytes: [UInt8]
-        if file == "-" {
-            bytes = try FileSystem.readAll(fd: 0, path: "standard input", limit: KubeDecoder.sizeLimit)
-        } else {
-            guard FileSystem.exists(file) else {
-                throw CLIError.refused("\(file): no such file or directory", hint: "write it first: podman kube generate POD -f \(file)")
-            }
-            bytes = try FileSystem.readFile(file, limit: KubeDecoder.sizeLimit)
+        guard file == "-" || FileSystem.exists(file) else {
+            throw CLIError.refused("\(file): no such file or directory", hint: "write it first: podman kube generate POD -f \(file)")
         }
+        let bytes = try FileSystem.readFileOrStandardInput(file, limit: KubeDecoder.sizeLimit)
         // At most the limit and one byte more are read; the decoder refuses what is over it.
         return try KubeDecoder.decode(String(decoding: bytes, as: UTF8.self), file: file)
     }

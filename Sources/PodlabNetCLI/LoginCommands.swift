@@ -40,7 +40,7 @@ struct LoginCommand: ParsableCommand {
         if user.isEmpty {
             guard !passwordStdin else { throw CLIError.usage("must provide --username with --password-stdin", command: "podman login") }
             Output.err(stored.map { "Username (\($0.username)): " } ?? "Username: ", terminator: "")
-            user = PasswordPrompt.readLine(fd: 0).trimmed()
+            user = FileSystem.readLine(fd: 0).trimmed()
             if user.isEmpty, let stored { user = stored.username }
         }
         let secret = try password ?? (passwordStdin ? PasswordPrompt.readStandardInput() : PasswordPrompt.read("Password: "))

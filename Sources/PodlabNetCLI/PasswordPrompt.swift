@@ -26,22 +26,11 @@ enum PasswordPrompt {
             if isTerminal { tcsetattr(tty, TCSAFLUSH, &saved) }
             _ = write(tty, "\n", 1)
         }
-        return readLine(fd: tty)
+        return FileSystem.readLine(fd: tty)
     }
 
     /// One line from stdin (for --password-stdin), without its newline.
     static func readStandardInput() -> String {
-        readLine(fd: 0)
-    }
-
-    static func readLine(fd: Int32) -> String {
-        var bytes: [UInt8] = []
-        var byte: UInt8 = 0
-        while Glibc.read(fd, &byte, 1) == 1 {
-            if byte == 10 { break }
-            bytes.append(byte)
-        }
-        if bytes.last == 13 { bytes.removeLast() }
-        return String(decoding: bytes, as: UTF8.self)
+        FileSystem.readLine(fd: 0)
     }
 }

@@ -28,7 +28,7 @@ struct ClassAccountCommand: ParsableCommand {
                     throw ClassError("the password is read from standard input only",
                                      hint: "echo \"$PASSWORD\" | podlab class account add --storage DIR --username \(username) --password-stdin")
                 }
-                let password = ClassCommandOutcome.passwordFromStandardInput()
+                let password = FileSystem.readLine(fd: 0)
                 try storage.accounts().add(username, password: password, teacher: teacher)
                 print("Added \(teacher ? "teacher" : "learner") \(username)")
             }
@@ -89,8 +89,7 @@ struct ClassAccountCommand: ParsableCommand {
         /// The roster's text; a read error (a missing file) is a `SystemError`, which names the path and the errno.
         static func read(_ roster: String) throws -> String {
             let limit = 1 << 20
-            let bytes = roster == "-" ? try FileSystem.readAll(fd: 0, path: "standard input", limit: limit)
-                                      : try FileSystem.readFile(roster, limit: limit)
+            let bytes = try FileSystem.readFileOrStandardInput(roster, limit: limit)
             guard bytes.count <= limit else { throw ClassError("the roster \(roster) is larger than 1 MiB", hint: "one account name per line") }
             return String(decoding: bytes, as: UTF8.self)
         }

@@ -48,17 +48,4 @@ enum ClassCommandOutcome {
         bytes.withUnsafeBytes { try? FileSystem.writeAll(fd: 2, $0, path: "standard error") }
     }
 
-    /// One line from standard input, without its line break (for `--password-stdin`, as podman login reads it).
-    static func passwordFromStandardInput() -> String {
-        var bytes: [UInt8] = []
-        var byte: UInt8 = 0
-        while true {
-            let count = read(0, &byte, 1)
-            if count < 0 && errno == EINTR { continue }
-            if count != 1 || byte == 10 { break }
-            bytes.append(byte)
-        }
-        if bytes.last == 13 { bytes.removeLast() }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }

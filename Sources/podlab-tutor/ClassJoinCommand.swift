@@ -20,7 +20,7 @@ struct ClassJoinCommand: ParsableCommand {
                 throw ClassError("the password is read from standard input only",
                                  hint: "echo \"$PASSWORD\" | podlab class join \(url) --username \(username) --password-stdin")
             }
-            let credentials = AuthFile.Credentials(username: username, password: ClassCommandOutcome.passwordFromStandardInput())
+            let credentials = AuthFile.Credentials(username: username, password: FileSystem.readLine(fd: 0))
             let client = try ClassClient(url: url, credentials: credentials)
             let identity = try client.whoami()
             let paths = try TutorPaths.current()
@@ -58,8 +58,7 @@ struct ClassSubmitCommand: ParsableCommand {
     func run() throws {
         try ClassCommandOutcome.run {
             let limit = Submission.Limits.bytes
-            let bytes = report == "-" ? try FileSystem.readAll(fd: 0, path: "standard input", limit: limit)
-                                      : try FileSystem.readFile(report, limit: limit)
+            let bytes = try FileSystem.readFileOrStandardInput(report, limit: limit)
             let receipt = try ClassSubmission.send(bytes)
             print("Submitted \(receipt.lesson) as \(receipt.id) (\(receipt.status))")
         }

@@ -31,10 +31,8 @@ struct SecretCreateCommand: ParsableCommand {
                 throw RuntimeError.invalidOption("cannot create store secret data: environment variable \(source) is not set", hint: nil)
             }
             value = Array(text.utf8)
-        } else if source == "-" {
-            value = try FileSystem.readAll(fd: 0, path: "standard input")
         } else {
-            value = try FileSystem.readFile(source)
+            value = try FileSystem.readFileOrStandardInput(source)
         }
         let engine = try Current.engine.containers()
         Output.out(try engine.secrets.create(name, value: value, labels: VolumeCreateCommand.pairs(label)).id)
