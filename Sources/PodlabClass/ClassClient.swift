@@ -69,30 +69,24 @@ public struct ClassClient: Sendable {
         let target = url + path
         let authorization = "Basic " + Base64.encode("\(credentials.username):\(credentials.password)")
         let timeout = timeoutSeconds
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: .seconds(timeout), read: .seconds(timeout)))
+        // A refused connection is the answer (the server is not running): say so at once instead of trying again
+        // until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        var request = HTTPClientRequest(url: target)
+        request.method = method
+        request.headers.add(name: "Authorization", value: authorization)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let prepared = request, settings = configuration
         do {
             return try BlockingAsync.run {
-                var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
-                                                             timeout: .init(connect: .seconds(timeout), read: .seconds(timeout)))
-                // A refused connection is the answer (the server is not running): say so at once instead of
-                // trying again until the deadline.
-                configuration.connectionPool.retryConnectionEstablishment = false
-                let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-                do {
-                    var request = HTTPClientRequest(url: target)
-                    request.method = method
-                    request.headers.add(name: "Authorization", value: authorization)
-                    if let body {
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.body = .bytes(ByteBuffer(bytes: body))
-                    }
-                    let response = try await client.execute(request, timeout: .seconds(timeout))
-                    let answer = try await response.body.collect(upTo: 4 << 20)
-                    try? await client.shutdown()
-                    return (Int(response.status.code), Array(buffer: answer))
-                } catch {
-                    try? await client.shutdown()
-                    throw error
-                }
+                let (response, answer) = try await WebPage.exchange(prepared, configuration: settings,
+                                                                    timeoutSeconds: timeout, limit: 4 << 20)
+                return (Int(response.status.code), answer)
             }
         } catch {
             throw ClassError("cannot reach the class server at \(url): \(WebPage.describe(error))",

@@ -14,22 +14,29 @@ public enum WebPage {
     /// GET of `url` (redirects followed), body up to 2 MiB.
     public static func fetch(_ url: String, timeoutSeconds: Int64) throws -> Fetched {
         let target = url.contains("://") ? url : "http://\(url)"
+        let configuration = HTTPClient.Configuration(redirectConfiguration: .follow(max: 5, allowCycles: false),
+                                                     timeout: .init(connect: .seconds(timeoutSeconds), read: .seconds(timeoutSeconds)))
         return try BlockingAsync.run {
-            let client = HTTPClient(eventLoopGroupProvider: .singleton,
-                                    configuration: .init(redirectConfiguration: .follow(max: 5, allowCycles: false),
-                                                         timeout: .init(connect: .seconds(timeoutSeconds), read: .seconds(timeoutSeconds))))
-            do {
-                var request = HTTPClientRequest(url: target)
-                request.method = .GET
-                let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
-                let body = try await response.body.collect(upTo: 2 << 20)
-                try? await client.shutdown()
-                return Fetched(status: Int(response.status.code), contentType: response.headers["Content-Type"].first ?? "",
-                               body: String(decoding: Array(buffer: body), as: UTF8.self))
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
+            let (response, body) = try await exchange(HTTPClientRequest(url: target), configuration: configuration,
+                                                      timeoutSeconds: timeoutSeconds, limit: 2 << 20)
+            return Fetched(status: Int(response.status.code), contentType: response.headers["Content-Type"].first ?? "",
+                           body: String(decoding: body, as: UTF8.self))
+        }
+    }
+
+    /// One request on a client of its own, shut down afterwards whatever happens: the response's head and up to
+    /// `limit` bytes of its body (more is an error). For the `http` check, `browse` and the class client.
+    public static func exchange(_ request: HTTPClientRequest, configuration: HTTPClient.Configuration, timeoutSeconds: Int64,
+                                limit: Int) async throws -> (HTTPClientResponse, [UInt8]) {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
+            let body = try await response.body.collect(upTo: limit)
+            try? await client.shutdown()
+            return (response, Array(buffer: body))
+        } catch {
+            try? await client.shutdown()
+            throw error
         }
     }
 
