@@ -33,7 +33,7 @@ public final class ReplayWorker: Sendable {
                 while let id = nextQueued() {
                     let verdict: SubmissionReplay.Verdict
                     do {
-                        verdict = judge(try store.submission(id))
+                        verdict = replay.verdict(for: try store.submission(id), signingSecret: signingSecret)
                     } catch {
                         verdict = .init(.failed, "the stored submission cannot be read: \(error)")
                     }
@@ -46,19 +46,6 @@ public final class ReplayWorker: Sendable {
                 }
             }
         }
-    }
-
-    /// A report not sealed by its own account's key is not replayed: it was changed after podlab wrote it (or is
-    /// someone else's under another name), and no replay could make it the learner's.
-    func judge(_ submission: Submission) -> SubmissionReplay.Verdict {
-        guard submission.signature != nil else {
-            return .init(.differs, "the report is not signed: make it with 'podlab check --lesson \(submission.lesson) --submit' on a machine that joined the class")
-        }
-        let key = SubmissionSignature.accountKey(secret: signingSecret, username: submission.username)
-        guard SubmissionSignature.isValid(submission, key: key) else {
-            return .init(.differs, "the report was changed after podlab wrote it: its signature does not match")
-        }
-        return replay.verdict(for: submission)
     }
 
     /// The oldest queued submission, now marked as replaying; nil when none waits or the store cannot be read (said

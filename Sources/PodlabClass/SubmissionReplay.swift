@@ -6,7 +6,7 @@ import PodlabTutor
 import Glibc
 #endif
 
-/// Verifies a submission by doing it again: the journal's commands (vetted by `ReplayPlan`) run in a private sandbox
+/// Verifies a submission: its seal first (`SubmissionSignature`), then by doing it again: the journal's commands (vetted by `ReplayPlan`) run in a private sandbox
 /// of the server's (`PrivateSandbox`, as `lesson test` uses), by `podlab check --lesson ID --run SCRIPT` under a time
 /// limit, and the checks found there are compared with the ones the learner's machine reported.
 public struct SubmissionReplay: Sendable {
@@ -46,7 +46,17 @@ public struct SubmissionReplay: Sendable {
         }
     }
 
-    public func verdict(for submission: Submission) -> Verdict {
+    /// The verdict on one submission. A report not sealed by its own account's key (derived from `signingSecret`) is
+    /// not replayed: it was changed after podlab wrote it, or is someone else's under another name, and no replay
+    /// could make it the learner's.
+    public func verdict(for submission: Submission, signingSecret: [UInt8]) -> Verdict {
+        guard submission.signature != nil else {
+            return Verdict(.differs, "the report is not signed: make it with 'podlab check --lesson \(submission.lesson) --submit' on a machine that joined the class")
+        }
+        let key = SubmissionSignature.accountKey(secret: signingSecret, username: submission.username)
+        guard SubmissionSignature.isValid(submission, key: key) else {
+            return Verdict(.differs, "the report was changed after podlab wrote it: its signature does not match")
+        }
         let lessonFile = "\(paths.lessons)/\(submission.lesson).yaml"
         let lessonBytes: [UInt8]
         do {
