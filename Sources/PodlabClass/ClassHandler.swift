@@ -131,13 +131,19 @@ public struct ClassHandler: Sendable {
             throw ClassAPIFailure(.unprocessableContent, "this class does not offer the lesson \"\(submission.lesson)\"",
                                   hint: "the class offers: \(lessons.joined(separator: ", "))")
         }
-        let id: String
+        // One replay runs at a time, oldest first: a learner with many submissions waiting would hold up the class.
+        let limit = replays == nil ? nil : waitingPerLearner
+        let stored: String?
         do {
-            id = try submissions.add(submission, bytes: bytes, now: clock())
+            stored = try submissions.add(submission, bytes: bytes, waitingLimit: limit, now: clock())
         } catch {
             RegistryServer.logLine("class: a submission of \(account.username) could not be stored: \(error.message)")
             throw ClassAPIFailure(.internalServerError, "the class server could not store the submission",
                                   hint: "nothing was kept: send it again later, or tell the teacher")
+        }
+        guard let id = stored else {
+            throw ClassAPIFailure(.tooManyRequests, "\(waitingPerLearner) of your submissions are still waiting for a replay",
+                                  hint: "nothing was kept: once one of them is judged, send it again with 'podlab check --lesson \(submission.lesson) --submit'")
         }
         replays?.submitted()
         changes.announce()
@@ -174,6 +180,11 @@ public struct ClassHandler: Sendable {
         }
         return Entry(SubmissionRecord(id: id, submission: submission, state: state))
     }
+
+    /// How many submissions of one learner may wait for a verdict at once: one for each lesson the class offers (at
+    /// least 4), so a learner who finishes every lesson in a row waits for nothing, while a loop of submissions
+    /// pushes the rest of the class's replays back by no more than this.
+    var waitingPerLearner: Int { max(lessons.count, 4) }
 
     struct WhoAmI: Encodable { var username: String; var teacher: Bool; var signingKey: String }
     struct Received: Encodable { var id: String; var status: String }

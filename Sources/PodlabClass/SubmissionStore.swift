@@ -64,10 +64,14 @@ public final class SubmissionStore: @unchecked Sendable {
         }
     }
 
-    /// Stores a submission that `Submission.decode` accepted from `bytes`; returns its number.
-    public func add(_ submission: Submission, bytes: [UInt8], now: Double = WallClock.now()) throws(ClassError) -> String {
+    /// Stores a submission that `Submission.decode` accepted from `bytes`; returns its number. With `waitingLimit`,
+    /// stores nothing and returns nil when its learner already has that many submissions waiting for a verdict
+    /// (queued or replaying): counted under the lock, so two requests at once cannot both take the last place.
+    public func add(_ submission: Submission, bytes: [UInt8], waitingLimit: Int? = nil,
+                    now: Double = WallClock.now()) throws(ClassError) -> String? {
         do {
-            return try lock.withLock(.exclusive) { () throws -> String in
+            return try lock.withLock(.exclusive) { () throws -> String? in
+                if let waitingLimit, waiting(of: submission.username) >= waitingLimit { return nil }
                 let id = Self.name(of: (ids().last.flatMap { Int($0) } ?? 0) + 1)
                 let incoming = "\(directory)/.incoming-\(id)-\(UInt32.random(in: 0...UInt32.max))"
                 try FileSystem.createDirectory(incoming, mode: 0o700)
@@ -84,6 +88,15 @@ public final class SubmissionStore: @unchecked Sendable {
             }
         } catch {
             throw ClassError(error)
+        }
+    }
+
+    /// How many of `username`'s submissions wait for a verdict. Only waiting submissions are decoded; one whose state
+    /// cannot be read counts as waiting (`recover()` queues it again).
+    public func waiting(of username: String) -> Int {
+        ids().count { id in
+            guard (try? state(id))?.status.isFinal != true else { return false }
+            return (try? submission(id))?.username == username
         }
     }
 

@@ -17,7 +17,7 @@ struct ClassProgressTests {
         let store = try SubmissionStore(directory: directory.file("submissions"))
         for (submission, status, detail) in items {
             let bytes = try encoded(submission)
-            let id = try store.add(submission, bytes: bytes, now: submission.created)
+            let id = try #require(try store.add(submission, bytes: bytes, now: submission.created))
             guard status != .queued else { continue }
             #expect(try store.claim(now: submission.created + 1) == id)
             if status != .replaying { try store.finish(id, status, detail: detail, now: submission.created + 2) }

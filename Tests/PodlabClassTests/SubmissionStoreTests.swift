@@ -43,7 +43,7 @@ struct SubmissionStoreTests {
     @Test func statesMoveForwardOnly() throws {
         let store = try SubmissionStore(directory: directory.file("submissions"))
         let bytes = try encoded(sampleSubmission())
-        let id = try store.add(Submission.decode(bytes), bytes: bytes)
+        let id = try #require(try store.add(Submission.decode(bytes), bytes: bytes))
         #expect(throws: ClassError.self, "only a replaying submission gets a verdict") { try store.finish(id, .verified) }
         #expect(try store.claim(now: 200) == id)
         #expect(try store.claim() == nil, "a submission being replayed is never handed out again")
@@ -61,7 +61,7 @@ struct SubmissionStoreTests {
         let submission = try Submission.decode(bytes)
         let ids = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 16) { _ in
-            if let id = try? store.add(submission, bytes: bytes) { ids.withLock { $0.append(id) } }
+            if let id = try? store.add(submission, bytes: bytes) ?? nil { ids.withLock { $0.append(id) } }
         }
         #expect(ids.withLock { $0.sorted() } == (1...16).map { String($0).leftPadded(6) })
         let claimed = Mutex<[String]>([])
@@ -75,8 +75,8 @@ struct SubmissionStoreTests {
         let path = directory.file("submissions")
         let store = try SubmissionStore(directory: path)
         let bytes = try encoded(sampleSubmission())
-        let replaying = try store.add(Submission.decode(bytes), bytes: bytes)
-        let judged = try store.add(Submission.decode(bytes), bytes: bytes)
+        let replaying = try #require(try store.add(Submission.decode(bytes), bytes: bytes))
+        let judged = try #require(try store.add(Submission.decode(bytes), bytes: bytes))
         #expect(try store.claim() == replaying)
         #expect(try store.claim() == judged)
         try store.finish(judged, .verified)
@@ -85,7 +85,7 @@ struct SubmissionStoreTests {
         try FileSystem.writeAtomically(Array("{".utf8), to: "\(path)/.incoming-000003-1/submission.json")
         #expect(store.ids() == [replaying, judged])
         // A state file someone damaged: its submission is replayed again, as the read error's hint says.
-        let damaged = try store.add(Submission.decode(bytes), bytes: bytes)
+        let damaged = try #require(try store.add(Submission.decode(bytes), bytes: bytes))
         try FileSystem.writeAtomically(Array("{".utf8), to: "\(path)/\(damaged)/state.json")
         #expect(try #require(throws: ClassError.self) { try store.state(damaged) }.hint?.contains("queues it again") == true)
 
@@ -96,6 +96,32 @@ struct SubmissionStoreTests {
         #expect(try restarted.state(judged).status == .verified)
         #expect(!FileSystem.exists("\(path)/.incoming-000003-1"))
         #expect(try restarted.claim() == replaying)
+    }
+
+    /// One replay runs at a time: a learner's submissions waiting for a verdict are bounded, counted under the lock
+    /// (16 at once with room for 3 store 3), and a verdict makes room again. Other learners are not counted.
+    @Test func aLearnerCannotFillTheReplayQueue() throws {
+        let store = try SubmissionStore(directory: directory.file("submissions"))
+        let alice = try encoded(sampleSubmission("alice"))
+        let bob = try encoded(sampleSubmission("bob"))
+        let stored = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            if let id = try? store.add(Submission.decode(alice), bytes: alice, waitingLimit: 3) ?? nil { stored.withLock { $0.append(id) } }
+        }
+        #expect(stored.withLock { $0.sorted() } == ["000001", "000002", "000003"])
+        #expect(store.ids().count == 3, "a refused submission leaves nothing behind")
+        #expect(store.waiting(of: "alice") == 3)
+        #expect(try store.add(Submission.decode(alice), bytes: alice, waitingLimit: 3) == nil)
+        #expect(try store.add(Submission.decode(bob), bytes: bob, waitingLimit: 3) == "000004", "bob's place is his own")
+
+        // Replaying still counts as waiting; a verdict makes room.
+        #expect(try store.claim() == "000001")
+        #expect(try store.add(Submission.decode(alice), bytes: alice, waitingLimit: 3) == nil)
+        try store.finish("000001", .verified)
+        #expect(store.waiting(of: "alice") == 2)
+        #expect(try store.add(Submission.decode(alice), bytes: alice, waitingLimit: 3) == "000005")
+        // Without a limit (a server that does not replay keeps everything queued), nothing is refused.
+        #expect(try store.add(Submission.decode(alice), bytes: alice) == "000006")
     }
 
     @Test func aMissingOrForeignNumberIsNotFound() throws {
