@@ -1,6 +1,7 @@
 import PodlabCore
 import PodlabImages
 import PodlabTutor
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -53,6 +54,15 @@ public struct SubmissionRecord: Sendable, Equatable {
 public final class SubmissionStore: @unchecked Sendable {
     public let directory: String
     private let lock: FileLock
+    /// Submissions as decoded, by number. A stored submission never changes (only its state does), so the dashboard
+    /// and the API decode each once per server instead of at every request; the file's inode and size are kept with
+    /// it, so a file someone replaced by hand is read again.
+    private let decoded = Mutex<[String: (file: FileIdentity, submission: Submission)]>([:])
+
+    struct FileIdentity: Equatable {
+        var inode: UInt64
+        var size: Int64
+    }
 
     public init(directory: String) throws(ClassError) {
         self.directory = directory
@@ -106,7 +116,14 @@ public final class SubmissionStore: @unchecked Sendable {
     }
 
     public func submission(_ id: String) throws(ClassError) -> Submission {
-        try Submission.decode(try read(id, "submission.json"))
+        guard Self.isID(id) else { throw ClassError("\"\(id)\" is not a submission number", exitStatus: ExitStatus.notFound) }
+        var info = stat()
+        let identity = stat("\(directory)/\(id)/submission.json", &info) == 0
+            ? FileIdentity(inode: UInt64(info.st_ino), size: Int64(info.st_size)) : nil
+        if let identity, let known = decoded.withLock({ $0[id] }), known.file == identity { return known.submission }
+        let submission = try Submission.decode(try read(id, "submission.json"))
+        if let identity { decoded.withLock { $0[id] = (identity, submission) } }
+        return submission
     }
 
     /// The bytes as received, for a replay and for the learner's page.

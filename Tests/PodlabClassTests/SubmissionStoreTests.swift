@@ -124,6 +124,21 @@ struct SubmissionStoreTests {
         #expect(try store.add(Submission.decode(alice), bytes: alice) == "000006")
     }
 
+    /// A server decodes each stored submission once; a file replaced by hand (a new inode) is read again, not served
+    /// from memory.
+    @Test func aSubmissionReplacedOnDiskIsReadAgain() throws {
+        let path = directory.file("submissions")
+        let store = try SubmissionStore(directory: path)
+        let alice = try encoded(sampleSubmission("alice"))
+        let id = try #require(try store.add(Submission.decode(alice), bytes: alice))
+        #expect(try store.submission(id).username == "alice")
+        #expect(try store.submission(id).username == "alice", "read again from memory")
+        try FileSystem.writeAtomically(try encoded(sampleSubmission("bob")), to: "\(path)/\(id)/submission.json")
+        #expect(try store.submission(id).username == "bob")
+        try FileSystem.removeTree("\(path)/\(id)")
+        #expect(throws: ClassError.self, "a removed submission is gone, not remembered") { try store.submission(id) }
+    }
+
     @Test func aMissingOrForeignNumberIsNotFound() throws {
         let store = try SubmissionStore(directory: directory.file("submissions"))
         for id in ["000009", "../x", "000001/../../etc"] {
