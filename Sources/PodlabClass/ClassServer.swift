@@ -71,8 +71,15 @@ public struct ClassServer: Sendable {
         let requeued = try submissions.recover()
         let registryStorage = try RegistryStorage(root: "\(storage)/registry")
         registryStorage.sweepAbandonedUploads()
+        // A learner pulls their own images and the teachers', never another learner's (their push lesson's work);
+        // a teacher pulls everyone's.
+        let mayPullFrom: @Sendable (String, String) -> Bool = { user, owner in
+            // An account list that cannot be read names no teacher: the pull is refused, not opened to all.
+            let teachers = Set(((try? accounts.list()) ?? []).filter(\.teacher).map(\.username))
+            return teachers.contains(user) || teachers.contains(owner)
+        }
         let access = try RegistryAccess(policy: .init(htpasswdPath: accounts.registryPasswords, anonymousPull: false,
-                                                      ownerNamespaces: true, realm: "podlab class"))
+                                                      ownerNamespaces: true, realm: "podlab class", mayPullFrom: mayPullFrom))
         let log: (@Sendable (String) -> Void)? = options.logRequests ? RegistryServer.logLine : nil
         let registry = RegistryHandler(storage: registryStorage, access: access, log: log)
         let signingSecret = try accounts.signingSecret()

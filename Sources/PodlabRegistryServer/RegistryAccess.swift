@@ -8,7 +8,9 @@ import Glibc
 /// Who may do what. Without an htpasswd file everyone may do everything (a private registry on
 /// 127.0.0.1). With one, requests need HTTP basic credentials of a listed user — except pulls when
 /// `anonymousPull` is set — and with `ownerNamespaces` a user may push only under `<user>/`, as on
-/// Docker Hub. The file is read again when it changes, so a sign-up counts at once.
+/// Docker Hub. With `mayPullFrom`, a signed-in user pulls from their own `<user>/` and from the namespaces it
+/// allows (a class: learners read their own and the teachers' images, not each other's). The file is read
+/// again when it changes, so a sign-up counts at once.
 public final class RegistryAccess: Sendable {
     public enum Action: Sendable { case pull, push }
 
@@ -17,12 +19,17 @@ public final class RegistryAccess: Sendable {
         public var anonymousPull: Bool
         public var ownerNamespaces: Bool
         public var realm: String
+        /// Whether `user` may pull from repositories under `owner/` (called only for another's namespace, or a
+        /// repository without one); nil: every signed-in user pulls everything.
+        public var mayPullFrom: (@Sendable (_ user: String, _ owner: String) -> Bool)?
 
-        public init(htpasswdPath: String?, anonymousPull: Bool = false, ownerNamespaces: Bool = false, realm: String = "podlab registry") {
+        public init(htpasswdPath: String?, anonymousPull: Bool = false, ownerNamespaces: Bool = false, realm: String = "podlab registry",
+                    mayPullFrom: (@Sendable (_ user: String, _ owner: String) -> Bool)? = nil) {
             self.htpasswdPath = htpasswdPath
             self.anonymousPull = anonymousPull
             self.ownerNamespaces = ownerNamespaces
             self.realm = realm
+            self.mayPullFrom = mayPullFrom
         }
     }
 
@@ -55,7 +62,19 @@ public final class RegistryAccess: Sendable {
         if action == .push, policy.ownerNamespaces, let repository, !repository.hasPrefix("\(user)/") || Htpasswd.reservedUsers.contains(user) {
             throw RegistryFailure(.denied, "\(user) may push to \(user)/… only")
         }
+        if action == .pull, let repository, !repository.isEmpty, !maySee(repository, user: user) {
+            throw RegistryFailure(.denied, "\(user) may not pull \(repository): pull from \(user)/… or the teachers' repositories")
+        }
         return user
+    }
+
+    /// Whether a signed-in `user` may pull `repository` (and so see it in the catalog).
+    public func maySee(_ repository: String, user: String?) -> Bool {
+        guard let mayPullFrom = policy.mayPullFrom else { return true }
+        guard let user else { return false }
+        let owner = repository.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        if owner == user && repository.contains("/") && !Htpasswd.reservedUsers.contains(user) { return true }
+        return mayPullFrom(user, repository.contains("/") ? owner : "")
     }
 
     func check(user: String, password: String, htpasswdPath: String) async throws(RegistryFailure) -> Bool {

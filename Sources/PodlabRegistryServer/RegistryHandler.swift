@@ -53,14 +53,14 @@ public struct RegistryHandler: Sendable {
         let method = request.method
         let action: RegistryAccess.Action = (method == .get || method == .head) ? .pull : .push
         // The catalog is a pull without a repository; only the base route probes for a login.
-        _ = try await access.authorize(action, repository: route == .base ? nil : (route.repository ?? ""),
-                                 authorization: request.headers[.authorization])
+        let user = try await access.authorize(action, repository: route == .base ? nil : (route.repository ?? ""),
+                                              authorization: request.headers[.authorization])
 
         switch (route, method) {
         case (.base, .get), (.base, .head):
             return json(Array("{}".utf8), head: method == .head)
         case (.catalog, .get):
-            return try catalog(request)
+            return try catalog(request, as: user)
         case (.tags(let name), .get):
             return try tags(name, request)
         case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
@@ -94,8 +94,9 @@ public struct RegistryHandler: Sendable {
 
     // MARK: Listing
 
-    func catalog(_ request: Request) throws -> Response {
-        let (page, next) = paginate(storage.repositories(), request)
+    /// The repositories the user may pull, a page at a time.
+    func catalog(_ request: Request, as user: String?) throws -> Response {
+        let (page, next) = paginate(storage.repositories().filter { access.maySee($0, user: user) }, request)
         var headers = baseHeaders()
         if let next { headers[.link] = "</v2/_catalog?last=\(next)&n=\(page.count)>; rel=\"next\"" }
         return json(try JSONCoding.encode(["repositories": page]), headers: headers)

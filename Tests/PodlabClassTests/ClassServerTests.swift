@@ -111,6 +111,52 @@ struct ClassServerTests {
         #expect(others.status == 125, "a learner pushes under their own name only: \(others)")
     }
 
+    /// A learner's pushed image is their work for the push lesson: another learner cannot pull it (or find it in the
+    /// catalog), the teacher can, and everyone pulls what a teacher pushed.
+    @Test func learnersPullTheirOwnAndTheTeachersImagesOnly() throws {
+        try addAccount("teacher1", "lecture-hall", teacher: true)
+        try addAccount("alice", "alice-pass-1")
+        try addAccount("bob", "bob-pass-1")
+        let server = try serve()
+        defer { server.stop() }
+        let registry = "127.0.0.1:\(server.port)"
+        func signedIn(_ user: String, _ password: String) throws -> Podman {
+            let podman = Podman(root: directory.file("\(user)-storage"))
+            #expect(try podman("login", "--tls-verify=false", "-u", user, "--password-stdin", registry, stdin: password + "\n").status == 0)
+            #expect(try podman("pull", "-q", "busybox").status == 0)
+            return podman
+        }
+        let alice = try signedIn("alice", "alice-pass-1")
+        let bob = try signedIn("bob", "bob-pass-1")
+        let teacher = try signedIn("teacher1", "lecture-hall")
+        #expect(try alice("push", "--tls-verify=false", "busybox", "\(registry)/alice/work:1").status == 0)
+        #expect(try teacher("push", "--tls-verify=false", "busybox", "\(registry)/teacher1/base:1").status == 0)
+
+        // Control: Alice pulls her own image back, so the refusal below is the rule, not a broken pull.
+        #expect(try alice("pull", "--tls-verify=false", "\(registry)/alice/work:1").status == 0)
+        let copied = try bob("pull", "--tls-verify=false", "\(registry)/alice/work:1")
+        #expect(copied.status == 125 && copied.stderr.contains("may not pull alice/work"), "\(copied)")
+        #expect(try bob("pull", "--tls-verify=false", "\(registry)/teacher1/base:1").status == 0)
+        #expect(try teacher("pull", "--tls-verify=false", "\(registry)/alice/work:1").status == 0)
+
+        let bobsCatalog = call(server, "GET", "/v2/_catalog", as: "bob", "bob-pass-1")
+        #expect(bobsCatalog.status == 200 && bobsCatalog.body.contains("teacher1/base") && !bobsCatalog.body.contains("alice/work"),
+                "\(bobsCatalog)")
+        let teachersCatalog = call(server, "GET", "/v2/_catalog", as: "teacher1", "lecture-hall")
+        #expect(teachersCatalog.body.contains("alice/work"), "\(teachersCatalog)")
+        #expect(call(server, "GET", "/v2/alice/work/manifests/1", as: "bob", "bob-pass-1").status == 403)
+
+        // Nor can Bob mount one of Alice's blobs into a repository of his own and pull it from there: the mount
+        // becomes a plain upload (202), where the teacher's own mount is made at once (201).
+        let manifest = call(server, "GET", "/v2/alice/work/manifests/1", as: "teacher1", "lecture-hall")
+        let config = try #require((Self.object(manifest)?["config"] as? [String: Any])?["digest"] as? String, "\(manifest)")
+        let mount = "/blobs/uploads/?mount=\(config)&from=alice/work"
+        let bobsMount = call(server, "POST", "/v2/bob/loot" + mount, as: "bob", "bob-pass-1")
+        #expect(bobsMount.status == 202, "\(bobsMount)")
+        #expect(call(server, "GET", "/v2/bob/loot/blobs/\(config)", as: "bob", "bob-pass-1").status == 404)
+        #expect(call(server, "POST", "/v2/teacher1/copy" + mount, as: "teacher1", "lecture-hall").status == 201)
+    }
+
     @Test func theServerRefusesWhatWouldLeaveTheClassUnseenOrServedTwice() throws {
         try addAccount("alice", "alice-pass-1")
         let noTeacher = try TestProcess.run([BuildProducts.podlab, "class", "serve", "--address", "127.0.0.1:0", "--storage", storage])
