@@ -59,10 +59,18 @@ public final class SubmissionStore: @unchecked Sendable {
     /// it, so a file someone replaced by hand is read again.
     private let decoded = Mutex<[String: (file: FileIdentity, submission: Submission)]>([:])
 
+    /// What tells one stored file from another under the same number: a number freed by hand and taken again, or a
+    /// file rewritten in place, differs in one of these.
     struct FileIdentity: Equatable {
         var inode: UInt64
         var size: Int64
+        /// The inode's change time (a write, a rename or a new link moves it), seconds and nanoseconds.
+        var changed: Int
+        var changedNanoseconds: Int
     }
+
+    /// At most this many decoded submissions are kept; beyond it the memory is emptied and filled again as read.
+    static let decodedLimit = 4096
 
     public init(directory: String) throws(ClassError) {
         self.directory = directory
@@ -94,6 +102,8 @@ public final class SubmissionStore: @unchecked Sendable {
                     throw SystemError("rename", path: "\(directory)/\(id)", errno: failure)
                 }
                 FileSystem.syncDirectory(of: "\(directory)/\(id)")
+                // A number taken again (its submission removed by hand) must not bring back what was remembered.
+                decoded.withLock { _ = $0.removeValue(forKey: id) }
                 return id
             }
         } catch {
@@ -119,10 +129,16 @@ public final class SubmissionStore: @unchecked Sendable {
         guard Self.isID(id) else { throw ClassError("\"\(id)\" is not a submission number", exitStatus: ExitStatus.notFound) }
         var info = stat()
         let identity = stat("\(directory)/\(id)/submission.json", &info) == 0
-            ? FileIdentity(inode: UInt64(info.st_ino), size: Int64(info.st_size)) : nil
+            ? FileIdentity(inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                           changed: Int(info.st_ctim.tv_sec), changedNanoseconds: Int(info.st_ctim.tv_nsec)) : nil
         if let identity, let known = decoded.withLock({ $0[id] }), known.file == identity { return known.submission }
         let submission = try Submission.decode(try read(id, "submission.json"))
-        if let identity { decoded.withLock { $0[id] = (identity, submission) } }
+        if let identity {
+            decoded.withLock { decoded in
+                if decoded.count >= Self.decodedLimit { decoded.removeAll(keepingCapacity: true) }
+                decoded[id] = (identity, submission)
+            }
+        }
         return submission
     }
 
