@@ -1,5 +1,6 @@
 import PodlabCore
 import PodlabRegistryServer
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,6 +28,8 @@ public final class ClassAccounts: @unchecked Sendable {
     /// The htpasswd file the class registry checks passwords against.
     public var registryPasswords: String { "\(directory)/htpasswd" }
     var teachersPath: String { "\(directory)/teachers" }
+    /// `teacherNames()`'s last answer, with the account files' inodes, sizes and change times it was read at.
+    private let teachersRead = Mutex<(stamp: [Int], names: Set<String>)?>(nil)
 
     public init(directory: String) throws(ClassError) {
         self.directory = directory
@@ -36,6 +39,20 @@ public final class ClassAccounts: @unchecked Sendable {
         } catch {
             throw ClassError(error)
         }
+    }
+
+    /// The teachers' names (accounts that exist and are marked), read again only when an account file changed: the
+    /// class registry asks at every pull and for every repository of its catalog.
+    public func teacherNames() throws(ClassError) -> Set<String> {
+        let stamp = [registryPasswords, teachersPath].flatMap { path -> [Int] in
+            var info = stat()
+            guard stat(path, &info) == 0 else { return [-1] }
+            return [Int(info.st_ino), Int(info.st_size), Int(info.st_ctim.tv_sec), Int(info.st_ctim.tv_nsec)]
+        }
+        if let known = teachersRead.withLock({ $0 }), known.stamp == stamp { return known.names }
+        let names = Set(try list().filter(\.teacher).map(\.username))
+        teachersRead.withLock { $0 = (stamp, names) }
+        return names
     }
 
     public func list() throws(ClassError) -> [Account] {

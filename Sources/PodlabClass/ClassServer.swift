@@ -74,9 +74,14 @@ public struct ClassServer: Sendable {
         // A learner pulls their own images and the teachers', never another learner's (their push lesson's work);
         // a teacher pulls everyone's.
         let mayPullFrom: @Sendable (String, String) -> Bool = { user, owner in
-            // An account list that cannot be read names no teacher: the pull is refused, not opened to all.
-            let teachers = Set(((try? accounts.list()) ?? []).filter(\.teacher).map(\.username))
-            return teachers.contains(user) || teachers.contains(owner)
+            do throws(ClassError) {
+                let teachers = try accounts.teacherNames()
+                return teachers.contains(user) || teachers.contains(owner)
+            } catch {
+                // Accounts that cannot be read name no teacher: the pull is refused, not opened to all.
+                RegistryServer.logLine("class: the accounts cannot be read, so \(user)'s pull from \(owner)/… is refused: \(error.message)")
+                return false
+            }
         }
         let access = try RegistryAccess(policy: .init(htpasswdPath: accounts.registryPasswords, anonymousPull: false,
                                                       ownerNamespaces: true, realm: "podlab class", mayPullFrom: mayPullFrom))

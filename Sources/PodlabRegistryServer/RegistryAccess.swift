@@ -55,7 +55,7 @@ public final class RegistryAccess: Sendable {
     public func authorize(_ action: Action, repository: String?, authorization: String?) async throws(RegistryFailure) -> String? {
         guard let path = policy.htpasswdPath else { return nil }
         guard let (user, password) = Self.basicCredentials(authorization) else {
-            if action == .pull && policy.anonymousPull && repository != nil { return nil }
+            if action == .pull, policy.anonymousPull, let repository, maySee(repository, user: nil) { return nil }
             throw RegistryFailure(.unauthorized)
         }
         guard try await check(user: user, password: password, htpasswdPath: path) else { throw RegistryFailure(.unauthorized) }
@@ -68,7 +68,7 @@ public final class RegistryAccess: Sendable {
         return user
     }
 
-    /// Whether a signed-in `user` may pull `repository` (and so see it in the catalog).
+    /// Whether `user` (nil: anonymous) may pull `repository`, and so see it in the catalog.
     public func maySee(_ repository: String, user: String?) -> Bool {
         guard let mayPullFrom = policy.mayPullFrom else { return true }
         guard let user else { return false }

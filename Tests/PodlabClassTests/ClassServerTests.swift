@@ -144,13 +144,17 @@ struct ClassServerTests {
                 "\(bobsCatalog)")
         let teachersCatalog = call(server, "GET", "/v2/_catalog", as: "teacher1", "lecture-hall")
         #expect(teachersCatalog.body.contains("alice/work"), "\(teachersCatalog)")
-        #expect(call(server, "GET", "/v2/alice/work/manifests/1", as: "bob", "bob-pass-1").status == 403)
+        for path in ["/v2/alice/work/manifests/1", "/v2/alice/work/tags/list"] {
+            #expect(call(server, "GET", path, as: "bob", "bob-pass-1").status == 403, "\(path)")
+        }
+        #expect(call(server, "HEAD", "/v2/alice/work/manifests/1", as: "bob", "bob-pass-1").status == 403)
 
         // Nor can Bob mount one of Alice's blobs into a repository of his own and pull it from there: the mount
         // becomes a plain upload (202), where the teacher's own mount is made at once (201).
         let manifest = call(server, "GET", "/v2/alice/work/manifests/1", as: "teacher1", "lecture-hall")
         let config = try #require((Self.object(manifest)?["config"] as? [String: Any])?["digest"] as? String, "\(manifest)")
         let mount = "/blobs/uploads/?mount=\(config)&from=alice/work"
+        #expect(call(server, "GET", "/v2/alice/work/blobs/\(config)", as: "bob", "bob-pass-1").status == 403)
         let bobsMount = call(server, "POST", "/v2/bob/loot" + mount, as: "bob", "bob-pass-1")
         #expect(bobsMount.status == 202, "\(bobsMount)")
         #expect(call(server, "GET", "/v2/bob/loot/blobs/\(config)", as: "bob", "bob-pass-1").status == 404)
