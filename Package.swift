@@ -53,8 +53,10 @@ let package = Package(
         .target(name: "PodlabRegistryServer", dependencies: [
             "PodlabCore", "PodlabImages", "PodlabDistribution", "CCrypt",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .target(name: "PodlabRegistryClient", dependencies: [

@@ -23,6 +23,8 @@ public struct ClassServer: Sendable {
         public var logRequests = false
         /// How submissions are verified; nil: they are kept, not replayed (they stay `queued`).
         public var replay: SubmissionReplay?
+        /// The certificate and key to serve HTTPS with; nil: plain HTTP.
+        public var tls: ServerTLS?
 
         public init(host: String, port: Int, storage: String, lessons: [String], replay: SubmissionReplay?) {
             self.host = host
@@ -101,7 +103,7 @@ public struct ClassServer: Sendable {
             }
             return await registry.respond(to: request)
         }
-        try await RegistryServer.serve(responder, host: options.host, port: options.port, name: "podlab-class") { host, port in
+        try await RegistryServer.serve(responder, host: options.host, port: options.port, name: "podlab-class", tls: options.tls) { host, port in
             onListening(host, port, requeued)
         }
         withExtendedLifetime(serverLock) {}

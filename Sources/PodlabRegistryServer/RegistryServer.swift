@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
 import PodlabCore
@@ -52,12 +53,15 @@ public struct RegistryServer: Sendable {
 
     /// Runs an HTTP/1.1 server on `host:port` answering with `responder` until SIGTERM/SIGINT, logging only warnings;
     /// `onListening` gets the host and the port bound (the one asked for, or the kernel's choice for port 0).
+    /// With `tls`, it speaks HTTPS only.
     public static func serve(_ responder: CallbackResponder<BasicRequestContext>, host: String, port: Int, name: String,
+                             tls: ServerTLS? = nil,
                              onListening: @escaping @Sendable (String, Int) -> Void) async throws {
         var logger = Logger(label: name)
         logger.logLevel = .warning
         let app = Application(
             responder: responder,
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: name),
             onServerRunning: { channel in
                 onListening(host, channel.localAddress?.port ?? 0)

@@ -16,6 +16,8 @@ struct ClassServeCommand: ParsableCommand {
     @Flag(help: "One line per request on standard error.") var logRequests = false
     @Flag(help: "Keep submissions without replaying them (they stay queued, never verified).") var noVerify = false
     @Option(help: "Seconds one replay may take before it is stopped and marked failed.") var replayTimeLimit = 600
+    @Option(help: "PEM certificate (chain) to serve HTTPS with; needs --tls-key.") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
 
     func run() throws {
         try ClassCommandOutcome.run {
@@ -28,16 +30,24 @@ struct ClassServeCommand: ParsableCommand {
                                               replay: noVerify ? nil : SubmissionReplay(paths: paths, timeLimit: replayTimeLimit,
                                                                                        sandboxes: "\(storage.absolute)/replays"))
             options.logRequests = logRequests
-            if let warning = RegistryServer.plainTextWarning(host: host, withLogins: true) {
-                ClassCommandOutcome.standardError(warning)
+            switch (tlsCert, tlsKey) {
+            case let (certificate?, key?):
+                options.tls = try ServerTLS(certificate: certificate, key: key)
+            case (nil, nil):
+                if let warning = RegistryServer.plainTextWarning(host: host, withLogins: true) {
+                    ClassCommandOutcome.standardError(warning)
+                }
+            default:
+                throw ClassError("--tls-cert and --tls-key go together", hint: "give both (HTTPS) or neither (plain HTTP)")
             }
+            let scheme = options.tls == nil ? "http" : "https"
             let server = ClassServer(options: options)
             try BlockingAsync.run {
                 try await server.run { host, port, requeued in
                     if !requeued.isEmpty {
                         ClassCommandOutcome.standardError("\(requeued.count) submission\(requeued.count == 1 ? "" : "s") queued again after a restart")
                     }
-                    ClassCommandOutcome.standardError("podlab class listening on http://\(host):\(port)")
+                    ClassCommandOutcome.standardError("podlab class listening on \(scheme)://\(host):\(port)")
                 }
             }
         }

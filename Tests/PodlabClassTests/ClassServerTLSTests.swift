@@ -1,0 +1,72 @@
+import Foundation
+import PodlabClass
+import PodlabTestSupport
+import Testing
+
+/// `podlab class serve --tls-cert --tls-key` for real on 127.0.0.1: a certificate issued by a class's own CA (made
+/// here with openssl, as a teacher would) serves HTTPS that curl trusts with that CA; plain HTTP gets nothing; a key
+/// that is not the certificate's, or one flag without the other, stops the server before it listens.
+struct ClassServerTLSTests {
+    let directory = TemporaryDirectory("podlab-class-tls")
+    var storage: String { directory.file("class") }
+
+    /// A CA, and a certificate for 127.0.0.1 it signed, as PEM files in the temporary directory.
+    func makeCertificates() throws {
+        let dir = directory.path
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: directory.file("server.ext"), atomically: true, encoding: .utf8)
+        for command in [
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(dir)/ca.key",
+             "-out", "\(dir)/ca.pem", "-subj", "/CN=podlab test class CA", "-days", "30"],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(dir)/server.key",
+             "-out", "\(dir)/server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key", "-CAcreateserial",
+             "-out", "\(dir)/server.pem", "-days", "30", "-extfile", "\(dir)/server.ext"],
+            ["genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", "\(dir)/other.key"],
+        ] {
+            let made = try TestProcess.run(["/usr/bin/openssl"] + command)
+            try #require(made.status == 0, "\(made)")
+        }
+        try ClassAccounts(directory: "\(storage)/accounts").add("teacher1", password: "lecture-hall", teacher: true)
+        try ClassAccounts(directory: "\(storage)/accounts").add("alice", password: "alice-pass-1", teacher: false)
+    }
+
+    func serveCommand(_ tls: [String]) -> [String] {
+        [BuildProducts.podlab, "class", "serve", "--address", "127.0.0.1:0", "--storage", storage, "--no-verify"] + tls
+    }
+
+    @Test func theServerSpeaksHTTPSWithTheTeachersCertificate() throws {
+        try makeCertificates()
+        let server = try ServerProcess(serveCommand(["--tls-cert", directory.file("server.pem"), "--tls-key", directory.file("server.key")]),
+                                       logPath: directory.file("server.log"), listeningPort: ServerProcess.portAfterListening)
+        defer { server.stop() }
+        let log = try String(contentsOfFile: directory.file("server.log"), encoding: .utf8)
+        #expect(log.contains("listening on https://127.0.0.1:\(server.port)"), "\(log)")
+
+        let whoami = try TestProcess.run(["/usr/bin/curl", "-sS", "--cacert", directory.file("ca.pem"), "-u", "alice:alice-pass-1",
+                                          "https://127.0.0.1:\(server.port)/class/api/whoami"])
+        let account = try? JSONSerialization.jsonObject(with: Data(whoami.stdout.utf8)) as? [String: Any]
+        #expect(whoami.status == 0 && account?["username"] as? String == "alice", "\(whoami)")
+
+        // Control: without the class's CA the same request is refused by curl, so the CA is what made it trusted.
+        let untrusted = try TestProcess.run(["/usr/bin/curl", "-sS", "-u", "alice:alice-pass-1",
+                                             "https://127.0.0.1:\(server.port)/class/api/whoami"])
+        #expect(untrusted.status == 60, "\(untrusted)")
+
+        // Plain HTTP on the HTTPS port gets no answer at all: no password crosses the network in the clear.
+        let plain = RawHTTP.exchange(port: server.port, ClassServerTests.request("GET", "/class/api/whoami", user: "alice",
+                                                                                 password: "alice-pass-1"))
+        #expect(plain.status != 200, "\(plain)")
+    }
+
+    @Test func aWrongKeyOrAHalfConfigurationStopsTheServerBeforeItListens() throws {
+        try makeCertificates()
+        let wrongKey = try TestProcess.run(serveCommand(["--tls-cert", directory.file("server.pem"), "--tls-key", directory.file("other.key")]))
+        #expect(wrongKey.status == 125 && wrongKey.stderr.contains("does not go with the certificate"), "\(wrongKey)")
+
+        let notPEM = try TestProcess.run(serveCommand(["--tls-cert", directory.file("server.ext"), "--tls-key", directory.file("server.key")]))
+        #expect(notPEM.status == 125 && notPEM.stderr.hasPrefix("Error: "), "\(notPEM)")
+
+        let half = try TestProcess.run(serveCommand(["--tls-cert", directory.file("server.pem")]))
+        #expect(half.status == 125 && half.stderr.contains("--tls-cert and --tls-key go together"), "\(half)")
+    }
+}
