@@ -89,8 +89,12 @@ public struct ClassClient: Sendable {
                 return (Int(response.status.code), answer)
             }
         } catch {
-            throw ClassError("cannot reach the class server at \(url): \(WebPage.describe(error))",
-                             hint: "check the address the teacher gave, and that the class server runs")
+            let reason = WebPage.describe(error)
+            let untrusted = "\(error)".contains("CERTIFICATE_VERIFY_FAILED")
+            throw ClassError("cannot reach the class server at \(url): \(reason)",
+                             hint: untrusted ? "ask the teacher for the class's CA certificate and add it to this machine's trust store "
+                                 + "(docs/CLASSROOM.md, \"HTTPS with the class's own CA\")"
+                                 : "check the address the teacher gave, and that the class server runs")
         }
     }
 

@@ -44,6 +44,7 @@ public enum WebPage {
         let text = "\(error)"
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         if text.contains("Timeout") || text.contains("timeout") { return "timed out" }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "this machine does not trust the server's TLS certificate" }
         return text
     }
 

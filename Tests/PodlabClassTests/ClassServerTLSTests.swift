@@ -52,6 +52,12 @@ struct ClassServerTLSTests {
                                              "https://127.0.0.1:\(server.port)/class/api/whoami"])
         #expect(untrusted.status == 60, "\(untrusted)")
 
+        // A learner's machine that does not trust the class's CA is told so, and what to do.
+        let join = try TestProcess.run([BuildProducts.podlab, "class", "join", "https://127.0.0.1:\(server.port)", "--username", "alice",
+                                        "--password-stdin"], environment: TestLearner.environment(in: directory.path), stdin: "alice-pass-1\n")
+        #expect(join.status == 125 && join.stderr.contains("does not trust the server's TLS certificate")
+                    && join.stderr.contains("HTTPS with the class's own CA"), "\(join)")
+
         // Plain HTTP on the HTTPS port gets no answer at all: no password crosses the network in the clear.
         let plain = RawHTTP.exchange(port: server.port, ClassServerTests.request("GET", "/class/api/whoami", user: "alice",
                                                                                  password: "alice-pass-1"))
