@@ -10,8 +10,9 @@ struct ClassServerTLSTests {
     let directory = TemporaryDirectory("podlab-class-tls")
     var storage: String { directory.file("class") }
 
-    /// A CA, and a certificate for 127.0.0.1 it signed, as PEM files in the temporary directory.
-    func makeCertificates() throws {
+    /// A CA, and a certificate for 127.0.0.1 it signed, as PEM files in `directory` (ca.pem, server.pem, server.key;
+    /// other.key is a key of no certificate).
+    static func makeCertificates(in directory: TemporaryDirectory) throws {
         let dir = directory.path
         try "subjectAltName=IP:127.0.0.1\n".write(toFile: directory.file("server.ext"), atomically: true, encoding: .utf8)
         for command in [
@@ -26,6 +27,10 @@ struct ClassServerTLSTests {
             let made = try TestProcess.run(["/usr/bin/openssl"] + command)
             try #require(made.status == 0, "\(made)")
         }
+    }
+
+    func makeCertificates() throws {
+        try Self.makeCertificates(in: directory)
         try ClassAccounts(directory: "\(storage)/accounts").add("teacher1", password: "lecture-hall", teacher: true)
         try ClassAccounts(directory: "\(storage)/accounts").add("alice", password: "alice-pass-1", teacher: false)
     }
