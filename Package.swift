@@ -128,7 +128,10 @@ let package = Package(
         .testTarget(name: "PodlabTutorTests", dependencies: ["PodlabTutor", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabKubeTests", dependencies: ["PodlabKube", "PodlabRuntime", "PodlabImages", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabFuzzingTests", dependencies: ["PodlabFuzzing", "PodlabKube", "PodlabTestSupport"]),
-        .testTarget(name: "PodlabClassTests", dependencies: ["PodlabClass", "PodlabTutor", "PodlabRegistryServer", "PodlabCore", "PodlabImages", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabClassTests", dependencies: [
+            "PodlabClass", "PodlabTutor", "PodlabRegistryServer", "PodlabBuild", "PodlabCore", "PodlabImages", "PodlabTestSupport",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CArchive", "CEditLine", "CSeccomp"]),
     ],
     swiftLanguageModes: [.v6]
