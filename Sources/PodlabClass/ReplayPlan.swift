@@ -113,13 +113,19 @@ public struct ReplayPlan: Sendable, Equatable {
             guard makesContainers else { continue }
             // The options whose values matter here, each with what it is given.
             var given: [(String, String)] = []
-            func next() -> String {
+            // The next word as the option's value. A word that starts with `-` stays a word of its own, read as an
+            // option next time round: whether podman would take it as the value is the parser's business, not a
+            // reason to let `--env --privileged=x` through.
+            func next() -> String? {
+                guard index < arguments.count else { return "" }
+                guard !arguments[index].hasPrefix("-") else { return nil }
                 defer { index += 1 }
-                return index < arguments.count ? arguments[index] : ""
+                return arguments[index]
             }
             if word.hasPrefix("--") {
-                if let long = ["--volume": "-v", "--publish": "-p", "--env": "-e"][name] {
-                    given.append((long, equals.map { String(word[word.index(after: $0)...]) } ?? next()))
+                if let long = ["--volume": "-v", "--publish": "-p", "--env": "-e"][name],
+                   let value = equals.map({ String(word[word.index(after: $0)...]) }) ?? next() {
+                    given.append((long, value))
                 }
             } else {
                 let letters = Array(word.dropFirst())
@@ -127,7 +133,7 @@ public struct ReplayPlan: Sendable, Equatable {
                     var rest = String(letters[(position + 1)...])
                     let attached = rest.hasPrefix("=")
                     if attached { rest.removeFirst() }
-                    given.append(("-\(letter)", rest.isEmpty && !attached ? next() : rest))
+                    if let value = rest.isEmpty && !attached ? next() : rest { given.append(("-\(letter)", value)) }
                     break
                 }
             }
