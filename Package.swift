@@ -114,7 +114,7 @@ let package = Package(
 
         // The parsers that read hostile input as functions of bytes, for libFuzzer and the corpus replay test.
         .target(name: "PodlabFuzzing", dependencies: ["PodlabArchive", "PodlabBuild", "PodlabCore", "PodlabDistribution", "PodlabImages",
-                                                      "PodlabKube", "PodlabRegistryClient", "PodlabRegistryServer", "PodlabTutor"]),
+                                                      "PodlabKube", "PodlabRegistryClient", "PodlabRegistryServer", "PodlabTutor", "PodlabClass"]),
 
         // Helpers for tests only: temporary directories, running podlab and other programs, fixture paths.
         .target(name: "PodlabTestSupport", dependencies: ["PodlabCore", "CSpawn"], path: "Tests/Support"),

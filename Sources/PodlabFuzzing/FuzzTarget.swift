@@ -18,6 +18,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case registriesConf = "registries-conf"
     case lesson
     case kube
+    case submission
 
     /// Feeds one input to the target; a broken invariant comes back as a finding.
     public func run(_ bytes: [UInt8]) -> FuzzFinding? {
@@ -30,6 +31,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .registriesConf: _ = try? RegistriesConf(text: text, path: "registries.conf")
         case .lesson: _ = try? LessonCatalog.decode(text, file: nil)
         case .kube: return KubeFuzzing.decode(text)
+        case .submission: return SubmissionFuzzing.check(bytes)
         }
         return nil
     }

@@ -33,6 +33,16 @@ struct FuzzCorpusTests {
         #expect(LayerFuzzing.escape(base: directory.path) != nil)
     }
 
+    /// The control for the submission invariant: a plan that would run a privileged container, a host-file
+    /// subcommand or a control character is reported; the tutorial's own commands are not.
+    @Test func aReplayReachingBeyondItsSandboxIsAFinding() {
+        #expect(SubmissionFuzzing.unsafe([["podman", "run", "-d", "--name", "web", "-p", "8080:80", "nginx"], ["podman", "run", "busybox", "--", "--privileged"]]) == nil)
+        for command in [["podman", "run", "--privileged", "busybox"], ["podman", "run", "--network=host", "busybox"],
+                        ["podman", "build", "."], ["podman", "run", "busybox", "echo", "\u{1b}]0;x\u{7}"]] {
+            #expect(SubmissionFuzzing.unsafe([command]) != nil, "\(command)")
+        }
+    }
+
     /// The control for the kube invariant: a pod the decoder would never make (a relative mount path, a host path
     /// that is not absolute, a ConfigMap or Secret file climbing out of its volume, a name podman refuses) is reported.
     @Test func anUnsafePodIsAFinding() {
