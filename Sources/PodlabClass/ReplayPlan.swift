@@ -113,19 +113,13 @@ public struct ReplayPlan: Sendable, Equatable {
             guard makesContainers else { continue }
             // The options whose values matter here, each with what it is given.
             var given: [(String, String)] = []
-            // The next word as the option's value. A word that starts with `-` stays a word of its own, read as an
-            // option next time round: whether podman would take it as the value is the parser's business, not a
-            // reason to let `--env --privileged=x` through.
-            func next() -> String? {
-                guard index < arguments.count else { return "" }
-                guard !arguments[index].hasPrefix("-") else { return nil }
+            func next() -> String {
                 defer { index += 1 }
-                return arguments[index]
+                return index < arguments.count ? arguments[index] : ""
             }
             if word.hasPrefix("--") {
-                if let long = ["--volume": "-v", "--publish": "-p", "--env": "-e"][name],
-                   let value = equals.map({ String(word[word.index(after: $0)...]) }) ?? next() {
-                    given.append((long, value))
+                if let long = ["--volume": "-v", "--publish": "-p", "--env": "-e"][name] {
+                    given.append((long, equals.map { String(word[word.index(after: $0)...]) } ?? next()))
                 }
             } else {
                 let letters = Array(word.dropFirst())
@@ -133,11 +127,14 @@ public struct ReplayPlan: Sendable, Equatable {
                     var rest = String(letters[(position + 1)...])
                     let attached = rest.hasPrefix("=")
                     if attached { rest.removeFirst() }
-                    if let value = rest.isEmpty && !attached ? next() : rest { given.append(("-\(letter)", value)) }
+                    given.append(("-\(letter)", rest.isEmpty && !attached ? next() : rest))
                     break
                 }
             }
             for (option, value) in given {
+                // `--env --privileged=x`, `-e -- -v /:/h`: which of those words a parser takes as the value and which
+                // as an option (or the end of options) is its business; no value here begins with `-`.
+                if value.hasPrefix("-") { return "\(option) is given \(value), and a value beginning with - is not replayed" }
                 switch option {
                 case "-v" where !isNamedVolume(value): return "-v \(value) mounts a path of the server's"
                 case "-e" where !value.contains("="): return "-e \(value) would copy a variable of the server's"
