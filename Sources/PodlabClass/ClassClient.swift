@@ -90,7 +90,7 @@ public struct ClassClient: Sendable {
             }
         } catch {
             let reason = WebPage.describe(error)
-            let untrusted = "\(error)".contains("CERTIFICATE_VERIFY_FAILED")
+            let untrusted = WebPage.isUntrustedCertificate(error)
             throw ClassError("cannot reach the class server at \(url): \(reason)",
                              hint: untrusted ? "ask the teacher for the class's CA certificate and add it to this machine's trust store "
                                  + "(docs/CLASSROOM.md, \"HTTPS with the class's own CA\")"

@@ -40,11 +40,18 @@ public enum WebPage {
         }
     }
 
+    /// A TLS handshake that failed because the server's certificate did not verify (BoringSSL's reason).
+    public static func isUntrustedCertificate(_ error: any Error) -> Bool {
+        "\(error)".contains("CERTIFICATE_VERIFY_FAILED")
+    }
+
     public static func describe(_ error: any Error) -> String {
         let text = "\(error)"
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         if text.contains("Timeout") || text.contains("timeout") { return "timed out" }
-        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "this machine does not trust the server's TLS certificate" }
+        if isUntrustedCertificate(error) {
+            return "this machine does not trust the server's TLS certificate (signed by a CA it does not know, expired, or for another name)"
+        }
         return text
     }
 
