@@ -1,6 +1,7 @@
 import Foundation
 import PodlabBuild
 import PodlabClass
+import PodlabCore
 import PodlabTestSupport
 import Testing
 import Yams
@@ -109,10 +110,28 @@ struct ClassKubernetesManifestTests {
         let header = try String(contentsOfFile: "\(Self.folder)/class-server.yaml", encoding: .utf8)
         #expect(header.contains("kubectl create secret tls \(secret) "), "the header says how to make the secret the pod mounts")
 
-        // The same command for real: only the places (storage, address, certificate files) are this test's.
-        try ClassServerTLSTests.makeCertificates(in: directory)
+        // The init container gives a new volume its teacher (the server starts only with one), once: run for real
+        // twice, with this test's storage and secret files in place of the pod's.
         let storage = directory.file("class")
-        try ClassAccounts(directory: "\(storage)/accounts").add("teacher1", password: "lecture-hall", teacher: true)
+        let initContainer = try #require((Self.value(set, "spec", "template", "spec", "initContainers") as? [[String: Any]])?.first)
+        let initMounts = try #require(initContainer["volumeMounts"] as? [[String: Any]])
+        #expect(initMounts.first { $0["name"] as? String == claim }?["mountPath"] as? String == (try flag("--storage")))
+        let teacherMount = try #require(initMounts.first { $0["name"] as? String == "teacher" }?["mountPath"] as? String)
+        #expect(header.contains("kubectl create secret generic podlab-class-teacher "))
+        try FileSystem.createDirectory(directory.file("teacher"))
+        try FileSystem.writeAtomically(Array("teacher1".utf8), to: directory.file("teacher/username"))
+        try FileSystem.writeAtomically(Array("lecture-hall\n".utf8), to: directory.file("teacher/password"))
+        var script = try #require(initContainer["command"] as? [String])
+        script[2] = script[2].replacingOccurrences(of: try flag("--storage"), with: storage)
+            .replacingOccurrences(of: teacherMount, with: directory.file("teacher"))
+        let path = ["PATH": "\(BuildProducts.directory):/usr/bin:/bin"]
+        let first = try TestProcess.run(script, environment: path)
+        #expect(first.status == 0 && first.stdout == "Added teacher teacher1\n", "\(first)")
+        let again = try TestProcess.run(script, environment: path)
+        #expect(again.status == 0 && again.stdout.isEmpty, "a restart adds nothing: \(again)")
+
+        // The server's command for real: only the places (storage, address, certificate files) are this test's.
+        try ClassServerTLSTests.makeCertificates(in: directory)
         var local = argv
         local[0] = BuildProducts.podlab
         let places = ["--address": "127.0.0.1:0", "--storage": storage,
