@@ -74,6 +74,13 @@ public struct ClassClient: Sendable {
         // A refused connection is the answer (the server is not running): say so at once instead of trying again
         // until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // The class's own CA, where podman would look for its registry's (the class server is that registry).
+        do throws(RegistryClientError) {
+            configuration.tlsConfiguration = try CertificateDirectory.find(registry: registry, environment: Environment.current)?
+                .tlsConfiguration()
+        } catch {
+            throw ClassError(error.message, hint: error.hint)
+        }
         var request = HTTPClientRequest(url: target)
         request.method = method
         request.headers.add(name: "Authorization", value: authorization)
@@ -92,8 +99,8 @@ public struct ClassClient: Sendable {
             let reason = WebPage.describe(error)
             let untrusted = WebPage.isUntrustedCertificate(error)
             throw ClassError("cannot reach the class server at \(url): \(reason)",
-                             hint: untrusted ? "ask the teacher for the class's CA certificate and add it to this machine's trust store "
-                                 + "(docs/CLASSROOM.md, \"HTTPS with the class's own CA\")"
+                             hint: untrusted ? "ask the teacher for the class's CA certificate and put it in "
+                                 + "~/.config/containers/certs.d/\(registry)/ca.crt (docs/CLASSROOM.md, \"HTTPS with the class's own CA\")"
                                  : "check the address the teacher gave, and that the class server runs")
         }
     }

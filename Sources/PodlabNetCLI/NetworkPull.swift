@@ -17,7 +17,7 @@ enum NetworkPull {
             let (endpoint, credentials) = try context.target(reference)
             (record, times) = try BlockingAsync.run {
                 try await RegistryConnections.with { connections in
-                    let session = connections.session(endpoint, credentials: credentials)
+                    let session = try connections.session(endpoint, credentials: credentials)
                     return try await ImagePull(session: session, store: store, reference: reference).run(progress: progress.report)
                 }
             }

@@ -36,7 +36,7 @@ struct PushCommand: ParsableCommand {
         let sources = mountSources
         let digest = try BlockingAsync.run {
             try await RegistryConnections.with { connections in
-                var push = ImagePush(session: connections.session(endpoint, credentials: credentials), store: store,
+                var push = ImagePush(session: try connections.session(endpoint, credentials: credentials), store: store,
                                      image: local, reference: tag)
                 push.mountSources = sources
                 if let chunkSize { push.chunkSize = chunkSize }

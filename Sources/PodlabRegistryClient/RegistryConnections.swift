@@ -1,35 +1,60 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOSSL
+import PodlabCore
+import Synchronization
 
-/// The HTTP clients of one command: one that checks TLS certificates against the system's CA store,
-/// one that does not (insecure registries, `--tls-verify=false`). Redirects are followed by hand, so
-/// credentials never travel to another host.
+/// The HTTP clients of one command: one that checks TLS certificates against the system's CA store, one that
+/// does not (insecure registries, `--tls-verify=false`), and, for a registry with a certs.d directory of podman's
+/// (`CertificateDirectory`), one that also trusts its CAs and presents its client certificate. Redirects are
+/// followed by hand, so credentials never travel to another host.
 public final class RegistryConnections: Sendable {
     let verifying: HTTPClient
     let trusting: HTTPClient
+    let environment: [String: String]
+    /// Clients for registries with a certs.d directory, made on first use, by registry name.
+    let withCertificates = Mutex<[String: HTTPClient]>([:])
 
-    public init() {
-        let timeout = HTTPClient.Configuration.Timeout(connect: .seconds(15), read: .seconds(120))
-        var verifyingConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: timeout)
+    public init(environment: [String: String] = Environment.current) {
+        self.environment = environment
         var insecure = TLSConfiguration.makeClientConfiguration()
         insecure.certificateVerification = .none
-        var trustingConfiguration = HTTPClient.Configuration(tlsConfiguration: insecure, redirectConfiguration: .disallow, timeout: timeout)
-        // A refused connection is an answer (no registry there, or no network): say so at once, as podman does,
-        // instead of retrying until the connect timeout.
-        verifyingConfiguration.connectionPool.retryConnectionEstablishment = false
-        trustingConfiguration.connectionPool.retryConnectionEstablishment = false
-        verifying = HTTPClient(eventLoopGroupProvider: .singleton, configuration: verifyingConfiguration)
-        trusting = HTTPClient(eventLoopGroupProvider: .singleton, configuration: trustingConfiguration)
+        verifying = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.configuration(tls: nil))
+        trusting = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.configuration(tls: insecure))
     }
 
-    public func session(_ endpoint: RegistryEndpoint, credentials: AuthFile.Credentials?) -> RegistrySession {
-        RegistrySession(endpoint: endpoint, credentials: credentials, http: endpoint.insecure ? trusting : verifying)
+    static func configuration(tls: TLSConfiguration?) -> HTTPClient.Configuration {
+        let timeout = HTTPClient.Configuration.Timeout(connect: .seconds(15), read: .seconds(120))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: timeout)
+        // A refused connection is an answer (no registry there, or no network): say so at once, as podman does,
+        // instead of retrying until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
+    }
+
+    /// A session with `endpoint`; fails only when the registry's certs.d directory holds a file that is not what
+    /// it should be.
+    public func session(_ endpoint: RegistryEndpoint, credentials: AuthFile.Credentials?) throws(RegistryClientError) -> RegistrySession {
+        RegistrySession(endpoint: endpoint, credentials: credentials, http: endpoint.insecure ? trusting : try client(for: endpoint.registryName))
+    }
+
+    func client(for registry: String) throws(RegistryClientError) -> HTTPClient {
+        guard let directory = CertificateDirectory.find(registry: registry, environment: environment),
+              let tls = try directory.tlsConfiguration() else { return verifying }
+        return withCertificates.withLock { clients in
+            if let made = clients[registry] { return made }
+            let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.configuration(tls: tls))
+            clients[registry] = made
+            return made
+        }
     }
 
     public func shutdown() async {
         try? await verifying.shutdown()
         try? await trusting.shutdown()
+        for client in withCertificates.withLock({ Array($0.values) }) {
+            try? await client.shutdown()
+        }
     }
 
     /// Runs `body` with fresh connections, shut down afterwards whatever happens.

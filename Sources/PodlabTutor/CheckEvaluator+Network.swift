@@ -110,7 +110,7 @@ extension CheckEvaluator {
         let credentials = authFile.credentials(for: reference.domain)
         return try BlockingAsync.run {
             try await RegistryConnections.with { connections in
-                let session = connections.session(endpoint, credentials: credentials)
+                let session = try connections.session(endpoint, credentials: credentials)
                 try await session.ping()
                 let response = try await session.send(.HEAD, "/v2/\(endpoint.repository)/manifests/\(tag)",
                                                       headers: [("Accept", DistributionHeader.manifestAccept.joined(separator: ", "))],

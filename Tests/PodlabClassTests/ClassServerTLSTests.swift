@@ -1,5 +1,6 @@
 import Foundation
 import PodlabClass
+import PodlabCore
 import PodlabTestSupport
 import Testing
 
@@ -62,6 +63,27 @@ struct ClassServerTLSTests {
                                         "--password-stdin"], environment: TestLearner.environment(in: directory.path), stdin: "alice-pass-1\n")
         #expect(join.status == 125 && join.stderr.contains("does not trust the server's TLS certificate")
                     && join.stderr.contains("HTTPS with the class's own CA"), "\(join)")
+
+        // The remedy the hint names, as podman has it and without root: the CA in the learner's own certs.d. Then
+        // the join, and a push to the class registry over HTTPS with certificates checked.
+        var certs = directory.path
+        for part in [".config", "containers", "certs.d", "127.0.0.1:\(server.port)"] {
+            certs += "/\(part)"
+            try FileSystem.createDirectory(certs)
+        }
+        try FileSystem.writeAtomically(try FileSystem.readFile(directory.file("ca.pem")), to: "\(certs)/ca.crt")
+        let trusted = try TestProcess.run([BuildProducts.podlab, "class", "join", "https://127.0.0.1:\(server.port)", "--username", "alice",
+                                           "--password-stdin"], environment: TestLearner.environment(in: directory.path), stdin: "alice-pass-1\n")
+        #expect(trusted.status == 0 && trusted.stdout.hasPrefix("Joined the class at https://127.0.0.1:\(server.port) as alice."), "\(trusted)")
+        var podman = Podman(root: directory.file("storage"))
+        podman.extraEnvironment = ["HOME": directory.path]
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        let push = try podman("push", "busybox", "127.0.0.1:\(server.port)/alice/busybox:1")
+        #expect(push.status == 0, "\(push)")
+        // Control: the same push from a home without that directory does not trust the server.
+        podman.extraEnvironment = ["HOME": directory.file("elsewhere")]
+        let stranger = try podman("push", "busybox", "127.0.0.1:\(server.port)/alice/busybox:2")
+        #expect(stranger.status == 125 && stranger.stderr.contains("CERTIFICATE_VERIFY_FAILED"), "\(stranger)")
 
         // Plain HTTP on the HTTPS port gets no answer at all: no password crosses the network in the clear.
         let plain = RawHTTP.exchange(port: server.port, ClassServerTests.request("GET", "/class/api/whoami", user: "alice",
