@@ -51,8 +51,38 @@ public struct ReplayPlan: Sendable, Equatable {
         "--infra-command", "--infra-conmon-pidfile", "--share", "--share-parent",
     ]
 
+    /// What every container a replay makes is held to, whatever the journal asked: the server's, so one hostile
+    /// journal (a fork bomb, a process that eats memory) cannot take the lab server down. Applied through cgroups
+    /// where podlab may make them (a server run as root); a rootless server has its own bounds to set (a pod's).
+    public struct Bounds: Sendable, Equatable {
+        /// `--memory`'s value: bytes or with a unit (`512m`, `1g`).
+        public var memory: String
+        public var pids: Int
+
+        public init() {
+            memory = "1g"
+            pids = 1024
+        }
+
+        /// A teacher's choice, checked as podman would read it (`512m`, `2g`, bytes; a positive process count).
+        public init(memory: String, pids: Int) throws(ClassError) {
+            guard memory.lowercased().wholeMatch(of: /[1-9][0-9]{0,12}(b|k|kb|m|mb|g|gb)?/) != nil else {
+                throw ClassError("--replay-memory \"\(memory)\" is not a size", hint: "give it as podman's --memory takes it, such as 512m or 2g")
+            }
+            guard pids > 0 else { throw ClassError("--replay-pids-limit must be a positive number of processes") }
+            self.memory = memory
+            self.pids = pids
+        }
+
+        var options: [String] { ["--memory=\(memory)", "--pids-limit=\(pids)"] }
+    }
+
+    /// Options the server sets on a replay's containers (`Bounds`); a journal's own are refused, not overridden, so
+    /// the replay never runs something other than what the learner ran without saying so.
+    static let boundOptions: Set<String> = ["--memory", "--memory-swap", "--memory-reservation", "--pids-limit"]
+
     /// The plan for a journal, or the first line it cannot replay.
-    public static func make(_ journal: [Submission.Command]) throws(Refusal) -> ReplayPlan {
+    public static func make(_ journal: [Submission.Command], bounds: Bounds = Bounds()) throws(Refusal) -> ReplayPlan {
         var commands: [[String]] = []
         for (index, command) in journal.enumerated() {
             let line = index + 1
@@ -80,10 +110,18 @@ public struct ReplayPlan: Sendable, Equatable {
             guard !arguments.contains(where: { $0.contains("******") }) else {
                 throw Refusal(line: line, reason: "it held a secret value, which the journal does not keep")
             }
+            if let at = containerMaking(arguments) { arguments.insert(contentsOf: bounds.options, at: at) }
             arguments.insert("podman", at: 0)
             commands.append(arguments)
         }
         return ReplayPlan(commands: commands)
+    }
+
+    /// Where the options of a command that makes a container begin (after `run`, `container create` …), or nil.
+    static func containerMaking(_ arguments: [String]) -> Int? {
+        if ["run", "create"].contains(arguments[0]) { return 1 }
+        if arguments[0] == "container", arguments.count > 1, ["run", "create"].contains(arguments[1]) { return 2 }
+        return nil
     }
 
     /// Why a command's arguments make it unsafe to repeat on the server, or nil. For the commands that make
@@ -110,6 +148,9 @@ public struct ReplayPlan: Sendable, Equatable {
             let equals = word.firstIndex(of: "=")
             let name = equals.map { String(word[..<$0]) } ?? word
             if refusedOptions.contains(name) { return "\(name) reaches beyond the replay's sandbox" }
+            if boundOptions.contains(name) || (makesContainers && !word.hasPrefix("--") && word.dropFirst().contains("m")) {
+                return "\(word.hasPrefix("--") ? name : "-m"): a replay's memory and process limits are the server's"
+            }
             guard makesContainers else { continue }
             // The options whose values matter here, each with what it is given.
             var given: [(String, String)] = []

@@ -26,10 +26,14 @@ public struct SubmissionReplay: Sendable {
     /// Where replays' sandboxes are made (the class's `replays/`): what a crash leaves there is removed at start.
     let sandboxes: String
 
-    public init(paths: TutorPaths, timeLimit: Int = 600, sandboxes: String) {
+    /// What each container of a replay is held to.
+    let bounds: ReplayPlan.Bounds
+
+    public init(paths: TutorPaths, timeLimit: Int = 600, sandboxes: String, bounds: ReplayPlan.Bounds = ReplayPlan.Bounds()) {
         self.paths = paths
         self.timeLimit = timeLimit
         self.sandboxes = sandboxes
+        self.bounds = bounds
     }
 
     /// Stops and removes the sandboxes of replays a crash or a kill cut short (their containers may still run and
@@ -69,7 +73,7 @@ public struct SubmissionReplay: Sendable {
         }
         let plan: ReplayPlan
         do {
-            plan = try ReplayPlan.make(submission.journal)
+            plan = try ReplayPlan.make(submission.journal, bounds: bounds)
         } catch {
             return Verdict(.failed, error.message)
         }

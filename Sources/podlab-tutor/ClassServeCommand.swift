@@ -16,6 +16,8 @@ struct ClassServeCommand: ParsableCommand {
     @Flag(help: "One line per request on standard error.") var logRequests = false
     @Flag(help: "Keep submissions without replaying them (they stay queued, never verified).") var noVerify = false
     @Option(help: "Seconds one replay may take before it is stopped and marked failed.") var replayTimeLimit = 600
+    @Option(help: "The memory each container of a replay may use (podman's --memory: 512m, 2g).") var replayMemory = "1g"
+    @Option(help: "The processes each container of a replay may have.") var replayPidsLimit = 1024
     @Option(help: "PEM certificate (chain) to serve HTTPS with; needs --tls-key.") var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
 
@@ -25,10 +27,12 @@ struct ClassServeCommand: ParsableCommand {
                 throw ClassError("--address must be HOST:PORT, got \"\(address)\"")
             }
             guard replayTimeLimit > 0 else { throw ClassError("--replay-time-limit must be a positive number of seconds") }
+            let bounds = try ReplayPlan.Bounds(memory: replayMemory, pids: replayPidsLimit)
             let paths = try TutorPaths.current()
             var options = ClassServer.Options(host: host, port: port, storage: storage.absolute, lessons: try offered(paths),
                                               replay: noVerify ? nil : SubmissionReplay(paths: paths, timeLimit: replayTimeLimit,
-                                                                                       sandboxes: "\(storage.absolute)/replays"))
+                                                                                       sandboxes: "\(storage.absolute)/replays",
+                                                                                       bounds: bounds))
             options.logRequests = logRequests
             switch (tlsCert, tlsKey) {
             case let (certificate?, key?):

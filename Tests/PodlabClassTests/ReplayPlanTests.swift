@@ -17,9 +17,9 @@ struct ReplayPlanTests {
         ]))
         #expect(plan.script == """
             'podman' '--version'
-            'podman' 'run' '--rm' '--name' 'hello-podman' 'docker.io/library/hello-world:latest'
+            'podman' 'run' '--memory=1g' '--pids-limit=1024' '--rm' '--name' 'hello-podman' 'docker.io/library/hello-world:latest'
             'podman' 'image' 'rm' 'docker.io/library/hello-world:latest'
-            'podman' 'run' '-d' '-v' 'todo-data:/data' '-v' '/cache' '--name' 'it'\\''s' 'busybox' 'sh' '-c' 'echo $HOME; rm -rf /'
+            'podman' 'run' '--memory=1g' '--pids-limit=1024' '-d' '-v' 'todo-data:/data' '-v' '/cache' '--name' 'it'\\''s' 'busybox' 'sh' '-c' 'echo $HOME; rm -rf /'
 
             """)
     }
@@ -48,6 +48,9 @@ struct ReplayPlanTests {
         (["podman", "run", "-e", "--", "-v", "/:/host", "--privileged", "busybox"], 1, "-e is given --, and a value beginning with - is not replayed"),
         (["podman", "run", "-itv", "--device=/dev/sda", "busybox"], 1, "-v is given --device=/dev/sda, and a value beginning with - is not replayed"),
         (["podman", "run", "--publish", "-", "busybox"], 1, "-p is given -, and a value beginning with - is not replayed"),
+        (["podman", "run", "--memory", "64g", "busybox"], 1, "--memory: a replay's memory and process limits are the server's"),
+        (["podman", "container", "create", "--pids-limit=-1", "busybox"], 1, "--pids-limit: a replay's memory and process limits are the server's"),
+        (["podman", "run", "-dm", "64g", "busybox"], 1, "-m: a replay's memory and process limits are the server's"),
         (["podman", "run", "-p", "0.0.0.0:8080:80", "nginx"], 1, "-p 0.0.0.0:8080:80 would listen on 0.0.0.0, beyond the server's loopback"),
         (["podman", "run", "-dp", "80:80", "nginx"], 1, "-p 80:80 would take the server's privileged port 80"),
         (["podman", "pod", "create", "--publish=443:443", "web"], 1, "-p 443:443 would take the server's privileged port 443"),
@@ -69,6 +72,25 @@ struct ReplayPlanTests {
             ["podman", "run", "-v", "todo:/data", "quay.io/podman/hello", "cat", "/data/x"],
         ]))
         #expect(plan.commands.count == 5)
+    }
+
+    /// Every container a replay makes carries the server's bounds, in the spellings that make one; other commands
+    /// are left as they were.
+    @Test func containersOfAReplayCarryTheServersBounds() throws {
+        let bounds = try ReplayPlan.Bounds(memory: "512m", pids: 200)
+        let plan = try ReplayPlan.make(Self.journal([
+            ["podman", "run", "-d", "nginx"], ["docker", "create", "busybox"], ["podman", "container", "run", "busybox", "true"],
+            ["podman", "pod", "create", "--name", "todo"], ["podman", "ps", "-a"], ["podman", "exec", "web", "ls", "-m"],
+        ]), bounds: bounds)
+        #expect(plan.commands == [
+            ["podman", "run", "--memory=512m", "--pids-limit=200", "-d", "nginx"],
+            ["podman", "create", "--memory=512m", "--pids-limit=200", "busybox"],
+            ["podman", "container", "run", "--memory=512m", "--pids-limit=200", "busybox", "true"],
+            ["podman", "pod", "create", "--name", "todo"], ["podman", "ps", "-a"], ["podman", "exec", "web", "ls", "-m"],
+        ])
+        for (memory, pids) in [("", 1), ("1.5g", 1), ("-1", 1), ("0", 1), ("1t", 1), ("512m", 0)] {
+            #expect(throws: ClassError.self, "\(memory) \(pids)") { try ReplayPlan.Bounds(memory: memory, pids: pids) }
+        }
     }
 
     @Test func theFirstRefusedLineIsNamed() {
