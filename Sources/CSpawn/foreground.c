@@ -1,5 +1,7 @@
 // Runs one command line of the tutor's shell in the foreground of the terminal: its own process group,
-// which gets the terminal (so Ctrl-C interrupts it, not the tutor), then the terminal comes back.
+// which gets the terminal (so Ctrl-C interrupts it, not the tutor), then the terminal comes back. Without a
+// terminal (`check --run`, a class server's replay) the line stays in the caller's process group, so whatever
+// stops that group (timeout(1) at a replay's time limit) stops the line too.
 #define _GNU_SOURCE
 #include "cspawn.h"
 #include <errno.h>
@@ -14,7 +16,7 @@ int podlab_run_foreground(const char *path, char *const *argv, char *const *envp
     struct podlab_spawn_request request = {
         .path = path, .argv = argv, .envp = envp, .directory = directory,
         .stdin_fd = PODLAB_SPAWN_INHERIT, .stdout_fd = PODLAB_SPAWN_INHERIT, .stderr_fd = PODLAB_SPAWN_INHERIT,
-        .pass_fd = state_fd, .new_process_group = 1, .default_job_signals = 1,
+        .pass_fd = state_fd, .new_process_group = terminal_fd >= 0, .default_job_signals = 1,
     };
     pid_t pid = podlab_spawn(&request);
     if (pid < 0) return -1;

@@ -157,7 +157,8 @@ void podlab_set_file_ids(uid_t uid, gid_t gid);
 int podlab_probe_namespaces(int flags);
 int podlab_probe_container_namespaces(void);
 
-/// Runs a program in its own process group in the foreground of `terminal_fd` (-1: not a terminal), in
+/// Runs a program in its own process group in the foreground of `terminal_fd` (-1: not a terminal, and then in
+/// the caller's process group, so that what stops the caller's group stops it), in
 /// `directory`, with `state_fd` as its fd 3 (-1: none); SIGINT/SIGQUIT reach it, not the caller. Returns
 /// its exit status (128+signal when killed), or -1 with errno when it could not start.
 int podlab_run_foreground(const char *path, char *const *argv, char *const *envp, const char *directory,
