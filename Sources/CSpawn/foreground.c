@@ -38,7 +38,7 @@ int podlab_run_foreground(const char *path, char *const *argv, char *const *envp
         if (done < 0) { wstatus = 255 << 8; break; }
         if (WIFSTOPPED(wstatus)) {
             // No job control here: a stopped line is continued (Ctrl-Z does nothing).
-            kill(-pid, SIGCONT);
+            kill(terminal_fd >= 0 ? -pid : pid, SIGCONT);
             continue;
         }
         break;
