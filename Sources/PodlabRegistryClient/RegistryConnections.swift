@@ -35,7 +35,14 @@ public final class RegistryConnections: Sendable {
     /// A session with `endpoint`; fails only when the registry's certs.d directory holds a file that is not what
     /// it should be.
     public func session(_ endpoint: RegistryEndpoint, credentials: AuthFile.Credentials?) throws(RegistryClientError) -> RegistrySession {
-        RegistrySession(endpoint: endpoint, credentials: credentials, http: endpoint.insecure ? trusting : try client(for: endpoint.registryName))
+        RegistrySession(endpoint: endpoint, credentials: credentials,
+                        http: endpoint.insecure ? trusting : try client(for: Self.certificateName(endpoint)))
+    }
+
+    /// The name podman looks a registry's certs.d directory up by: the host it connects to (a mirror's, when
+    /// registries.conf redirects), Docker Hub as `docker.io`.
+    public static func certificateName(_ endpoint: RegistryEndpoint) -> String {
+        endpoint.host == "registry-1.docker.io" ? "docker.io" : endpoint.host
     }
 
     func client(for registry: String) throws(RegistryClientError) -> HTTPClient {

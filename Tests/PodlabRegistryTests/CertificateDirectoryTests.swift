@@ -9,14 +9,29 @@ import Testing
 struct CertificateDirectoryTests {
     let directory = TemporaryDirectory("podlab-certs-d")
 
-    @Test func theUsersDirectoryComesFirstThenTheSystemsThenDockers() {
+    @Test func theUsersDirectoryComesFirstThenTheSystemsThenDockers() throws {
         #expect(CertificateDirectory.candidates(registry: "10.0.0.5:5000", environment: ["HOME": "/home/alice"]) == [
             "/home/alice/.config/containers/certs.d/10.0.0.5:5000", "/etc/containers/certs.d/10.0.0.5:5000", "/etc/docker/certs.d/10.0.0.5:5000",
         ])
         #expect(CertificateDirectory.candidates(registry: "quay.io", environment: [:]).first == "/etc/containers/certs.d/quay.io")
-        for name in ["", ".", "..", "../../etc", "a/b"] {
+        // Each of these names an existing directory once joined to certs.d, so only the name check refuses them.
+        var path = directory.path
+        for part in [".config", "containers", "certs.d", "a", "b"] {
+            path += "/\(part)"
+            try FileSystem.createDirectory(path)
+        }
+        for name in ["", ".", "..", "../certs.d", "a/b"] {
             #expect(CertificateDirectory.find(registry: name, environment: ["HOME": directory.path]) == nil, "\(name)")
         }
+    }
+
+    /// As podman: the directory of the host podlab connects to (a mirror registries.conf names), Docker Hub's as
+    /// `docker.io`.
+    @Test func theDirectoryIsTheConnectedHosts() {
+        let mirrored = RegistryEndpoint(scheme: "https", host: "mirror.lab:5000", repository: "library/nginx", registryName: "docker.io", insecure: false)
+        #expect(RegistryConnections.certificateName(mirrored) == "mirror.lab:5000")
+        let hub = RegistryEndpoint(scheme: "https", host: "registry-1.docker.io", repository: "library/nginx", registryName: "docker.io", insecure: false)
+        #expect(RegistryConnections.certificateName(hub) == "docker.io")
     }
 
     func make(_ files: [String: String]) throws -> CertificateDirectory {
