@@ -66,10 +66,14 @@ public struct ReplayPlan: Sendable, Equatable {
 
         /// A teacher's choice, checked as podman would read it (`512m`, `2g`, bytes; a positive process count).
         public init(memory: String, pids: Int) throws(ClassError) {
-            guard memory.lowercased().wholeMatch(of: /[1-9][0-9]{0,12}(b|k|kb|m|mb|g|gb)?/) != nil else {
+            // At most 7 digits: 9999999g still fits podman's 64-bit byte count.
+            guard memory.lowercased().wholeMatch(of: /[1-9][0-9]{0,6}(b|k|kb|m|mb|g|gb)?/) != nil else {
                 throw ClassError("--replay-memory \"\(memory)\" is not a size", hint: "give it as podman's --memory takes it, such as 512m or 2g")
             }
-            guard pids > 0 else { throw ClassError("--replay-pids-limit must be a positive number of processes") }
+            // The kernel's own ceiling (PID_MAX_LIMIT): pids.max refuses more.
+            guard (1...4_194_304).contains(pids) else {
+                throw ClassError("--replay-pids-limit must be between 1 and 4194304 processes")
+            }
             self.memory = memory
             self.pids = pids
         }

@@ -80,17 +80,20 @@ struct ReplayPlanTests {
         let bounds = try ReplayPlan.Bounds(memory: "512m", pids: 200)
         let plan = try ReplayPlan.make(Self.journal([
             ["podman", "run", "-d", "nginx"], ["docker", "create", "busybox"], ["podman", "container", "run", "busybox", "true"],
+            ["podman", "container", "create", "busybox"],
             ["podman", "pod", "create", "--name", "todo"], ["podman", "ps", "-a"], ["podman", "exec", "web", "ls", "-m"],
         ]), bounds: bounds)
         #expect(plan.commands == [
             ["podman", "run", "--memory=512m", "--pids-limit=200", "-d", "nginx"],
             ["podman", "create", "--memory=512m", "--pids-limit=200", "busybox"],
             ["podman", "container", "run", "--memory=512m", "--pids-limit=200", "busybox", "true"],
+            ["podman", "container", "create", "--memory=512m", "--pids-limit=200", "busybox"],
             ["podman", "pod", "create", "--name", "todo"], ["podman", "ps", "-a"], ["podman", "exec", "web", "ls", "-m"],
         ])
-        for (memory, pids) in [("", 1), ("1.5g", 1), ("-1", 1), ("0", 1), ("1t", 1), ("512m", 0)] {
+        for (memory, pids) in [("", 1), ("1.5g", 1), ("-1", 1), ("0", 1), ("1t", 1), ("9999999999999m", 1), ("512m", 0), ("512m", 4_194_305)] {
             #expect(throws: ClassError.self, "\(memory) \(pids)") { try ReplayPlan.Bounds(memory: memory, pids: pids) }
         }
+        #expect(try ReplayPlan.Bounds(memory: "9999999G", pids: 4_194_304).pids == 4_194_304)
     }
 
     @Test func theFirstRefusedLineIsNamed() {
