@@ -66,8 +66,7 @@ public struct ReplayPlan: Sendable, Equatable {
 
         /// A teacher's choice, checked as podman would read it (`512m`, `2g`, bytes; a positive process count).
         public init(memory: String, pids: Int) throws(ClassError) {
-            // At most 7 digits: 9999999g still fits podman's 64-bit byte count.
-            guard memory.lowercased().wholeMatch(of: /[1-9][0-9]{0,6}(b|k|kb|m|mb|g|gb)?/) != nil else {
+            guard MemorySize.bytes(memory) != nil else {
                 throw ClassError("--replay-memory \"\(memory)\" is not a size", hint: "give it as podman's --memory takes it, such as 512m or 2g")
             }
             // The kernel's own ceiling (PID_MAX_LIMIT): pids.max refuses more.

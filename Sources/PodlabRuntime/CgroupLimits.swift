@@ -20,15 +20,12 @@ public enum CgroupLimits {
         return nil
     }
 
-    /// `512m`, `1g`, `65536` (bytes), `100k`.
+    /// `512m`, `1g`, `65536` (bytes), `100k` (`MemorySize`).
     public static func parseMemory(_ text: String) throws -> Int64 {
-        let lower = text.lowercased().trimmed()
-        let units: [(String, Int64)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
-        for (suffix, factor) in units where lower.hasSuffix(suffix) {
-            if let value = Int64(lower.dropLast(suffix.count)), value > 0 { return value * factor }
+        guard let bytes = MemorySize.bytes(text) else {
+            throw RuntimeError.invalidOption("invalid memory limit \"\(text)\"", hint: "use a size such as 64m or 1g")
         }
-        if let value = Int64(lower), value > 0 { return value }
-        throw RuntimeError.invalidOption("invalid memory limit \"\(text)\"", hint: "use a size such as 64m or 1g")
+        return bytes
     }
 
     /// Puts `pid` into a new cgroup for the container with the limits (before it runs anything).

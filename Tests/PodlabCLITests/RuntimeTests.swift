@@ -220,6 +220,12 @@ import Glibc
         }
     }
 
+    /// A size past 64 bits of bytes is an error a learner can read, not a crash (before: an overflow trap).
+    @Test func aMemoryLimitBeyondSixtyFourBitsIsRefused() throws {
+        let huge = try podman("create", "--memory", "99999999999999g", "busybox", "true")
+        #expect(huge.status == 125 && huge.stderr.contains("Error: invalid memory limit \"99999999999999g\""), "\(huge)")
+    }
+
     @Test func environmentFileUserAndNetworkModes() throws {
         let envFile = directory.file("vars.env")
         try FileSystem.writeAtomically(Array("# comment\nFROM_FILE=yes\nSHARED=file\n".utf8), to: envFile)
