@@ -121,6 +121,7 @@ public struct ReplayPlan: Sendable, Equatable {
     }
 
     /// Where the options of a command that makes a container begin (after `run`, `container create` …), or nil.
+    /// (`pod create` makes the pod's infra container, podlab's own pause image: no bounds are added to it.)
     static func containerMaking(_ arguments: [String]) -> Int? {
         if ["run", "create"].contains(arguments[0]) { return 1 }
         if arguments[0] == "container", arguments.count > 1, ["run", "create"].contains(arguments[1]) { return 2 }
@@ -139,9 +140,7 @@ public struct ReplayPlan: Sendable, Equatable {
         if let image = arguments.first(where: isForeignImage) {
             return "\(image) names a registry other than the tutorial's: a replay pulls only from the sandbox's"
         }
-        let second = arguments.count > 1 ? arguments[1] : ""
-        let makesContainers = ["run", "create"].contains(arguments[0])
-            || (arguments[0] == "container" && ["run", "create"].contains(second)) || (arguments[0] == "pod" && second == "create")
+        let makesContainers = containerMaking(arguments) != nil || arguments.starts(with: ["pod", "create"])
         var index = 1
         while index < arguments.count {
             let word = arguments[index]
