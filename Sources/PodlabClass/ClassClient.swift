@@ -79,7 +79,7 @@ public struct ClassClient: Sendable {
             configuration.tlsConfiguration = try CertificateDirectory.find(registry: registry, environment: Environment.current)?
                 .tlsConfiguration()
         } catch {
-            throw ClassError(error.message, hint: error.hint)
+            throw ClassError(error)
         }
         var request = HTTPClientRequest(url: target)
         request.method = method

@@ -46,6 +46,7 @@ public final class RegistryConnections: Sendable {
     }
 
     func client(for registry: String) throws(RegistryClientError) -> HTTPClient {
+        if let made = withCertificates.withLock({ $0[registry] }) { return made }
         guard let directory = CertificateDirectory.find(registry: registry, environment: environment),
               let tls = try directory.tlsConfiguration() else { return verifying }
         return withCertificates.withLock { clients in
