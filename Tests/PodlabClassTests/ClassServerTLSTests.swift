@@ -91,15 +91,21 @@ struct ClassServerTLSTests {
         #expect(plain.status != 200, "\(plain)")
     }
 
+    /// `serveCommand` under timeout(1): a server that wrongly starts is stopped (status 124) and the test fails,
+    /// instead of waiting for it forever.
+    func refusedServe(_ tls: [String]) throws -> ProcessResult {
+        try TestProcess.run(["/usr/bin/timeout", "60"] + serveCommand(tls))
+    }
+
     @Test func aWrongKeyOrAHalfConfigurationStopsTheServerBeforeItListens() throws {
         try makeCertificates()
-        let wrongKey = try TestProcess.run(serveCommand(["--tls-cert", directory.file("server.pem"), "--tls-key", directory.file("other.key")]))
+        let wrongKey = try refusedServe(["--tls-cert", directory.file("server.pem"), "--tls-key", directory.file("other.key")])
         #expect(wrongKey.status == 125 && wrongKey.stderr.contains("does not go with the certificate"), "\(wrongKey)")
 
-        let notPEM = try TestProcess.run(serveCommand(["--tls-cert", directory.file("server.ext"), "--tls-key", directory.file("server.key")]))
+        let notPEM = try refusedServe(["--tls-cert", directory.file("server.ext"), "--tls-key", directory.file("server.key")])
         #expect(notPEM.status == 125 && notPEM.stderr.hasPrefix("Error: "), "\(notPEM)")
 
-        let half = try TestProcess.run(serveCommand(["--tls-cert", directory.file("server.pem")]))
+        let half = try refusedServe(["--tls-cert", directory.file("server.pem")])
         #expect(half.status == 125 && half.stderr.contains("--tls-cert and --tls-key go together"), "\(half)")
     }
 }
