@@ -226,6 +226,17 @@ import Glibc
         #expect(huge.status == 125 && huge.stderr.contains("Error: invalid memory limit \"99999999999999g\""), "\(huge)")
     }
 
+    /// podman refuses a bad flag before it pulls: the image here is absent and its registry unreachable, so a
+    /// pull attempted first would answer with the registry's error instead.
+    @Test func badFlagsAreRefusedBeforeAnyPull() throws {
+        for flags in [["--memory", "lots"], ["--network", "carrier-pigeon"], ["--cap-add", "CAP_NOT_A_THING"],
+                      ["--stop-signal", "SIGNOPE"], ["-p", "99999:80"]] {
+            let result = try podman.run(["create"] + flags + ["127.0.0.1:9/absent/image:1", "true"])
+            #expect(result.status == 125 && !result.stderr.contains("127.0.0.1:9") && !result.stderr.contains("Trying to pull"),
+                    "\(flags): \(result)")
+        }
+    }
+
     @Test func environmentFileUserAndNetworkModes() throws {
         let envFile = directory.file("vars.env")
         try FileSystem.writeAtomically(Array("# comment\nFROM_FILE=yes\nSHARED=file\n".utf8), to: envFile)

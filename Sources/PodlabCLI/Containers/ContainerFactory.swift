@@ -8,10 +8,11 @@ package enum ContainerFactory {
         guard let imageName = options.imageAndCommand.first else {
             throw CLIError.usage("requires at least 1 arg(s), only received 0", command: "podman run")
         }
+        let flags = try Flags(options)
         let (image, displayName) = try ImagePuller.ensure(imageName, policy: options.pull)
         let engine = try Current.engine.containers()
         let config = try engine.images.config(of: image).config ?? ContainerConfig()
-        var settings = try settings(options, config: config, image: image, engine: engine)
+        var settings = try settings(options, flags: flags, config: config, engine: engine)
         let pod = try options.pod.map { try engine.pods.find($0) }
         if let pod {
             guard options.publish.isEmpty else {
@@ -28,7 +29,38 @@ package enum ContainerFactory {
         return record
     }
 
-    static func settings(_ options: RunOptions, config: ContainerConfig, image: ImageRecord, engine: ContainerEngine) throws -> ContainerSettings {
+    /// What the flags alone decide, checked before any image is pulled (as podman refuses a bad flag first).
+    struct Flags {
+        let network: String
+        let ports: [PortMapping]
+        let memory: Int64?
+        let pids: Int?
+        let capabilities: [String]
+        let seccomp: String?
+        let stopSignal: Int32?
+
+        init(_ options: RunOptions) throws {
+            guard ["private", "none", "host", "bridge", "slirp4netns", "pasta"].contains(options.network) else {
+                throw RuntimeError.invalidOption("unknown network mode \"\(options.network)\"", hint: "use --network private, none or host")
+            }
+            network = ["none", "host"].contains(options.network) ? options.network : "private"
+            ports = try options.publish.map(PortListener.parse)
+            if !ports.isEmpty && network == "none" {
+                throw RuntimeError.invalidOption("cannot publish ports with --network none", hint: "leave out --network none to reach the container through -p")
+            }
+            var limits: (memory: Int64?, pids: Int?) = (try options.memory.map(CgroupLimits.parseMemory), options.pidsLimit)
+            if limits.memory != nil || limits.pids != nil, let reason = CgroupLimits.unavailableReason() {
+                Output.err("WARN: \(reason): --memory and --pids-limit are not applied")
+                limits = (nil, nil)
+            }
+            (memory, pids) = limits
+            capabilities = try Capabilities.resolve(add: options.capAdd, drop: options.capDrop)
+            seccomp = try ContainerFactory.seccomp(options.securityOpt)
+            stopSignal = try options.stopSignal.map(ContainerFactory.signal)
+        }
+    }
+
+    static func settings(_ options: RunOptions, flags: Flags, config: ContainerConfig, engine: ContainerEngine) throws -> ContainerSettings {
         let arguments = Array(options.imageAndCommand.dropFirst())
         let entrypoint = options.entrypoint.map { $0.isEmpty ? [] : [$0] } ?? config.Entrypoint ?? []
         let cmd = arguments.isEmpty ? (options.entrypoint != nil ? [] : config.Cmd ?? []) : arguments
@@ -37,40 +69,27 @@ package enum ContainerFactory {
             throw RuntimeError.invalidOption("no command or entrypoint provided, and no CMD or ENTRYPOINT from image",
                                              hint: "give a command after the image: podman run IMAGE sh")
         }
-        guard ["private", "none", "host", "bridge", "slirp4netns", "pasta"].contains(options.network) else {
-            throw RuntimeError.invalidOption("unknown network mode \"\(options.network)\"", hint: "use --network private, none or host")
-        }
-        let network = ["none", "host"].contains(options.network) ? options.network : "private"
-        let ports = try options.publish.map(PortListener.parse)
-        if !ports.isEmpty && network == "none" {
-            throw RuntimeError.invalidOption("cannot publish ports with --network none", hint: "leave out --network none to reach the container through -p")
-        }
-        var limits: (memory: Int64?, pids: Int?) = (try options.memory.map(CgroupLimits.parseMemory), options.pidsLimit)
-        if limits.memory != nil || limits.pids != nil, let reason = CgroupLimits.unavailableReason() {
-            Output.err("WARN: \(reason): --memory and --pids-limit are not applied")
-            limits = (nil, nil)
-        }
         var settings = ContainerSettings(
             command: command,
             env: try environment(options, image: config.Env ?? []),
             workingDir: options.workdir ?? (config.WorkingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"),
             user: options.user ?? config.User ?? "",
             hostname: options.hostname ?? "",
-            ports: ports,
+            ports: flags.ports,
             volumes: try MountOptions.resolve(volumes: options.volume, mounts: options.mount,
                                               imageVolumes: Array((config.Volumes ?? [:]).keys), engine: engine),
             readOnly: options.readOnly,
-            network: network,
-            capabilities: try Capabilities.resolve(add: options.capAdd, drop: options.capDrop),
-            seccomp: try seccomp(options.securityOpt),
+            network: flags.network,
+            capabilities: flags.capabilities,
+            seccomp: flags.seccomp,
             initProcess: options.`init`,
             tty: options.tty,
             interactive: options.interactive,
             autoRemove: options.rm,
-            stopSignal: try signal(options.stopSignal ?? config.StopSignal ?? "SIGTERM"),
+            stopSignal: try flags.stopSignal ?? signal(config.StopSignal ?? "SIGTERM"),
             stopTimeout: options.stopTimeout)
-        settings.memoryLimit = limits.memory
-        settings.pidsLimit = limits.pids
+        settings.memoryLimit = flags.memory
+        settings.pidsLimit = flags.pids
         settings.secrets = options.secret.isEmpty ? nil : try options.secret.map(engine.secrets.parseUse)
         return settings
     }
