@@ -18,7 +18,8 @@ for binary in podlab podlab-net podlab-tutor podlab-kube; do
 done
 [ -f .build/fixtures/oci/index.json ] || { echo "missing the offline images: run 'make deb'" >&2; exit 1; }
 
-rm -rf "$stage" "$out/podlab_${version}_${arch}.deb"
+# Only this build's package stays: `cp .build/deb/podlab_*.deb` (docs/CLASSROOM.md) must not pick up an old version.
+rm -rf "$out"/podlab_*
 mkdir -p "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/lib/podlab/bin" "$stage/usr/share/podlab/apparmor" \
   "$stage/usr/share/man/man1" "$stage/usr/share/doc/podlab" "$stage/usr/share/bash-completion/completions" \
   "$stage/usr/share/zsh/vendor-completions" "$stage/usr/share/fish/vendor_completions.d"
