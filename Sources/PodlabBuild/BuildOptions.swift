@@ -42,8 +42,9 @@ struct StageState {
     var environment: [String: String] {
         var result: [String: String] = [:]
         for entry in runtime.Env ?? [] {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            result[parts[0]] = parts.count > 1 ? parts[1] : ""
+            let parts = entry.splitOnce(at: "=")
+            guard !parts.before.isEmpty else { continue }
+            result[parts.before] = parts.after ?? ""
         }
         return result
     }

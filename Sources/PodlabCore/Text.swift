@@ -10,6 +10,14 @@ extension StringProtocol {
               let last = lastIndex(where: { !characters.contains($0) }) else { return "" }
         return String(self[first...last])
     }
+
+    /// The text before and after the first `separator`; `nil` after it when there is none.
+    /// Unlike `split(separator:maxSplits:)` it keeps empty pieces, so `"=x"` is `("", "x")`
+    /// and `"="` is `("", "")`: callers can refuse an empty key instead of indexing a missing one.
+    public func splitOnce(at separator: Character) -> (before: String, after: String?) {
+        guard let index = firstIndex(of: separator) else { return (String(self), nil) }
+        return (String(self[..<index]), String(self[self.index(after: index)...]))
+    }
 }
 
 extension String {

@@ -310,7 +310,9 @@ extension ContainerEngine {
         if let process = try VerifiedProcess(record) {
             if timeout > 0 {
                 try process.signal(record.settings.stopSignal)
-                killed = !process.waitForExit(milliseconds: Int32(timeout * 1000))
+                // A timeout past what poll(2) can wait (about 24 days) waits as long as it can.
+                let milliseconds = timeout.multipliedReportingOverflow(by: 1000)
+                killed = !process.waitForExit(milliseconds: milliseconds.overflow ? Int32.max : Int32(clamping: milliseconds.partialValue))
             } else {
                 killed = true
             }

@@ -9,8 +9,10 @@ public struct ImageUser: Codable, Equatable, Sendable {
     public var home: String
 
     public static func resolve(_ spec: String, rootfs: String) throws -> ImageUser {
-        let text = spec.isEmpty ? "0" : spec
-        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        // An empty user is root, as in runc: "" and ":" are 0, ":1000" is 0 in group 1000.
+        let split = spec.splitOnce(at: ":")
+        var parts = [split.before.isEmpty ? "0" : split.before]
+        if let group = split.after, !group.isEmpty { parts.append(group) }
         let passwd = entries(FileSystem.readInside(root: rootfs, relative: "etc/passwd"))
         let groupFile = entries(FileSystem.readInside(root: rootfs, relative: "etc/group"))
         var uid: UInt32

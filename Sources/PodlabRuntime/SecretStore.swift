@@ -90,8 +90,8 @@ public final class SecretStore: @unchecked Sendable {
         var kind = SecretUse.Kind.mount
         var target: String?
         for item in items.dropFirst() {
-            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
-            switch (pair[0], pair.count == 2 ? pair[1] : "") {
+            let pair = item.splitOnce(at: "=")
+            switch (pair.before, pair.after ?? "") {
             case ("type", let value):
                 guard let parsed = SecretUse.Kind(rawValue: value) else {
                     throw RuntimeError.invalidOption("type \(value) is invalid: secrets are of type mount or env", hint: nil)

@@ -63,8 +63,8 @@ enum MountOptions {
         var fields: [String: String] = [:]
         var readOnly = false
         for item in text.split(separator: ",").map(String.init) {
-            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
-            switch (pair[0], pair.count == 2 ? pair[1] : nil) {
+            let pair = item.splitOnce(at: "=")
+            switch (pair.before, pair.after) {
             case ("readonly", let value), ("ro", let value): readOnly = value == nil || value == "true" || value == "1"
             case (let key, let value?) where ["type", "source", "src", "destination", "dst", "target"].contains(key):
                 fields[["src": "source", "dst": "destination", "target": "destination"][key] ?? key] = value

@@ -57,7 +57,7 @@ struct StatsCommand: ParsableCommand {
             }
             if noStream { return }
             Output.flush()
-            sleep(UInt32(interval))
+            sleep(UInt32(clamping: interval))
         }
     }
 

@@ -43,8 +43,12 @@ struct BuildCommand: ParsableCommand {
         options.target = target
         options.quiet = quiet
         for argument in buildArg {
-            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
-            options.buildArgs[parts[0]] = parts.count > 1 ? parts[1] : Environment.current[parts[0]] ?? ""
+            let parts = argument.splitOnce(at: "=")
+            guard !parts.before.isEmpty else {
+                throw CLIError.refused("--build-arg \"\(argument)\" has no name before '='", hint: "write --build-arg NAME=VALUE")
+            }
+            // NAME= sets an empty value; a bare NAME takes the value from this shell's environment, as podman does.
+            options.buildArgs[parts.before] = parts.after ?? Environment.current[parts.before] ?? ""
         }
         let policy = pull
         let builder = try Builder(engine: try Current.engine.containers(), options: options,

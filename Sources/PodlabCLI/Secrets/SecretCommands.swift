@@ -35,7 +35,7 @@ struct SecretCreateCommand: ParsableCommand {
             value = try FileSystem.readFileOrStandardInput(source)
         }
         let engine = try Current.engine.containers()
-        Output.out(try engine.secrets.create(name, value: value, labels: VolumeCreateCommand.pairs(label)).id)
+        Output.out(try engine.secrets.create(name, value: value, labels: VolumeCreateCommand.pairs(label, option: "--label")).id)
     }
 }
 

@@ -23,15 +23,20 @@ struct VolumeCreateCommand: ParsableCommand {
             throw RuntimeError.invalidOption("volume driver \"\(driver)\" is not available: podlab has the local driver only", hint: nil)
         }
         let engine = try Current.engine.containers()
-        let volume = try engine.volumes.create(name, labels: Self.pairs(label), options: Self.pairs(opt))
+        let volume = try engine.volumes.create(name, labels: Self.pairs(label, option: "--label"),
+                                               options: Self.pairs(opt, option: "--opt"))
         Output.out(volume.name)
     }
 
-    static func pairs(_ items: [String]) -> [String: String] {
+    /// `KEY=VALUE` (or `KEY`, an empty value) items as a dictionary; an empty key is refused.
+    static func pairs(_ items: [String], option: String) throws(CLIError) -> [String: String] {
         var result: [String: String] = [:]
         for item in items {
-            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
-            result[pair[0]] = pair.count == 2 ? pair[1] : ""
+            let pair = item.splitOnce(at: "=")
+            guard !pair.before.isEmpty else {
+                throw CLIError.refused("\(option) \"\(item)\" has no name before '='", hint: "write \(option) NAME=VALUE")
+            }
+            result[pair.before] = pair.after ?? ""
         }
         return result
     }

@@ -1,0 +1,52 @@
+import Foundation
+import PodlabCore
+import PodlabTestSupport
+import Testing
+
+/// Values a learner can mistype, each of which once crashed podlab (exit 132, a trap from indexing an empty
+/// split): now each is refused with podman's exit code and a message that names the value, and makes nothing.
+struct MalformedValueTests {
+    let directory = TemporaryDirectory("podlab-malformed")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    @Test(arguments: [
+        (["create", "--mount", "=", "busybox", "true"], "unsupported --mount option \"=\""),
+        (["create", "--mount", "type=volume,=x,destination=/d", "busybox", "true"], "unsupported --mount option \"=x\""),
+        (["create", "--secret", "x,=", "busybox", "true"], "option = invalid"),
+        (["volume", "create", "--label", "=", "made"], "--label \"=\" has no name before '='"),
+        (["volume", "create", "--opt", "=tmpfs", "made"], "--opt \"=tmpfs\" has no name before '='"),
+    ])
+    func aMalformedValueIsRefused(arguments: [String], message: String) throws {
+        let result = try podman.run(arguments)
+        #expect(result.status == 125 && result.stderr.contains(message), "\(arguments): \(result)")
+        #expect(try podman("ps", "-aq").stdout == "", "nothing was created: \(arguments)")
+        #expect(try podman("volume", "exists", "made").status == 1, "no volume was made: \(arguments)")
+    }
+
+    @Test func aBuildArgWithoutANameIsRefused() throws {
+        let context = directory.file("context")
+        try FileSystem.createDirectory(context, mode: 0o755)
+        try FileSystem.writeAtomically(Array("FROM docker.io/library/busybox\nARG x\n".utf8), to: "\(context)/Containerfile")
+        let result = try podman("build", "--build-arg", "=x", "-t", "never-built", context)
+        #expect(result.status == 125 && result.stderr.contains("--build-arg \"=x\" has no name before '='"), "\(result)")
+        #expect(try podman("image", "exists", "never-built").status == 1)
+        let empty = try podman("build", "-q", "--build-arg", "x=", "-t", "built", context)
+        #expect(empty.status == 0, "NAME= is an empty value, as in podman: \(empty)")
+    }
+
+    @Test func anEmptyUserIsRootAsInRunc() throws {
+        let empty = try podman("run", "--rm", "-u", ":", "busybox", "sh", "-c", "id -u; id -g")
+        #expect(empty.status == 0 && empty.stdout == "0\n0\n", "\(empty)")
+        let groupOnly = try podman("run", "--rm", "-u", ":1000", "busybox", "sh", "-c", "id -u; id -g")
+        #expect(groupOnly.status == 0 && groupOnly.stdout == "0\n1000\n", "\(groupOnly)")
+    }
+
+    @Test func aStopTimeoutPastPollsRangeStillStops() throws {
+        // The shell ends on SIGTERM, so the stop returns as soon as it does: 3,000,000 s once overflowed Int32.
+        let started = try podman("run", "-d", "--name", "patient", "busybox", "sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
+        #expect(started.status == 0, "\(started)")
+        let stop = try podman("stop", "-t", "3000000", "patient")
+        #expect(stop.status == 0 && stop.stdout == "patient\n", "\(stop)")
+        #expect(try podman("inspect", "--format", "{{.State.Status}}", "patient").stdout == "exited\n")
+    }
+}
