@@ -69,6 +69,22 @@ struct VolumeTests {
         #expect(try podman("ps", "-aq").stdout == "", "the user went with it")
     }
 
+    @Test func aRefusedCreateLeavesNoNewVolume() throws {
+        #expect(try podman("volume", "create", "kept").status == 0)
+        #expect(try podman("create", "--name", "taken", "busybox", "true").status == 0)
+        // The name is taken, which only the last step finds: the volumes made for this container go again.
+        let clash = try podman("create", "--name", "taken", "-v", "fresh:/a", "-v", "kept:/b", "-v", "/anonymous", "busybox", "true")
+        #expect(clash.status == 125 && clash.stderr.contains("taken"), "\(clash)")
+        #expect(try podman("volume", "ls", "-q").stdout == "kept\n", "only the volume made before is left")
+        // A refusal before any volume is made: no such pod (exit 125, as podman 4.3.1 gives for create).
+        let noPod = try podman("create", "--pod", "nosuch", "-v", "fresh:/a", "busybox", "true")
+        #expect(noPod.status == 125 && noPod.stderr.contains("no pod with name or ID nosuch found"), "\(noPod)")
+        #expect(try podman("volume", "ls", "-q").stdout == "kept\n")
+        // The control: the same volumes with a free name are made and used.
+        #expect(try podman("create", "--name", "free", "-v", "fresh:/a", "-v", "kept:/b", "busybox", "true").status == 0)
+        #expect(try podman("volume", "ls", "-q").stdout == "fresh\nkept\n")
+    }
+
     @Test func aReadOnlyBindIsNotWritable() throws {
         let shared = directory.file("shared")
         try FileSystem.createDirectory(shared)

@@ -13,17 +13,33 @@ package enum ContainerFactory {
         let engine = try Current.engine.containers()
         let config = try engine.images.config(of: image).config ?? ContainerConfig()
         var settings = try settings(options, flags: flags, config: config, engine: engine)
-        let pod = try options.pod.map { try engine.pods.find($0) }
+        let pod = try options.pod.map { name in
+            // `pod rm` of a missing pod is exit 1, but a container that cannot be made is 125 (podman 4.3.1).
+            do { return try engine.pods.find(name) } catch RuntimeError.noSuchPod(let missing) {
+                throw RuntimeError.invalidOption(RuntimeError.noSuchPod(missing).message, hint: "'podman pod ps' lists the pods")
+            }
+        }
         if let pod {
             guard options.publish.isEmpty else {
                 throw RuntimeError.invalidOption("invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod",
                                                  hint: "publish the port on the pod: podman pod create -p 8080:80 --name \(pod.name)")
             }
+        }
+        // Volumes are made last, once every other check has passed, and removed again if the container is not made.
+        let volumes = try MountOptions.volumeMounts(flags.mounts, imageVolumes: Array((config.Volumes ?? [:]).keys), engine: engine)
+        settings.volumes = volumes.mounts
+        if let pod {
             settings.pod = pod.id
             settings.hostname = pod.name
             settings.volumes.append(VolumeMount(source: engine.pods.hostsPath(of: pod), destination: ContainerHosts.destination, readOnly: true))
         }
-        let record = try engine.create(image: image, imageName: displayName, settings: settings, name: options.name)
+        let record: ContainerRecord
+        do {
+            record = try engine.create(image: image, imageName: displayName, settings: settings, name: options.name)
+        } catch {
+            MountOptions.removeMade(volumes.made, engine: engine)
+            throw error
+        }
         if let pod { try engine.addMember(record, to: pod) }
         if let warning = engine.mapping.warning { Output.err("WARN: \(warning)") }
         return record
@@ -38,6 +54,7 @@ package enum ContainerFactory {
         let capabilities: [String]
         let seccomp: String?
         let stopSignal: Int32?
+        let mounts: [MountOptions.Request]
 
         init(_ options: RunOptions) throws {
             guard ["private", "none", "host", "bridge", "slirp4netns", "pasta"].contains(options.network) else {
@@ -57,6 +74,7 @@ package enum ContainerFactory {
             capabilities = try Capabilities.resolve(add: options.capAdd, drop: options.capDrop)
             seccomp = try ContainerFactory.seccomp(options.securityOpt)
             stopSignal = try options.stopSignal.map(ContainerFactory.signal)
+            mounts = try MountOptions.requests(volumes: options.volume, mounts: options.mount)
         }
     }
 
@@ -76,8 +94,7 @@ package enum ContainerFactory {
             user: options.user ?? config.User ?? "",
             hostname: options.hostname ?? "",
             ports: flags.ports,
-            volumes: try MountOptions.resolve(volumes: options.volume, mounts: options.mount,
-                                              imageVolumes: Array((config.Volumes ?? [:]).keys), engine: engine),
+            volumes: [],
             readOnly: options.readOnly,
             network: flags.network,
             capabilities: flags.capabilities,

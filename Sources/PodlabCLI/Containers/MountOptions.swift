@@ -17,26 +17,64 @@ enum MountOptions {
         var readOnly: Bool
     }
 
-    static func resolve(volumes: [String], mounts: [String], imageVolumes: [String], engine: ContainerEngine) throws -> [VolumeMount] {
-        var requests = try volumes.map(parseVolume) + mounts.map(parseMount)
+    /// The `-v` and `--mount` flags parsed and checked, before any image is pulled or volume made.
+    static func requests(volumes: [String], mounts: [String]) throws -> [Request] {
+        try volumes.map(parseVolume) + mounts.map(parseMount)
+    }
+
+    /// The mounts for `requests` and the image's VOLUMEs, with the volumes they name made now; `made` lists the
+    /// volumes this call created, for the caller to remove if the container is not made after all. When one
+    /// fails, the ones made before it are removed here.
+    static func volumeMounts(_ requests: [Request], imageVolumes: [String],
+                             engine: ContainerEngine) throws -> (mounts: [VolumeMount], made: [String]) {
+        var all = requests
         let taken = Set(requests.map { FileSystem.normalize($0.destination) })
         for path in imageVolumes.sorted() where !taken.contains(FileSystem.normalize(path)) {
-            requests.append(Request(source: .anonymous, destination: path, readOnly: false))
+            all.append(Request(source: .anonymous, destination: path, readOnly: false))
         }
-        return try requests.map { request in
-            switch request.source {
-            case .host(let path):
-                return VolumeMount(source: path, destination: request.destination, readOnly: request.readOnly)
-            case .named(let name):
-                // An anonymous volume named by its hash stays anonymous, as in podman: the property is the
-                // volume's, so `rm -v` of its last user removes it (a kube emptyDir shared by a pod's members).
-                let volume = try engine.volumes.ensure(name)
-                return VolumeMount(source: engine.volumes.dataPath(of: volume.name), destination: request.destination,
-                                   readOnly: request.readOnly, volumeName: volume.name, anonymous: volume.anonymous)
-            case .anonymous:
-                let volume = try engine.volumes.create(nil, anonymous: true)
-                return VolumeMount(source: engine.volumes.dataPath(of: volume.name), destination: request.destination,
-                                   readOnly: request.readOnly, volumeName: volume.name, anonymous: true)
+        var made: [String] = []
+        do {
+            let mounts = try all.map { request in
+                switch request.source {
+                case .host(let path):
+                    return VolumeMount(source: path, destination: request.destination, readOnly: request.readOnly)
+                case .named(let name):
+                    // An anonymous volume named by its hash stays anonymous, as in podman: the property is the
+                    // volume's, so `rm -v` of its last user removes it (a kube emptyDir shared by a pod's members).
+                    let volume = try namedVolume(name, engine: engine, made: &made)
+                    return VolumeMount(source: engine.volumes.dataPath(of: volume.name), destination: request.destination,
+                                       readOnly: request.readOnly, volumeName: volume.name, anonymous: volume.anonymous)
+                case .anonymous:
+                    let volume = try engine.volumes.create(nil, anonymous: true)
+                    made.append(volume.name)
+                    return VolumeMount(source: engine.volumes.dataPath(of: volume.name), destination: request.destination,
+                                       readOnly: request.readOnly, volumeName: volume.name, anonymous: true)
+                }
+            }
+            return (mounts, made)
+        } catch {
+            removeMade(made, engine: engine)
+            throw error
+        }
+    }
+
+    /// The named volume, made on first use; `made` gets its name only when this call created it.
+    private static func namedVolume(_ name: String, engine: ContainerEngine, made: inout [String]) throws -> VolumeRecord {
+        if let existing = engine.volumes.get(name) { return existing }
+        do {
+            let volume = try engine.volumes.create(name)
+            made.append(volume.name)
+            return volume
+        } catch RuntimeError.volumeExists(_) {
+            return try engine.volumes.ensure(name)
+        }
+    }
+
+    /// Removes volumes a refused `run`/`create` made; one that cannot be removed stays, as `volume prune` would find it.
+    static func removeMade(_ names: [String], engine: ContainerEngine) {
+        for name in names {
+            do { try engine.volumes.remove(name) } catch {
+                Output.err("WARN: volume \(name) was made for a container that was not; remove it with podman volume rm \(name)")
             }
         }
     }
