@@ -41,6 +41,16 @@ struct MalformedValueTests {
         #expect(groupOnly.status == 0 && groupOnly.stdout == "0\n1000\n", "\(groupOnly)")
     }
 
+    @Test func anImageWhoseUserIsOnlyAColonRunsAsRoot() throws {
+        let context = directory.file("colon-user")
+        try FileSystem.createDirectory(context, mode: 0o755)
+        try FileSystem.writeAtomically(Array("FROM docker.io/library/busybox\nUSER :\n".utf8), to: "\(context)/Containerfile")
+        let build = try podman("build", "-q", "-t", "colon-user", context)
+        #expect(build.status == 0, "\(build)")
+        let run = try podman("run", "--rm", "colon-user", "sh", "-c", "id -u; id -g")
+        #expect(run.status == 0 && run.stdout == "0\n0\n", "\(run)")
+    }
+
     @Test func aStopTimeoutPastPollsRangeStillStops() throws {
         // The shell ends on SIGTERM, so the stop returns as soon as it does: 3,000,000 s once overflowed Int32.
         let started = try podman("run", "-d", "--name", "patient", "busybox", "sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
