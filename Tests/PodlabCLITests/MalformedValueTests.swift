@@ -2,6 +2,9 @@ import Foundation
 import PodlabCore
 import PodlabTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Values a learner can mistype, each of which once crashed podlab (exit 132, a trap from indexing an empty
 /// split): now each is refused with podman's exit code and a message that names the value, and makes nothing.
@@ -52,11 +55,37 @@ struct MalformedValueTests {
     }
 
     @Test func aStopTimeoutPastPollsRangeStillStops() throws {
-        // The shell ends on SIGTERM, so the stop returns as soon as it does: 3,000,000 s once overflowed Int32.
-        let started = try podman("run", "-d", "--name", "patient", "busybox", "sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
+        // The shell ends on SIGTERM once its trap is set, which it says through a FIFO the test waits on (a PID 1
+        // without a handler ignores SIGTERM), so the stop returns at once: 3,000,000 s once overflowed Int32.
+        let sync = directory.file("sync")
+        try FileSystem.createDirectory(sync, mode: 0o755)
+        // Writable by the container's root, which is another uid on the host.
+        #expect(mkfifo("\(sync)/ready", 0o600) == 0 && chmod("\(sync)/ready", 0o666) == 0)
+        let started = try podman("run", "-d", "--name", "patient", "-v", "\(sync):/sync", "busybox", "sh", "-c",
+                                 "trap 'exit 0' TERM; echo ready > /sync/ready; sleep 600 & wait")
         #expect(started.status == 0, "\(started)")
-        let stop = try podman("stop", "-t", "3000000", "patient")
+        // SIGKILL: the test process blocks SIGTERM, and its children inherit that mask.
+        let ready = try TestProcess.run(["timeout", "-s", "KILL", "60", "cat", "\(sync)/ready"])
+        #expect(ready.stdout == "ready\n", "\(ready)")
+        let stop = try TestProcess.run(["timeout", "-s", "KILL", "60", BuildProducts.podlab, "podman", "stop", "-t", "3000000", "patient"],
+                                       environment: podman.environment)
         #expect(stop.status == 0 && stop.stdout == "patient\n", "\(stop)")
         #expect(try podman("inspect", "--format", "{{.State.Status}}", "patient").stdout == "exited\n")
+    }
+
+    @Test func anEnvironmentVariableWithoutANameIsRefused() throws {
+        let result = try podman("create", "-e", "=PATH", "busybox", "true")
+        #expect(result.status == 125 && result.stderr.contains("invalid environment variable: \"=PATH\""), "\(result)")
+        #expect(try podman("ps", "-aq").stdout == "")
+    }
+
+    @Test(arguments: [("ro=", true), ("readonly=yes", true), ("ro=false", false), ("readonly", false)])
+    func aMountsReadOnlyValueIsTrueOrFalse(option: String, refused: Bool) throws {
+        let result = try podman("run", "--rm", "--mount", "type=volume,source=data,destination=/d,\(option)", "busybox", "touch", "/d/x")
+        if refused {
+            #expect(result.status == 125 && result.stderr.contains("must be set to true or false"), "\(option): \(result)")
+        } else {
+            #expect(result.status == (option == "readonly" ? 1 : 0), "\(option): \(result)")
+        }
     }
 }

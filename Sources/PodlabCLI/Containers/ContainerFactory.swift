@@ -117,8 +117,8 @@ package enum ContainerFactory {
             result.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0)
         }
         func set(_ entry: String) {
-            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
-            result.removeAll { $0.split(separator: "=", maxSplits: 1).first.map(String.init) == key }
+            let key = entry.splitOnce(at: "=").before
+            result.removeAll { $0.splitOnce(at: "=").before == key }
             result.append(entry)
         }
         for file in options.envFile {
@@ -136,8 +136,11 @@ package enum ContainerFactory {
 
     /// `NAME` alone copies our value, as podman does; `NAME=value` is taken as it is.
     static func expand(_ entry: String) throws -> String {
-        if entry.contains("=") { return entry }
         guard !entry.isEmpty else { throw RuntimeError.invalidOption("empty environment variable name", hint: nil) }
+        if entry.hasPrefix("=") {
+            throw RuntimeError.invalidOption("invalid environment variable: \"\(entry)\"", hint: "write -e NAME=VALUE")
+        }
+        if entry.contains("=") { return entry }
         return Environment.current[entry].map { "\(entry)=\($0)" } ?? entry + "="
     }
 

@@ -70,11 +70,15 @@ enum MountOptions {
         }
     }
 
-    /// Removes volumes a refused `run`/`create` made; one that cannot be removed stays, as `volume prune` would find it.
+    /// Removes volumes a refused `run`/`create` made, unless another container has taken one up meanwhile; one that
+    /// cannot be removed stays, and the learner is told how to remove it.
     static func removeMade(_ names: [String], engine: ContainerEngine) {
         for name in names {
-            do { try engine.volumes.remove(name) } catch {
-                Output.err("WARN: volume \(name) was made for a container that was not; remove it with podman volume rm \(name)")
+            do {
+                guard try engine.users(ofVolume: name).isEmpty else { continue }
+                try engine.volumes.remove(name)
+            } catch {
+                Output.err("WARN: volume \(name) was made for a container that could not be created; remove it with 'podman volume rm \(name)'")
             }
         }
     }
@@ -103,7 +107,14 @@ enum MountOptions {
         for item in text.split(separator: ",").map(String.init) {
             let pair = item.splitOnce(at: "=")
             switch (pair.before, pair.after) {
-            case ("readonly", let value), ("ro", let value): readOnly = value == nil || value == "true" || value == "1"
+            case (let key, let value) where key == "readonly" || key == "ro":
+                switch value {
+                case nil, "true", "1": readOnly = true
+                case "false", "0": readOnly = false
+                default:
+                    throw RuntimeError.invalidOption("--mount \(key)=\(value ?? "") must be set to true or false",
+                                                     hint: "write \(key) (or \(key)=true) for a read-only mount")
+                }
             case (let key, let value?) where ["type", "source", "src", "destination", "dst", "target"].contains(key):
                 fields[["src": "source", "dst": "destination", "target": "destination"][key] ?? key] = value
             default:
