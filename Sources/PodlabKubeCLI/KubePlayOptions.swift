@@ -23,7 +23,7 @@ struct KubePlayOptions: ParsableArguments {
         }
         var volumes: [String] = []
         for case .volumeClaim(let name) in documents {
-            _ = try engine.volumes.ensure(name)
+            try engine.volumes.ensure(name)
             volumes.append(name)
         }
         for case .secret(let name, let data) in documents {

@@ -81,7 +81,7 @@ struct KubePlayer {
             case .claim(let claim):
                 // Made here, by name, so a claimName that is not a volume name is refused as one (never read by
                 // --volume as a relative host path).
-                _ = try engine.volumes.ensure(claim)
+                try engine.volumes.ensure(claim)
                 arguments.append("--volume=\(claim):\(mount.mountPath)\(suffix)")
             case .hostPath(let path, let type):
                 try Self.prepareHostPath(path, type: type)

@@ -103,13 +103,15 @@ public final class VolumeStore: @unchecked Sendable {
         }
     }
 
-    /// The named volume, made on first use (`-v NAME:/path`).
-    public func ensure(_ name: String) throws -> VolumeRecord {
-        if let existing = get(name) { return existing }
+    /// The named volume, made on first use (`-v NAME:/path`); `made` is true when this call created it.
+    @discardableResult
+    public func ensure(_ name: String) throws -> (record: VolumeRecord, made: Bool) {
+        if let existing = get(name) { return (existing, false) }
         do {
-            return try create(name)
+            return (try create(name), true)
         } catch RuntimeError.volumeExists(_) {
-            return try get(name) ?? create(name)
+            if let existing = get(name) { return (existing, false) }
+            return (try create(name), true)
         }
     }
 

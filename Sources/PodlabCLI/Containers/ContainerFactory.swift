@@ -15,8 +15,9 @@ package enum ContainerFactory {
         var settings = try settings(options, flags: flags, config: config, engine: engine)
         let pod = try options.pod.map { name in
             // `pod rm` of a missing pod is exit 1, but a container that cannot be made is 125 (podman 4.3.1).
-            do { return try engine.pods.find(name) } catch RuntimeError.noSuchPod(let missing) {
-                throw RuntimeError.invalidOption(RuntimeError.noSuchPod(missing).message, hint: "'podman pod ps' lists the pods")
+            do { return try engine.pods.find(name) } catch let error as RuntimeError {
+                guard case .noSuchPod = error else { throw error }
+                throw RuntimeError.invalidOption(error.message, hint: error.hint)
             }
         }
         if let pod {

@@ -41,7 +41,8 @@ enum MountOptions {
                 case .named(let name):
                     // An anonymous volume named by its hash stays anonymous, as in podman: the property is the
                     // volume's, so `rm -v` of its last user removes it (a kube emptyDir shared by a pod's members).
-                    let volume = try namedVolume(name, engine: engine, made: &made)
+                    let (volume, isNew) = try engine.volumes.ensure(name)
+                    if isNew { made.append(volume.name) }
                     return VolumeMount(source: engine.volumes.dataPath(of: volume.name), destination: request.destination,
                                        readOnly: request.readOnly, volumeName: volume.name, anonymous: volume.anonymous)
                 case .anonymous:
@@ -55,18 +56,6 @@ enum MountOptions {
         } catch {
             removeMade(made, engine: engine)
             throw error
-        }
-    }
-
-    /// The named volume, made on first use; `made` gets its name only when this call created it.
-    private static func namedVolume(_ name: String, engine: ContainerEngine, made: inout [String]) throws -> VolumeRecord {
-        if let existing = engine.volumes.get(name) { return existing }
-        do {
-            let volume = try engine.volumes.create(name)
-            made.append(volume.name)
-            return volume
-        } catch RuntimeError.volumeExists(_) {
-            return try engine.volumes.ensure(name)
         }
     }
 
