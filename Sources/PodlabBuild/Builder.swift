@@ -42,7 +42,7 @@ public final class Builder {
         var steps = instructions
         // ARGs before the first FROM are for FROM lines only.
         while let first = steps.first, first.keyword == "ARG" {
-            for (key, value) in Substitution.pairs(first.arguments, legacySpace: false) {
+            for (key, value) in try namedPairs(first, first.arguments, legacySpace: false) {
                 globalArgs[key] = options.buildArgs[key] ?? value
             }
             steps.removeFirst()
@@ -86,6 +86,15 @@ public final class Builder {
         .step(file: options.displayName, line: instruction.line, step: instruction.display, message: message, hint: hint, status: status)
     }
 
+    /// The NAME=VALUE pairs of an ARG, ENV or LABEL; a blank name is refused, as buildah does.
+    func namedPairs(_ instruction: Instruction, _ text: String, legacySpace: Bool) throws -> [(String, String)] {
+        let pairs = Substitution.pairs(text, legacySpace: legacySpace)
+        if pairs.contains(where: { $0.0.isEmpty }) {
+            throw fail(instruction, "\(instruction.keyword) names can not be blank", hint: "write NAME=VALUE, e.g. \(instruction.keyword) MODE=production")
+        }
+        return pairs
+    }
+
     func execute(_ instruction: Instruction, globalArgs: [String: String], last: Bool) throws {
         if instruction.keyword == "FROM" {
             try from(instruction, globalArgs: globalArgs)
@@ -116,19 +125,19 @@ public final class Builder {
     func applyConfig(_ instruction: Instruction, expanded: String, globalArgs: [String: String], to state: inout StageState) throws {
         switch instruction.keyword {
         case "ARG":
-            for (key, value) in Substitution.pairs(expanded, legacySpace: false) {
+            for (key, value) in try namedPairs(instruction, expanded, legacySpace: false) {
                 state.args[key] = options.buildArgs[key] ?? globalArgs[key] ?? value
             }
         case "ENV":
             var env = state.runtime.Env ?? []
-            for (key, value) in Substitution.pairs(expanded, legacySpace: true) {
+            for (key, value) in try namedPairs(instruction, expanded, legacySpace: true) {
                 env.removeAll { $0.hasPrefix(key + "=") }
                 env.append("\(key)=\(value)")
             }
             state.runtime.Env = env
         case "LABEL":
             var labels = state.runtime.Labels ?? [:]
-            for (key, value) in Substitution.pairs(expanded, legacySpace: true) { labels[key] = value }
+            for (key, value) in try namedPairs(instruction, expanded, legacySpace: true) { labels[key] = value }
             state.runtime.Labels = labels
         case "MAINTAINER":
             state.config.author = expanded
