@@ -25,6 +25,7 @@ struct SecretCreateCommand: ParsableCommand {
         guard driver == "file" else {
             throw RuntimeError.invalidOption("secret driver \"\(driver)\" is not available: podlab has the file driver only", hint: nil)
         }
+        let labels = try NamedValues.parse(label, option: "--label")
         let value: [UInt8]
         if env {
             guard let text = Environment.current[source] else {
@@ -35,7 +36,7 @@ struct SecretCreateCommand: ParsableCommand {
             value = try FileSystem.readFileOrStandardInput(source)
         }
         let engine = try Current.engine.containers()
-        Output.out(try engine.secrets.create(name, value: value, labels: VolumeCreateCommand.pairs(label, option: "--label")).id)
+        Output.out(try engine.secrets.create(name, value: value, labels: labels).id)
     }
 }
 

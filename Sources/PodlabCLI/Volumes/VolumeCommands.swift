@@ -23,22 +23,9 @@ struct VolumeCreateCommand: ParsableCommand {
             throw RuntimeError.invalidOption("volume driver \"\(driver)\" is not available: podlab has the local driver only", hint: nil)
         }
         let engine = try Current.engine.containers()
-        let volume = try engine.volumes.create(name, labels: Self.pairs(label, option: "--label"),
-                                               options: Self.pairs(opt, option: "--opt"))
+        let volume = try engine.volumes.create(name, labels: NamedValues.parse(label, option: "--label"),
+                                               options: NamedValues.parse(opt, option: "--opt"))
         Output.out(volume.name)
-    }
-
-    /// `KEY=VALUE` (or `KEY`, an empty value) items as a dictionary; an empty key is refused.
-    static func pairs(_ items: [String], option: String) throws(CLIError) -> [String: String] {
-        var result: [String: String] = [:]
-        for item in items {
-            let pair = item.splitOnce(at: "=")
-            guard !pair.before.isEmpty else {
-                throw CLIError.refused("\(option) \"\(item)\" has no name before '='", hint: "write \(option) NAME=VALUE")
-            }
-            result[pair.before] = pair.after ?? ""
-        }
-        return result
     }
 }
 
