@@ -116,7 +116,7 @@ enum MountOptions {
         }
         switch fields["type"] {
         case "bind":
-            guard let path = fields["source"] else {
+            guard let path = fields["source"], !path.isEmpty else {
                 throw RuntimeError.invalidOption("must set --mount source for a bind mount", hint: "--mount type=bind,source=/host/path,destination=/path")
             }
             return Request(source: try hostPath(path), destination: try destination(target), readOnly: readOnly)
