@@ -88,4 +88,37 @@ struct MalformedValueTests {
             #expect(result.status == (option == "readonly" ? 1 : 0), "\(option): \(result)")
         }
     }
+
+    @Test(arguments: ["ENV =production", "LABEL =x", "ARG =1", "ARG \"\""])
+    func aContainerfileNameThatIsBlankIsRefused(line: String) throws {
+        let context = directory.file("blank-name")
+        try FileSystem.createDirectory(context, mode: 0o755)
+        try FileSystem.writeAtomically(Array("FROM docker.io/library/busybox\n\(line)\n".utf8), to: "\(context)/Containerfile")
+        let keyword = line.prefix { $0 != " " }
+        let result = try podman("build", "-t", "never-built", context)
+        #expect(result.status == 125 && result.stderr.contains("Containerfile:2): \(keyword) names can not be blank"), "\(line): \(result)")
+        #expect(try podman("image", "exists", "never-built").status == 1)
+        // Before the first FROM, an ARG is read apart from the stages.
+        if keyword == "ARG" {
+            try FileSystem.writeAtomically(Array("\(line)\nFROM docker.io/library/busybox\n".utf8), to: "\(context)/Containerfile")
+            let global = try podman("build", "-t", "never-built", context)
+            #expect(global.status == 125 && global.stderr.contains("ARG names can not be blank"), "\(line): \(global)")
+        }
+    }
+
+    @Test func aSecretsBlankLabelIsRefusedBeforeItsValueIsRead() throws {
+        // Standard input is a FIFO open for writing too, so a read would wait for ever: the refusal comes first.
+        let fifo = directory.file("never-ending")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let result = try TestProcess.run(["timeout", "-s", "KILL", "60", "sh", "-c", "exec \"$0\" podman secret create --label = token - <> \"$1\"",
+                                          BuildProducts.podlab, fifo], environment: podman.environment)
+        #expect(result.status == 125 && result.stderr.contains("--label \"=\" has no name before '='"), "\(result)")
+        #expect(try podman("secret", "ls", "-q").stdout == "")
+    }
+
+    @Test func aBindMountWithAnEmptySourceIsRefusedByName() throws {
+        let result = try podman("create", "--mount", "type=bind,src=,dst=/d", "busybox", "true")
+        #expect(result.status == 125 && result.stderr.contains("must set --mount source for a bind mount"), "\(result)")
+        #expect(try podman("ps", "-aq").stdout == "")
+    }
 }
