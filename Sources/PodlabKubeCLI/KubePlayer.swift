@@ -28,7 +28,7 @@ struct KubePlayer {
             let host = port.hostIP.flatMap { $0.isEmpty ? nil : "\($0):" } ?? ""
             return try PortListener.parse("\(host)\(port.hostPort ?? port.containerPort):\(port.containerPort)/\(port.proto)")
         }
-        let record = try engine.createPod(name: pod.name, ports: ports)
+        let record = try engine.createPod(name: pod.name, ports: ports, labels: pod.labels)
         var containers: [ContainerRecord] = []
         var emptyDirs: [String: String] = [:]
         do {

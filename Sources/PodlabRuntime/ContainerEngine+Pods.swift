@@ -15,7 +15,7 @@ extension ContainerEngine {
     public static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// A new pod with its infra container (created, not started).
-    public func createPod(name: String?, ports: [PortMapping]) throws -> PodRecord {
+    public func createPod(name: String?, ports: [PortMapping], labels: [String: String] = [:]) throws -> PodRecord {
         let id = ContainerStore.newID()
         let podName = name ?? containers.generateName()
         var settings = ContainerSettings(
@@ -26,7 +26,7 @@ extension ContainerEngine {
         settings.infra = true
         let infra = ContainerRecord(id: ContainerStore.newID(), name: "\(id.prefix(12))-infra", imageID: Self.infraImageID,
                                     imageName: Self.infraImageName, created: WallClock.now(), settings: settings, state: ContainerState())
-        let pod = PodRecord(id: id, name: podName, created: infra.created, infraID: infra.id, ports: ports)
+        let pod = PodRecord(id: id, name: podName, created: infra.created, infraID: infra.id, ports: ports, labels: labels.isEmpty ? nil : labels)
         try pods.add(pod)
         do {
             try containers.add(infra)

@@ -12,6 +12,8 @@ public struct PodRecord: Codable, Hashable, Sendable {
     public var infraID: String
     /// Ports published for the whole pod (on its infra).
     public var ports: [PortMapping]
+    /// `pod create --label`, or a kube Pod's `metadata.labels`; absent in pods made before labels were kept.
+    public var labels: [String: String]?
 
     public var shortID: String { String(id.prefix(12)) }
 

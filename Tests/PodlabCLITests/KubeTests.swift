@@ -67,8 +67,9 @@ import Testing
         defer { _ = try? podman("pod", "rm", "-a", "-f") }
         let play = try podman("play", "kube", file)
         #expect(play.status == 0 && play.stdout.components(separatedBy: "Pod:\n").count == 3, "\(play)")
-        let pods = try podman("pod", "ps", "--format", "{{.Name}} {{.Status}} {{.NumberOfContainers}}").stdout
-        #expect(pods.split(separator: "\n").sorted() == ["web-pod-0 Running 2", "web-pod-1 Running 2"], "\(pods)")
+        let pods = try podman("pod", "ps", "--format", "{{.Name}} {{.Status}} {{.NumberOfContainers}} {{.Labels}}").stdout
+        #expect(pods.split(separator: "\n").sorted() == ["web-pod-0 Running 2 map[app:web]", "web-pod-1 Running 2 map[app:web]"],
+                "each pod carries the template's labels: \(pods)")
         let down = try podman("kube", "down", file)
         let left = try podman("pod", "ps", "-q")
         #expect(down.status == 0 && left.stdout == "", "\(down)")

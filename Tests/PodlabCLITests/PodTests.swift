@@ -59,4 +59,19 @@ struct PodTests {
         #expect(client.stdout == "hello-from-server\n", "\(client)")
         #expect(try user.podman("pod", "rm", "-f", "mine").status == 0)
     }
+
+    @Test func aPodKeepsItsLabels() throws {
+        let refused = try podman("pod", "create", "--label", "=web", "unlabelled")
+        #expect(refused.status == 125 && refused.stderr.contains("--label \"=web\" has no name before '='"), "\(refused)")
+        #expect(try podman("pod", "exists", "unlabelled").status == 1, "a refused label makes no pod")
+        #expect(try podman("pod", "create", "-l", "tier=web", "--label", "app=todo", "--label", "plain", "labelled").status == 0)
+        let labels = try podman("pod", "inspect", "--format", "{{.Labels}}", "labelled")
+        #expect(labels.stdout == "map[app:todo plain: tier:web]\n", "\(labels)")
+        let listed = try podman("pod", "ps", "--format", "{{.Name}} {{.Labels}}")
+        #expect(listed.stdout == "labelled map[app:todo plain: tier:web]\n", "\(listed)")
+        // A pod without labels has no Labels in its inspect JSON, as podman leaves it out.
+        #expect(try podman("pod", "create", "bare").status == 0)
+        let bare = try podman("pod", "inspect", "bare")
+        #expect(bare.status == 0 && !bare.stdout.contains("Labels"), "\(bare)")
+    }
 }

@@ -34,12 +34,15 @@ struct PodCreateCommand: ParsableCommand {
     @Option(name: .long, help: "The pod's name.") var name: String?
     @Option(name: [.customShort("p"), .customLong("publish")], help: "Publish a port of the pod: [ip:][hostPort:]containerPort[/tcp|udp].")
     var publish: [String] = []
+    @Option(name: [.customShort("l"), .long], help: "A label: KEY=VALUE.") var label: [String] = []
     @Argument var positionalName: String?
 
     func run() throws {
         if name != nil && positionalName != nil { throw CLIError.usage("cannot specify --name and NAME at the same time", command: "podman pod create") }
+        let ports = try publish.map(PortListener.parse)
+        let labels = try NamedValues.parse(label, option: "--label")
         let engine = try Pods.engine()
-        let pod = try engine.createPod(name: name ?? positionalName, ports: try publish.map(PortListener.parse))
+        let pod = try engine.createPod(name: name ?? positionalName, ports: ports, labels: labels)
         Output.out(pod.id)
     }
 }
@@ -65,7 +68,7 @@ struct PodListCommand: ParsableCommand {
                 ("Id", .string(noTrunc ? pod.id : pod.shortID)), ("Name", .string(pod.name)), ("Status", .string(try engine.status(of: pod))),
                 ("Created", .string(HumanFormat.ago(pod.created, now: now))),
                 ("InfraId", .string(noTrunc ? pod.infraID : String(pod.infraID.prefix(12)))),
-                ("NumberOfContainers", .int(Int64(members.count))),
+                ("NumberOfContainers", .int(Int64(members.count))), ("Labels", Self.labels(of: pod)),
             ])
         }
         if let format, GoTemplate.isJSON(format) {
@@ -76,6 +79,11 @@ struct PodListCommand: ParsableCommand {
         // podman prints the header even with no pod.
         try template.printRows(rows, headerOverrides: ["Id": "POD ID", "InfraId": "INFRA ID", "NumberOfContainers": "# OF CONTAINERS"],
                                noHeading: noHeading)
+    }
+
+    /// A pod's labels by name, for `{{.Labels}}` and the JSON of `pod ps` and `pod inspect`.
+    static func labels(of pod: PodRecord) -> TemplateValue {
+        .object((pod.labels ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
     }
 }
 
@@ -93,13 +101,18 @@ struct PodInspectCommand: ParsableCommand {
                 throw RuntimeError.cannotRun("inspecting object: no such pod \(name)", hint: "'podman pod ps' lists the pods")
             }
             let members = try engine.containers(of: pod)
-            values.append(.object([
+            var fields: [(String, TemplateValue)] = [
                 ("Id", .string(pod.id)), ("Name", .string(pod.name)), ("Created", .string(JSONCoding.preciseTimestamp(pod.created))),
                 ("State", .string(try engine.status(of: pod))), ("Hostname", .string(pod.name)),
+            ]
+            // podman leaves Labels out when there are none.
+            if pod.labels?.isEmpty == false { fields.append(("Labels", PodListCommand.labels(of: pod))) }
+            fields += [
                 ("CreateInfra", .bool(true)), ("InfraContainerID", .string(pod.infraID)),
                 ("SharedNamespaces", .strings(["ipc", "net", "uts"])), ("NumContainers", .int(Int64(members.count))),
                 ("Containers", .array(members.map { .object([("Id", .string($0.id)), ("Name", .string($0.name)), ("State", .string($0.state.status.rawValue))]) })),
-            ]))
+            ]
+            values.append(.object(fields))
         }
         if let format, !GoTemplate.isJSON(format) {
             let template = try GoTemplate(format, name: "pod inspect")
