@@ -61,14 +61,14 @@ struct KubeGenerateOptions: ParsableArguments {
                              podmanVersion: Versions.podmanCompatible)
     }
 
-    /// podman refuses to overwrite: `cannot write to "x.yaml"; file exists`.
+    /// podman refuses to overwrite: `cannot write to "x.yaml"; file exists`. The file appears whole or not at
+    /// all, so a kill in the middle leaves no half-written YAML under the learner's name.
     static func writeNew(_ text: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw CLIError.refused("cannot write to \"\(path)\"; file exists", hint: "choose another name, or remove it first") }
-            throw SystemError("create", path: path, errno: errno)
+        do {
+            try FileSystem.writeNew(Array(text.utf8), to: path)
+        } catch {
+            guard error.errno == EEXIST else { throw error }
+            throw CLIError.refused("cannot write to \"\(path)\"; file exists", hint: "choose another name, or remove it first")
         }
-        defer { close(fd) }
-        try Array(text.utf8).withUnsafeBytes { try FileSystem.writeAll(fd: fd, $0, path: path) }
     }
 }
