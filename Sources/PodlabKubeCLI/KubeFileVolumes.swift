@@ -28,7 +28,7 @@ enum KubeFileVolumes {
 
     /// Writes a volume for every ConfigMap and Secret the pods mount; returns the volume's name by source. A missing
     /// optional Secret gets none (its mounts are left out).
-    static func prepare(for pods: [KubePod], configMaps: KubeConfigMaps, engine: ContainerEngine) throws -> [Source: String] {
+    static func prepare(for pods: [KubePod], configMaps: KubeConfigMaps, engine: ContainerEngine, undo: KubePlayUndo) throws -> [Source: String] {
         var data: [Source: [String: [UInt8]]] = [:]
         var wanted: [Source: [String: String]] = [:]  // source → path → key
         for pod in pods {
@@ -78,7 +78,7 @@ enum KubeFileVolumes {
                 }
             }
             let contents = paths.map { (path: $0, bytes: data[source]?[files[$0] ?? ""] ?? []) }
-            volumes[source] = try write(source, files: contents, engine: engine)
+            volumes[source] = try write(source, files: contents, engine: engine, undo: undo)
         }
         return volumes
     }
@@ -102,7 +102,7 @@ enum KubeFileVolumes {
     }
 
     /// Writes the files into the source's volume, emptied first (files a container made under other ids too).
-    private static func write(_ source: Source, files: [(path: String, bytes: [UInt8])], engine: ContainerEngine) throws -> String {
+    private static func write(_ source: Source, files: [(path: String, bytes: [UInt8])], engine: ContainerEngine, undo: KubePlayUndo) throws -> String {
         let name = source.name
         if let existing = engine.volumes.get(name) {
             guard existing.labels[source.kind.label] == name else {
@@ -112,6 +112,7 @@ enum KubeFileVolumes {
             try engine.volumes.resetData(of: name)
         } else {
             _ = try engine.volumes.create(name, labels: [source.kind.label: name], copyUp: false)
+            undo.madeVolume(name)
         }
         let path = engine.volumes.dataPath(of: name)
         let directory = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

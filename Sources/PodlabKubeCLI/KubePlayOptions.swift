@@ -21,26 +21,34 @@ struct KubePlayOptions: ParsableArguments {
         if !replace, let taken = pods.first(where: { (try? engine.pods.find($0.name)) != nil }) {
             throw KubePlayer.nameInUse(taken.name)
         }
+        let undo = KubePlayUndo(engine: engine)
         var volumes: [String] = []
-        for case .volumeClaim(let name) in documents {
-            try engine.volumes.ensure(name)
-            volumes.append(name)
-        }
-        for case .secret(let name, let data) in documents {
-            try KubeSecrets.store(name, data: data, engine: engine, replace: replace)
+        var played: [KubePlayer.Played] = []
+        do {
+            for case .volumeClaim(let name) in documents {
+                if try engine.volumes.ensure(name).made { undo.madeVolume(name) }
+                volumes.append(name)
+            }
+            for case .secret(let name, let data) in documents {
+                if try KubeSecrets.store(name, data: data, engine: engine, replace: replace) { undo.madeSecret(name) }
+            }
+            let configMaps = KubeConfigMaps(documents)
+            let fileVolumes = try KubeFileVolumes.prepare(for: pods, configMaps: configMaps, engine: engine, undo: undo)
+            let player = KubePlayer(engine: engine, replace: replace, configMaps: configMaps, fileVolumes: fileVolumes, undo: undo)
+            // Every pod is made before any starts, so that a later pod's failure undoes pods that never ran.
+            for pod in pods { played.append(try player.play(pod)) }
+        } catch {
+            undo.undo()
+            throw error
         }
         if !volumes.isEmpty { Output.out("Volumes:\n" + volumes.joined(separator: "\n")) }
         var failed = 0
-        let configMaps = KubeConfigMaps(documents)
-        let player = KubePlayer(engine: engine, replace: replace, configMaps: configMaps,
-                                fileVolumes: try KubeFileVolumes.prepare(for: pods, configMaps: configMaps, engine: engine))
-        for pod in pods {
-            let played = try player.play(pod)
-            Output.out("Pod:\n\(played.pod.id)")
-            Output.out(played.containers.count == 1 ? "Container:" : "Containers:")
-            for record in played.containers { Output.out(record.id) }
+        for pod in played {
+            Output.out("Pod:\n\(pod.pod.id)")
+            Output.out(pod.containers.count == 1 ? "Container:" : "Containers:")
+            for record in pod.containers { Output.out(record.id) }
             Output.out("")
-            if start { failed += KubePlayer.start(played, engine: engine) }
+            if start { failed += KubePlayer.start(pod, engine: engine) }
         }
         guard failed == 0 else { throw CLIError.refused("failed to start \(failed) containers", hint: "podman logs NAME shows why") }
     }

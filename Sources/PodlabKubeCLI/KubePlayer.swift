@@ -12,6 +12,8 @@ struct KubePlayer {
     let configMaps: KubeConfigMaps
     /// The volume of each ConfigMap and Secret the file's pods mount, written before the first pod.
     let fileVolumes: [KubeFileVolumes.Source: String]
+    /// What this play made, for undoing it all if a later step fails.
+    let undo: KubePlayUndo
 
     struct Played {
         var pod: PodRecord
@@ -29,6 +31,7 @@ struct KubePlayer {
             return try PortListener.parse("\(host)\(port.hostPort ?? port.containerPort):\(port.containerPort)/\(port.proto)")
         }
         let record = try engine.createPod(name: pod.name, ports: ports, labels: pod.labels)
+        undo.madePod(record)
         var containers: [ContainerRecord] = []
         var emptyDirs: [String: String] = [:]
         do {
@@ -42,9 +45,8 @@ struct KubePlayer {
                 containers.append(try ContainerFactory.create(try RunOptions.parse(arguments)))
             }
         } catch {
-            // Half a pod is none: what was made of it goes.
-            try? engine.removePod(record)
-            for name in emptyDirs.values where (try? engine.users(ofVolume: name).isEmpty) == true { try? engine.volumes.remove(name) }
+            // The pod's emptyDir volumes belong to no container yet when a member is refused: they go with the rest.
+            for name in emptyDirs.values { undo.madeVolume(name) }
             throw error
         }
         return Played(pod: record, containers: containers)
@@ -81,7 +83,7 @@ struct KubePlayer {
             case .claim(let claim):
                 // Made here, by name, so a claimName that is not a volume name is refused as one (never read by
                 // --volume as a relative host path).
-                try engine.volumes.ensure(claim)
+                if try engine.volumes.ensure(claim).made { undo.madeVolume(claim) }
                 arguments.append("--volume=\(claim):\(mount.mountPath)\(suffix)")
             case .hostPath(let path, let type):
                 try Self.prepareHostPath(path, type: type)

@@ -21,8 +21,11 @@ enum KubeSecrets {
         engine.secrets.all().first { $0.name == name }
     }
 
-    static func store(_ name: String, data: [String: [UInt8]], engine: ContainerEngine, replace: Bool) throws {
-        if named(name, engine: engine) != nil {
+    /// Stores a Secret document; true when no secret of that name was there before.
+    @discardableResult
+    static func store(_ name: String, data: [String: [UInt8]], engine: ContainerEngine, replace: Bool) throws -> Bool {
+        let existed = named(name, engine: engine) != nil
+        if existed {
             guard replace else {
                 throw KubeError("a secret named \"\(name)\" exists already", hint: "remove it (podman secret rm \(name)) or add --replace")
             }
@@ -30,6 +33,7 @@ enum KubeSecrets {
         }
         let stored = Stored(kind: "Secret", data: data.mapValues { Base64.encode($0) })
         _ = try engine.secrets.create(name, value: try JSONCoding.encode(stored))
+        return !existed
     }
 
     /// The keys of the secret a pod mounts as a volume, each to become a file (`KubeFileVolumes`); nil when there is

@@ -26,6 +26,9 @@ import Testing
         #expect(text.hasPrefix("# Save the output of this file and use kubectl create -f to import\n# it into Kubernetes.\n#\n# Created with podman-4.3.1\napiVersion: v1\nkind: Pod\n"), "\(text)")
         let again = try podman("kube", "generate", "todo", "-f", file)
         #expect(again.status == 125 && again.stderr.contains("Error: cannot write to \"\(file)\"; file exists"), "\(again)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == text, "the refused write left the file as it was")
+        let beside = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("todo.yaml") }
+        #expect(beside == ["todo.yaml"], "written through a temporary file that is gone: \(beside)")
         #expect(try podman("generate", "kube", "todo").stdout.hasSuffix("status: {}\n"), "the older spelling answers too")
 
         let podID = try podman("pod", "inspect", "--format", "{{.Id}}", "todo").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -247,6 +250,78 @@ import Testing
         // An endless input is not read to its end: the size limit answers first.
         let endless = try podman("kube", "play", "/dev/zero")
         #expect(endless.status == 125 && endless.stderr.hasPrefix("Error: /dev/zero is larger than 1 MiB"), "\(endless)")
+    }
+
+    /// A file plays whole or not at all: when its second pod cannot be made, the first pod, the claim's new volume,
+    /// the Secret, the ConfigMap's volume and the emptyDir's volume all go again; a volume that was there before
+    /// stays. Control: without the failing pod, the same file makes all of them.
+    @Test func aPlayThatFailsPartWayLeavesNothingOfItself() throws {
+        #expect(try podman("volume", "create", "kept-claim").status == 0)
+        defer { _ = try? podman("pod", "rm", "-a", "-f") }
+        let made = """
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: fresh-claim}
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: kept-claim}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: fresh-secret}
+            data: {token: c2VjcmV0}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: fresh-config}
+            data: {mode: quiet}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: first}
+            spec:
+              containers:
+              - name: a
+                image: docker.io/library/busybox:latest
+                command: [sleep, "600"]
+                volumeMounts:
+                - {name: data, mountPath: /data}
+                - {name: kept, mountPath: /kept}
+                - {name: scratch, mountPath: /scratch}
+                - {name: config, mountPath: /config}
+              volumes:
+              - {name: data, persistentVolumeClaim: {claimName: fresh-claim}}
+              - {name: kept, persistentVolumeClaim: {claimName: kept-claim}}
+              - {name: scratch, emptyDir: {}}
+              - {name: config, configMap: {name: fresh-config}}
+
+            """
+        let failing = made + """
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: second}
+            spec:
+              containers:
+              - {name: b, image: "docker.io/library/nosuch:1", imagePullPolicy: Never}
+
+            """
+        let file = directory.file("whole.yaml")
+        try failing.write(toFile: file, atomically: true, encoding: .utf8)
+        let play = try podman("kube", "play", file)
+        #expect(play.status == 125 && play.stderr.contains("nosuch") && !play.stdout.contains("Pod:"), "\(play)")
+        #expect(try podman("pod", "ps", "-q").stdout == "", "the first pod went too")
+        #expect(try podman("ps", "-aq").stdout == "")
+        #expect(try podman("volume", "ls", "-q").stdout == "kept-claim\n", "only the volume that was there before stays")
+        #expect(try podman("secret", "ls", "-q").stdout == "")
+
+        try made.write(toFile: file, atomically: true, encoding: .utf8)
+        let control = try podman("kube", "play", "--start=false", file)
+        #expect(control.status == 0 && control.stdout.contains("Pod:"), "\(control)")
+        let volumes = try podman("volume", "ls", "--format", "{{.Name}}").stdout.split(separator: "\n").map(String.init)
+        #expect(volumes.count == 4 && Set(["fresh-claim", "kept-claim", "fresh-config"]).isSubset(of: volumes), "and an emptyDir's: \(volumes)")
+        #expect(try podman("secret", "ls", "--format", "{{.Name}}").stdout == "fresh-secret\n")
     }
 
     /// A claim marked readOnly is mounted read-only in every container; two mounts of one ConfigMap that would put
