@@ -73,5 +73,26 @@ struct PodTests {
         #expect(try podman("pod", "create", "bare").status == 0)
         let bare = try podman("pod", "inspect", "bare")
         #expect(bare.status == 0 && !bare.stdout.contains("Labels"), "\(bare)")
+        let bareLabels = try podman("pod", "inspect", "--format", "{{.Labels}}", "bare")
+        #expect(bareLabels.stdout == "map[]\n", "a template still sees the empty map, as in podman: \(bareLabels)")
+    }
+
+    /// A member the pod cannot take (its hosts file cannot be written: here the pod's directory is a plain file) is
+    /// not left behind, nor the volume made for it. Control: with the directory back, the same command works.
+    @Test func aMemberThePodCannotTakeLeavesNothing() throws {
+        let id = try podman("pod", "create", "broken").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let podDirectory = directory.file("storage/pods/\(id)")
+        let saved = directory.file("pod-directory")
+        #expect(rename(podDirectory, saved) == 0)
+        try FileSystem.writeAtomically([], to: podDirectory)
+        let refused = try podman("create", "--pod", "broken", "--name", "member", "-v", "member-data:/data", "busybox", "true")
+        #expect(refused.status != 0 && refused.stderr.contains("pods/\(id)/hosts"), "refused when the hosts file is written: \(refused)")
+        #expect(try podman("ps", "-a", "--format", "{{.Names}}").stdout == "\(id.prefix(12))-infra\n", "only the infra is left")
+        #expect(try podman("volume", "exists", "member-data").status == 1, "the volume made for it went too")
+
+        #expect(unlink(podDirectory) == 0 && rename(saved, podDirectory) == 0)
+        let control = try podman("create", "--pod", "broken", "--name", "member", "-v", "member-data:/data", "busybox", "true")
+        #expect(control.status == 0, "\(control)")
+        #expect(try podman("volume", "exists", "member-data").status == 0)
     }
 }

@@ -68,7 +68,7 @@ struct PodListCommand: ParsableCommand {
                 ("Id", .string(noTrunc ? pod.id : pod.shortID)), ("Name", .string(pod.name)), ("Status", .string(try engine.status(of: pod))),
                 ("Created", .string(HumanFormat.ago(pod.created, now: now))),
                 ("InfraId", .string(noTrunc ? pod.infraID : String(pod.infraID.prefix(12)))),
-                ("NumberOfContainers", .int(Int64(members.count))), ("Labels", Self.labels(of: pod)),
+                ("NumberOfContainers", .int(Int64(members.count))), ("Labels", .map(pod.labels ?? [:])),
             ])
         }
         if let format, GoTemplate.isJSON(format) {
@@ -79,11 +79,6 @@ struct PodListCommand: ParsableCommand {
         // podman prints the header even with no pod.
         try template.printRows(rows, headerOverrides: ["Id": "POD ID", "InfraId": "INFRA ID", "NumberOfContainers": "# OF CONTAINERS"],
                                noHeading: noHeading)
-    }
-
-    /// A pod's labels by name, for `{{.Labels}}` and the JSON of `pod ps` and `pod inspect`.
-    static func labels(of pod: PodRecord) -> TemplateValue {
-        .object((pod.labels ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
     }
 }
 
@@ -101,13 +96,9 @@ struct PodInspectCommand: ParsableCommand {
                 throw RuntimeError.cannotRun("inspecting object: no such pod \(name)", hint: "'podman pod ps' lists the pods")
             }
             let members = try engine.containers(of: pod)
-            var fields: [(String, TemplateValue)] = [
+            let fields: [(String, TemplateValue)] = [
                 ("Id", .string(pod.id)), ("Name", .string(pod.name)), ("Created", .string(JSONCoding.preciseTimestamp(pod.created))),
-                ("State", .string(try engine.status(of: pod))), ("Hostname", .string(pod.name)),
-            ]
-            // podman leaves Labels out when there are none.
-            if pod.labels?.isEmpty == false { fields.append(("Labels", PodListCommand.labels(of: pod))) }
-            fields += [
+                ("State", .string(try engine.status(of: pod))), ("Hostname", .string(pod.name)), ("Labels", .map(pod.labels ?? [:])),
                 ("CreateInfra", .bool(true)), ("InfraContainerID", .string(pod.infraID)),
                 ("SharedNamespaces", .strings(["ipc", "net", "uts"])), ("NumContainers", .int(Int64(members.count))),
                 ("Containers", .array(members.map { .object([("Id", .string($0.id)), ("Name", .string($0.name)), ("State", .string($0.state.status.rawValue))]) })),
@@ -120,7 +111,14 @@ struct PodInspectCommand: ParsableCommand {
             return
         }
         // One pod: a single object, as podman 4.3.1 prints it; more: an array.
-        Output.out((values.count == 1 ? values[0] : .array(values)).json(indent: "     "))
+        let json = values.map(Self.withoutEmptyLabels)
+        Output.out((json.count == 1 ? json[0] : .array(json)).json(indent: "     "))
+    }
+
+    /// podman's JSON leaves out a pod's Labels when there are none (omitempty); a template still sees `map[]`.
+    static func withoutEmptyLabels(_ value: TemplateValue) -> TemplateValue {
+        guard case .object(let fields) = value else { return value }
+        return .object(fields.filter { !($0.0 == "Labels" && $0.1 == .object([])) })
     }
 }
 
