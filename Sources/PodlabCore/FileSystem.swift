@@ -121,29 +121,6 @@ public enum FileSystem {
         syncDirectory(of: path)
     }
 
-    /// Writes a new file whole or not at all, refusing (EEXIST) when `path` exists: a temporary file beside it,
-    /// fsync, then a hard link to the name, which fails rather than replace. Where the filesystem has no hard
-    /// links, the file is created exclusively and written in place.
-    public static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
-        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try writeAtomically(bytes, to: temporary, mode: mode)
-        defer { unlink(temporary) }
-        if link(temporary, path) == 0 {
-            syncDirectory(of: path)
-            return
-        }
-        let linkErrno = errno
-        guard linkErrno == EPERM || linkErrno == EOPNOTSUPP else { throw SystemError("create", path: path, errno: linkErrno) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw SystemError("create", path: path, errno: errno) }
-        defer { close(fd) }
-        let writeError = bytes.withUnsafeBytes { buffer -> SystemError? in
-            do throws(SystemError) { try writeAll(fd: fd, buffer, path: path) } catch { return error }
-            return nil
-        }
-        if let writeError { throw writeError }
-    }
-
     /// Makes a rename durable by syncing the directory that holds the entry.
     public static func syncDirectory(of path: String) {
         let directory = parent(of: path)

@@ -62,7 +62,7 @@ struct KubeGenerateOptions: ParsableArguments {
     }
 
     /// podman refuses to overwrite: `cannot write to "x.yaml"; file exists`. The file appears whole or not at
-    /// all, so a kill in the middle leaves no half-written YAML under the learner's name.
+    /// all, so a kill in the middle leaves no half-written YAML (and no temporary file) in the learner's directory.
     static func writeNew(_ text: String, to path: String) throws {
         do {
             try FileSystem.writeNew(Array(text.utf8), to: path)

@@ -3,8 +3,9 @@ import PodlabCore
 import PodlabRuntime
 
 /// What one `kube play` made, so that a play that fails part-way leaves nothing of itself: a file plays whole or
-/// not at all. Only what this play made is undone; a volume or secret that was there before stays as it was (one
-/// that `--replace` removed first is not brought back: replacing it was asked for).
+/// not at all. Only what this play made is removed; a volume or secret that was there before stays. Not brought
+/// back: pods and secrets that `--replace` removed first (replacing them was asked for), and the files of an
+/// existing ConfigMap or Secret volume, which every play writes anew (`KubeFileVolumes`).
 final class KubePlayUndo {
     let engine: ContainerEngine
     private(set) var pods: [PodRecord] = []
@@ -28,7 +29,11 @@ final class KubePlayUndo {
         for name in volumes.reversed() {
             do {
                 // An emptyDir's volume may have gone already, with the last container of its pod.
-                guard engine.volumes.get(name) != nil, try engine.users(ofVolume: name).isEmpty else { continue }
+                guard engine.volumes.get(name) != nil else { continue }
+                guard try engine.users(ofVolume: name).isEmpty else {
+                    leftBehind("volume \(name)", "podman volume rm \(name)")
+                    continue
+                }
                 try engine.volumes.remove(name)
             } catch {
                 leftBehind("volume \(name)", "podman volume rm \(name)")

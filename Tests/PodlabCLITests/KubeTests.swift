@@ -253,7 +253,7 @@ import Testing
     }
 
     /// A file plays whole or not at all: when its second pod cannot be made, the first pod, the claim's new volume,
-    /// the Secret, the ConfigMap's volume and the emptyDir's volume all go again; a volume that was there before
+    /// the Secret, the ConfigMap's volume and both pods' emptyDir volumes all go again; a volume that was there before
     /// stays. Control: without the failing pod, the same file makes all of them.
     @Test func aPlayThatFailsPartWayLeavesNothingOfItself() throws {
         #expect(try podman("volume", "create", "kept-claim").status == 0)
@@ -304,7 +304,13 @@ import Testing
             metadata: {name: second}
             spec:
               containers:
-              - {name: b, image: "docker.io/library/nosuch:1", imagePullPolicy: Never}
+              - name: b
+                image: "docker.io/library/nosuch:1"
+                imagePullPolicy: Never
+                volumeMounts:
+                - {name: own-scratch, mountPath: /scratch}
+              volumes:
+              - {name: own-scratch, emptyDir: {}}
 
             """
         let file = directory.file("whole.yaml")
