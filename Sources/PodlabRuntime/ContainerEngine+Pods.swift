@@ -73,7 +73,7 @@ extension ContainerEngine {
     }
 
     /// A member's name goes into the pod's hosts file (the others see it at once: the file is bound, not copied).
-    public func addMember(_ record: ContainerRecord, to pod: PodRecord) throws {
+    func addMember(_ record: ContainerRecord, to pod: PodRecord) throws {
         let names = try containers(of: pod).filter { $0.settings.infra != true }.map(\.name)
         try pods.writeHosts(pod, members: names.contains(record.name) ? names : names + [record.name])
     }

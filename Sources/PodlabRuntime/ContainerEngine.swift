@@ -47,6 +47,8 @@ public final class ContainerEngine: @unchecked Sendable {
                 try volumes.copyUp(name, from: rootfs, at: mount.destination)
             }
             try ContainerSpec.resolve(record, lowerDirectory: rootfs, locations: locations, containerDirectory: directory).save(in: directory)
+            // A pod's member is named in the pod's hosts file, which the other members see at once.
+            if let podID = settings.pod, settings.infra != true { try addMember(record, to: try pods.find(podID)) }
         } catch {
             // Half a container is none: nothing of it stays listed.
             try? remove(record)

@@ -41,16 +41,6 @@ package enum ContainerFactory {
             MountOptions.removeMade(volumes.made, engine: engine)
             throw error
         }
-        if let pod {
-            do {
-                try engine.addMember(record, to: pod)
-            } catch {
-                // A member the pod's hosts file does not name is not made: the container goes, then its volumes.
-                do { try engine.remove(record) } catch { Output.err("WARN: container \(record.name) was left behind; remove it with 'podman rm \(record.name)'") }
-                MountOptions.removeMade(volumes.made, engine: engine)
-                throw error
-            }
-        }
         if let warning = engine.mapping.warning { Output.err("WARN: \(warning)") }
         return record
     }
