@@ -42,14 +42,8 @@ struct BuildCommand: ParsableCommand {
         options.noCache = noCache
         options.target = target
         options.quiet = quiet
-        for argument in buildArg {
-            let parts = argument.splitOnce(at: "=")
-            guard !parts.before.isEmpty else {
-                throw CLIError.refused("--build-arg \"\(argument)\" has no name before '='", hint: "write --build-arg NAME=VALUE")
-            }
-            // NAME= sets an empty value; a bare NAME takes the value from this shell's environment, as podman does.
-            options.buildArgs[parts.before] = parts.after ?? Environment.current[parts.before] ?? ""
-        }
+        // NAME= sets an empty value; a bare NAME takes the value from this shell's environment, as podman does.
+        options.buildArgs = try NamedValues.parse(buildArg, option: "--build-arg") { Environment.current[$0] ?? "" }
         let policy = pull
         let builder = try Builder(engine: try Current.engine.containers(), options: options,
                                   resolveBase: { try ImagePuller.ensure($0, policy: policy).0 },
