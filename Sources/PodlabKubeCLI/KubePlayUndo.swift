@@ -8,9 +8,9 @@ import PodlabRuntime
 /// existing ConfigMap or Secret volume, which every play writes anew (`KubeFileVolumes`).
 final class KubePlayUndo {
     let engine: ContainerEngine
-    private(set) var pods: [PodRecord] = []
-    private(set) var volumes: [String] = []
-    private(set) var secrets: [String] = []
+    private var pods: [PodRecord] = []
+    private var volumes: [String] = []
+    private var secrets: [String] = []
 
     init(engine: ContainerEngine) {
         self.engine = engine

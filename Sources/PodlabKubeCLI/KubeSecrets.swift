@@ -22,7 +22,6 @@ enum KubeSecrets {
     }
 
     /// Stores a Secret document; true when no secret of that name was there before.
-    @discardableResult
     static func store(_ name: String, data: [String: [UInt8]], engine: ContainerEngine, replace: Bool) throws -> Bool {
         let existed = named(name, engine: engine) != nil
         if existed {

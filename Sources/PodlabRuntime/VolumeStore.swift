@@ -104,7 +104,6 @@ public final class VolumeStore: @unchecked Sendable {
     }
 
     /// The named volume, made on first use (`-v NAME:/path`); `made` is true when this call created it.
-    @discardableResult
     public func ensure(_ name: String) throws -> (record: VolumeRecord, made: Bool) {
         if let existing = get(name) { return (existing, false) }
         do {
