@@ -30,7 +30,11 @@ extension FileSystem {
         try writeAndSync(bytes, fd: fd, path: path)
         // The descriptor's /proc link names the unnamed file; AT_SYMLINK_FOLLOW links the file itself.
         guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
-            throw SystemError("create", path: path, errno: errno)
+            let linkErrno = errno
+            if linkErrno == EEXIST { throw SystemError("create", path: path, errno: EEXIST) }
+            // No /proc to link through (a chroot, a sandbox): the unnamed file is dropped with its descriptor.
+            try writeExclusively(bytes, to: path, mode: mode)
+            return
         }
         syncDirectory(of: path)
     }
