@@ -70,4 +70,14 @@ import Testing
         #expect(value.json(indent: "    ") == "[\n    {\n        \"Id\": \"<a>\",\n        \"RepoTags\": null,\n        \"Size\": 5\n    }\n]")
         #expect(value.json(indent: nil, escapeHTML: true) == #"[{"Id":"\u003ca\u003e","RepoTags":null,"Size":5}]"#)
     }
+
+    /// Go's `omitempty`: JSON leaves out an empty field, a template still reaches it.
+    @Test func omitEmptyFieldsLeaveJSONButNotTemplates() throws {
+        let bare: TemplateValue = .object([("Name", .string("p")), ("Labels", .omitEmpty(.map([:])))])
+        #expect(bare.json(indent: nil) == #"{"Name":"p"}"#)
+        #expect(try GoTemplate("{{json .}}|{{.Labels}}|{{json .Labels}}", name: "t").render(bare) == #"{"Name":"p"}|map[]|{}"#)
+        let labelled: TemplateValue = .object([("Name", .string("p")), ("Labels", .omitEmpty(.map(["a": "b"])))])
+        #expect(labelled.json(indent: nil) == #"{"Name":"p","Labels":{"a":"b"}}"#)
+        #expect(try GoTemplate("{{.Labels.a}}", name: "t").render(labelled) == "b")
+    }
 }

@@ -75,6 +75,13 @@ struct PodTests {
         #expect(bare.status == 0 && !bare.stdout.contains("Labels"), "\(bare)")
         let bareLabels = try podman("pod", "inspect", "--format", "{{.Labels}}", "bare")
         #expect(bareLabels.stdout == "map[]\n", "a template still sees the empty map, as in podman: \(bareLabels)")
+        // So does `{{json .}}`, alone (podman prints the inspect JSON then) or inside a template.
+        for format in ["{{json .}}", "{{.Name}} {{json .}}"] {
+            let bareJSON = try podman("pod", "inspect", "--format", format, "bare")
+            #expect(bareJSON.status == 0 && bareJSON.stdout.contains("\"Hostname\"") && !bareJSON.stdout.contains("Labels"), "\(bareJSON)")
+        }
+        let labelledJSON = try podman("pod", "inspect", "--format", "{{.Name}} {{json .}}", "labelled")
+        #expect(labelledJSON.stdout.contains(#""Labels":{"app":"todo","plain":"","tier":"web"}"#), "\(labelledJSON)")
     }
 
     /// A member the pod cannot take (its hosts file cannot be written: here the pod's directory is a plain file) is

@@ -7,6 +7,8 @@ indirect enum TemplateValue: Equatable {
     case null
     case array([TemplateValue])
     case object([(String, TemplateValue)])
+    /// A field that JSON leaves out when it is empty, as Go's `omitempty` tag does; a template still sees it.
+    case omitEmpty(TemplateValue)
 
     static func == (lhs: TemplateValue, rhs: TemplateValue) -> Bool {
         lhs.json(indent: nil) == rhs.json(indent: nil)
@@ -14,7 +16,26 @@ indirect enum TemplateValue: Equatable {
 
     subscript(key: String) -> TemplateValue? {
         guard case .object(let fields) = self else { return nil }
-        return fields.first { $0.0 == key }?.1
+        return fields.first { $0.0 == key }?.1.unwrapped
+    }
+
+    /// The value itself, without an `omitEmpty` around it.
+    var unwrapped: TemplateValue {
+        if case .omitEmpty(let value) = self { return value.unwrapped }
+        return self
+    }
+
+    /// What Go's `omitempty` counts as empty: null, "", 0, false, and an array or map with nothing in it.
+    var isEmpty: Bool {
+        switch self {
+        case .string(let text): return text.isEmpty
+        case .int(let number): return number == 0
+        case .bool(let flag): return !flag
+        case .null: return true
+        case .array(let items): return items.isEmpty
+        case .object(let fields): return fields.isEmpty
+        case .omitEmpty(let value): return value.isEmpty
+        }
     }
 
     static func strings(_ values: [String]?) -> TemplateValue {
@@ -34,6 +55,7 @@ indirect enum TemplateValue: Equatable {
         case .null: return "<no value>"
         case .array(let items): return "[" + items.map(\.plainText).joined(separator: " ") + "]"
         case .object(let fields): return "map[" + fields.map { "\($0.0):\($0.1.plainText)" }.joined(separator: " ") + "]"
+        case .omitEmpty(let value): return value.plainText
         }
     }
 
@@ -47,7 +69,9 @@ indirect enum TemplateValue: Equatable {
         case .array(let items):
             if items.isEmpty { return "[]" }
             return container("[", "]", items.map { $0.json(indent: indent, escapeHTML: escapeHTML, level: level + 1) }, indent: indent, level: level)
-        case .object(let fields):
+        case .omitEmpty(let value): return value.json(indent: indent, escapeHTML: escapeHTML, level: level)
+        case .object(let allFields):
+            let fields = allFields.filter { if case .omitEmpty(let value) = $0.1 { !value.isEmpty } else { true } }
             if fields.isEmpty { return "{}" }
             let separator = indent == nil ? ":" : ": "
             return container("{", "}", fields.map {

@@ -98,7 +98,8 @@ struct PodInspectCommand: ParsableCommand {
             let members = try engine.containers(of: pod)
             let fields: [(String, TemplateValue)] = [
                 ("Id", .string(pod.id)), ("Name", .string(pod.name)), ("Created", .string(JSONCoding.preciseTimestamp(pod.created))),
-                ("State", .string(try engine.status(of: pod))), ("Hostname", .string(pod.name)), ("Labels", .map(pod.labels ?? [:])),
+                ("State", .string(try engine.status(of: pod))), ("Hostname", .string(pod.name)),
+                ("Labels", .omitEmpty(.map(pod.labels ?? [:]))),
                 ("CreateInfra", .bool(true)), ("InfraContainerID", .string(pod.infraID)),
                 ("SharedNamespaces", .strings(["ipc", "net", "uts"])), ("NumContainers", .int(Int64(members.count))),
                 ("Containers", .array(members.map { .object([("Id", .string($0.id)), ("Name", .string($0.name)), ("State", .string($0.state.status.rawValue))]) })),
@@ -111,14 +112,7 @@ struct PodInspectCommand: ParsableCommand {
             return
         }
         // One pod: a single object, as podman 4.3.1 prints it; more: an array.
-        let json = values.map(Self.withoutEmptyLabels)
-        Output.out((json.count == 1 ? json[0] : .array(json)).json(indent: "     "))
-    }
-
-    /// podman's JSON leaves out a pod's Labels when there are none (omitempty); a template still sees `map[]`.
-    static func withoutEmptyLabels(_ value: TemplateValue) -> TemplateValue {
-        guard case .object(let fields) = value else { return value }
-        return .object(fields.filter { !($0.0 == "Labels" && $0.1 == .object([])) })
+        Output.out((values.count == 1 ? values[0] : .array(values)).json(indent: "     "))
     }
 }
 
