@@ -30,8 +30,11 @@ final class KubePlayUndo {
             do {
                 // An emptyDir's volume may have gone already, with the last container of its pod.
                 guard engine.volumes.get(name) != nil else { continue }
-                guard try engine.users(ofVolume: name).isEmpty else {
-                    leftBehind("volume \(name)", "podman volume rm \(name)")
+                let users = try engine.users(ofVolume: name)
+                guard users.isEmpty else {
+                    // Another container took the volume meanwhile; `volume rm` alone would be refused.
+                    let names = users.map(\.name).joined(separator: " ")
+                    leftBehind("volume \(name) (used by \(names))", "podman rm -f \(names) && podman volume rm \(name)")
                     continue
                 }
                 try engine.volumes.remove(name)
