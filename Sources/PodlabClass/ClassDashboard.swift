@@ -3,7 +3,7 @@ import PodlabImages
 import PodlabTutor
 
 /// The teacher's pages, as HTML built here (no template engine for two pages): the class grid (learners × lessons,
-/// each cell a lesson's standing) and a learner's page (every submission with its verdict, and the commands of the
+/// each cell a lesson's standing, a mark per step and the last command that failed) and a learner's page (every submission with its verdict, and the commands of the
 /// latest). Every text from a submission or an account is escaped. The grid follows `/class/api/events` and
 /// reloads its table when the class changes; it reads well on a projector (large type) and a phone (scrolls).
 public struct ClassDashboard: Sendable {
@@ -77,8 +77,33 @@ public struct ClassDashboard: Sendable {
         let title = standing.detail.map { " title=\"\(Self.escape($0))\"" } ?? ""
         return "<td class=\"\(Self.escape(standing.status))\"\(title)><span class=\"mark\">\(mark)</span> \(status(standing.status))"
             + (facts.isEmpty ? "" : "<br><small>\(facts.joined(separator: " · "))</small>")
+            + steps(standing.steps)
             + (standing.detail.map { standing.status == "verified" ? "" : "<br><small class=\"detail\">\(Self.escape($0))</small>" } ?? "")
+            + (standing.lastError.map { "<br><small class=\"last-error\">\(text("最近出错", "last error")): <code>\(Self.escape($0.command))</code> → \($0.exitCode)</small>" } ?? "")
             + "</td>"
+    }
+
+    /// A lesson's steps as a row of marks, one per step; each says (as its tooltip and for a screen reader) the
+    /// step's name, tries, hints and time, so the teacher sees on which step a learner spent their effort.
+    func steps(_ steps: [Submission.StepSummary]) -> String {
+        guard !steps.isEmpty else { return "" }
+        let marks = steps.map { step -> String in
+            let mark = switch step.status { case "passed": "●"; case "skipped": "◌"; default: "○" }
+            var facts = ["\(text("尝试", "tries")) \(step.attempts)", "\(text("提示", "hints")) \(step.hintsUsed)"]
+            if let seconds = step.seconds { facts.append(Self.minutes(seconds)) }
+            let label = Self.escape("\(step.id): \(stepStatus(step.status)), \(facts.joined(separator: " · "))")
+            let heavy = step.attempts >= 5 || step.hintsUsed > 0 ? " effort" : ""
+            return "<span class=\"step \(Self.escape(step.status))\(heavy)\" title=\"\(label)\" aria-label=\"\(label)\">\(mark)</span>"
+        }
+        return "<br><span class=\"steps\">" + marks.joined() + "</span>"
+    }
+
+    func stepStatus(_ status: String) -> String {
+        switch status {
+        case "passed": return text("已完成", "passed")
+        case "skipped": return text("已跳过", "skipped")
+        default: return text("未完成", "not done")
+        }
     }
 
     func status(_ status: String) -> String {
@@ -135,6 +160,7 @@ public struct ClassDashboard: Sendable {
         .queued, .replaying { background: #e8eefc; } .missing { color: #888; }
         .legend span { padding: .1rem .4rem; margin-right: .3rem; }
         .mark { font-weight: bold; } .detail { color: #733; } .journal .error code { color: #a00; }
+        .steps { letter-spacing: .15rem; } .step.effort { color: #b45f06; } .last-error code { color: #a00; }
         @media (min-width: 1200px) { body { font-size: 22px; } }
         </style></head><body>
         \(body)

@@ -52,6 +52,10 @@ struct ClassDashboardTests {
         }
         #expect(grid.body.contains("<th>hello-world</th><th>nginx</th>"))
         #expect(grid.body.contains("queued") && grid.body.contains("not submitted"))
+        // A mark per step, with what the step took; the last command that failed, escaped as everything else.
+        #expect(grid.body.contains("<span class=\"step passed effort\" title=\"run: passed, tries 3 · hints 1 · 42 s\""), "\(grid.body)")
+        #expect(grid.body.contains("last error: <code>podman run &lt;img src=x onerror=alert(1)&gt;</code> → 125"), "\(grid.body)")
+        #expect(!grid.body.contains("<img src=x"), "\(grid.body)")
         let chinese = get(server, "/class/", as: "teacher1", "lecture-hall")
         #expect(chinese.body.contains("班级进度") && chinese.body.contains("未提交"), "Chinese unless asked otherwise")
         #expect(get(server, "/class/", as: "alice", "alice-pass-1").status == 403)
