@@ -32,9 +32,14 @@ public struct ClassDashboard: Sendable {
             <div id="grid">\(grid(progress))</div>
             <script>
             const events = new EventSource("/class/api/events");
+            let asked = 0, shown = 0;
             events.addEventListener("progress", async () => {
-              const answer = await fetch("/class/?fragment=grid&lang=\(language.rawValue)", {cache: "no-store"});
-              if (answer.ok) document.getElementById("grid").innerHTML = await answer.text();
+              const mine = ++asked;
+              // From the origin: a page opened as http://user:password@host/ has a base URL that fetch refuses.
+              const answer = await fetch(location.origin + "/class/?fragment=grid&lang=\(language.rawValue)", {cache: "no-store"});
+              const html = answer.ok ? await answer.text() : null;
+              // Answers can arrive out of order: an older one never replaces a newer grid.
+              if (html !== null && mine > shown) { shown = mine; document.getElementById("grid").innerHTML = html; }
             });
             </script>
             """)

@@ -109,4 +109,30 @@ struct ClassDashboardTests {
         let png = try FileSystem.readFile(screenshot)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "a PNG of the rendered grid: \(png.count) bytes")
     }
+
+    /// The grid follows the class in a real browser: with the page open and its event stream connected, a new
+    /// submission appears in bob's row without a reload (a MutationObserver resolves when it does).
+    @Test func theOpenGridFollowsNewSubmissions() throws {
+        let server = try serve()
+        defer { server.stop() }
+        let browser = try HeadlessBrowser(userDataDirectory: directory.file("chromium-live"))
+        defer { browser.close() }
+        try browser.open("http://teacher1:lecture-hall@127.0.0.1:\(server.port)/class/?lang=en")
+        let bobsRow = "document.querySelector('a[href^=\"/class/learners/bob\"]').closest('tr')"
+        #expect(try browser.evaluate("\(bobsRow).textContent.includes('queued')") as? Bool == false)
+        let connected = "new Promise(done => events.readyState === EventSource.OPEN ? done(true) : events.addEventListener('open', () => done(true)))"
+        #expect(try browser.evaluate(connected) as? Bool == true, "the page follows /class/api/events")
+
+        try submit(server, sampleSubmission("bob", lesson: "hello-world"), as: "bob-pass-22")
+        let updated = """
+            new Promise(done => {
+              const grid = document.getElementById('grid');
+              const check = () => { if (\(bobsRow).textContent.includes('queued')) done(\(bobsRow).textContent); };
+              new MutationObserver(check).observe(grid, {childList: true, subtree: true});
+              check();
+            })
+            """
+        let row = try browser.evaluate(updated) as? String
+        #expect(row?.contains("tries 3") == true, "bob's new submission, in the page that was already open: \(row ?? "nil")")
+    }
 }
