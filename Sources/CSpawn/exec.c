@@ -21,6 +21,13 @@ static int exec_main(void *argument) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
+    /* "0" moves the writer itself; everything it forks stays in the container's cgroups. */
+    for (int i = 0; i < PODLAB_EXEC_CGROUPS; i++) {
+        int fd = spec->cgroup_procs_fds[i];
+        if (fd < 0) continue;
+        if (write(fd, "0", 1) != 1) podlab_child_fail(efd, PODLAB_STAGE_CGROUP, errno, "cgroup.procs");
+        close(fd);
+    }
     podlab_enter_namespaces(spec->namespace_fds, exec_namespace_names, exec_namespace_types, PODLAB_EXEC_NAMESPACES, efd);
     if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0) podlab_child_fail(efd, PODLAB_STAGE_IDS, errno, "setresuid");
     /* Joining a PID namespace takes effect for children: the command runs in a forked child, this

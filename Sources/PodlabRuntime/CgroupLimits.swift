@@ -51,6 +51,30 @@ public enum CgroupLimits {
         }
     }
 
+    /// The `cgroup.procs` files of the container's cgroups, opened for writing, for a process that joins the
+    /// container (`exec`) to move itself in: none when the container has no limits. A limited container whose
+    /// cgroup cannot be opened is an error, never a process outside its limits.
+    static func openProcs(id: String, memory: Int64?, pids: Int?) throws(SystemError) -> [Int32] {
+        var paths: [String] = []
+        if isUnified {
+            if memory != nil || pids != nil { paths.append("\(root)/podlab/\(id)/cgroup.procs") }
+        } else {
+            if memory != nil { paths.append("\(root)/memory/podlab/\(id)/cgroup.procs") }
+            if pids != nil { paths.append("\(root)/pids/podlab/\(id)/cgroup.procs") }
+        }
+        var fds: [Int32] = []
+        for path in paths {
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                let openErrno = errno
+                fds.forEach { close($0) }
+                throw SystemError("open", path: path, errno: openErrno)
+            }
+            fds.append(fd)
+        }
+        return fds
+    }
+
     /// Removes the container's cgroups (they must be empty: the container has exited).
     static func remove(id: String) {
         for path in ["\(root)/podlab/\(id)", "\(root)/memory/podlab/\(id)", "\(root)/pids/podlab/\(id)"] {

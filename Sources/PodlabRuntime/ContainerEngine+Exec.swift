@@ -14,6 +14,9 @@ extension ContainerEngine {
         }
         defer { namespaces.forEach { close($0) } }
         let container = try spec(of: record)
+        // Its memory and process limits hold for what exec runs too (the child moves itself in first).
+        let cgroupProcs = try CgroupLimits.openProcs(id: record.id, memory: container.settings.memoryLimit, pids: container.settings.pidsLimit)
+        defer { cgroupProcs.forEach { close($0) } }
         let resolved = try user.map { try ImageUser.resolve($0, rootfs: container.lowerDirectory ?? "\(containers.directory(of: record.id))/empty") } ?? container.user
         let program = try SeccompCompiler.program(for: container.settings, uid: resolved.uid, cacheDirectory: try seccompCache)
         let strings = CStrings()
@@ -25,6 +28,7 @@ extension ContainerEngine {
         guard podlab_pipe_cloexec(&errorPipe) == 0 else { throw SystemError("pipe", path: "exec", errno: errno) }
         defer { close(errorPipe[0]) }
         var spec = podlab_exec_spec()
+        spec.cgroup_procs_fds = (cgroupProcs.count > 0 ? cgroupProcs[0] : -1, cgroupProcs.count > 1 ? cgroupProcs[1] : -1)
         spec.namespace_fds = (namespaces[0], namespaces[1], namespaces[2], namespaces[3], namespaces[4], namespaces[5])
         spec.argv = UnsafePointer(strings.array(command))
         spec.envp = UnsafePointer(strings.array(environment))

@@ -203,6 +203,7 @@ public enum ContainerLauncher {
                 PODLAB_STAGE_NO_NEW_PRIVS.rawValue: "setting no_new_privs", PODLAB_STAGE_SECCOMP.rawValue: "installing the seccomp filter",
                 PODLAB_STAGE_TTY.rawValue: "setting up the terminal", PODLAB_STAGE_SETNS.rawValue: "joining the container",
                 PODLAB_STAGE_NETWORK.rawValue: "setting up the network", PODLAB_STAGE_EXEC.rawValue: "starting the command",
+                PODLAB_STAGE_CGROUP.rawValue: "joining the container's cgroup",
             ]
             return .startFailed(stage: names[UInt32(stage)] ?? "starting", detail: detail, errno: code)
         }

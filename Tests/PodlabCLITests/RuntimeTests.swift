@@ -208,6 +208,15 @@ import Glibc
         }
         let pid = try podman("inspect", "--format", "{{.State.Pid}}", "limited").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let groups = String(decoding: try FileSystem.readFile("/proc/\(pid)/cgroup"), as: UTF8.self)
+        // What exec runs is in the same cgroups, under the same limits (podlab's exec shares the host's cgroup
+        // namespace, so it sees the full paths the host sees for the container's first process).
+        let execGroups = try podman("exec", "limited", "cat", "/proc/self/cgroup")
+        #expect(execGroups.status == 0, "\(execGroups)")
+        for controller in [":memory:", ":pids:", "0::"] {
+            let hosts = groups.split(separator: "\n").first { $0.contains(controller) }.map { $0.split(separator: ":", maxSplits: 2).last ?? "" }
+            let execs = execGroups.stdout.split(separator: "\n").first { $0.contains(controller) }.map { $0.split(separator: ":", maxSplits: 2).last ?? "" }
+            #expect(hosts == execs, "\(controller) exec in \(execs ?? "nil"), the container in \(hosts ?? "nil")")
+        }
         if FileSystem.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes") {
             let memoryGroup = groups.split(separator: "\n").first { $0.contains(":memory:") }.map { String($0.split(separator: ":")[2]) } ?? ""
             let limit = String(decoding: try FileSystem.readFile("/sys/fs/cgroup/memory\(memoryGroup)/memory.limit_in_bytes"), as: UTF8.self)

@@ -16,7 +16,7 @@ enum podlab_stage {
     PODLAB_STAGE_PROC, PODLAB_STAGE_DEV, PODLAB_STAGE_SYS, PODLAB_STAGE_VOLUME, PODLAB_STAGE_PIVOT, PODLAB_STAGE_MASK,
     PODLAB_STAGE_READONLY, PODLAB_STAGE_USER, PODLAB_STAGE_CAPS, PODLAB_STAGE_CWD, PODLAB_STAGE_NO_NEW_PRIVS,
     PODLAB_STAGE_SECCOMP, PODLAB_STAGE_EXEC_NOT_FOUND, PODLAB_STAGE_EXEC_DENIED, PODLAB_STAGE_EXEC, PODLAB_STAGE_TTY,
-    PODLAB_STAGE_SETNS, PODLAB_STAGE_FORK, PODLAB_STAGE_NETWORK
+    PODLAB_STAGE_SETNS, PODLAB_STAGE_FORK, PODLAB_STAGE_NETWORK, PODLAB_STAGE_CGROUP
 };
 
 struct podlab_spawn_error {
@@ -87,10 +87,14 @@ struct podlab_container_spec {
  * Returns the child's pid (in the caller's PID namespace) or -1 with errno set. */
 pid_t podlab_clone_container(const struct podlab_container_spec *spec, void *stack, size_t stack_size);
 
-/* `exec` into a running container: enters its user, IPC, UTS, net, PID and mount namespaces (namespace_fds, in
- * that order, opened by the caller from the container's verified process), then runs argv with the container's
- * root, the given ids, capabilities and seccomp program. */
+/* `exec` into a running container: first joins the container's cgroups (each of cgroup_procs_fds that is not -1
+ * is a `cgroup.procs` file opened for writing), so the command is held to the container's memory and process
+ * limits; then enters its user, IPC, UTS, net, PID and mount namespaces (namespace_fds, in that order, opened by
+ * the caller from the container's verified process), then runs argv with the container's root, the given ids,
+ * capabilities and seccomp program. */
+#define PODLAB_EXEC_CGROUPS 2
 struct podlab_exec_spec {
+    int32_t cgroup_procs_fds[PODLAB_EXEC_CGROUPS];
     int32_t namespace_fds[PODLAB_EXEC_NAMESPACES];
     char *const *argv;
     char *const *envp;               /* its PATH is where the trampoline looks argv[0] up */
