@@ -15,9 +15,10 @@ public struct AuthChallenge: Equatable, Sendable {
     public var realm: String? { parameters["realm"] }
     public var service: String? { parameters["service"] }
 
-    /// Parses one challenge header value; nil when it is not one.
+    /// Parses one challenge header value; nil when it is not one. Read by Unicode scalars, as a header is bytes:
+    /// a combining mark after `"` or `=` must not hide them (grapheme clusters would).
     public init?(header: String) {
-        var rest = Substring(header).drop { $0 == " " }
+        var rest = header.unicodeScalars[...].drop { $0 == " " }
         let scheme = rest.prefix { $0 != " " }
         guard !scheme.isEmpty else { return nil }
         rest = rest.dropFirst(scheme.count)
@@ -29,23 +30,24 @@ public struct AuthChallenge: Equatable, Sendable {
             rest = rest.dropFirst(key.count)
             guard rest.first == "=" else { if key.isEmpty { return nil }; continue }
             rest = rest.dropFirst()
-            var value = ""
+            var value = String.UnicodeScalarView()
             if rest.first == "\"" {
                 rest = rest.dropFirst()
                 var escaped = false
-                while let character = rest.first {
+                while let scalar = rest.first {
                     rest = rest.dropFirst()
-                    if escaped { value.append(character); escaped = false; continue }
-                    if character == "\\" { escaped = true; continue }
-                    if character == "\"" { break }
-                    value.append(character)
+                    if escaped { value.append(scalar); escaped = false; continue }
+                    if scalar == "\\" { escaped = true; continue }
+                    if scalar == "\"" { break }
+                    value.append(scalar)
                 }
             } else {
-                value = String(rest.prefix { $0 != "," })
-                rest = rest.dropFirst(value.count)
-                value = value.trimmed([" "])
+                let token = rest.prefix { $0 != "," }
+                rest = rest.dropFirst(token.count)
+                value.append(contentsOf: token)
+                while value.last == " " { value.removeLast() }
             }
-            parameters[key.lowercased()] = value
+            parameters[String(key).lowercased()] = String(value)
         }
         self.init(scheme: String(scheme), parameters: parameters)
     }
@@ -53,8 +55,13 @@ public struct AuthChallenge: Equatable, Sendable {
     /// The header value a server sends.
     public var headerValue: String {
         let pairs = parameters.keys.sorted().map { key -> String in
-            let value = parameters[key, default: ""].replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
-            return "\(key)=\"\(value)\""
+            // By scalars, as it is read: `\` before a combining mark is one grapheme cluster, not a `\`.
+            var value = String.UnicodeScalarView()
+            for scalar in parameters[key, default: ""].unicodeScalars {
+                if scalar == "\\" || scalar == "\"" { value.append("\\") }
+                value.append(scalar)
+            }
+            return "\(key)=\"\(String(value))\""
         }
         return ([scheme] + [pairs.joined(separator: ",")]).joined(separator: " ")
     }

@@ -19,6 +19,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case lesson
     case kube
     case submission
+    case authChallenge = "auth-challenge"
 
     /// Feeds one input to the target; a broken invariant comes back as a finding.
     public func run(_ bytes: [UInt8]) -> FuzzFinding? {
@@ -32,6 +33,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .lesson: _ = try? LessonCatalog.decode(text, file: nil)
         case .kube: return KubeFuzzing.decode(text)
         case .submission: return SubmissionFuzzing.check(bytes)
+        case .authChallenge: return Self.challenge(text)
         }
         return nil
     }
@@ -43,6 +45,17 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         _ = try? JSONCoding.decode(ImageIndex.self, from: bytes, what: "index")
         _ = try? JSONCoding.decode(ImageConfig.self, from: bytes, what: "config")
+    }
+
+    /// A registry's `WWW-Authenticate` value: what podlab reads from it, written back as a server writes it,
+    /// reads back the same (no parameter gained, lost or changed on the way).
+    static func challenge(_ header: String) -> FuzzFinding? {
+        guard let challenge = AuthChallenge(header: header) else { return nil }
+        let written = challenge.headerValue
+        guard let again = AuthChallenge(header: written), again == challenge else {
+            return FuzzFinding("\(header.debugDescription) reads as \(challenge), written as \(written.debugDescription), which reads differently")
+        }
+        return nil
     }
 
     /// A request path: a repository name the server would accept names a directory safely (no empty or `..` part,

@@ -49,6 +49,18 @@ import Testing
         #expect(AuthChallenge(header: basic.headerValue) == basic)
     }
 
+    /// A header is read by scalars: a combining mark after the opening quote must not hide it (as one grapheme
+    /// cluster `"\u{301}` it would, and the quote would become part of the realm).
+    @Test func aCombiningMarkDoesNotHideAQuote() throws {
+        let challenge = try #require(AuthChallenge(header: "Bearer realm=\"\u{301}x\",service=\"s\""))
+        #expect(challenge.realm == "\u{301}x" && challenge.service == "s", "\(challenge)")
+        #expect(AuthChallenge(header: challenge.headerValue) == challenge)
+        // And written by scalars: a `\` or `"` before a combining mark is still escaped (a fuzz finding).
+        let marked = AuthChallenge(scheme: "Basic", parameters: ["realm": "a\\\u{352}b\"\u{301}c"])
+        #expect(marked.headerValue == "Basic realm=\"a\\\\\u{352}b\\\"\u{301}c\"")
+        #expect(AuthChallenge(header: marked.headerValue) == marked)
+    }
+
     @Test func byteRanges() {
         #expect(RegistryHandler.byteRange("bytes=0-9", size: 100) == 0...9)
         #expect(RegistryHandler.byteRange("bytes=90-", size: 100) == 90...99)
