@@ -30,6 +30,9 @@ export PODLAB_FUZZ=1
 # that libFuzzer's comparison tracing sees): both change the coverage, and so the inputs the fixed run tries; fixing
 # them narrows that variation (what remains comes from the file system and library state).
 export SWIFT_DETERMINISTIC_HASHING=1
+# Swift's own backtracer would take a crash (and a finding's abort) before libFuzzer's handler, which then never
+# writes the input to .build-fuzz/findings/: leave crashes to libFuzzer.
+export SWIFT_BACKTRACE=enable=no
 fixed_layout=()
 if setarch "$(uname -m)" -R true 2>/dev/null; then fixed_layout=(setarch "$(uname -m)" -R); fi
 flags=(--scratch-path .build-fuzz --product podlab-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld)
@@ -68,6 +71,7 @@ for target in "${targets[@]}"; do
     if [ $result -ne 0 ]; then
         echo "fuzz: $target found something; log: .build-fuzz/$target.log" >&2
         tail -n 30 ".build-fuzz/$target.log" >&2
+        ls .build-fuzz/findings/"$target"-* >&2 2>/dev/null || echo "fuzz: libFuzzer kept no input for it" >&2
         status=1
         break
     fi
