@@ -15,7 +15,15 @@ extension ContainerEngine {
         defer { namespaces.forEach { close($0) } }
         let container = try spec(of: record)
         // Its memory and process limits hold for what exec runs too (the child moves itself in first).
-        let cgroupProcs = try CgroupLimits.openProcs(id: record.id, memory: container.settings.memoryLimit, pids: container.settings.pidsLimit)
+        let cgroupProcs: [Int32]
+        do {
+            cgroupProcs = try CgroupLimits.openProcs(id: record.id, memory: container.settings.memoryLimit, pids: container.settings.pidsLimit)
+        } catch {
+            // The container ended since it was verified, and its cgroups went with it; a running container whose
+            // cgroup is missing gets the error itself, and the command does not run.
+            guard error.errno == ENOENT, process.waitForExit(milliseconds: 0) else { throw error }
+            throw RuntimeError.notRunning(record.id)
+        }
         defer { cgroupProcs.forEach { close($0) } }
         let resolved = try user.map { try ImageUser.resolve($0, rootfs: container.lowerDirectory ?? "\(containers.directory(of: record.id))/empty") } ?? container.user
         let program = try SeccompCompiler.program(for: container.settings, uid: resolved.uid, cacheDirectory: try seccompCache)

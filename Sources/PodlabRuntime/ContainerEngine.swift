@@ -261,6 +261,8 @@ public final class ContainerEngine: @unchecked Sendable {
     /// Forgets a container that is not running and deletes its files; with `anonymousVolumes` (`rm -v`, `--rm`)
     /// also the volumes made for it alone.
     public func remove(_ record: ContainerRecord, anonymousVolumes: Bool = false) throws {
+        // Again here: at the end of the container an exec's waiting process may still have held its cgroups.
+        CgroupLimits.remove(id: record.id)
         try ContainerCleanup.removeDirectory(containers.directory(of: record.id), mapping: mapping)
         try containers.remove(record.id)
         journal.record(JournalEvent(type: "container", status: "remove", id: record.id, name: record.name, image: record.imageName))

@@ -212,10 +212,23 @@ import Glibc
         // namespace, so it sees the full paths the host sees for the container's first process).
         let execGroups = try podman("exec", "limited", "cat", "/proc/self/cgroup")
         #expect(execGroups.status == 0, "\(execGroups)")
-        for controller in [":memory:", ":pids:", "0::"] {
+        // On a v1 (or hybrid) machine the limits are in the memory and pids hierarchies; on v2 in the unified one.
+        let controllers = groups.contains(":memory:") ? [":memory:", ":pids:"] : ["0::"]
+        for controller in controllers {
             let hosts = groups.split(separator: "\n").first { $0.contains(controller) }.map { $0.split(separator: ":", maxSplits: 2).last ?? "" }
             let execs = execGroups.stdout.split(separator: "\n").first { $0.contains(controller) }.map { $0.split(separator: ":", maxSplits: 2).last ?? "" }
             #expect(hosts == execs, "\(controller) exec in \(execs ?? "nil"), the container in \(hosts ?? "nil")")
+        }
+        // Where the cgroup cannot be opened, exec refuses rather than run unbounded. A v1 group can be renamed, which
+        // hides it; control: the same exec once it is back.
+        let id = try podman("inspect", "--format", "{{.Id}}", "limited").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pidsGroup = "/sys/fs/cgroup/pids/podlab/\(id)"
+        if groups.contains(":pids:"), rename(pidsGroup, pidsGroup + "-hidden") == 0 {
+            let refused = try podman("exec", "limited", "touch", "/ran-outside")
+            #expect(rename(pidsGroup + "-hidden", pidsGroup) == 0)
+            #expect(refused.status == 125 && refused.stderr.contains("cgroup.procs"), "the error names the file it could not open: \(refused)")
+            #expect(try podman("exec", "limited", "test", "-e", "/ran-outside").status == 1, "the refused command never ran")
+            #expect(try podman("exec", "limited", "true").status == 0, "control: with its cgroup back, exec runs")
         }
         if FileSystem.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes") {
             let memoryGroup = groups.split(separator: "\n").first { $0.contains(":memory:") }.map { String($0.split(separator: ":")[2]) } ?? ""
