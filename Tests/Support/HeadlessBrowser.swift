@@ -41,7 +41,8 @@ public final class HeadlessBrowser: @unchecked Sendable {
         answers = output.fileHandleForReading.fileDescriptor
     }
 
-    /// Opens `url` in a new tab and returns once its load event has fired.
+    /// Opens `url` in a new tab and returns once its load event has fired: the first load event after the frame
+    /// committed this navigation (`Page.frameNavigated` with its loader), so a late one of the blank tab is not it.
     public func open(_ url: String) throws {
         let target = try send("Target.createTarget", ["url": "about:blank"])
         guard let targetID = target["targetId"] as? String else { throw Failure(description: "no target: \(target)") }
@@ -51,7 +52,14 @@ public final class HeadlessBrowser: @unchecked Sendable {
         _ = try send("Page.enable", [:], in: sessionID)
         let navigated = try send("Page.navigate", ["url": url], in: sessionID)
         if let error = navigated["errorText"] as? String { throw Failure(description: "\(url): \(error)") }
-        try waitForEvent("Page.loadEventFired", in: sessionID)
+        guard let loader = navigated["loaderId"] as? String else { throw Failure(description: "no loader: \(navigated)") }
+        while true {
+            let event = try nextEvent(in: sessionID)
+            guard event["method"] as? String == "Page.frameNavigated",
+                  let frame = (event["params"] as? [String: Any])?["frame"] as? [String: Any] else { continue }
+            if frame["loaderId"] as? String == loader && frame["parentId"] == nil { break }
+        }
+        while try nextEvent(in: sessionID)["method"] as? String != "Page.loadEventFired" {}
     }
 
     /// The value of `expression` in the open page; a promise is awaited.
@@ -96,15 +104,11 @@ public final class HeadlessBrowser: @unchecked Sendable {
         }
     }
 
-    func waitForEvent(_ method: String, in session: String) throws {
-        if let index = events.firstIndex(where: { $0["method"] as? String == method && $0["sessionId"] as? String == session }) {
-            events.remove(at: index)
-            return
-        }
+    /// The next event of `session`, in the order Chromium sent it (those read while waiting for an answer first).
+    func nextEvent(in session: String) throws -> [String: Any] {
         while true {
-            let received = try receive()
-            if received["method"] as? String == method && received["sessionId"] as? String == session { return }
-            if received["method"] != nil { events.append(received) }
+            let event = events.isEmpty ? try receive() : events.removeFirst()
+            if event["method"] != nil && event["sessionId"] as? String == session { return event }
         }
     }
 
