@@ -64,6 +64,7 @@ for target in "${targets[@]}"; do
     fi
     started=$(date +%s)
     result=0
+    touch .build-fuzz/findings/.run-started
     PODLAB_FUZZ_TARGET=$target "${launcher[@]}" "$binary" "${options[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix=".build-fuzz/findings/$target-" "$work" "fuzz/corpus/$target" \
         > ".build-fuzz/$target.log" 2>&1 || result=$?
@@ -71,7 +72,8 @@ for target in "${targets[@]}"; do
     if [ $result -ne 0 ]; then
         echo "fuzz: $target found something; log: .build-fuzz/$target.log" >&2
         tail -n 30 ".build-fuzz/$target.log" >&2
-        ls .build-fuzz/findings/"$target"-* >&2 2>/dev/null || echo "fuzz: libFuzzer kept no input for it" >&2
+        kept=$(find .build-fuzz/findings -name "$target-*" -newer .build-fuzz/findings/.run-started)
+        echo "fuzz: ${kept:-libFuzzer kept no input for it}" >&2
         status=1
         break
     fi

@@ -84,7 +84,7 @@ public struct ClassDashboard: Sendable {
             + (facts.isEmpty ? "" : "<br><small>\(facts.joined(separator: " · "))</small>")
             + steps(standing.steps)
             + (standing.detail.map { standing.status == "verified" ? "" : "<br><small class=\"detail\">\(Self.escape($0))</small>" } ?? "")
-            + (standing.lastError.map { "<br><small class=\"last-error\">\(text("最近出错", "last error")): <code>\(Self.escape($0.command))</code> → \($0.exitCode)</small>" } ?? "")
+            + (standing.lastError.map { "<br><small class=\"last-error\">\(text("最近出错", "last error")): <code>\(Self.escape(Self.shortened($0.command)))</code> → \($0.exitCode)</small>" } ?? "")
             + "</td>"
     }
 
@@ -96,7 +96,7 @@ public struct ClassDashboard: Sendable {
             let mark = switch step.status { case "passed": "●"; case "skipped": "◌"; default: "○" }
             var facts = ["\(text("尝试", "tries")) \(step.attempts)", "\(text("提示", "hints")) \(step.hintsUsed)"]
             if let seconds = step.seconds { facts.append(Self.minutes(seconds)) }
-            let label = Self.escape("\(step.id): \(stepStatus(step.status)), \(facts.joined(separator: " · "))")
+            let label = Self.escape("\(Self.shortened(step.id)): \(stepStatus(step.status)), \(facts.joined(separator: " · "))")
             let heavy = step.attempts >= 5 || step.hintsUsed > 0 ? " effort" : ""
             return "<span class=\"step \(Self.escape(step.status))\(heavy)\" title=\"\(label)\" aria-label=\"\(label)\">\(mark)</span>"
         }
@@ -176,6 +176,12 @@ public struct ClassDashboard: Sendable {
     static func minutes(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded())
         return whole < 60 ? "\(whole) s" : "\(whole / 60) min"
+    }
+
+    /// A learner's text cut to `limit` characters for the grid, which every teacher's page fetches again on each
+    /// change: one submission's 2 MB command line must not become every refresh's. Their own page shows it whole.
+    static func shortened(_ text: String, limit: Int = 200) -> String {
+        text.count > limit ? String(text.prefix(limit)) + "…" : text
     }
 
     /// Text for HTML content and attribute values: the JUnit report's XML escaping, which HTML reads the same way.

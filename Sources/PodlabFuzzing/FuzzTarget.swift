@@ -52,7 +52,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static func challenge(_ header: String) -> FuzzFinding? {
         guard let challenge = AuthChallenge(header: header) else { return nil }
         let written = challenge.headerValue
-        guard let again = AuthChallenge(header: written), again == challenge else {
+        // By scalars too (String's == is canonical equivalence): writing what was read back gives the same bytes.
+        guard let again = AuthChallenge(header: written), again == challenge,
+              again.headerValue.unicodeScalars.elementsEqual(written.unicodeScalars) else {
             return FuzzFinding("\(header.debugDescription) reads as \(challenge), written as \(written.debugDescription), which reads differently")
         }
         return nil

@@ -10,6 +10,7 @@ indirect enum TemplateValue: Equatable {
     /// A field that JSON leaves out when it is empty, as Go's `omitempty` tag does; a template still sees it.
     case omitEmpty(TemplateValue)
 
+    /// Equal when they print the same JSON: an empty `omitEmpty` field equals no field at all.
     static func == (lhs: TemplateValue, rhs: TemplateValue) -> Bool {
         lhs.json(indent: nil) == rhs.json(indent: nil)
     }
