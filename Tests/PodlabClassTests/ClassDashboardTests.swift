@@ -43,7 +43,9 @@ struct ClassDashboardTests {
         var hostile = sampleSubmission("alice", lesson: "nginx")
         hostile.journal.append(.init(time: hostile.created, arguments: ["podman", "run", "<img src=x onerror=alert(1)>"], exitCode: 125))
         try submit(server, hostile, as: "alice-pass-1")
-        try submit(server, sampleSubmission("bob", lesson: "hello-world"), as: "bob-pass-22")
+        var long = sampleSubmission("bob", lesson: "hello-world")
+        long.journal.append(.init(time: long.created, arguments: ["podman", "run", String(repeating: "x", count: 5000)], exitCode: 125))
+        try submit(server, long, as: "bob-pass-22")
 
         let grid = get(server, "/class/?lang=en", as: "teacher1", "lecture-hall")
         #expect(grid.status == 200 && grid.header("Content-Type") == "text/html; charset=utf-8", "\(grid)")
@@ -56,6 +58,9 @@ struct ClassDashboardTests {
         #expect(grid.body.contains("<span class=\"step passed effort\" title=\"run: passed, tries 3 · hints 1 · 42 s\""), "\(grid.body)")
         #expect(grid.body.contains("last error: <code>podman run &lt;img src=x onerror=alert(1)&gt;</code> → 125"), "\(grid.body)")
         #expect(!grid.body.contains("<img src=x"), "\(grid.body)")
+        // A long line is cut in the grid, which every teacher's page fetches again on each change.
+        #expect(grid.body.contains("<code>podman run " + String(repeating: "x", count: 189) + "…</code>"), "\(grid.body.count) bytes")
+        #expect(!grid.body.contains(String(repeating: "x", count: 201)))
         let chinese = get(server, "/class/", as: "teacher1", "lecture-hall")
         #expect(chinese.body.contains("班级进度") && chinese.body.contains("未提交"), "Chinese unless asked otherwise")
         #expect(get(server, "/class/", as: "alice", "alice-pass-1").status == 403)
