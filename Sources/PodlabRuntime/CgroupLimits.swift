@@ -28,6 +28,18 @@ public enum CgroupLimits {
         return bytes
     }
 
+    /// The container's group: under the unified hierarchy (`controller` nil) or a v1 controller's. The one place
+    /// that knows where a container's cgroups are; apply, exec and remove all go through it.
+    static func group(_ controller: String?, id: String) -> String {
+        controller.map { "\(root)/\($0)/podlab/\(id)" } ?? "\(root)/podlab/\(id)"
+    }
+
+    /// The groups a container with these limits has: the unified one, or one per v1 controller it limits.
+    static func groups(id: String, memory: Int64?, pids: Int?) -> [String] {
+        if isUnified { return memory != nil || pids != nil ? [group(nil, id: id)] : [] }
+        return [("memory", memory != nil), ("pids", pids != nil)].filter(\.1).map { group($0.0, id: id) }
+    }
+
     /// Puts `pid` into a new cgroup for the container with the limits (before it runs anything).
     static func apply(id: String, pid: pid_t, memory: Int64?, pids: Int?) throws {
         guard memory != nil || pids != nil else { return }
@@ -35,7 +47,7 @@ public enum CgroupLimits {
             let parent = "\(root)/podlab"
             try FileSystem.createDirectory(parent)
             try? write("+memory +pids", to: "\(parent)/cgroup.subtree_control")
-            let group = "\(parent)/\(id)"
+            let group = Self.group(nil, id: id)
             try FileSystem.createDirectory(group)
             if let memory { try write(String(memory), to: "\(group)/memory.max") }
             if let pids { try write(String(pids), to: "\(group)/pids.max") }
@@ -44,7 +56,7 @@ public enum CgroupLimits {
         }
         for (controller, file, value) in [("memory", "memory.limit_in_bytes", memory.map(String.init)), ("pids", "pids.max", pids.map(String.init))] {
             guard let value else { continue }
-            let group = "\(root)/\(controller)/podlab/\(id)"
+            let group = Self.group(controller, id: id)
             try FileSystem.createDirectory(group)
             try write(value, to: "\(group)/\(file)")
             try write(String(pid), to: "\(group)/cgroup.procs")
@@ -55,13 +67,7 @@ public enum CgroupLimits {
     /// container (`exec`) to move itself in: none when the container has no limits. A limited container whose
     /// cgroup cannot be opened is an error, never a process outside its limits.
     static func openProcs(id: String, memory: Int64?, pids: Int?) throws(SystemError) -> [Int32] {
-        var paths: [String] = []
-        if isUnified {
-            if memory != nil || pids != nil { paths.append("\(root)/podlab/\(id)/cgroup.procs") }
-        } else {
-            if memory != nil { paths.append("\(root)/memory/podlab/\(id)/cgroup.procs") }
-            if pids != nil { paths.append("\(root)/pids/podlab/\(id)/cgroup.procs") }
-        }
+        let paths = groups(id: id, memory: memory, pids: pids).map { "\($0)/cgroup.procs" }
         var fds: [Int32] = []
         for path in paths {
             let fd = open(path, O_WRONLY | O_CLOEXEC)
@@ -77,7 +83,7 @@ public enum CgroupLimits {
 
     /// Removes the container's cgroups (they must be empty: the container has exited).
     static func remove(id: String) {
-        for path in ["\(root)/podlab/\(id)", "\(root)/memory/podlab/\(id)", "\(root)/pids/podlab/\(id)"] {
+        for path in [nil, "memory", "pids"].map({ group($0, id: id) }) {
             rmdir(path)
         }
     }
