@@ -3,8 +3,8 @@ import PodlabImages
 import PodlabTutor
 
 /// The teacher's pages, as HTML built here (no template engine for two pages): the class grid (learners × lessons,
-/// each cell a lesson's standing, a mark per step and the last command that failed) and a learner's page (every submission with its verdict, and the commands of the
-/// latest). Every text from a submission or an account is escaped. The grid follows `/class/api/events` and
+/// each cell a lesson's standing, a mark per step and the last command that failed) and a learner's page (every
+/// submission with its verdict, and the commands of the latest). Every text from a submission or an account is escaped. The grid follows `/class/api/events` and
 /// reloads its table when the class changes; it reads well on a projector (large type) and a phone (scrolls).
 public struct ClassDashboard: Sendable {
     public enum Language: String, Sendable { case zh, en }
@@ -84,7 +84,7 @@ public struct ClassDashboard: Sendable {
             + (facts.isEmpty ? "" : "<br><small>\(facts.joined(separator: " · "))</small>")
             + steps(standing.steps)
             + (standing.detail.map { standing.status == "verified" ? "" : "<br><small class=\"detail\">\(Self.escape($0))</small>" } ?? "")
-            + (standing.lastError.map { "<br><small class=\"last-error\">\(text("最近出错", "last error")): <code>\(Self.escape(Self.shortened($0.command)))</code> → \($0.exitCode)</small>" } ?? "")
+            + (standing.lastError.map { "<br><small class=\"last-error\">\(text("最近出错", "last error")): <code>\(Self.escape(Self.shortened($0.arguments.joined(separator: " "))))</code> → \($0.exitCode)</small>" } ?? "")
             + "</td>"
     }
 
@@ -93,21 +93,22 @@ public struct ClassDashboard: Sendable {
     func steps(_ steps: [Submission.StepSummary]) -> String {
         guard !steps.isEmpty else { return "" }
         let marks = steps.map { step -> String in
-            let mark = switch step.status { case "passed": "●"; case "skipped": "◌"; default: "○" }
+            let (mark, status) = stepStatus(step.status)
             var facts = ["\(text("尝试", "tries")) \(step.attempts)", "\(text("提示", "hints")) \(step.hintsUsed)"]
             if let seconds = step.seconds { facts.append(Self.minutes(seconds)) }
-            let label = Self.escape("\(Self.shortened(step.id)): \(stepStatus(step.status)), \(facts.joined(separator: " · "))")
+            let label = Self.escape("\(Self.shortened(step.id)): \(status), \(facts.joined(separator: " · "))")
             let heavy = step.attempts >= 5 || step.hintsUsed > 0 ? " effort" : ""
             return "<span class=\"step \(Self.escape(step.status))\(heavy)\" title=\"\(label)\" aria-label=\"\(label)\">\(mark)</span>"
         }
         return "<br><span class=\"steps\">" + marks.joined() + "</span>"
     }
 
-    func stepStatus(_ status: String) -> String {
+    /// A step's mark and its word: done, skipped, or not done (`pending`).
+    func stepStatus(_ status: String) -> (mark: String, text: String) {
         switch status {
-        case "passed": return text("已完成", "passed")
-        case "skipped": return text("已跳过", "skipped")
-        default: return text("未完成", "not done")
+        case "passed": return ("●", text("已完成", "passed"))
+        case "skipped": return ("◌", text("已跳过", "skipped"))
+        default: return ("○", text("未完成", "not done"))
         }
     }
 

@@ -22,21 +22,10 @@ public struct ClassProgress: Sendable, Equatable {
         /// Each step as the guided shell counted it (`passed`, `pending`, `skipped`), in the lesson's order.
         public var steps: [Submission.StepSummary] = []
         /// The last journaled command that failed, where the learner last went wrong.
-        public var lastError: FailedCommand?
+        public var lastError: Submission.Command?
 
         public static let missing = LessonStanding(status: "missing", submission: nil, submitted: nil, submissions: 0,
                                                    attempts: 0, hintsUsed: 0, seconds: nil, detail: nil)
-    }
-
-    /// A command line from a submission's journal with its non-zero exit status.
-    public struct FailedCommand: Codable, Sendable, Equatable {
-        public var command: String
-        public var exitCode: Int32
-
-        public init(command: String, exitCode: Int32) {
-            self.command = command
-            self.exitCode = exitCode
-        }
     }
 
     public struct Student: Codable, Sendable, Equatable {
@@ -71,9 +60,7 @@ public struct ClassProgress: Sendable, Equatable {
                     submissions: tries.count, attempts: steps.reduce(0) { $0 + $1.attempts },
                     hintsUsed: steps.reduce(0) { $0 + $1.hintsUsed }, seconds: seconds.isEmpty ? nil : seconds.reduce(0, +),
                     detail: counting.state.detail, steps: steps,
-                    lastError: counting.submission.journal.last { $0.exitCode != 0 }.map {
-                        FailedCommand(command: $0.arguments.joined(separator: " "), exitCode: $0.exitCode)
-                    })
+                    lastError: counting.submission.journal.last { $0.exitCode != 0 })
             }
             return Student(username: username, lessons: standings)
         }

@@ -13,8 +13,8 @@ extension FileSystem {
     /// `kube generate -f todo.yaml`): an existing name is refused with EEXIST and left alone. The bytes go into an
     /// unnamed file (O_TMPFILE) that is synced and then linked to the name, which fails rather than replace; a kill
     /// before the link leaves nothing behind. Where the filesystem has no unnamed files, or the unnamed file cannot
-    /// be linked (no /proc/self/fd, as in a chroot), the name is created exclusively and written, and removed again if the write fails. The mode is subject to the umask, as for any
-    /// file the learner's own commands make.
+    /// be linked (no /proc/self/fd, as in a chroot), the name is created exclusively and written, and removed again
+    /// if the write fails. The mode is subject to the umask, as for any file the learner's own commands make.
     public static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
         var info = stat()
         if lstat(path, &info) == 0 { throw SystemError("create", path: path, errno: EEXIST) }
