@@ -65,7 +65,25 @@ public struct ClassClient: Sendable {
         return try decode(Receipt.self, body)
     }
 
+    /// Where the learner is now (`PUT /class/api/activity`), for the teacher's live view. Async: the guided shell sends
+    /// it from a task of its own and never waits for it.
+    public func report(_ activity: LearnerActivity) async throws(ClassError) {
+        let bytes: [UInt8]
+        do { bytes = try JSONCoding.encode(activity) } catch { throw ClassError(error) }
+        let (status, body) = try await send(.PUT, "/class/api/activity", body: bytes)
+        guard status == 204 else { throw refusal(status, body) }
+    }
+
     func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]?) throws(ClassError) -> (Int, [UInt8]) {
+        let client = self
+        do {
+            return try BlockingAsync.run { try await client.send(method, path, body: body) }
+        } catch {
+            throw ClassError(error)
+        }
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?) async throws(ClassError) -> (Int, [UInt8]) {
         let target = url + path
         let authorization = "Basic " + Base64.encode("\(credentials.username):\(credentials.password)")
         let timeout = timeoutSeconds
@@ -88,13 +106,10 @@ public struct ClassClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let prepared = request, settings = configuration
         do {
-            return try BlockingAsync.run {
-                let (response, answer) = try await WebPage.exchange(prepared, configuration: settings,
-                                                                    timeoutSeconds: timeout, limit: 4 << 20)
-                return (Int(response.status.code), answer)
-            }
+            let (response, answer) = try await WebPage.exchange(request, configuration: configuration,
+                                                                timeoutSeconds: timeout, limit: 4 << 20)
+            return (Int(response.status.code), answer)
         } catch {
             let reason = WebPage.describe(error)
             let untrusted = WebPage.isUntrustedCertificate(error)

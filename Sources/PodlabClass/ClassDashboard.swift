@@ -3,7 +3,7 @@ import PodlabImages
 import PodlabTutor
 
 /// The teacher's pages, as HTML built here (no template engine for two pages): the class grid (learners × lessons,
-/// each cell a lesson's standing, a mark per step and the last command that failed) and a learner's page (every
+/// each cell a lesson's standing, a mark per step and the last command that failed; and where each learner is now) and a learner's page (every
 /// submission with its verdict, and the commands of the latest). Every text from a submission or an account is escaped. The grid follows `/class/api/events` and
 /// reloads its table when the class changes; it reads well on a projector (large type) and a phone (scrolls).
 public struct ClassDashboard: Sendable {
@@ -47,12 +47,13 @@ public struct ClassDashboard: Sendable {
 
     /// The table alone (what the page fetches when the class changes).
     public func grid(_ progress: ClassProgress) -> String {
-        var html = "<table><thead><tr><th>\(text("学员", "Learner"))</th>"
+        var html = "<table><thead><tr><th>\(text("学员", "Learner"))</th><th>\(text("当前", "Now"))</th>"
         for lesson in progress.lessons { html += "<th>\(Self.escape(lesson))</th>" }
         html += "</tr></thead><tbody>"
         for student in progress.students {
             let name = Self.escape(student.username)
             html += "<tr><th><a href=\"/class/learners/\(name)?lang=\(language.rawValue)\">\(name)</a></th>"
+            html += now(student.activity, at: progress.now)
             for lesson in progress.lessons {
                 html += cell(student.lessons[lesson] ?? .missing)
             }
@@ -84,7 +85,7 @@ public struct ClassDashboard: Sendable {
             + (facts.isEmpty ? "" : "<br><small>\(facts.joined(separator: " · "))</small>")
             + steps(standing.steps)
             + (standing.detail.map { standing.status == "verified" ? "" : "<br><small class=\"detail\">\(Self.escape($0))</small>" } ?? "")
-            + (standing.lastError.map { "<br><small class=\"last-error\">\(text("最近出错", "last error")): <code>\(Self.escape(Self.shortened($0.arguments.joined(separator: " "))))</code> → \($0.exitCode)</small>" } ?? "")
+            + (standing.lastError.map(lastError) ?? "")
             + "</td>"
     }
 
@@ -97,11 +98,38 @@ public struct ClassDashboard: Sendable {
             var facts = ["\(text("尝试", "tries")) \(step.attempts)", "\(text("提示", "hints")) \(step.hintsUsed)"]
             if let seconds = step.seconds { facts.append(Self.minutes(seconds)) }
             let label = Self.escape("\(Self.shortened(step.id)): \(status), \(facts.joined(separator: " · "))")
-            let heavy = step.attempts >= 5 || step.hintsUsed > 0 ? " effort" : ""
+            let heavy = Self.effort(attempts: step.attempts, hints: step.hintsUsed) ? " effort" : ""
             return "<span class=\"step \(Self.escape(step.status))\(heavy)\" title=\"\(label)\" aria-label=\"\(label)\">\(mark)</span>"
         }
         return "<br><span class=\"steps\">" + marks.joined() + "</span>"
     }
+
+    /// Where a learner is now, as their guided shell last said: the lesson and step, the tries and hints on it (amber
+    /// when it is hard going), the last command that failed there, and how long ago that was said.
+    func now(_ seen: LearnerActivities.Seen?, at time: Double) -> String {
+        guard let seen else { return "<td class=\"missing\">—</td>" }
+        let activity = seen.activity
+        let ago = time - seen.received >= 60 ? " <small class=\"ago\">(\(Self.minutes(time - seen.received)) \(text("前", "ago")))</small>" : ""
+        let lesson = "<b>\(Self.escape(activity.lesson))</b>"
+        if activity.finished {
+            return "<td class=\"now finished\">\(lesson) \(text("已完成", "finished"))\(ago)</td>"
+        }
+        let hard = Self.effort(attempts: activity.attempts, hints: activity.hintsUsed)
+        let facts = ["\(text("尝试", "tries")) \(activity.attempts)", "\(text("提示", "hints")) \(activity.hintsUsed)",
+                     Self.minutes(activity.seconds)]
+        return "<td class=\"now\(hard ? " effort" : "")\">\(lesson) \(activity.index + 1)/\(activity.steps)"
+            + " <small>\(Self.escape(Self.shortened(activity.step)))</small>\(ago)"
+            + "<br><small>\(facts.joined(separator: " · "))</small>"
+            + (activity.lastError.map(lastError) ?? "") + "</td>"
+    }
+
+    func lastError(_ command: Submission.Command) -> String {
+        "<br><small class=\"last-error\">\(text("最近出错", "last error")): <code>"
+            + "\(Self.escape(Self.shortened(command.arguments.joined(separator: " "))))</code> → \(command.exitCode)</small>"
+    }
+
+    /// Hard going on a step: five tries or more, or a hint taken.
+    static func effort(attempts: Int, hints: Int) -> Bool { attempts >= 5 || hints > 0 }
 
     /// A step's mark and its word: done, skipped, or not done (`pending`).
     func stepStatus(_ status: String) -> (mark: String, text: String) {
@@ -167,6 +195,7 @@ public struct ClassDashboard: Sendable {
         .legend span { padding: .1rem .4rem; margin-right: .3rem; }
         .mark { font-weight: bold; } .detail { color: #733; } .journal .error code { color: #a00; }
         .steps { letter-spacing: .15rem; } .step.effort { color: #b45f06; } .last-error code { color: #a00; }
+        .now.effort { background: #fde9c9; } .now.finished { background: #e3f6e3; } .ago { color: #888; }
         @media (min-width: 1200px) { body { font-size: 22px; } }
         </style></head><body>
         \(body)

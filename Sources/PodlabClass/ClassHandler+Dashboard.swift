@@ -24,7 +24,7 @@ extension ClassHandler {
             return html(pages.learnerPage(username: username, records: submissions.records()))
         }
         guard account.teacher else { throw ClassAPIFailure(.forbidden, "the class's progress is for teachers") }
-        let progress = ClassProgress(accounts: try accounts.list(), records: submissions.records(), lessons: lessons)
+        let progress = try self.progress()
         if request.uri.queryParameters.get("fragment") == "grid" { return html(pages.grid(progress)) }
         return html(pages.gridPage(progress))
     }

@@ -17,6 +17,7 @@ import PodlabTutor
 ///     GET  /class/api/submissions/ID[?wait=S]  one, with its verdict (a learner: their own only, else 404); with
 ///                                              `wait`, the answer waits up to S seconds (at most 120) for the verdict
 ///     GET  /class/api/progress[.csv|.junit]    the class grid (teachers only)
+///     PUT  /class/api/activity                 where the signed-in learner is now (`LearnerActivity`) → 204
 ///
 /// and the teacher's pages (`ClassHandler+Dashboard`).
 public struct ClassHandler: Sendable {
@@ -25,6 +26,10 @@ public struct ClassHandler: Sendable {
     let access: RegistryAccess
     /// The lessons the class offers, in the catalogue's order; a submission for another lesson is refused.
     let lessons: [String]
+    /// Each offered lesson's step ids, in order (what an activity report must match).
+    let lessonSteps: [String: [String]]
+    /// Where each learner's guided shell last said they are.
+    let activities = LearnerActivities()
     /// Replays what is submitted; nil when the server does not verify (submissions then stay `queued`).
     let replays: ReplayWorker?
     /// The class's signing secret: `whoami` gives each account its own key, derived from it.
@@ -34,12 +39,13 @@ public struct ClassHandler: Sendable {
     let clock: @Sendable () -> Double
 
     public init(accounts: ClassAccounts, submissions: SubmissionStore, access: RegistryAccess, lessons: [String],
-                replays: ReplayWorker?, signingSecret: [UInt8], changes: ChangeSignal,
+                lessonSteps: [String: [String]], replays: ReplayWorker?, signingSecret: [UInt8], changes: ChangeSignal,
                 clock: @escaping @Sendable () -> Double = WallClock.now) {
         self.accounts = accounts
         self.submissions = submissions
         self.access = access
         self.lessons = lessons
+        self.lessonSteps = lessonSteps.filter { lessons.contains($0.key) }
         self.replays = replays
         self.signingSecret = signingSecret
         self.changes = changes
@@ -95,15 +101,44 @@ public struct ClassHandler: Sendable {
             return json(try await entry(path[1], for: account, waiting: wait))
         case (["progress"], .get), (["progress.csv"], .get), (["progress.junit"], .get):
             guard account.teacher else { throw ClassAPIFailure(.forbidden, "the class's progress is for teachers") }
-            let progress = ClassProgress(accounts: try accounts.list(), records: submissions.records(), lessons: lessons)
+            let progress = try self.progress()
             switch parts.last {
             case "progress.csv": return text(progress.csv(), type: "text/csv; charset=utf-8")
             case "progress.junit": return text(progress.junit(), type: "application/xml; charset=utf-8")
             default: return bytes(progress.json(), type: "application/json")
             }
+        case (["activity"], .put):
+            return try await activity(request, from: account)
         default:
             throw ClassAPIFailure(.notFound, "no such endpoint: \(request.method) \(request.uri.path)")
         }
+    }
+
+    /// The class as the grid and the exports show it: the accounts, the submissions, and where learners are now.
+    func progress() throws -> ClassProgress {
+        ClassProgress(accounts: try accounts.list(), records: submissions.records(), lessons: lessons,
+                      activities: activities.all, now: clock())
+    }
+
+    /// Keeps where the signed-in learner's guided shell says they are, for the live grid. Only ever their own: the
+    /// report names no account.
+    func activity(_ request: Request, from account: ClassAccounts.Account) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: LearnerActivity.Limits.bytes)
+        } catch is NIOTooManyBytesError {
+            throw ClassAPIFailure(.contentTooLarge, "an activity report is at most \(LearnerActivity.Limits.bytes) bytes")
+        }
+        let activity: LearnerActivity
+        do {
+            activity = try LearnerActivities.decode(Array(buffer: body), lessonSteps: lessonSteps)
+        } catch {
+            throw ClassAPIFailure(.unprocessableContent, error.message, hint: error.hint)
+        }
+        activities.record(activity, for: account.username, at: clock())
+        changes.announce()
+        return Response(status: .noContent)
     }
 
     /// Stores a report as received, once it decodes within bounds, names the signed-in account and an offered lesson.

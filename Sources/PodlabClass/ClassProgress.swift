@@ -31,13 +31,19 @@ public struct ClassProgress: Sendable, Equatable {
     public struct Student: Codable, Sendable, Equatable {
         public var username: String
         public var lessons: [String: LessonStanding]
+        /// Where their guided shell last said they are, while the class server has run (nil: not since it started).
+        public var activity: LearnerActivities.Seen?
     }
 
     /// Column order: the lessons given, then any other lesson a submission names, sorted.
     public var lessons: [String]
     public var students: [Student]
+    /// The server's time when this was read: how long ago each activity was received.
+    public var now: Double
 
-    public init(accounts: [ClassAccounts.Account], records: [SubmissionRecord], lessons: [String]) {
+    public init(accounts: [ClassAccounts.Account], records: [SubmissionRecord], lessons: [String],
+                activities: [String: LearnerActivities.Seen] = [:], now: Double = 0) {
+        self.now = now
         let learners = accounts.filter { !$0.teacher }.map(\.username)
         let known = Set(learners)
         let counted = records.filter { known.contains($0.submission.username) }
@@ -62,14 +68,15 @@ public struct ClassProgress: Sendable, Equatable {
                     detail: counting.state.detail, steps: steps,
                     lastError: counting.submission.journal.last { $0.exitCode != 0 })
             }
-            return Student(username: username, lessons: standings)
+            return Student(username: username, lessons: standings, activity: activities[username])
         }
     }
 
-    /// `GET /class/api/progress`: `{"students": [{"username", "lessons": {ID: {"status", …}}}], "lessons": [ID…]}`.
+    /// `GET /class/api/progress`: `{"students": [{"username", "lessons": {ID: {"status", …}}, "activity": {…}}],
+    /// "lessons": [ID…], "now": TIME}`.
     public func json() -> [UInt8] {
-        struct Document: Encodable { var lessons: [String]; var students: [Student] }
-        return (try? JSONCoding.encode(Document(lessons: lessons, students: students), pretty: true)) ?? Array("{}".utf8)
+        struct Document: Encodable { var lessons: [String]; var students: [Student]; var now: Double }
+        return (try? JSONCoding.encode(Document(lessons: lessons, students: students, now: now), pretty: true)) ?? Array("{}".utf8)
     }
 
     /// One row per learner and lesson (RFC 4180). A cell a spreadsheet would read as a formula starts with `'`.

@@ -19,6 +19,8 @@ public struct ClassServer: Sendable {
         public var storage: String
         /// The lessons the class offers (the catalogue's ids, in its order).
         public var lessons: [String]
+        /// Each lesson's step ids, in order: what a learner's live activity report is checked against.
+        public var lessonSteps: [String: [String]] = [:]
         /// One line per request on stderr.
         public var logRequests = false
         /// How submissions are verified; nil: they are kept, not replayed (they stay `queued`).
@@ -94,7 +96,8 @@ public struct ClassServer: Sendable {
         let replays = options.replay.map { ReplayWorker(store: submissions, replay: $0, signingSecret: signingSecret, changes: changes) }
         replays?.start()
         let classAPI = ClassHandler(accounts: accounts, submissions: submissions, access: access, lessons: options.lessons,
-                                    replays: replays, signingSecret: signingSecret, changes: changes)
+                                    lessonSteps: options.lessonSteps, replays: replays, signingSecret: signingSecret,
+                                    changes: changes)
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             if request.uri.path == "/class" || request.uri.path.hasPrefix("/class/") {
                 let response = await classAPI.respond(to: request)

@@ -83,6 +83,7 @@ extension Tutor {
         say(paint("💡 ", code: "33") + hints[used].text(language))
         progress.lessons[lesson.id, default: .init()].steps[step.id, default: .init()].hintsUsed = used + 1
         progress.save(progressPath)
+        reportActivity(lesson)
     }
 
     func solution() {

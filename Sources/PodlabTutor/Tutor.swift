@@ -21,6 +21,9 @@ public final class Tutor {
     /// Called when a lesson is finished; what it returns is shown (the class submission's outcome, on a machine
     /// that joined a class: the class lives in PodlabClass, which the tutor does not know).
     public var onLessonComplete: ((Lesson) -> String)?
+    /// Called after each line, step shown and hint with where the learner is now (on a machine that joined a class,
+    /// it is sent there for the teacher's live view); must not wait for the network.
+    public var onActivity: ((LearnerActivity) -> Void)?
 
     public init(paths: TutorPaths, language: Language, interactive: Bool, colour: Bool) throws {
         self.paths = paths
@@ -127,9 +130,12 @@ public final class Tutor {
             progress.lessons[lesson.id, default: .init()].steps[lesson.steps[index].id, default: .init()].attempts += 1
             progress.save(progressPath)
         }
+        let before = currentStep()
         let status = shell.run(line, terminal: interactive)
         if status == 130 && interactive { say(strings.interrupted) }
         checkCurrentStep(verbose: false)
+        // A line that finished the step was reported with the next step (or the lesson's end).
+        if let (lesson, index) = before, let (now, at) = currentStep(), now.id == lesson.id, at == index { reportActivity(lesson) }
     }
 
     // MARK: Lessons and steps
@@ -153,6 +159,22 @@ public final class Tutor {
         say("")
         say(paint(strings.stepHeader(lesson, index), code: "1;36"))
         say(render(catalog.text(of: step, in: lesson, language: language)))
+        reportActivity(lesson)
+    }
+
+    /// Tells `onActivity` where the learner is in `lesson`: its current step, or that it is finished.
+    func reportActivity(_ lesson: Lesson) {
+        guard let onActivity else { return }
+        let record = progress.lessons[lesson.id] ?? .init()
+        let index = min(record.current, lesson.steps.count)
+        let step = index < lesson.steps.count ? lesson.steps[index].id : ""
+        let stepRecord = record.steps[step] ?? .init()
+        let started = stepRecord.started ?? WallClock.now()
+        let lastError = index < lesson.steps.count
+            ? LearnerActivity.lastError(storage: paths.locations.storage, since: started) : nil
+        onActivity(LearnerActivity(lesson: lesson.id, step: step, index: index, steps: lesson.steps.count,
+                                   attempts: stepRecord.attempts, hintsUsed: stepRecord.hintsUsed,
+                                   seconds: max(0, WallClock.now() - started), lastError: lastError))
     }
 
     /// Markdown as a terminal shows it: code blocks indented (and coloured on a terminal).
@@ -207,6 +229,7 @@ public final class Tutor {
             progress.currentLesson = nil
             progress.save(progressPath)
             say(paint(strings.lessonComplete(lesson), code: "1;32"))
+            reportActivity(lesson)
             if let onLessonComplete { say(onLessonComplete(lesson)) }
         }
     }

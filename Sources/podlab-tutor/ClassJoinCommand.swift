@@ -108,6 +108,15 @@ enum ClassLessonSubmission {
         }
     }
 
+    /// What sends the learner's step-by-step activity to the class; nil (and the shell goes on without it) when the
+    /// class's login is gone, which the first finished lesson then says with what to do.
+    static func activityReporter(_ membership: ClassMembership) -> ActivityReporter? {
+        guard let registry = ClassClient.registryName(membership.url),
+              let credentials = AuthFile.standard().credentials(for: registry), credentials.username == membership.username,
+              let client = try? ClassClient(url: membership.url, credentials: credentials, timeoutSeconds: 10) else { return nil }
+        return ActivityReporter(client: client)
+    }
+
     /// One line for the learner: the submission's number, or why it was not sent and how to send it later.
     static func send(_ lesson: Lesson, paths: TutorPaths, language: Language, membership: ClassMembership) -> String {
         do {

@@ -34,6 +34,8 @@ struct ClassServeCommand: ParsableCommand {
                                                                                        sandboxes: "\(storage.absolute)/replays",
                                                                                        bounds: bounds))
             options.logRequests = logRequests
+            let catalog = try LessonCatalog(directory: paths.lessons)
+            options.lessonSteps = Dictionary(catalog.lessons.map { ($0.id, $0.steps.map(\.id)) }, uniquingKeysWith: { first, _ in first })
             switch (tlsCert, tlsKey) {
             case let (certificate?, key?):
                 options.tls = try ServerTLS(certificate: certificate, key: key)

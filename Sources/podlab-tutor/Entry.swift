@@ -43,6 +43,7 @@ struct ShellCommand: ParsableCommand {
         if let membership = ClassLessonSubmission.membership(paths: paths) {
             let chosen = language.language
             tutor.onLessonComplete = { ClassLessonSubmission.send($0, paths: paths, language: chosen, membership: membership) }
+            if let reporter = ClassLessonSubmission.activityReporter(membership) { tutor.onActivity = reporter.report }
         }
         throw ExitCode(tutor.run())
     }

@@ -25,7 +25,7 @@ struct ClassServerTests {
     static func request(_ method: String, _ path: String, user: String?, password: String = "", body: [UInt8] = []) -> String {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let user { head += "Authorization: Basic \(Data("\(user):\(password)".utf8).base64EncodedString())\r\n" }
-        if method == "POST" { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        if method == "POST" || method == "PUT" { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         return head + "\r\n"
     }
 
