@@ -139,5 +139,23 @@ struct ClassDashboardTests {
             """
         let row = try browser.evaluate(updated) as? String
         #expect(row?.contains("tries 3") == true, "bob's new submission, in the page that was already open: \(row ?? "nil")")
+
+        // carol's guided shell says where she is: her row's "Now" cell follows, still without a reload.
+        let nginx = try LessonCatalog(directory: "\(BuildProducts.packageRoot)/lessons").lesson("nginx")
+        let activity = try JSONCoding.encode(LearnerActivity(lesson: "nginx", step: nginx.steps[2].id, index: 2, steps: nginx.steps.count,
+                                                             attempts: 2, hintsUsed: 0, seconds: 30, lastError: nil))
+        let put = RawHTTP.exchange(port: server.port, ClassServerTests.request("PUT", "/class/api/activity", user: "carol",
+                                                                               password: "carol-pass-3", body: activity), body: activity)
+        #expect(put.status == 204, "\(put)")
+        let carolsNow = "document.querySelector('a[href^=\"/class/learners/carol\"]').closest('tr').querySelector('td.now')"
+        let followed = """
+            new Promise(done => {
+              const check = () => { const cell = \(carolsNow); if (cell) done(cell.textContent); };
+              new MutationObserver(check).observe(document.getElementById('grid'), {childList: true, subtree: true});
+              check();
+            })
+            """
+        let now = try browser.evaluate(followed) as? String
+        #expect(now?.hasPrefix("nginx 3/\(nginx.steps.count)") == true && now?.contains("tries 2") == true, "\(now ?? "nil")")
     }
 }
