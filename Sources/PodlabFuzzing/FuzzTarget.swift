@@ -4,6 +4,7 @@ import PodlabImages
 import PodlabKube
 import PodlabRegistryClient
 import PodlabRegistryServer
+import PodlabRuntime
 import PodlabTutor
 
 /// The parsers and appliers that read hostile input, each as one function of bytes. libFuzzer drives them
@@ -20,6 +21,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case kube
     case submission
     case authChallenge = "auth-challenge"
+    case imageUser = "image-user"
 
     /// Feeds one input to the target; a broken invariant comes back as a finding.
     public func run(_ bytes: [UInt8]) -> FuzzFinding? {
@@ -34,6 +36,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .kube: return KubeFuzzing.decode(text)
         case .submission: return SubmissionFuzzing.check(bytes)
         case .authChallenge: return Self.challenge(text)
+        case .imageUser: return ImageUserFuzzing.check(bytes)
         }
         return nil
     }

@@ -9,43 +9,52 @@ public struct ImageUser: Codable, Equatable, Sendable {
     public var home: String
 
     public static func resolve(_ spec: String, rootfs: String) throws -> ImageUser {
+        try resolve(spec, passwd: FileSystem.readInside(root: rootfs, relative: "etc/passwd"),
+                    group: FileSystem.readInside(root: rootfs, relative: "etc/group"))
+    }
+
+    /// The same with the image's files as read (nil: the image has none). Both are the image's, so hostile: they are
+    /// read as bytes, as runc's libcontainer (podman's reader) reads them: a line ends at a newline byte and is
+    /// trimmed of white space (a CR before the newline), a field ends at a colon byte (whatever follows it, a
+    /// combining mark too), and names are compared byte for byte.
+    public static func resolve(_ spec: String, passwd passwdBytes: [UInt8]?, group groupBytes: [UInt8]?) throws -> ImageUser {
         // An empty user is root, as in runc: "" and ":" are 0, ":1000" is 0 in group 1000.
         let split = spec.splitOnce(at: ":")
-        var parts = [split.before.isEmpty ? "0" : split.before]
-        if let group = split.after, !group.isEmpty { parts.append(group) }
-        let passwd = entries(FileSystem.readInside(root: rootfs, relative: "etc/passwd"))
-        let groupFile = entries(FileSystem.readInside(root: rootfs, relative: "etc/group"))
+        let user = split.before.isEmpty ? "0" : split.before
+        let groupName = split.after.flatMap { $0.isEmpty ? nil : $0 }
+        let passwd = entries(passwdBytes)
+        let groupFile = entries(groupBytes)
         var uid: UInt32
         var gid: UInt32 = 0
         var home = "/"
-        if let number = UInt32(parts[0]) {
+        if let number = UInt32(user) {
             uid = number
-            if let entry = passwd.first(where: { $0.count > 3 && $0[2] == parts[0] }) {
+            if let entry = passwd.first(where: { $0.count > 3 && same($0[2], user) }) {
                 gid = UInt32(entry[3]) ?? 0
                 home = entry.count > 5 ? entry[5] : "/"
             }
-        } else if let entry = passwd.first(where: { $0.first == parts[0] }), entry.count > 3,
+        } else if let entry = passwd.first(where: { same($0[0], user) }), entry.count > 3,
                   let number = UInt32(entry[2]), let group = UInt32(entry[3]) {
             uid = number
             gid = group
             home = entry.count > 5 ? entry[5] : "/"
         } else {
-            throw RuntimeError.invalidOption("unable to find user \(parts[0]): no matching entries in passwd file",
+            throw RuntimeError.invalidOption("unable to find user \(TerminalText.visible(user)): no matching entries in passwd file",
                                              hint: "use a numeric id (-u 1000) or a user the image defines")
         }
-        if parts.count == 2 {
-            if let number = UInt32(parts[1]) {
+        if let groupName {
+            if let number = UInt32(groupName) {
                 gid = number
-            } else if let entry = groupFile.first(where: { $0.first == parts[1] }), entry.count > 2, let number = UInt32(entry[2]) {
+            } else if let entry = groupFile.first(where: { same($0[0], groupName) }), entry.count > 2, let number = UInt32(entry[2]) {
                 gid = number
             } else {
-                throw RuntimeError.invalidOption("unable to find group \(parts[1]): no matching entries in group file", hint: nil)
+                throw RuntimeError.invalidOption("unable to find group \(TerminalText.visible(groupName)): no matching entries in group file", hint: nil)
             }
         }
-        let userName = passwd.first(where: { $0.count > 2 && $0[2] == String(uid) })?.first
+        let userName = passwd.first(where: { $0.count > 2 && same($0[2], String(uid)) })?.first
         var groups: [UInt32] = []
         if let userName {
-            for entry in groupFile where entry.count > 3 && entry[3].split(separator: ",").contains(Substring(userName)) {
+            for entry in groupFile where entry.count > 3 && members(entry[3]).contains(where: { same($0, userName) }) {
                 if let number = UInt32(entry[2]), number != gid { groups.append(number) }
             }
         }
@@ -61,10 +70,25 @@ public struct ImageUser: Codable, Equatable, Sendable {
         return names
     }
 
+    /// The file's lines, trimmed of ASCII white space as Go's `strings.TrimSpace` would, each split at its colons;
+    /// empty lines left out.
     static func entries(_ bytes: [UInt8]?) -> [[String]] {
         guard let bytes else { return [] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map {
-            $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let space: Set<UInt8> = [9, 10, 11, 12, 13, 32]
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            guard let first = line.firstIndex(where: { !space.contains($0) }),
+                  let last = line.lastIndex(where: { !space.contains($0) }) else { return nil }
+            return line[first...last].split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+                .map { String(decoding: $0, as: UTF8.self) }
         }
     }
+
+    /// A group line's member list, split at its commas.
+    static func members(_ field: String) -> [Substring.UTF8View] {
+        field.utf8.split(separator: UInt8(ascii: ","))
+    }
+
+    /// Names are compared as bytes, as the C library and Go do: "é" written two ways are two users.
+    static func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+    static func same(_ a: Substring.UTF8View, _ b: String) -> Bool { a.elementsEqual(b.utf8) }
 }
