@@ -22,14 +22,14 @@ extension Builder {
         let sources = Array(words.dropLast())
         // The sources come from the build context, or from an earlier stage with --from.
         var root = FileSystem.realPath(options.context) ?? options.context
-        var ignore = IgnoreRules(context: root)
+        var ignore = try IgnoreRules.load(context: root)
         if let stage = instruction.flags["from"] {
             guard let other = stages.first(where: { $0.name == stage }),
                   let path = try rootfs(of: other) else {
                 throw fail(instruction, "COPY --from=\(stage): no earlier stage is called \(stage)", hint: "name a stage with FROM IMAGE AS \(stage)")
             }
             root = path
-            ignore = IgnoreRules(patterns: [])
+            ignore = .none
         }
         let workdir = state.runtime.WorkingDir ?? "/"
         var destination = destinationText.hasPrefix("/") ? destinationText : workdir + "/" + destinationText
@@ -44,7 +44,7 @@ extension Builder {
                            hint: "download the file into the build context first, then COPY it")
             }
             let matches = try expand(pattern, root: root, instruction: instruction)
-            let inContext = { (match: String) in String(match.dropFirst(root.count)).trimmingLeadingSlashes() }
+            let inContext = { (match: String) in match.relative(to: root) }
             // A source the ignore file leaves out is not in the context, as podman sees it.
             if matches.allSatisfy({ ignore.excludes(inContext($0)) }) {
                 throw fail(instruction, "\(instruction.keyword) source \"\(pattern)\" not found in the build context \(options.context)",
@@ -138,7 +138,7 @@ extension Builder {
     func walk(_ directory: String, root: String, into destination: String, ignore: IgnoreRules, items: inout [CopyItem]) throws {
         for name in FileSystem.list(directory) {
             let path = "\(directory)/\(name)"
-            let relative = String(path.dropFirst(root.count)).trimmingLeadingSlashes()
+            let relative = path.relative(to: root)
             if ignore.excludes(relative) { continue }
             var info = stat()
             guard lstat(path, &info) == 0 else { continue }
@@ -200,58 +200,14 @@ extension Builder {
     }
 }
 
-/// `.containerignore` / `.dockerignore`: patterns (with `*`, `?`, `**` and `!` exceptions) of context paths
-/// a build does not read.
-struct IgnoreRules {
-    var patterns: [(pattern: String, negated: Bool)]
-
-    init(patterns: [(String, Bool)]) {
-        self.patterns = patterns.map { (pattern: $0.0, negated: $0.1) }
-    }
-
-    init(context: String) {
-        let file = [".containerignore", ".dockerignore"].map { "\(context)/\($0)" }.first(where: FileSystem.exists)
-        let text = file.flatMap { try? FileSystem.readFile($0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
-        var result: [(String, Bool)] = []
-        for line in text.split(separator: "\n") {
-            var pattern = line.trimmed()
-            if pattern.isEmpty || pattern.hasPrefix("#") { continue }
-            let negated = pattern.hasPrefix("!")
-            if negated { pattern.removeFirst() }
-            pattern = pattern.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
-            result.append((pattern, negated))
-        }
-        self.init(patterns: result)
-    }
-
-    /// Whether the context path is left out. The path is normalised first, like the patterns: `COPY ./ /app/`
-    /// and `COPY ./.env .` name `./.env` and `.//x` (and `sub/../.env`), which must meet the same rules as
-    /// `.env` and `x`. (A source that leaves the context was refused before: `..` cannot climb out here.)
-    func excludes(_ relative: String) -> Bool {
-        var components: [Substring] = []
-        for component in relative.split(separator: "/") where component != "." {
-            if component == ".." { _ = components.popLast() } else { components.append(component) }
-        }
-        let path = components.joined(separator: "/")
-        var excluded = false
-        for rule in patterns where matches(rule.pattern, path) { excluded = !rule.negated }
-        return excluded
-    }
-
-    /// A pattern matches the path itself or any directory above it.
-    func matches(_ pattern: String, _ path: String) -> Bool {
-        let parts = path.split(separator: "/").map(String.init)
-        for count in stride(from: parts.count, through: 1, by: -1) {
-            let prefix = parts.prefix(count).joined(separator: "/")
-            let flat = pattern.replacing("**/", with: "*").replacing("/**", with: "/*")
-            if fnmatch(flat, prefix, 0) == 0 { return true }
-        }
-        return false
-    }
-}
-
 extension String {
+    /// Without its leading slashes, counted as bytes: a `/` followed by a combining mark is one Character with it.
     func trimmingLeadingSlashes() -> String {
-        String(drop { $0 == "/" })
+        String(decoding: utf8.drop { $0 == UInt8(ascii: "/") }, as: UTF8.self)
+    }
+
+    /// This path (under `root`) as a path in `root`, by bytes (not Characters, which can join `/` to what follows).
+    func relative(to root: String) -> String {
+        String(decoding: utf8.dropFirst(root.utf8.count), as: UTF8.self).trimmingLeadingSlashes()
     }
 }

@@ -22,6 +22,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case submission
     case authChallenge = "auth-challenge"
     case imageUser = "image-user"
+    case ignore
 
     /// Feeds one input to the target; a broken invariant comes back as a finding.
     public func run(_ bytes: [UInt8]) -> FuzzFinding? {
@@ -37,6 +38,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .submission: return SubmissionFuzzing.check(bytes)
         case .authChallenge: return Self.challenge(text)
         case .imageUser: return ImageUserFuzzing.check(bytes)
+        case .ignore: return IgnoreFuzzing.check(bytes)
         }
         return nil
     }

@@ -152,6 +152,20 @@ import Testing
         #expect(listing.contains("one.txt"), "ADD unpacks a local archive: \(listing)")
     }
 
+    /// The ignore file as podman reads it: a `.containerignore` saved with CRLF line ends still keeps `.env` out (it
+    /// was read as one pattern), and `*.log` leaves out only the context's top-level logs.
+    @Test func anIgnoreFileWrittenOnWindowsKeepsTheSecretOut() throws {
+        let path = try context("crlf-ignore", files: [
+            "Containerfile": "FROM docker.io/library/busybox\nCOPY . /app/\nCMD [\"find\", \"/app\"]\n",
+            ".containerignore": ".env\r\n*.log\r\n", ".env": "TOKEN=secret\n", "top.log": "x", "logs/inner.log": "y", "index.html": "hi\n",
+        ])
+        let build = try podman("build", "-t", "crlf-ignore", path)
+        #expect(build.status == 0, "\(build)")
+        let listing = try podman("run", "--rm", "crlf-ignore").stdout
+        #expect(listing.contains("/app/index.html") && listing.contains("/app/logs/inner.log"), "\(listing)")
+        #expect(!listing.contains(".env") && !listing.contains("top.log"), "\(listing)")
+    }
+
     /// `./` in a source names the same files as without it: the ignore rules hold for `COPY ./ /app/`,
     /// `COPY ./.env .` and `COPY .//sub/../.env` alike, as with podman (the secret never reaches the image).
     @Test(arguments: ["COPY ./ /app/", "COPY ./.env /app/", "COPY .//config/../.env /app/", "COPY . /app/"])
