@@ -32,14 +32,21 @@ public struct ClassDashboard: Sendable {
             <div id="grid">\(grid(progress))</div>
             <script>
             const events = new EventSource("/class/api/events");
-            let asked = 0, shown = 0;
+            // One fetch at a time: changes that come while one is on its way make one more fetch after it, however
+            // many they are (a class of learners typing), so the page never asks the server for a pile of grids.
+            let busy = false, again = false;
             events.addEventListener("progress", async () => {
-              const mine = ++asked;
-              // From the origin: a page opened as http://user:password@host/ has a base URL that fetch refuses.
-              const answer = await fetch(location.origin + "/class/?fragment=grid&lang=\(language.rawValue)", {cache: "no-store"});
-              const html = answer.ok ? await answer.text() : null;
-              // Answers can arrive out of order: an older one never replaces a newer grid.
-              if (html !== null && mine > shown) { shown = mine; document.getElementById("grid").innerHTML = html; }
+              if (busy) { again = true; return; }
+              busy = true;
+              do {
+                again = false;
+                try {
+                  // From the origin: a page opened as http://user:password@host/ has a base URL that fetch refuses.
+                  const answer = await fetch(location.origin + "/class/?fragment=grid&lang=\(language.rawValue)", {cache: "no-store"});
+                  if (answer.ok) { document.getElementById("grid").innerHTML = await answer.text(); }
+                } catch (error) { /* the server is away: the event stream reconnects, and brings the next change */ }
+              } while (again);
+              busy = false;
             });
             </script>
             """)
@@ -203,15 +210,18 @@ public struct ClassDashboard: Sendable {
         """
     }
 
+    /// Whole seconds under a minute, else whole minutes. What a learner's machine sends is bounded when received; a
+    /// time no Int holds still reads as a time here rather than stopping the server.
     static func minutes(_ seconds: Double) -> String {
-        let whole = Int(seconds.rounded())
+        let whole = seconds.isFinite ? Int(min(max(seconds.rounded(), 0), Double(Int32.max))) : 0
         return whole < 60 ? "\(whole) s" : "\(whole / 60) min"
     }
 
-    /// A learner's text cut to `limit` characters for the grid, which every teacher's page fetches again on each
+    /// A learner's text cut to `limit` Unicode scalars for the grid, which every teacher's page fetches again on each
     /// change: one submission's 2 MB command line must not become every refresh's. Their own page shows it whole.
     static func shortened(_ text: String, limit: Int = 200) -> String {
-        text.count > limit ? String(text.prefix(limit)) + "…" : text
+        // Unicode scalars, not Characters: one Character can hold thousands of combining marks.
+        text.unicodeScalars.count > limit ? String(text.unicodeScalars.prefix(limit)) + "…" : text
     }
 
     /// Text for HTML content and attribute values: the JUnit report's XML escaping, which HTML reads the same way.

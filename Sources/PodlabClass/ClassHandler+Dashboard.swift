@@ -7,7 +7,8 @@ import PodlabCore
 ///
 ///     GET /class/[?fragment=grid][&lang=zh|en]   the grid (teachers)
 ///     GET /class/learners/NAME                   a learner's submissions and commands (teachers; a learner: their own)
-///     GET /class/api/events                      server-sent events: `progress` at each submission or verdict
+///     GET /class/api/events                      server-sent events: `progress` at each submission, verdict or
+///                                                learner's new activity
 extension ClassHandler {
     func dashboard(_ request: Request, _ parts: [String], as account: ClassAccounts.Account) throws -> Response {
         let language = ClassDashboard.language(query: request.uri.queryParameters.get("lang"),

@@ -136,8 +136,7 @@ public struct ClassHandler: Sendable {
         } catch {
             throw ClassAPIFailure(.unprocessableContent, error.message, hint: error.hint)
         }
-        activities.record(activity, for: account.username, at: clock())
-        changes.announce()
+        if activities.record(activity, for: account.username, at: clock()) { changes.announce() }
         return Response(status: .noContent)
     }
 

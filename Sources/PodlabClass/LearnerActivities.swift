@@ -22,8 +22,16 @@ public final class LearnerActivities: Sendable {
 
     public init() {}
 
-    public func record(_ activity: LearnerActivity, for username: String, at time: Double) {
-        latest.withLock { $0[username] = Seen(activity: activity, received: time) }
+    /// Keeps the learner's report; true when it says something new. A report that differs from the last only in its
+    /// time (a guided shell sends one for each line, step and hint, each of which changes something else) is no reason
+    /// to make every teacher's page fetch the grid again: a loop of them does not.
+    public func record(_ activity: LearnerActivity, for username: String, at time: Double) -> Bool {
+        latest.withLock { latest in
+            defer { latest[username] = Seen(activity: activity, received: time) }
+            guard var before = latest[username]?.activity else { return true }
+            before.seconds = activity.seconds
+            return before != activity
+        }
     }
 
     public var all: [String: Seen] { latest.withLock { $0 } }
@@ -47,13 +55,14 @@ public final class LearnerActivities: Sendable {
         let limits = LearnerActivity.Limits.self
         guard activity.steps == steps.count, activity.index >= 0, activity.index <= steps.count,
               activity.step == (activity.index < steps.count ? steps[activity.index] : ""),
-              activity.attempts >= 0, activity.hintsUsed >= 0, activity.seconds >= 0, activity.seconds.isFinite else {
+              (0...Submission.Limits.count).contains(activity.attempts), (0...Submission.Limits.count).contains(activity.hintsUsed),
+              (0...Submission.Limits.seconds).contains(activity.seconds) else {
             throw ClassError("the activity report does not fit the lesson \"\(activity.lesson)\" as this class has it",
                              hint: "the class server may have other lesson files: install the podlab version it runs")
         }
         if let command = activity.lastError {
             guard command.arguments.count <= limits.arguments + 1,
-                  command.arguments.allSatisfy({ $0.count <= limits.argumentCharacters + 1 }) else {
+                  command.arguments.allSatisfy({ $0.unicodeScalars.count <= limits.argumentCharacters + 1 }) else {
                 throw ClassError("the activity report's command is longer than a class server takes")
             }
         }

@@ -43,11 +43,13 @@ public struct LearnerActivity: Codable, Sendable, Equatable {
         public static let argumentCharacters = 200
     }
 
-    /// The command as sent: at most `Limits.arguments` arguments of `Limits.argumentCharacters` each, a cut one ending
-    /// in "…".
+    /// The command as sent: at most `Limits.arguments` arguments of `Limits.argumentCharacters` Unicode scalars each,
+    /// a cut one ending in "…".
     static func bounded(_ command: Submission.Command) -> Submission.Command {
+        // Counted in Unicode scalars: a Character can hold any number of them (a letter and its combining marks).
         var arguments = command.arguments.prefix(Limits.arguments).map { argument in
-            argument.count > Limits.argumentCharacters ? String(argument.prefix(Limits.argumentCharacters)) + "…" : argument
+            argument.unicodeScalars.count > Limits.argumentCharacters
+                ? String(argument.unicodeScalars.prefix(Limits.argumentCharacters)) + "…" : argument
         }
         if command.arguments.count > Limits.arguments { arguments.append("…") }
         return Submission.Command(time: command.time, arguments: arguments, exitCode: command.exitCode)

@@ -88,6 +88,10 @@ struct ClassActivityTests {
         other = honest; other.index = nginx.steps.count + 1; refused.append(("past the lesson's end", other))
         other = honest; other.steps = 99; refused.append(("another number of steps", other))
         other = honest; other.attempts = -1; refused.append(("negative tries", other))
+        other = honest; other.attempts = 2_000_000; refused.append(("more tries than a submission may count", other))
+        // A time no Int holds: the grid's minutes would have stopped the whole class server.
+        other = honest; other.seconds = 1e300; refused.append(("a time of 1e300 seconds", other))
+        other = honest; other.seconds = 1e19; refused.append(("a time of 1e19 seconds", other))
         other = honest
         other.lastError = .init(time: 1, arguments: Array(repeating: "x", count: 40), exitCode: 1)
         refused.append(("a command with more arguments than a shell sends", other))
@@ -113,7 +117,13 @@ struct ClassActivityTests {
                                        lastError: long)
         let arguments = activity.lastError?.arguments ?? []
         #expect(arguments.count == LearnerActivity.Limits.arguments + 1 && arguments.last == "…")
-        #expect(arguments[2].count == LearnerActivity.Limits.argumentCharacters + 1 && arguments[2].hasSuffix("…"))
+        #expect(arguments[2].unicodeScalars.count == LearnerActivity.Limits.argumentCharacters + 1 && arguments[2].hasSuffix("…"))
         #expect(try JSONCoding.encode(activity).count <= LearnerActivity.Limits.bytes)
+        // One Character of a letter and 5 000 combining marks is cut by its scalars, not kept whole as one Character.
+        let marks = "e" + String(repeating: "\u{301}", count: 5_000)
+        let marked = LearnerActivity(lesson: "nginx", step: "run", index: 0, steps: 5, attempts: 1, hintsUsed: 0, seconds: 1,
+                                     lastError: .init(time: 1, arguments: Array(repeating: marks, count: 40), exitCode: 1))
+        #expect(marked.lastError?.arguments.allSatisfy { $0.unicodeScalars.count <= LearnerActivity.Limits.argumentCharacters + 1 } == true)
+        #expect(try JSONCoding.encode(marked).count <= LearnerActivity.Limits.bytes)
     }
 }
