@@ -45,26 +45,33 @@ extension Builder {
             }
             let matches = try expand(pattern, root: root, instruction: instruction)
             let inContext = { (match: String) in match.relative(to: root) }
-            // A source the ignore file leaves out is not in the context, as podman sees it.
-            if matches.allSatisfy({ ignore.excludes(inContext($0)) }) {
-                throw fail(instruction, "\(instruction.keyword) source \"\(pattern)\" not found in the build context \(options.context)",
-                           hint: "it is left out by the context's .containerignore or .dockerignore")
-            }
+            var found = false
             for match in matches {
                 var info = stat()
                 guard lstat(match, &info) == 0 else { continue }
-                if ignore.excludes(inContext(match)) { continue }
+                let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+                // A source the ignore file leaves out is not in the context, as podman sees it; but a directory left
+                // out still holds what an exception (`!dir/keep`) brings back.
+                let excluded = ignore.excludes(inContext(match))
+                if excluded && !(isDirectory && ignore.hasExceptions) { continue }
                 if instruction.keyword == "ADD" && (info.st_mode & S_IFMT) == S_IFREG && Builder.isArchive(match) {
                     archives.append(match)
+                    found = true
                     continue
                 }
-                let name = FileSystem.baseName(of: match)
-                if (info.st_mode & S_IFMT) == S_IFDIR {
+                if isDirectory {
+                    let before = items.count
                     try walk(match, root: root, into: destination, ignore: ignore, items: &items)
+                    found = found || !excluded || items.count > before
                 } else {
-                    let target = intoDirectory || matches.count > 1 ? "\(destination)/\(name)" : destination
+                    let target = intoDirectory || matches.count > 1 ? "\(destination)/\(FileSystem.baseName(of: match))" : destination
                     items.append(CopyItem(source: match, destination: target, info: info))
+                    found = true
                 }
+            }
+            if !found && matches.allSatisfy({ ignore.excludes(inContext($0)) }) {
+                throw fail(instruction, "\(instruction.keyword) source \"\(pattern)\" not found in the build context \(options.context)",
+                           hint: "it is left out by the context's .containerignore or .dockerignore")
             }
         }
         if items.isEmpty && archives.isEmpty {
@@ -138,12 +145,23 @@ extension Builder {
     func walk(_ directory: String, root: String, into destination: String, ignore: IgnoreRules, items: inout [CopyItem]) throws {
         for name in FileSystem.list(directory) {
             let path = "\(directory)/\(name)"
-            let relative = path.relative(to: root)
-            if ignore.excludes(relative) { continue }
+            let excluded = ignore.excludes(path.relative(to: root))
+            if excluded && !ignore.hasExceptions { continue }
             var info = stat()
             guard lstat(path, &info) == 0 else { continue }
+            let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+            if excluded {
+                // Left out, but an exception may bring back something inside: then the directory comes with it.
+                guard isDirectory else { continue }
+                var inside: [CopyItem] = []
+                try walk(path, root: root, into: "\(destination)/\(name)", ignore: ignore, items: &inside)
+                guard !inside.isEmpty else { continue }
+                items.append(CopyItem(source: path, destination: "\(destination)/\(name)", info: info))
+                items += inside
+                continue
+            }
             items.append(CopyItem(source: path, destination: "\(destination)/\(name)", info: info))
-            if (info.st_mode & S_IFMT) == S_IFDIR {
+            if isDirectory {
                 try walk(path, root: root, into: "\(destination)/\(name)", ignore: ignore, items: &items)
             }
         }

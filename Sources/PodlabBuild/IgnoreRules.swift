@@ -55,6 +55,10 @@ public struct IgnoreRules: Sendable {
         return try IgnoreRules(text: String(decoding: try FileSystem.readFile("\(context)/\(name)"), as: UTF8.self), file: name)
     }
 
+    /// Whether an exception (`!…`) can bring back a path under one left out: then a build looks inside a directory
+    /// that is left out, as podman does.
+    public var hasExceptions: Bool { rules.contains(where: \.negated) }
+
     /// Whether the context path is left out. The path is normalised first, like the patterns: `COPY ./ /app/`
     /// and `COPY ./.env .` name `./.env` and `.//x` (and `sub/../.env`), which must meet the same rules as
     /// `.env` and `x`. (A source that leaves the context was refused before: `..` cannot climb out here.)

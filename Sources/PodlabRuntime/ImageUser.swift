@@ -18,26 +18,34 @@ public struct ImageUser: Codable, Equatable, Sendable {
     /// trimmed of white space (a CR before the newline), a field ends at a colon byte (whatever follows it, a
     /// combining mark too), and names are compared byte for byte.
     public static func resolve(_ spec: String, passwd passwdBytes: [UInt8]?, group groupBytes: [UInt8]?) throws -> ImageUser {
-        // An empty user is root, as in runc: "" and ":" are 0, ":1000" is 0 in group 1000.
-        let split = spec.splitOnce(at: ":")
-        let user = split.before.isEmpty ? "0" : split.before
-        let groupName = split.after.flatMap { $0.isEmpty ? nil : $0 }
+        // An empty user is root, as in runc: "" and ":" are 0, ":1000" is 0 in group 1000. Split at the colon byte:
+        // the spec can be the image's own User, where ":" and a combining mark after it are one Character.
+        let colon = spec.utf8.firstIndex(of: UInt8(ascii: ":"))
+        let before = String(decoding: spec.utf8[..<(colon ?? spec.utf8.endIndex)], as: UTF8.self)
+        let user = before.isEmpty ? "0" : before
+        let groupName = colon.map { String(decoding: spec.utf8[spec.utf8.index(after: $0)...], as: UTF8.self) }
+            .flatMap { $0.isEmpty ? nil : $0 }
         let passwd = entries(passwdBytes)
         let groupFile = entries(groupBytes)
         var uid: UInt32
         var gid: UInt32 = 0
         var home = "/"
+        // The passwd entry's name, whose groups are the supplementary ones (runc's: the entry that matched, not the
+        // first with the same uid, when two names share one).
+        var userName: String?
         if let number = UInt32(user) {
             uid = number
             if let entry = passwd.first(where: { $0.count > 3 && same($0[2], user) }) {
                 gid = UInt32(entry[3]) ?? 0
                 home = entry.count > 5 ? entry[5] : "/"
+                userName = entry[0]
             }
         } else if let entry = passwd.first(where: { same($0[0], user) }), entry.count > 3,
                   let number = UInt32(entry[2]), let group = UInt32(entry[3]) {
             uid = number
             gid = group
             home = entry.count > 5 ? entry[5] : "/"
+            userName = entry[0]
         } else {
             throw RuntimeError.invalidOption("unable to find user \(TerminalText.visible(user)): no matching entries in passwd file",
                                              hint: "use a numeric id (-u 1000) or a user the image defines")
@@ -51,7 +59,6 @@ public struct ImageUser: Codable, Equatable, Sendable {
                 throw RuntimeError.invalidOption("unable to find group \(TerminalText.visible(groupName)): no matching entries in group file", hint: nil)
             }
         }
-        let userName = passwd.first(where: { $0.count > 2 && same($0[2], String(uid)) })?.first
         var groups: [UInt32] = []
         if let userName {
             for entry in groupFile where entry.count > 3 && members(entry[3]).contains(where: { same($0, userName) }) {

@@ -166,6 +166,23 @@ import Testing
         #expect(!listing.contains(".env") && !listing.contains("top.log"), "\(listing)")
     }
 
+    /// An exception brings a file back from inside a directory that is left out, as in podman: `**` with `!src/**`
+    /// keeps src (and `COPY src` finds it), `.git` with `!.git/keep` keeps only that file.
+    @Test func anExceptionBringsBackWhatAnIgnoredDirectoryHolds() throws {
+        let path = try context("exceptions", files: [
+            "Containerfile": "FROM docker.io/library/busybox\nCOPY . /app/\nCOPY src /src2/\nCMD [\"find\", \"/app\", \"/src2\"]\n",
+            ".containerignore": "**\n!src/**\n!.git/keep\n", "src/main.c": "int main;\n", "src/lib/util.c": "int util;\n",
+            ".git/keep": "k", ".git/config": "secret", "other.txt": "o",
+        ])
+        let build = try podman("build", "-t", "exceptions", path)
+        #expect(build.status == 0, "\(build)")
+        let listing = try podman("run", "--rm", "exceptions").stdout
+        for kept in ["/app/src/main.c", "/app/src/lib/util.c", "/app/.git/keep", "/src2/main.c", "/src2/lib/util.c"] {
+            #expect(listing.contains(kept), "\(kept): \(listing)")
+        }
+        #expect(!listing.contains("config") && !listing.contains("other.txt"), "\(listing)")
+    }
+
     /// `./` in a source names the same files as without it: the ignore rules hold for `COPY ./ /app/`,
     /// `COPY ./.env .` and `COPY .//sub/../.env` alike, as with podman (the secret never reaches the image).
     @Test(arguments: ["COPY ./ /app/", "COPY ./.env /app/", "COPY .//config/../.env /app/", "COPY . /app/"])

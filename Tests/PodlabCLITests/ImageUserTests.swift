@@ -38,3 +38,20 @@ struct ImageUserTests {
         #expect(try ImageUser.resolve("caf\u{E9}", passwd: accented, group: nil).uid == 1001)
     }
 }
+
+extension ImageUserTests {
+    /// Two names for uid 0: `-u toor` gets toor's groups, as runc gives them (not root's, the first with that uid).
+    @Test func theGroupsAreThoseOfTheNameThatMatched() throws {
+        let shared = Array("root:x:0:0:root:/root:/bin/sh\ntoor:x:0:0::/toor:/bin/sh\n".utf8)
+        let groups = Array("wheel:x:10:root\nadm:x:4:toor\n".utf8)
+        #expect(try Self.described(ImageUser.resolve("toor", passwd: shared, group: groups)) == "0:0 [4] /toor")
+        #expect(try Self.described(ImageUser.resolve("0", passwd: shared, group: groups)) == "0:0 [10] /root")
+    }
+
+    /// The image's own User can be `name:<combining mark>group`: the spec is split at the colon byte too.
+    @Test func theSpecIsSplitAtTheColonByte() throws {
+        let passwd = Array("app:x:1000:1000::/app:/bin/sh\n".utf8)
+        let group = Array("\u{301}staff:x:50:\n".utf8)
+        #expect(try ImageUser.resolve("app:\u{301}staff", passwd: passwd, group: group).gid == 50)
+    }
+}
