@@ -123,16 +123,10 @@ public struct ClassHandler: Sendable {
     /// Keeps where the signed-in learner's guided shell says they are, for the live grid. Only ever their own: the
     /// report names no account.
     func activity(_ request: Request, from account: ClassAccounts.Account) async throws -> Response {
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: LearnerActivity.Limits.bytes)
-        } catch is NIOTooManyBytesError {
-            throw ClassAPIFailure(.contentTooLarge, "an activity report is at most \(LearnerActivity.Limits.bytes) bytes")
-        }
+        let body = try await collect(request, upTo: LearnerActivity.Limits.bytes, what: "an activity report")
         let activity: LearnerActivity
         do {
-            activity = try LearnerActivities.decode(Array(buffer: body), lessonSteps: lessonSteps)
+            activity = try LearnerActivities.decode(body, lessonSteps: lessonSteps)
         } catch {
             throw ClassAPIFailure(.unprocessableContent, error.message, hint: error.hint)
         }
@@ -142,15 +136,8 @@ public struct ClassHandler: Sendable {
 
     /// Stores a report as received, once it decodes within bounds, names the signed-in account and an offered lesson.
     func receive(_ request: Request, from account: ClassAccounts.Account) async throws -> Response {
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: Submission.Limits.bytes)
-        } catch is NIOTooManyBytesError {
-            throw ClassAPIFailure(.contentTooLarge, "a submission is at most \(Submission.Limits.bytes) bytes",
-                                  hint: "submit the report podlab check --format json wrote, unchanged")
-        }
-        let bytes = Array(buffer: body)
+        let bytes = try await collect(request, upTo: Submission.Limits.bytes, what: "a submission",
+                                      hint: "submit the report podlab check --format json wrote, unchanged")
         let submission = try Submission.decode(bytes)
         // The seal is checked over the report as this podlab encodes it: another version might encode it otherwise.
         guard submission.podlab == Versions.podlab else {
@@ -184,6 +171,16 @@ public struct ClassHandler: Sendable {
         var response = json(Received(id: id, status: SubmissionState.Status.queued.rawValue), status: .created)
         response.headers[.location] = "/class/api/submissions/\(id)"
         return response
+    }
+
+    /// A request's body, refused (413) past `limit` bytes.
+    func collect(_ request: Request, upTo limit: Int, what: String, hint: String? = nil) async throws -> [UInt8] {
+        var request = request
+        do {
+            return Array(buffer: try await request.collectBody(upTo: limit))
+        } catch is NIOTooManyBytesError {
+            throw ClassAPIFailure(.contentTooLarge, "\(what) is at most \(limit) bytes", hint: hint)
+        }
     }
 
     func listing(for account: ClassAccounts.Account) throws -> [Entry] {
