@@ -102,4 +102,17 @@ public struct Journal: Sendable {
         guard let bytes = try? FileSystem.readFile(path) else { return [] }
         return bytes.split(separator: 0x0a).compactMap { try? JSONCoding.decode(JournalEvent.self, from: Array($0), what: "event") }
     }
+
+    /// The newest event since `since` that `matches`, read from the end: only the lines since then are decoded,
+    /// however long the journal has grown (the guided shell asks after every line). Processes append in about the
+    /// order of their clocks; lines up to `slack` seconds older than `since` are still read, in case two crossed.
+    public func newest(since: Double, slack: Double = 5, where matches: (JournalEvent) -> Bool) -> JournalEvent? {
+        guard let bytes = try? FileSystem.readFile(path) else { return nil }
+        for line in bytes.split(separator: 0x0a).reversed() {
+            guard let event = try? JSONCoding.decode(JournalEvent.self, from: Array(line), what: "event") else { continue }
+            if event.time < since - slack { return nil }
+            if event.time >= since && matches(event) { return event }
+        }
+        return nil
+    }
 }

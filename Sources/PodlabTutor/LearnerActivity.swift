@@ -57,8 +57,8 @@ public struct LearnerActivity: Codable, Sendable, Equatable {
 
     /// The newest podman command line the engine journaled since `since` that did not succeed.
     public static func lastError(storage: String, since: Double) -> Submission.Command? {
-        let failed = Journal(storage: storage).events().last {
-            $0.type == "system" && $0.status == "command" && $0.time >= since && ($0.exitCode ?? 0) != 0
+        let failed = Journal(storage: storage).newest(since: since) {
+            $0.type == "system" && $0.status == "command" && ($0.exitCode ?? 0) != 0
         }
         return failed.map { Submission.Command(time: $0.time, arguments: $0.arguments ?? [], exitCode: $0.exitCode ?? -1) }
     }
