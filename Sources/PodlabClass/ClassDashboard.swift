@@ -163,10 +163,15 @@ public struct ClassDashboard: Sendable {
     }
 
     /// A learner's page: their submissions, newest first, each with its verdict, and the commands of the newest.
-    public func learnerPage(username: String, records: [SubmissionRecord]) -> String {
+    /// With `activity`, where their guided shell last said they are (at the server's time `now`).
+    public func learnerPage(username: String, records: [SubmissionRecord], activity: LearnerActivities.Seen? = nil,
+                            now time: Double = 0) -> String {
         let own = records.filter { $0.submission.username == username }.reversed()
         var body = "<p><a href=\"/class/?lang=\(language.rawValue)\">← \(text("班级进度", "Class progress"))</a></p>"
         body += "<h1>\(Self.escape(username))</h1>"
+        if activity != nil {
+            body += "<table class=\"now-table\"><tr><th>\(text("当前", "Now"))</th>\(now(activity, at: time))</tr></table>"
+        }
         guard let latest = own.first else {
             return page(title: username, body: body + "<p>\(text("还没有提交。", "Nothing submitted yet."))</p>")
         }

@@ -22,7 +22,8 @@ extension ClassHandler {
             guard try accounts.list().contains(where: { $0.username == username }) else {
                 throw ClassAPIFailure(.notFound, "no learner \(username)")
             }
-            return html(pages.learnerPage(username: username, records: submissions.records()))
+            return html(pages.learnerPage(username: username, records: submissions.records(),
+                                          activity: activities.all[username], now: clock()))
         }
         guard account.teacher else { throw ClassAPIFailure(.forbidden, "the class's progress is for teachers") }
         let progress = try self.progress()

@@ -31,6 +31,10 @@ struct ClassJoinCommand: ParsableCommand {
             print("Joined the class at \(client.url) as \(identity.username)\(identity.teacher ? " (teacher)" : "").")
             print("Logged in to its registry: podman push IMAGE \(client.registry)/\(identity.username)/NAME:TAG")
             print("Send a lesson's result with: podlab check --lesson ID --submit")
+            // What is shared, said once where the learner chose it: the teacher's grid shows it live.
+            print("From now on the guided shell sends each lesson you finish to the class, and while you work it tells")
+            print("the teacher's page where you are: the lesson, the step, your tries and hints, and the last podman")
+            print("command that failed (passwords removed). 'podlab class leave' stops both.")
         }
     }
 }

@@ -60,6 +60,12 @@ struct ClassActivityTests {
         #expect(grid.contains("tries 6 · hints 0 · 4 min"))
         #expect(grid.contains("&lt;script&gt;x&lt;/script&gt;") && !grid.contains("<script>x"))
 
+        // alice's own page (hers and the teachers') says the same.
+        let page = RawHTTP.exchange(port: server.port, ClassServerTests.request("GET", "/class/learners/alice?lang=en", user: "alice",
+                                                                                password: "alice-pass-1")).body
+        #expect(page.contains("<th>Now</th><td class=\"now effort\"><b>nginx</b> 2/\(nginx.steps.count)"), "\(page)")
+        #expect(!get(server, "/class/learners/bob?lang=en").body.contains("<th>Now</th>"), "bob said nothing")
+
         var finished = stuck
         (finished.step, finished.index, finished.lastError) = ("", nginx.steps.count, nil)
         #expect(put(server, try JSONCoding.encode(finished), as: "alice", "alice-pass-1").status == 204)

@@ -49,6 +49,7 @@ struct ClassJoinTests {
 
         let joined = try podlab("class", "join", url, "--username", "alice", "--password-stdin", stdin: "alice-pass-1\n")
         #expect(joined.status == 0 && joined.stdout.hasPrefix("Joined the class at \(url) as alice.\n"), "\(joined)")
+        #expect(joined.stdout.contains("the teacher's page where you are"), "join says what the class sees live: \(joined)")
         // The join is also the class registry's login: a push under her own name needs nothing more.
         let podman = Podman(root: directory.file("storage"))
         #expect(try podman("pull", "-q", "busybox").status == 0)
