@@ -11,11 +11,6 @@ public final class LearnerActivities: Sendable {
     public struct Seen: Codable, Sendable, Equatable {
         public var activity: LearnerActivity
         public var received: Double
-
-        public init(activity: LearnerActivity, received: Double) {
-            self.activity = activity
-            self.received = received
-        }
     }
 
     private let latest = Mutex<[String: Seen]>([:])
@@ -62,7 +57,7 @@ public final class LearnerActivities: Sendable {
         }
         if let command = activity.lastError {
             guard command.arguments.count <= limits.arguments + 1,
-                  command.arguments.allSatisfy({ $0.unicodeScalars.count <= limits.argumentCharacters + 1 }) else {
+                  command.arguments.allSatisfy({ $0.unicodeScalars.count <= limits.argumentScalars + 1 }) else {
                 throw ClassError("the activity report's command is longer than a class server takes")
             }
         }

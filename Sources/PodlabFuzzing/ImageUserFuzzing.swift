@@ -17,7 +17,7 @@ enum ImageUserFuzzing {
             _ = try? ImageUser.resolve(spec, passwd: passwd, group: groupFile)
         }
         // An image that names the added user or group itself may define it otherwise: the first line wins.
-        guard !bytes.contains(subsequence: Array("fuzz".utf8)) else { return nil }
+        guard !bytes.contains("fuzz".utf8) else { return nil }
         let withUser = passwd + Array(("\n" + user).utf8), withGroup = groupFile + Array(("\n" + group).utf8)
         guard let found = try? ImageUser.resolve("fuzzuser", passwd: withUser, group: withGroup),
               found.uid == 4242, found.gid == 4343, found.home == "/home/fuzz", found.groups.contains(4545) else {
@@ -28,12 +28,5 @@ enum ImageUserFuzzing {
             return FuzzFinding("fuzzuser:fuzzgroup, added on lines of their own, is not 4242:4545")
         }
         return nil
-    }
-}
-
-extension Array where Element == UInt8 {
-    func contains(subsequence: [UInt8]) -> Bool {
-        guard !subsequence.isEmpty, count >= subsequence.count else { return subsequence.isEmpty }
-        return (0...(count - subsequence.count)).contains { self[$0..<($0 + subsequence.count)].elementsEqual(subsequence) }
     }
 }

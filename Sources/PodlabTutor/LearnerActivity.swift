@@ -40,16 +40,16 @@ public struct LearnerActivity: Codable, Sendable, Equatable {
     public enum Limits {
         public static let bytes = 64 << 10
         public static let arguments = 32
-        public static let argumentCharacters = 200
+        public static let argumentScalars = 200
     }
 
-    /// The command as sent: at most `Limits.arguments` arguments of `Limits.argumentCharacters` Unicode scalars each,
+    /// The command as sent: at most `Limits.arguments` arguments of `Limits.argumentScalars` Unicode scalars each,
     /// a cut one ending in "…".
     static func bounded(_ command: Submission.Command) -> Submission.Command {
         // Counted in Unicode scalars: a Character can hold any number of them (a letter and its combining marks).
         var arguments = command.arguments.prefix(Limits.arguments).map { argument in
-            argument.unicodeScalars.count > Limits.argumentCharacters
-                ? String(argument.unicodeScalars.prefix(Limits.argumentCharacters)) + "…" : argument
+            argument.unicodeScalars.count > Limits.argumentScalars
+                ? String(argument.unicodeScalars.prefix(Limits.argumentScalars)) + "…" : argument
         }
         if command.arguments.count > Limits.arguments { arguments.append("…") }
         return Submission.Command(time: command.time, arguments: arguments, exitCode: command.exitCode)

@@ -29,12 +29,12 @@ struct ClassServeCommand: ParsableCommand {
             guard replayTimeLimit > 0 else { throw ClassError("--replay-time-limit must be a positive number of seconds") }
             let bounds = try ReplayPlan.Bounds(memory: replayMemory, pids: replayPidsLimit)
             let paths = try TutorPaths.current()
-            var options = ClassServer.Options(host: host, port: port, storage: storage.absolute, lessons: try offered(paths),
+            let catalog = try LessonCatalog(directory: paths.lessons)
+            var options = ClassServer.Options(host: host, port: port, storage: storage.absolute, lessons: try offered(catalog),
                                               replay: noVerify ? nil : SubmissionReplay(paths: paths, timeLimit: replayTimeLimit,
                                                                                        sandboxes: "\(storage.absolute)/replays",
                                                                                        bounds: bounds))
             options.logRequests = logRequests
-            let catalog = try LessonCatalog(directory: paths.lessons)
             options.lessonSteps = Dictionary(catalog.lessons.map { ($0.id, $0.steps.map(\.id)) }, uniquingKeysWith: { first, _ in first })
             switch (tlsCert, tlsKey) {
             case let (certificate?, key?):
@@ -60,8 +60,7 @@ struct ClassServeCommand: ParsableCommand {
     }
 
     /// The lessons named by --lessons, each one the catalogue has; every lesson when none is named.
-    func offered(_ paths: TutorPaths) throws -> [String] {
-        let catalog = try LessonCatalog(directory: paths.lessons)
+    func offered(_ catalog: LessonCatalog) throws -> [String] {
         let known = catalog.lessons.map(\.id)
         guard let lessons else { return known }
         let named = lessons.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }

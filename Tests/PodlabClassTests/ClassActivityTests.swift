@@ -123,13 +123,13 @@ struct ClassActivityTests {
                                        lastError: long)
         let arguments = activity.lastError?.arguments ?? []
         #expect(arguments.count == LearnerActivity.Limits.arguments + 1 && arguments.last == "…")
-        #expect(arguments[2].unicodeScalars.count == LearnerActivity.Limits.argumentCharacters + 1 && arguments[2].hasSuffix("…"))
+        #expect(arguments[2].unicodeScalars.count == LearnerActivity.Limits.argumentScalars + 1 && arguments[2].hasSuffix("…"))
         #expect(try JSONCoding.encode(activity).count <= LearnerActivity.Limits.bytes)
         // One Character of a letter and 5 000 combining marks is cut by its scalars, not kept whole as one Character.
         let marks = "e" + String(repeating: "\u{301}", count: 5_000)
         let marked = LearnerActivity(lesson: "nginx", step: "run", index: 0, steps: 5, attempts: 1, hintsUsed: 0, seconds: 1,
                                      lastError: .init(time: 1, arguments: Array(repeating: marks, count: 40), exitCode: 1))
-        #expect(marked.lastError?.arguments.allSatisfy { $0.unicodeScalars.count <= LearnerActivity.Limits.argumentCharacters + 1 } == true)
+        #expect(marked.lastError?.arguments.allSatisfy { $0.unicodeScalars.count <= LearnerActivity.Limits.argumentScalars + 1 } == true)
         #expect(try JSONCoding.encode(marked).count <= LearnerActivity.Limits.bytes)
     }
 }
