@@ -36,6 +36,9 @@ public final class Builder {
 
     /// Runs the build; returns the final image (tagged with the options' tags).
     public func build() throws -> ImageRecord {
+        // Each step's layer and config wait in the store's scratch area until the step's image is listed.
+        try store.beginIngest()
+        defer { store.endIngest() }
         let text = String(decoding: try FileSystem.readFile(options.containerfile), as: UTF8.self)
         let instructions = try Containerfile.parse(text, file: options.displayName)
         var globalArgs: [String: String] = [:]

@@ -59,6 +59,9 @@ extension ImageStore {
         let broken = Set(try check().map(\.image))
         var mends: [Mend] = []
         if !broken.isEmpty {
+            // A rebuilt manifest is written through the scratch area before it is listed.
+            try beginIngest()
+            defer { endIngest() }
             for image in try images() where broken.contains(image.id) {
                 let whole = blobs.contains(image.id) && image.layers.allSatisfy { blobs.contains($0.blob.digest) && layers.contains($0.chainID) }
                 guard whole, let configBytes = try? blobs.read(image.id) else {

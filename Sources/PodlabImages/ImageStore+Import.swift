@@ -28,8 +28,8 @@ extension ImageStore {
     public func importImage(manifestBytes: [UInt8], expectedDigest: Digest? = nil, source: any BlobSource,
                             names: [ImageReference], parent: Digest? = nil,
                             progress: (ImportEvent) -> Void = { _ in }) throws -> ImageRecord {
-        try ingestLock.lock(.shared)
-        defer { ingestLock.unlock() }
+        try beginIngest()
+        defer { endIngest() }
 
         let manifestDigest = Digest.sha256(of: manifestBytes)
         if let expectedDigest, expectedDigest != manifestDigest {
@@ -152,14 +152,22 @@ extension ImageStore {
 /// For importers that fetch blobs themselves (the registry client): scratch files in the store's
 /// temporary area, and verified blobs adopted by rename.
 extension ImageStore {
-    /// Holds off garbage collection (which empties the temporary area) until `endFetching()` or until
-    /// an `importImage` finishes, whichever comes first. Other imports may run meanwhile.
-    public func beginFetching() throws {
-        try ingestLock.lock(.shared)
+    /// Holds off garbage collection (which empties the temporary area and deletes blobs and snapshots no listed image
+    /// names) until the matching `endIngest()`: for work that writes there before it lists an image (a pull's
+    /// downloads, a build's layers). Other imports may run meanwhile; holds nest within a process, and the lock goes
+    /// with the last one.
+    public func beginIngest() throws {
+        try ingestHolds.withLock { (holds: inout Int) throws(SystemError) in
+            if holds == 0 { try ingestLock.lock(.shared) }
+            holds += 1
+        }
     }
 
-    public func endFetching() {
-        ingestLock.unlock()
+    public func endIngest() {
+        ingestHolds.withLock { holds in
+            holds -= 1
+            if holds == 0 { ingestLock.unlock() }
+        }
     }
 
     /// A new, unused path in the store's temporary area (same file system as the blobs).

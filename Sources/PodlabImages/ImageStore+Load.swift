@@ -13,6 +13,9 @@ extension ImageStore {
 
     /// Loads every image of an oci-archive or docker-archive (compressed or not) read by `reader`.
     public func load(from reader: ArchiveReader, progress: (ImportEvent) -> Void = { _ in }) throws -> [Loaded] {
+        // The archive's members wait in the scratch area until their images are listed.
+        try beginIngest()
+        defer { endIngest() }
         try FileSystem.createDirectory(temporary, mode: 0o700)
         let scratch = "\(temporary)/load-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         defer { try? FileSystem.removeTree(scratch) }

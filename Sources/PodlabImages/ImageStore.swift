@@ -1,5 +1,6 @@
 import PodlabArchive
 import PodlabCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,9 +8,9 @@ import Glibc
 /// The local image store: blobs, unpacked layers, and the list of images with their names.
 ///
 /// Readers take no lock (the list is replaced atomically). Every change takes `storage.lock`
-/// exclusively for the read-modify-write of the list. Imports hold `ingest.lock` shared while they
-/// write blobs and snapshots; garbage collection runs only when it can take that lock exclusively, so
-/// it never deletes what a running import has written but not yet listed.
+/// exclusively for the read-modify-write of the list. Imports, pulls and builds hold `ingest.lock` shared
+/// (`beginIngest`) while they write blobs, snapshots and scratch files; garbage collection runs only when it
+/// can take that lock exclusively, so it never deletes what running work has written but not yet listed.
 public final class ImageStore: @unchecked Sendable {
     public let root: String
     public let blobs: BlobStore
@@ -18,6 +19,8 @@ public final class ImageStore: @unchecked Sendable {
     let temporary: String
     let storageLock: FileLock
     let ingestLock: FileLock
+    /// This process's nested `beginIngest` holds on `ingestLock`.
+    let ingestHolds = Mutex(0)
 
     /// Opens (creating if needed) the store at `root`.
     public init(root: String, ownership: LayerOwnership = ImageStore.defaultOwnership) throws {
@@ -175,8 +178,17 @@ public final class ImageStore: @unchecked Sendable {
     /// Skipped (harmlessly) while another process is importing.
     @discardableResult
     public func collectGarbage() -> Int {
-        guard (try? ingestLock.tryLock(.exclusive)) == true else { return 0 }
-        defer { ingestLock.unlock() }
+        // Under this process's hold count: work of this very process (a build whose FROM pulled) holds the lock
+        // shared on the same descriptor, where an exclusive request would convert that hold rather than wait for it.
+        ingestHolds.withLock { holds in
+            guard holds == 0, (try? ingestLock.tryLock(.exclusive)) == true else { return 0 }
+            defer { ingestLock.unlock() }
+            return collectUnlisted()
+        }
+    }
+
+    /// Garbage collection proper, with `ingest.lock` held exclusively.
+    private func collectUnlisted() -> Int {
         guard (try? storageLock.lock(.exclusive)) != nil else { return 0 }
         defer { storageLock.unlock() }
         guard let all = try? images() else { return 0 }

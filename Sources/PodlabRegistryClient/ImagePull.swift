@@ -45,8 +45,8 @@ public struct ImagePull: Sendable {
         let configBytes = try await session.fetchSmallBlob(manifest.config)
         progress(.started)
 
-        try store.beginFetching()
-        defer { store.endFetching() }
+        try store.beginIngest()
+        defer { store.endIngest() }
         let configPath = try store.temporaryPath()
         try FileSystem.writeAtomically(configBytes, to: configPath)
         defer { unlink(configPath) }

@@ -119,4 +119,26 @@ import Glibc
         #expect(fixture.store.blobs.contains(image.id))
         #expect(try fixture.store.images().count == 1)
     }
+
+    /// A build or pull holds off garbage collection while its files wait in the scratch area: across processes (a
+    /// second store on the same directory locks through a descriptor of its own, as another podlab would), past an
+    /// import nested inside the hold, and in the holding process itself. Once the hold ends, the same collection
+    /// takes the leftover (the control).
+    @Test func garbageCollectionWaitsForWorkInProgress() throws {
+        let fixture = try StoreFixture()
+        let other = try ImageStore(root: fixture.store.root)
+        let scratch = fixture.directory.file("storage/tmp/build-layer-1-2")
+        try fixture.store.beginIngest()
+        try FileSystem.createDirectory(fixture.directory.file("storage/tmp"))
+        try FileSystem.writeAtomically(Array("a layer not listed yet".utf8), to: scratch)
+        #expect(other.collectGarbage() == 0)
+        try fixture.pull("docker.io/library/busybox:latest")
+        #expect(other.collectGarbage() == 0, "the import inside the hold ended without ending it")
+        #expect(fixture.store.collectGarbage() == 0)
+        #expect(FileSystem.exists(scratch))
+        fixture.store.endIngest()
+        _ = other.collectGarbage()
+        #expect(!FileSystem.exists(scratch))
+        #expect(try fixture.store.images().count == 1)
+    }
 }
