@@ -127,7 +127,7 @@ let package = Package(
         ]),
         .testTarget(name: "PodlabTutorTests", dependencies: ["PodlabTutor", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabKubeTests", dependencies: ["PodlabKube", "PodlabRuntime", "PodlabImages", "PodlabCore", "PodlabTestSupport"]),
-        .testTarget(name: "PodlabFuzzingTests", dependencies: ["PodlabFuzzing", "PodlabKube", "PodlabTestSupport"]),
+        .testTarget(name: "PodlabFuzzingTests", dependencies: ["PodlabFuzzing", "PodlabKube", "PodlabImages", "PodlabCore", "PodlabTestSupport"]),
         .testTarget(name: "PodlabClassTests", dependencies: [
             "PodlabClass", "PodlabTutor", "PodlabRegistryServer", "PodlabBuild", "PodlabCore", "PodlabImages", "PodlabTestSupport",
             .product(name: "Yams", package: "Yams"),

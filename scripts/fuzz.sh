@@ -18,12 +18,12 @@ if [ "${1:-}" = "--explore" ]; then
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(containerfile layer manifest registry-route registries-conf lesson kube submission auth-challenge image-user ignore)
+    targets=(containerfile layer manifest registry-route registries-conf lesson kube submission auth-challenge image-user ignore load)
 fi
 # Inputs per target in the fixed run: about 20 seconds each on a 2-core lab machine.
 declare -A runs=([containerfile]=100000 [layer]=15000 [manifest]=200000 [registry-route]=200000
                  [registries-conf]=100000 [lesson]=10000 [kube]=20000 [submission]=200000
-                 [auth-challenge]=200000 [image-user]=60000 [ignore]=80000)
+                 [auth-challenge]=200000 [image-user]=60000 [ignore]=80000 [load]=8000)
 
 export PODLAB_FUZZ=1
 # Swift seeds its hashing per process (Set and Dictionary order) and the kernel places memory at random (addresses

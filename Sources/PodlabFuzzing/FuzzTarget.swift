@@ -23,6 +23,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case authChallenge = "auth-challenge"
     case imageUser = "image-user"
     case ignore
+    case load
 
     /// Feeds one input to the target; a broken invariant comes back as a finding.
     public func run(_ bytes: [UInt8]) -> FuzzFinding? {
@@ -39,6 +40,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .authChallenge: return Self.challenge(text)
         case .imageUser: return ImageUserFuzzing.check(bytes)
         case .ignore: return IgnoreFuzzing.check(bytes)
+        case .load: return LoadFuzzing.load(bytes)
         }
         return nil
     }

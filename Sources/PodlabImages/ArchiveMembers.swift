@@ -63,15 +63,16 @@ final class ArchiveMembers: BlobSource {
         return file
     }
 
-    /// `./a//b/../c` → `a/c`; `..` never climbs above the archive's top.
+    /// `./a//b/../c` → `a/c`; `..` never climbs above the archive's top. Split at `/` bytes, as tar names are bytes
+    /// (a `/` followed by a combining mark is one Swift Character).
     static func normalize(_ path: String) -> String {
-        var parts: [Substring] = []
-        for part in path.split(separator: "/") {
-            if part == "." { continue }
-            if part == ".." { _ = parts.popLast(); continue }
+        var parts: [Substring.UTF8View] = []
+        for part in path.utf8.split(separator: UInt8(ascii: "/")) {
+            if part.elementsEqual(".".utf8) { continue }
+            if part.elementsEqual("..".utf8) { _ = parts.popLast(); continue }
             parts.append(part)
         }
-        return parts.joined(separator: "/")
+        return String(decoding: Array(parts.joined(separator: "/".utf8)), as: UTF8.self)
     }
 
     static func write(reader: ArchiveReader, to file: String) throws {

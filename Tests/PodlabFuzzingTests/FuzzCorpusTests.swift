@@ -1,5 +1,6 @@
 import PodlabCore
 @testable import PodlabFuzzing
+import PodlabImages
 import PodlabKube
 import PodlabTestSupport
 import Testing
@@ -31,6 +32,25 @@ struct FuzzCorpusTests {
         #expect(LayerFuzzing.escape(base: directory.path) == nil)
         try FileSystem.writeAtomically(Array("x".utf8), to: directory.file(place))
         #expect(LayerFuzzing.escape(base: directory.path) != nil)
+    }
+
+    /// The control for the load invariant: after a seed archive loads cleanly, each kind of damage the invariant
+    /// names is reported (a file beside the store or in its sibling, a scratch file left, a listed image's layer
+    /// blob gone, a blob whose content is not its name).
+    @Test(arguments: ["stray", "beside/stray", "store/tmp/stray", "missing layer", "changed layer"])
+    func aDamagedStoreIsAFinding(damage: String) throws {
+        let scratch = try LoadFuzzing.Scratch()
+        defer { scratch.remove() }
+        scratch.load(try FileSystem.readFile("\(Self.corpus)/load/oci-archive"))
+        let image = try #require(try scratch.store.images().first)
+        #expect(scratch.damage() == nil)
+        let layer = scratch.store.blobs.path(for: image.layers[0].blob.digest)
+        switch damage {
+        case "missing layer": try FileSystem.removeTree(layer)
+        case "changed layer": try FileSystem.writeAtomically(Array("not the layer".utf8), to: layer)
+        default: try FileSystem.writeAtomically(Array("x".utf8), to: scratch.base + "/" + damage)
+        }
+        #expect(scratch.damage() != nil)
     }
 
     /// The control for the submission invariant: a plan that would run a privileged container, a host-file

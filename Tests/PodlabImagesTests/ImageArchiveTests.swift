@@ -1,6 +1,6 @@
 import PodlabArchive
 import PodlabCore
-import PodlabImages
+@testable import PodlabImages
 import PodlabTestSupport
 import Testing
 
@@ -80,5 +80,14 @@ import Testing
         try writer.close()
         #expect(throws: ImageError.self) { try fixture.store.load(from: try ImageStore.openArchive(path: archive)) }
         #expect(try fixture.store.images().isEmpty)
+    }
+
+    /// Member names are bytes, split at `/` as podman splits them: a `/` followed by a combining mark (one Swift
+    /// Character with it) still separates two components, so `..` after it climbs out of the right one.
+    @Test func memberNamesAreSplitAtSlashBytes() {
+        #expect(ArchiveMembers.normalize("./a//b/../c") == "a/c")
+        #expect(ArchiveMembers.normalize("../../etc/passwd") == "etc/passwd")
+        #expect(ArchiveMembers.normalize("x/\u{301}y/../layer.tar") == "x/layer.tar")
+        #expect(ArchiveMembers.normalize("./\u{301}b").utf8.elementsEqual("\u{301}b".utf8))
     }
 }
