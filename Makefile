@@ -48,7 +48,7 @@ test: deps
 	$(MAKE) --no-print-directory fixtures
 	$(MAKE) --no-print-directory deb
 	$(SWIFT) build --build-tests
-	SWIFT=$(SWIFT) scripts/swift-test.sh
+	SWIFT="$(SWIFT)" scripts/swift-test.sh
 	@scripts/fuzz.sh
 
 # Coverage-guided fuzzing of the hostile-input parsers (libFuzzer), FUZZ_SECONDS per target, corpus kept.

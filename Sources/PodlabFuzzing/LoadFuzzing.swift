@@ -3,7 +3,8 @@ import PodlabCore
 import PodlabImages
 
 /// Bytes loaded as an image archive (`podman load`) into a fresh store beside an empty sibling directory. Whatever
-/// the archive holds: nothing appears beside the store or in the sibling (member names are keys, never paths, and
+/// the archive holds: nothing appears beside the store, in the sibling or in `LayerFuzzing.fixedBeside` (the fixed
+/// absolute path the seeds name) (member names are keys, never paths, and
 /// layers are applied inside snapshots), every image it lists passes the store's own check, every blob holds the
 /// content its name says, and the scratch area is empty again (the unpacked archive is gone, loaded or refused).
 enum LoadFuzzing {
@@ -23,6 +24,9 @@ enum LoadFuzzing {
         let store: ImageStore
 
         init() throws {
+            // Emptied first: what an earlier finding left there must not be blamed on this input.
+            try? FileSystem.removeTree(LayerFuzzing.fixedBeside)
+            try FileSystem.createDirectory(LayerFuzzing.fixedBeside)
             base = try FileSystem.makeTemporaryDirectory("podlab-fuzz-load")
             try FileSystem.createDirectory(base + "/beside")
             store = try ImageStore(root: base + "/store", ownership: .ignore)
@@ -41,6 +45,9 @@ enum LoadFuzzing {
             }
             if !FileSystem.list(base + "/beside").isEmpty {
                 return FuzzFinding("the archive wrote into a sibling of the store: \(FileSystem.list(base + "/beside"))")
+            }
+            if !FileSystem.list(LayerFuzzing.fixedBeside).isEmpty {
+                return FuzzFinding("the archive wrote into \(LayerFuzzing.fixedBeside): \(FileSystem.list(LayerFuzzing.fixedBeside))")
             }
             if !FileSystem.list(store.root + "/tmp").isEmpty {
                 return FuzzFinding("the load left its scratch area full: \(FileSystem.list(store.root + "/tmp"))")

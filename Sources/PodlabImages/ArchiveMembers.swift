@@ -26,8 +26,7 @@ final class ArchiveMembers: BlobSource {
                 files[key] = file
             case .symlink:
                 // docker save links duplicate layers: `<id>/layer.tar -> ../<other>/layer.tar`.
-                let base = key.split(separator: "/").dropLast().joined(separator: "/")
-                links[key] = ArchiveMembers.normalize(base.isEmpty ? entry.linkTarget ?? "" : "\(base)/\(entry.linkTarget ?? "")")
+                links[key] = ArchiveMembers.symlinkTarget(of: key, pointingAt: entry.linkTarget ?? "")
             case .hardlink:
                 links[key] = ArchiveMembers.normalize(entry.linkTarget ?? "")
             default:
@@ -73,6 +72,12 @@ final class ArchiveMembers: BlobSource {
             parts.append(part)
         }
         return String(decoding: Array(parts.joined(separator: "/".utf8)), as: UTF8.self)
+    }
+
+    /// The member a symbolic link named `key` points at: its target read from the link's own directory.
+    static func symlinkTarget(of key: String, pointingAt target: String) -> String {
+        guard let slash = key.utf8.lastIndex(of: UInt8(ascii: "/")) else { return normalize(target) }
+        return normalize(String(decoding: key.utf8[..<slash], as: UTF8.self) + "/" + target)
     }
 
     static func write(reader: ArchiveReader, to file: String) throws {

@@ -154,8 +154,8 @@ extension ImageStore {
 extension ImageStore {
     /// Holds off garbage collection (which empties the temporary area and deletes blobs and snapshots no listed image
     /// names) until the matching `endIngest()`: for work that writes there before it lists an image (a pull's
-    /// downloads, a build's layers). Other imports may run meanwhile; holds nest within a process, and the lock goes
-    /// with the last one.
+    /// downloads, a build's layers). Other imports may run meanwhile; holds on one `ImageStore` nest, and the lock goes
+    /// with the last one (another instance, in this process or another, locks through a descriptor of its own).
     public func beginIngest() throws {
         try ingestHolds.withLock { (holds: inout Int) throws(SystemError) in
             if holds == 0 { try ingestLock.lock(.shared) }
@@ -165,6 +165,7 @@ extension ImageStore {
 
     public func endIngest() {
         ingestHolds.withLock { holds in
+            precondition(holds > 0, "endIngest without beginIngest")
             holds -= 1
             if holds == 0 { ingestLock.unlock() }
         }

@@ -19,7 +19,7 @@ public final class ImageStore: @unchecked Sendable {
     let temporary: String
     let storageLock: FileLock
     let ingestLock: FileLock
-    /// This process's nested `beginIngest` holds on `ingestLock`.
+    /// The nested `beginIngest` holds of this instance on `ingestLock`.
     let ingestHolds = Mutex(0)
 
     /// Opens (creating if needed) the store at `root`.
@@ -126,8 +126,10 @@ public final class ImageStore: @unchecked Sendable {
     }
 
     /// Removes a name, or the whole image when it is given by id or loses its last name.
-    /// `containersUsing` lists the containers based on an image (they block removal unless `force`).
-    public func remove(_ query: String, force: Bool, containersUsing: (Digest) -> [String] = { _ in [] }) throws -> Removal {
+    /// `containersUsing` lists the containers based on an image (they block removal unless `force`). An image given by
+    /// id that has several names needs `force`, or `everyName` (`rmi -a`, `image prune`, which mean every name).
+    public func remove(_ query: String, force: Bool, everyName: Bool = false,
+                       containersUsing: (Digest) -> [String] = { _ in [] }) throws -> Removal {
         let removal: Removal = try mutate { all in
             guard let target = try ImageStore.find(query, in: all), let index = all.firstIndex(where: { $0.id == target.id }) else {
                 throw ImageError.notKnown(query)
@@ -140,7 +142,7 @@ public final class ImageStore: @unchecked Sendable {
                 all[index].names.removeAll { $0 == name }
                 removal.untagged = [name]
             } else {
-                if byID && target.names.count > 1 && !force {
+                if byID && target.names.count > 1 && !force && !everyName {
                     throw ImageError.severalTags(id: query, names: target.names)
                 }
                 let users = containersUsing(target.id)
@@ -175,11 +177,11 @@ public final class ImageStore: @unchecked Sendable {
     // MARK: - Housekeeping
 
     /// Deletes blobs and snapshots no image refers to, and leftovers of interrupted commands.
-    /// Skipped (harmlessly) while another process is importing.
+    /// Skipped (harmlessly) while an import, pull, load or build holds the store, here or in another process.
     @discardableResult
     public func collectGarbage() -> Int {
-        // Under this process's hold count: work of this very process (a build whose FROM pulled) holds the lock
-        // shared on the same descriptor, where an exclusive request would convert that hold rather than wait for it.
+        // Under this instance's hold count: its own work (a build whose FROM pulled) holds the lock shared on the same
+        // descriptor, where an exclusive request would convert that hold rather than wait for it.
         ingestHolds.withLock { holds in
             guard holds == 0, (try? ingestLock.tryLock(.exclusive)) == true else { return 0 }
             defer { ingestLock.unlock() }

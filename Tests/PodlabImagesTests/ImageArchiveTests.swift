@@ -89,5 +89,8 @@ import Testing
         #expect(ArchiveMembers.normalize("../../etc/passwd") == "etc/passwd")
         #expect(ArchiveMembers.normalize("x/\u{301}y/../layer.tar") == "x/layer.tar")
         #expect(ArchiveMembers.normalize("./\u{301}b").utf8.elementsEqual("\u{301}b".utf8))
+        #expect(ArchiveMembers.symlinkTarget(of: "a1/layer.tar", pointingAt: "../b2/layer.tar") == "b2/layer.tar")
+        #expect(ArchiveMembers.symlinkTarget(of: "layer.tar", pointingAt: "../../x") == "x")
+        #expect(ArchiveMembers.symlinkTarget(of: "a/\u{301}b", pointingAt: "c") == "a/c")
     }
 }
