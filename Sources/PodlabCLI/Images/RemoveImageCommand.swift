@@ -28,7 +28,8 @@ struct RemoveImageOptions: ParsableArguments {
         for target in targets {
             do {
                 let containers = try Current.engine.containers()
-                let removal = try store.remove(target, force: force || all) { image in
+                // -a means every name of every image, but an image a container uses stays unless -f (podman 4.3.1).
+                let removal = try store.remove(target, force: force, everyName: all) { image in
                     let users = containers.containers.users(of: image)
                     // -f removes the containers too, as podman does.
                     if force, !users.isEmpty {
@@ -138,11 +139,14 @@ struct ImagePruneCommand: ParsableCommand {
             guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { return }
         }
         let store = try Current.engine.images()
+        let containers = try Current.engine.containers().containers
         let everything = try store.images()
         let parents = Set(everything.compactMap(\.parent))
         for image in everything where all || (image.names.isEmpty && !parents.contains(image.id)) {
             guard (try? store.resolve(image.id.hex)) != nil else { continue }  // went with a removed child
-            let removal = try store.remove(image.id.hex, force: true)
+            // An image a container is made from is in use, never pruned (its layers are the container's).
+            guard containers.users(of: image.id).isEmpty else { continue }
+            let removal = try store.remove(image.id.hex, force: false, everyName: true) { containers.users(of: $0) }
             for id in (removal.deleted.map { [$0] } ?? []) + removal.parentsDeleted { Output.out(id.hex) }
         }
         store.collectGarbage()

@@ -1,0 +1,63 @@
+import Foundation
+import PodlabCore
+import PodlabTestSupport
+import Testing
+
+/// `rmi -a` and `image prune` take every image no container is made from, and keep the ones a container is: their
+/// layers are that container's file system. (They took those too: the container then could not start.)
+struct ImageRemovalTests {
+    let directory = TemporaryDirectory("podlab-image-removal")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    func id(_ image: String) throws -> String {
+        try podman("image", "inspect", "--format", "{{.Id}}", image).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func names() throws -> Set<String> {
+        Set(try podman("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split(separator: "\n").map(String.init))
+    }
+
+    @Test func removeAllKeepsWhatAContainerUses() throws {
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        #expect(try podman("pull", "-q", "hello-world").status == 0)
+        #expect(try podman("tag", "busybox", "localhost/box:1").status == 0)
+        let busybox = try id("busybox"), hello = try id("hello-world")
+        let container = try podman("create", "--name", "keep", "busybox", "echo", "still here").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let remove = try podman("rmi", "-a")
+        #expect(remove.status == 2, "\(remove)")
+        #expect(remove.stderr.hasPrefix("Error: image used by \(container): image is in use by a container: consider listing external containers and force-removing image\n"), "\(remove)")
+        #expect(remove.stdout == "Untagged: docker.io/library/hello-world:latest\nDeleted: \(hello)\n", "\(remove)")
+        #expect(try names() == ["docker.io/library/busybox:latest", "localhost/box:1"])
+        #expect(try podman("start", "keep").status == 0)
+        #expect(try podman("wait", "keep").stdout == "0\n")
+        #expect(try podman("logs", "keep").stdout == "still here\n")
+
+        // Control: once the container is gone, -a takes the image with both its names.
+        #expect(try podman("rm", "keep").status == 0)
+        let again = try podman("rmi", "-a")
+        #expect(again.status == 0, "\(again)")
+        #expect(again.stdout.hasSuffix("Deleted: \(busybox)\n"), "\(again)")
+        #expect(try names().isEmpty)
+    }
+
+    @Test func pruneKeepsWhatAContainerUses() throws {
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        #expect(try podman("pull", "-q", "hello-world").status == 0)
+        let busybox = try id("busybox"), hello = try id("hello-world")
+        #expect(try podman("create", "--name", "keep", "busybox", "echo", "still here").status == 0)
+
+        let prune = try podman("image", "prune", "-a", "-f")
+        #expect(prune.status == 0, "\(prune)")
+        #expect(prune.stdout == "\(hello)\n", "\(prune)")
+        #expect(try names() == ["docker.io/library/busybox:latest"])
+        #expect(try podman("start", "keep").status == 0)
+        #expect(try podman("wait", "keep").stdout == "0\n")
+
+        // Control: without the container, the same prune takes it.
+        #expect(try podman("rm", "keep").status == 0)
+        #expect(try podman("image", "prune", "-a", "-f").stdout == "\(busybox)\n")
+        #expect(try names().isEmpty)
+    }
+}
