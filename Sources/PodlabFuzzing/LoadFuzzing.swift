@@ -3,10 +3,10 @@ import PodlabCore
 import PodlabImages
 
 /// Bytes loaded as an image archive (`podman load`) into a fresh store beside an empty sibling directory. Whatever
-/// the archive holds: nothing appears beside the store, in the sibling or in `LayerFuzzing.fixedBeside` (the fixed
-/// absolute path the seeds name) (member names are keys, never paths, and
-/// layers are applied inside snapshots), every image it lists passes the store's own check, every blob holds the
-/// content its name says, and the scratch area is empty again (the unpacked archive is gone, loaded or refused).
+/// the archive holds: nothing appears beside the store, in the sibling or at `LayerFuzzing.fixedBeside`, the fixed
+/// absolute path the seeds name (member names are keys, never paths, and layers are applied inside snapshots);
+/// every image it lists passes the store's own check; every blob holds the content its name says; and the scratch
+/// area is empty again (the unpacked archive is gone, loaded or refused).
 enum LoadFuzzing {
     static let limits = ArchiveLimits(expansionRatio: 100, floorBytes: 64 << 20, maximumEntries: 10_000)
 

@@ -122,7 +122,7 @@ import Glibc
 
     /// A build or pull holds off garbage collection while its files wait in the scratch area: across processes (a
     /// second store on the same directory locks through a descriptor of its own, as another podlab would), past an
-    /// import nested inside the hold, and in the holding process itself. Once the hold ends, the same collection
+    /// import nested inside the hold, and in the holding store itself. Once the hold ends, the same collection
     /// takes the leftover (the control).
     @Test func garbageCollectionWaitsForWorkInProgress() throws {
         let fixture = try StoreFixture()

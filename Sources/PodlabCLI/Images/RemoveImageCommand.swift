@@ -142,11 +142,13 @@ struct ImagePruneCommand: ParsableCommand {
         let containers = try Current.engine.containers().containers
         let everything = try store.images()
         let parents = Set(everything.compactMap(\.parent))
+        // Read the container list once: which images containers are made from, and by whom.
+        let users = Dictionary(grouping: try containers.all(), by: \.imageID).mapValues { $0.map(\.id) }
         for image in everything where all || (image.names.isEmpty && !parents.contains(image.id)) {
             guard (try? store.resolve(image.id.hex)) != nil else { continue }  // went with a removed child
             // An image a container is made from is in use, never pruned (its layers are the container's).
-            guard containers.users(of: image.id).isEmpty else { continue }
-            let removal = try store.remove(image.id.hex, force: false, everyName: true) { containers.users(of: $0) }
+            guard users[image.id] == nil else { continue }
+            let removal = try store.remove(image.id.hex, force: false, everyName: true) { users[$0] ?? [] }
             for id in (removal.deleted.map { [$0] } ?? []) + removal.parentsDeleted { Output.out(id.hex) }
         }
         store.collectGarbage()
