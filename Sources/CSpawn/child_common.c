@@ -10,6 +10,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
+#include <net/if.h>
 
 size_t podlab_strlcpy(char *dest, const char *src, size_t size) {
     size_t length = 0;
@@ -270,4 +272,20 @@ void podlab_finish_and_exec(const struct podlab_final_step *step) {
     if (!step->keep_parent_death) prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     podlab_reset_signals();
     exec_trampoline(step);
+}
+
+/* A new network namespace starts with its loopback interface down. */
+int podlab_loopback_up(void) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof(request));
+    podlab_strlcpy(request.ifr_name, "lo", sizeof(request.ifr_name));
+    int status = ioctl(fd, SIOCGIFFLAGS, &request);
+    if (status == 0) {
+        request.ifr_flags |= IFF_UP | IFF_RUNNING;
+        status = ioctl(fd, SIOCSIFFLAGS, &request);
+    }
+    close(fd);
+    return status;
 }

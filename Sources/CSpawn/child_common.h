@@ -44,6 +44,9 @@ void podlab_fork_and_wait(int report_fd, int outlive_parent);
  * pid can never steer a container into another process's namespaces. */
 void podlab_enter_namespaces(const int32_t *fds, const char *const *names, const int *types, int count, int error_fd);
 
+/* Brings up the loopback interface of this process's network namespace (a new one starts with it down). */
+int podlab_loopback_up(void);
+
 size_t podlab_strlcpy(char *dest, const char *src, size_t size);
 
 /* clone() with every signal blocked around it: the child starts with them all blocked, so no handler of

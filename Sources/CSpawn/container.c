@@ -126,21 +126,6 @@ static int setup_dev(int root_fd, int error_fd, int tty) {
     return 0;
 }
 
-/* A new network namespace starts with its loopback interface down. */
-static int loopback_up(void) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct ifreq request;
-    memset(&request, 0, sizeof(request));
-    podlab_strlcpy(request.ifr_name, "lo", sizeof(request.ifr_name));
-    int status = ioctl(fd, SIOCGIFFLAGS, &request);
-    if (status == 0) {
-        request.ifr_flags |= IFF_UP | IFF_RUNNING;
-        status = ioctl(fd, SIOCSIFFLAGS, &request);
-    }
-    close(fd);
-    return status;
-}
 
 /* A pod member: join the infra's user namespace first (the others belong to it), then its network, UTS and IPC
  * namespaces; unshare a mount namespace of our own and fork PID 1 of a new PID namespace, which returns here
@@ -183,7 +168,7 @@ static int container_main(void *argument) {
     /* A pod member shares the pod's hostname and network, which the infra set up. */
     if (!spec->join_pod && spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) != 0)
         podlab_child_fail(efd, PODLAB_STAGE_HOSTNAME, errno, spec->hostname);
-    if (!spec->join_pod && spec->new_network && loopback_up() != 0) podlab_child_fail(efd, PODLAB_STAGE_NETWORK, errno, "lo");
+    if (!spec->join_pod && spec->new_network && podlab_loopback_up() != 0) podlab_child_fail(efd, PODLAB_STAGE_NETWORK, errno, "lo");
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) podlab_child_fail(efd, PODLAB_STAGE_MOUNT_PRIVATE, errno, "/");
 
     if (spec->overlay_lower) {

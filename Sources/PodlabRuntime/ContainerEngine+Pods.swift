@@ -24,6 +24,7 @@ extension ContainerEngine {
             interactive: false, autoRemove: false, stopSignal: SIGTERM, stopTimeout: 10)
         settings.pod = id
         settings.infra = true
+        SessionNetwork.place(&settings)
         let infra = ContainerRecord(id: ContainerStore.newID(), name: "\(id.prefix(12))-infra", imageID: Self.infraImageID,
                                     imageName: Self.infraImageName, created: WallClock.now(), settings: settings, state: ContainerState())
         let pod = PodRecord(id: id, name: podName, created: infra.created, infraID: infra.id, ports: ports, labels: labels.isEmpty ? nil : labels)

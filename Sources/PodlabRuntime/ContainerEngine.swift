@@ -32,6 +32,7 @@ public final class ContainerEngine: @unchecked Sendable {
         let id = ContainerStore.newID()
         var settings = settings
         if settings.hostname.isEmpty { settings.hostname = String(id.prefix(12)) }
+        SessionNetwork.place(&settings)
         let record = ContainerRecord(id: id, name: name ?? containers.generateName(), imageID: image.id,
                                      imageName: imageName, created: WallClock.now(), settings: settings, state: ContainerState())
         let directory = containers.directory(of: record.id)
@@ -94,8 +95,9 @@ public final class ContainerEngine: @unchecked Sendable {
         let directory = containers.directory(of: record.id)
         var spec = try spec(of: record)
         let settings = spec.settings
+        let session = settings.portNamespace == SessionNetwork.portNamespace ? SessionNetwork(runtime: locations.runtime) : nil
         let forwards: [(fd: Int32, mapping: PortMapping)] = settings.network == "host" ? [] : try settings.ports.map { mapping in
-            let fd = try PortListener.open(mapping)
+            let fd = try session?.listen(mapping) ?? PortListener.open(mapping)
             return (fd: fd, mapping: PortListener.bound(mapping, fd: fd))
         }
         defer { for forward in forwards { close(forward.fd) } }

@@ -69,6 +69,8 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
     public var pod: String?
     /// This container is its pod's infra: it holds the namespaces and runs nothing.
     public var infra: Bool?
+    /// Where published ports are bound: nil on the host, `SessionNetwork.portNamespace` in the learner's session.
+    public var portNamespace: String?
 
     public init(command: [String], env: [String], workingDir: String, user: String, hostname: String, ports: [PortMapping],
                 volumes: [VolumeMount], readOnly: Bool, network: String, capabilities: [String], seccomp: String?,

@@ -16,8 +16,13 @@ public final class VerifiedProcess {
 
     /// Nil when the record is not running or its process is gone (ended, or the pid now another process's); throws
     /// when the kernel will not say (no pidfd_open before Linux 5.3, or a sandbox around podlab refusing it).
-    public init?(_ record: ContainerRecord) throws {
+    public convenience init?(_ record: ContainerRecord) throws {
         guard record.state.status == .running, let pid = record.state.pid, let started = record.state.pidStartTime else { return nil }
+        try self.init(pid: pid, startTime: started)
+    }
+
+    /// Nil when process `pid` is gone or is no longer the one that started at `started` (its start time in `stat`).
+    public init?(pid: Int32, startTime started: UInt64) throws {
         let pidfd = podlab_pidfd_open(pid)
         guard pidfd >= 0 else {
             // EINVAL: the pid is now a thread that leads no process; the record's process led one, so it has gone.

@@ -161,6 +161,33 @@ public enum Processes {
     }
 }
 
+/// A listening socket on the host's 127.0.0.1 (at `port`, or one the system picked): a program that holds the port.
+public final class HostListener {
+    public let fd: Int32
+    public let port: UInt16
+
+    public init(port: UInt16 = 0) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard fd >= 0, bound else {
+            let code = errno
+            if fd >= 0 { close(fd) }
+            throw UnexpectedOutput(description: "cannot listen on 127.0.0.1:\(port): errno \(code)")
+        }
+        self.fd = fd
+        self.port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { close(fd) }
+}
+
 /// A plain HTTP/1.0 GET over a socket to 127.0.0.1 (no client library between the test and the server).
 public enum HTTP {
     public static func get(port: UInt16, path: String = "/") -> (status: Int, body: String)? {
@@ -177,6 +204,13 @@ public enum HTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return nil }
+        return exchange(fd, path: path)
+    }
+
+    /// A GET over a socket already connected (inside a session network, say); the caller closes it.
+    public static func exchange(_ fd: Int32, path: String = "/") -> (status: Int, body: String)? {
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var response: [UInt8] = []

@@ -10,7 +10,7 @@ struct PodlabCommand: ParsableCommand {
             commandName: "podlab",
             abstract: "A container tutorial that runs containers for real. 'podlab podman …' (or podman/docker links to podlab) is the engine's CLI.",
             version: "podlab \(Versions.podlab) (podman \(Versions.podmanCompatible) compatible)",
-            subcommands: [FixturesCommand.self, StoreCommand.self, DoctorCommand.self, ShellPathCommand.self] + CommandTree.podlab
+            subcommands: [FixturesCommand.self, StoreCommand.self, DoctorCommand.self, ShellPathCommand.self, SessionCommand.self] + CommandTree.podlab
         )
     }
 }
