@@ -85,6 +85,8 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Kubernetes YAML: podman kube generate|play|down, in their own binary (Yams brings all of Foundation).
         .target(name: "PodlabKube", dependencies: [

@@ -5,6 +5,7 @@ import PodlabDistribution
 import PodlabImages
 import PodlabRegistryClient
 import PodlabRegistryServer
+import PodlabRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,11 +18,12 @@ extension CheckEvaluator {
         var lastError: (any Error)?
         // A server just started may not listen yet, and an app whose database is still starting answers 503: both
         // are asked again for a moment (unless 503 is what the check wants).
+        let session = SessionNetwork.ifRequested(runtime: context.paths.locations.runtime, environment: context.environment)
         let deadline = WallClock.now() + context.patience
         var again = false
         repeat {
             do {
-                outcome = try WebPage.fetch(spec.url, timeoutSeconds: 3)
+                outcome = try WebPage.fetch(spec.url, timeoutSeconds: 3, session: session)
                 again = outcome?.status == 503 && wanted != 503
             } catch {
                 lastError = error

@@ -1,4 +1,5 @@
 import PodlabCore
+import PodlabRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,20 +25,24 @@ public struct PrivateSandbox {
         environment["PODLAB_WORKSPACE"] = "\(directory)/workspace"
         environment["REGISTRY_AUTH_FILE"] = "\(directory)/auth.json"
         environment["PODLAB_MODE"] = "sandbox"
+        // Published ports go to a session network of the sandbox's own: a lesson's `-p 8080:80` never takes (or
+        // finds taken) the host's port, whoever else on the machine uses it, and replays on a class server keep
+        // apart from each other and from the server's own services.
+        environment[SessionNetwork.environmentKey] = "1"
         self.environment = environment
         paths = TutorPaths(state: "\(directory)/state", workspace: "\(directory)/workspace", lessons: base.lessons,
                            engine: base.engine, locations: Locations.current(environment: environment))
     }
 
-    /// Stops what the lesson left running (pods with their infra, containers, the sandbox registry), then deletes
-    /// everything. A pod's infra is not removed by `rm -a`: left running, it would hold the pod's published port.
+    /// Stops what the lesson left running (pods with their infra, containers, the sandbox registry, the session
+    /// network), then deletes everything. A pod's infra is not removed by `rm -a`: left running, it would hold the pod's published port.
     public func remove() {
         Self.remove(directory, engine: paths.engine)
     }
 
     /// Stops what was left running in a sandbox's store (found by its directory alone, after a crash), then deletes it.
     public static func remove(_ directory: String, engine: String) {
-        for arguments in [["podman", "pod", "rm", "-a", "-f"], ["podman", "rm", "-a", "-f"], ["registry", "stop"]] {
+        for arguments in [["podman", "pod", "rm", "-a", "-f"], ["podman", "rm", "-a", "-f"], ["registry", "stop"], ["session", "stop"]] {
             _ = try? Subprocess.run(["env", "PODLAB_ROOT=\(directory)/storage", "PODLAB_RUNROOT=\(directory)/run",
                                      "PODLAB_CONFIG=\(directory)/config", engine] + arguments)
         }

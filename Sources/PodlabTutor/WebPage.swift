@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import NIOCore
 import PodlabCore
 import PodlabRuntime
@@ -11,9 +12,13 @@ public enum WebPage {
         public var body: String
     }
 
-    /// GET of `url` (redirects followed), body up to 2 MiB.
-    public static func fetch(_ url: String, timeoutSeconds: Int64) throws -> Fetched {
+    /// GET of `url` (redirects followed), body up to 2 MiB. With a session network, a loopback URL is fetched
+    /// inside it (SessionFetch), never on the host's loopback.
+    public static func fetch(_ url: String, timeoutSeconds: Int64, session: SessionNetwork? = nil) throws -> Fetched {
         let target = url.contains("://") ? url : "http://\(url)"
+        if let session, let parsed = URL(string: target), SessionFetch.isLoopback(parsed) {
+            return try SessionFetch.fetch(parsed, session: session, timeoutSeconds: timeoutSeconds, limit: 2 << 20)
+        }
         let configuration = HTTPClient.Configuration(redirectConfiguration: .follow(max: 5, allowCycles: false),
                                                      timeout: .init(connect: .seconds(timeoutSeconds), read: .seconds(timeoutSeconds)))
         return try BlockingAsync.run {
@@ -115,14 +120,14 @@ public enum WebPage {
 
 /// The `browse` builtin: journals the visit (lessons check it), then fetches the page.
 public enum Browser {
-    public static func fetch(_ url: String, storage: String) throws -> WebPage.Fetched {
+    public static func fetch(_ url: String, storage: String, session: SessionNetwork?) throws -> WebPage.Fetched {
         Journal(storage: storage).record(JournalEvent(type: "tutor", status: "browse", name: url))
-        return try WebPage.fetch(url, timeoutSeconds: 5)
+        return try WebPage.fetch(url, timeoutSeconds: 5, session: session)
     }
 
     /// The page, or nil when it could not be fetched.
-    public static func open(_ url: String, storage: String) -> WebPage.Fetched? {
-        try? fetch(url, storage: storage)
+    public static func open(_ url: String, storage: String, session: SessionNetwork?) -> WebPage.Fetched? {
+        try? fetch(url, storage: storage, session: session)
     }
 
     public static func text(of page: WebPage.Fetched) -> String {
