@@ -46,15 +46,18 @@ int podlab_drop_bounding(uint64_t caps) {
     return 0;
 }
 
-void podlab_fd_path(char *buffer, size_t size, int fd) {
+void podlab_append_decimal(char *buffer, size_t size, size_t *used, unsigned value) {
     char digits[16];
     int count = 0;
-    unsigned value = (unsigned)fd;
     do { digits[count++] = (char)('0' + value % 10); value /= 10; } while (value && count < 15);
+    while (count > 0 && *used + 1 < size) { buffer[(*used)++] = digits[--count]; buffer[*used] = '\0'; }
+}
+
+void podlab_fd_path(char *buffer, size_t size, int fd) {
     size_t used = 0;
     buffer[0] = '\0';
     podlab_append(buffer, size, &used, "/proc/self/fd/");
-    while (count > 0 && used + 1 < size) { buffer[used++] = digits[--count]; buffer[used] = '\0'; }
+    podlab_append_decimal(buffer, size, &used, (unsigned)fd);
 }
 
 int podlab_append(char *buffer, size_t size, size_t *used, const char *src) {

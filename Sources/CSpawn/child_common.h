@@ -23,6 +23,9 @@ void podlab_fd_path(char *buffer, size_t size, int fd);
 /* Appends src to buffer (length tracked in *used); returns -1 when it does not fit. */
 int podlab_append(char *buffer, size_t size, size_t *used, const char *src);
 
+/* Appends the decimal digits of value (as much as fits). */
+void podlab_append_decimal(char *buffer, size_t size, size_t *used, unsigned value);
+
 /* setgroups/setresgid/setresuid to the container user. */
 int podlab_become_user(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t count, int may_set_groups);
 

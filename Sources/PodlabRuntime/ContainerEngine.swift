@@ -96,11 +96,12 @@ public final class ContainerEngine: @unchecked Sendable {
         var spec = try spec(of: record)
         let settings = spec.settings
         let session = settings.portNamespace == SessionNetwork.portNamespace ? SessionNetwork(runtime: locations.runtime) : nil
-        let forwards: [(fd: Int32, mapping: PortMapping)] = settings.network == "host" ? [] : try settings.ports.map { mapping in
+        var forwards: [(fd: Int32, mapping: PortMapping)] = []
+        defer { for forward in forwards { close(forward.fd) } }   // also those opened before one that failed
+        for mapping in settings.network == "host" ? [] : settings.ports {
             let fd = try session?.listen(mapping) ?? PortListener.open(mapping)
-            return (fd: fd, mapping: PortListener.bound(mapping, fd: fd))
+            forwards.append((fd: fd, mapping: PortListener.bound(mapping, fd: fd)))
         }
-        defer { for forward in forwards { close(forward.fd) } }
         // Ports the system chose (-p 80) are kept with the container: `podman port` shows them, restarts reuse them.
         if !forwards.isEmpty && forwards.map(\.mapping) != settings.ports {
             spec.settings.ports = forwards.map(\.mapping)

@@ -12,27 +12,37 @@ extension SessionNetwork {
         guard let path = Self.lookUp(program, path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") else {
             throw RuntimeError.cannotRun("\(program): command not found", hint: nil)
         }
-        guard let state = running() else {
+        guard let state = try running() else {
             throw RuntimeError.cannotRun("no session network runs", hint: "'podlab session start' starts one")
         }
-        let fds = try namespaces(state)
+        let fds = try Self.verify(state)
         defer { close(fds.user); close(fds.net) }
         var pipe: [Int32] = [0, 0]
         guard podlab_pipe_cloexec(&pipe) == 0 else { throw SystemError("pipe", path: "session exec", errno: errno) }
         defer { close(pipe[0]) }
         let strings = CStrings()
+        // As system(3): while the program runs, the terminal's Ctrl-C and Ctrl-\ are its, not podlab's.
+        var ignore = sigaction(), interrupt = sigaction(), quit = sigaction()
+        ignore.__sigaction_handler.sa_handler = SIG_IGN
+        sigaction(SIGINT, &ignore, &interrupt)
+        sigaction(SIGQUIT, &ignore, &quit)
+        defer {
+            sigaction(SIGINT, &interrupt, nil)
+            sigaction(SIGQUIT, &quit, nil)
+        }
         let pid = podlab_session_run(fds.user, fds.net, pipe[1], path, strings.array(arguments),
                                      strings.array(environment.map { "\($0.key)=\($0.value)" }.sorted()))
         let failure = errno
         close(pipe[1])
         guard pid > 0 else { throw SystemError("run in the session network", path: program, errno: failure) }
-        var report = podlab_spawn_error()
-        let got = read(pipe[0], &report, MemoryLayout<podlab_spawn_error>.size)
+        let refused = ContainerLauncher.readFailure(pipe[0])
         let code = podlab_wait_exit_code(pid)
-        if got == MemoryLayout<podlab_spawn_error>.size {
-            throw SystemError(report.stage == Int32(PODLAB_STAGE_SETNS.rawValue) ? "enter the session network" : "run",
-                              path: program, errno: report.error)
+        if let refused {
+            // The launcher's words speak of images; here the program is the host's.
+            if case .commandNotFound = refused { throw RuntimeError.cannotRun("\(program): command not found", hint: nil) }
+            throw refused
         }
+        guard code >= 0 else { throw SystemError("wait for", path: program, errno: errno) }
         return code
     }
 
@@ -41,7 +51,8 @@ extension SessionNetwork {
         if name.utf8.contains(UInt8(ascii: "/")) { return name }
         for directory in path.utf8.split(separator: UInt8(ascii: ":")) {
             let candidate = "\(String(decoding: directory, as: UTF8.self))/\(name)"
-            if access(candidate, X_OK) == 0 { return candidate }
+            var info = stat()
+            if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 { return candidate }
         }
         return nil
     }

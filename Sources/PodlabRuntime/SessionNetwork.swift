@@ -14,8 +14,9 @@ import Glibc
 ///
 /// Files, under the run-time directory's `session/` (0700): `holder.lock`, which the holder keeps locked for as
 /// long as it lives (so a free lock means no holder, whatever `state.json` says); `launch.lock`, taken by whoever
-/// starts one; `state.json`, the holder's pid, start time and network namespace inode. Another user can neither
-/// read these files nor enter the holder's namespaces (the kernel refuses `/proc/PID/ns/*` to them).
+/// starts one (and, shared, whoever reads the state); `state.json`, the holder's pid, start time and network
+/// namespace inode. Another user can neither read these files (0600 in a 0700 directory) nor enter the holder's
+/// namespaces (the kernel refuses `/proc/PID/ns/*` to them).
 ///
 /// On when `PODLAB_SESSION_NETWORK=1` at `create`; a container remembers where its ports go
 /// (`ContainerSettings.portNamespace`), so `start`, `restart` and `kube play` bind them in the same place.
@@ -25,6 +26,12 @@ public struct SessionNetwork: Sendable {
         public var startTime: UInt64
         /// The inode of its network namespace: the session a socket was made in.
         public var network: UInt64
+
+        public init(pid: Int32, startTime: UInt64, network: UInt64) {
+            self.pid = pid
+            self.startTime = startTime
+            self.network = network
+        }
     }
 
     public static let environmentKey = "PODLAB_SESSION_NETWORK"
@@ -54,8 +61,19 @@ public struct SessionNetwork: Sendable {
         self.runtime = runtime
     }
 
-    /// The running holder, nil when none runs.
-    public func running() -> State? {
+    /// The running holder, nil when none runs. Read under `launch.lock` (shared), so never half-way through a
+    /// start; the run-time directory is checked first (ours, 0700), so no other user's files are believed.
+    public func running() throws -> State? {
+        try PrivateDirectory.ensure(runtime)
+        guard FileSystem.exists(directory) else { return nil }
+        let launchLock = try FileLock(path: "\(directory)/launch.lock")
+        try launchLock.lock(.shared)
+        defer { launchLock.unlock() }
+        return probe()
+    }
+
+    /// The recorded holder while its lock is held (by it: only a holder takes it); the caller holds launch.lock.
+    func probe() -> State? {
         guard FileSystem.exists(holderLockPath), let lock = try? FileLock(path: holderLockPath) else { return nil }
         if (try? lock.tryLock(.shared)) == true {
             lock.unlock()
@@ -65,51 +83,63 @@ public struct SessionNetwork: Sendable {
         return try? JSONCoding.decode(State.self, from: bytes, what: "session network state")
     }
 
-    /// The running holder, started first when none runs.
+    /// The running holder, started first when none runs. (Whoever makes a socket with it verifies it first.)
     public func ensure() throws -> State {
-        if let state = running() { return state }
-        try PrivateDirectory.ensure(runtime)
+        if let state = try running() { return state }
         try FileSystem.createDirectory(directory, mode: 0o700)
         let launchLock = try FileLock(path: "\(directory)/launch.lock")
         try launchLock.lock(.exclusive)
         defer { launchLock.unlock() }
-        if let state = running() { return state }
+        if let state = probe() { return state }
         return try launch()
     }
 
+    /// Starts a holder; it stays only once `state.json` records it (the commit byte), else it ends by itself.
     func launch() throws -> State {
         let lockFD = open(holderLockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard lockFD >= 0 else { throw SystemError("open", path: holderLockPath, errno: errno) }
         defer { close(lockFD) }
         let ready = try ReadyPipe()
-        guard podlab_session_start(lockFD, ready.writeEnd) == 0 else {
-            throw SystemError("start the session network holder", path: directory, errno: errno)
+        var commit: [Int32] = [0, 0]
+        guard podlab_pipe_cloexec(&commit) == 0 else { throw SystemError("pipe", path: "session commit", errno: errno) }
+        defer { close(commit[1]) }   // without the commit byte, this end of file ends the holder
+        let started = podlab_session_start(lockFD, ready.writeEnd, commit[0], commit[1])
+        let failure = errno
+        close(commit[0])
+        guard started == 0 else { throw SystemError("start the session network holder", path: directory, errno: failure) }
+        let state: State
+        switch ready.answer() {
+        case .ready(let detail):
+            guard let pid = Int32(detail), let started = ProcessInfoReader.startTime(of: pid),
+                  let process = try VerifiedProcess(pid: pid, startTime: started),
+                  let fds = try process.openNamespaces(["net"]) else {
+                throw RuntimeError.cannotRun("the session network's holder ended as it started", hint: Self.doctorHint)
+            }
+            defer { fds.forEach { close($0) } }
+            state = State(pid: pid, startTime: started, network: try Self.inode(fds[0]))
+        case .failed(let code, let step, _):
+            throw Self.failure(step: step, errno: code)
+        case .silent:
+            throw RuntimeError.cannotRun("the session network's holder ended before it was ready", hint: Self.doctorHint)
         }
-        ready.closeWriteEnd()
-        let said = String(decoding: try FileSystem.readAll(fd: ready.readEnd, path: "session ready pipe"), as: UTF8.self)
-        let words = said.split(separator: " ").map(String.init)
-        guard words.count == 2, words[0] == PODLAB_READY_WORD, let pid = Int32(words[1]) else {
-            throw Self.failure(words)
-        }
-        guard let started = ProcessInfoReader.startTime(of: pid), let process = try VerifiedProcess(pid: pid, startTime: started),
-              let fds = try process.openNamespaces(["net"]) else {
-            throw RuntimeError.cannotRun("the session network's holder ended as it started", hint: Self.doctorHint)
-        }
-        defer { fds.forEach { close($0) } }
-        let state = State(pid: pid, startTime: started, network: try Self.inode(fds[0]))
         try FileSystem.writeAtomically(try JSONCoding.encode(state), to: statePath, mode: 0o600)
+        var byte: UInt8 = 1
+        guard write(commit[1], &byte, 1) == 1 else { throw SystemError("commit", path: "session network holder", errno: errno) }
         return state
     }
 
     static let doctorHint = "'podlab doctor' checks user namespaces; without them, leave PODLAB_SESSION_NETWORK unset to publish ports on the host"
 
-    /// What the holder said instead of ready ("failed STEP ERRNO"), as a learner reads it.
-    static func failure(_ words: [String]) -> RuntimeError {
-        guard words.count == 3, words[0] == "failed", let code = Int32(words[2]) else {
-            return .cannotRun("the session network's holder ended before it was ready", hint: doctorHint)
+    /// What the holder said instead of ready ("failed\tERRNO\tSTEP"), as a learner reads it.
+    static func failure(step: String, errno code: Int32) -> RuntimeError {
+        switch step {
+        case "lock":
+            return .cannotRun("another session network holder is running without a record", hint: "end that podlab-session process of yours, then try again")
+        case "unshare":
+            return .cannotRun("cannot make the session network's user and network namespaces: \(SystemError.describe(code))", hint: doctorHint)
+        default:
+            return .cannotRun("cannot start the session network (\(step)): \(SystemError.describe(code))", hint: doctorHint)
         }
-        let step = words[1] == "unshare" ? "make its user and network namespaces" : words[1]
-        return .cannotRun("cannot start the session network (\(step)): \(SystemError.describe(code))", hint: doctorHint)
     }
 
     static func inode(_ fd: Int32) throws -> UInt64 {
@@ -119,17 +149,29 @@ public struct SessionNetwork: Sendable {
     }
 
     /// The holder's user and network namespaces, opened through its verified process (a pid reused by another
-    /// process is never entered), for the caller to close.
-    func namespaces(_ state: State) throws -> (user: Int32, net: Int32) {
+    /// process is never entered; nor is a holder whose network is not the one recorded), for the caller to close.
+    static func verify(_ state: State) throws -> (user: Int32, net: Int32) {
         guard let process = try VerifiedProcess(pid: state.pid, startTime: state.startTime),
               let fds = try process.openNamespaces(["user", "net"]) else {
-            throw RuntimeError.cannotRun("the session network's holder has ended", hint: "run the command again: a new session starts")
+            throw RuntimeError.cannotRun("the session network's holder has ended",
+                                         hint: "run the command again: a new session starts; 'podman restart NAME' moves a running container's ports into it")
         }
-        guard (try? Self.inode(fds[1])) == state.network else {
+        guard (try? inode(fds[1])) == state.network else {
             fds.forEach { close($0) }
             throw RuntimeError.cannotRun("the session network's holder is not the one recorded", hint: "run the command again")
         }
         return (fds[0], fds[1])
+    }
+
+    /// A socket made inside the session: listening (or bound, for UDP), or connected.
+    func socket(_ state: State, _ ipv4: String, port: UInt16, udp: Bool, connect: Bool) throws -> (fd: Int32, errno: Int32) {
+        let fds = try Self.verify(state)
+        defer { close(fds.user); close(fds.net) }
+        var entered: Int32 = 0
+        let fd = podlab_session_socket(fds.user, fds.net, ipv4, Int32(port), udp ? 1 : 0, connect ? 1 : 0, &entered)
+        let code = errno
+        if fd < 0 && entered == 0 { throw SystemError("enter", path: "the session network", errno: code) }
+        return (fd, code)
     }
 
     /// A published port's listening socket (bound, for UDP), made inside the session, started first if needed.
@@ -140,29 +182,30 @@ public struct SessionNetwork: Sendable {
         if mapping.hostPort != 0 && geteuid() != 0 && Int(mapping.hostPort) < Self.unprivilegedPortStart() {
             throw RuntimeError.portInUse(address, errno: EACCES)
         }
-        let state = try ensure()
-        let fds = try namespaces(state)
-        defer { close(fds.user); close(fds.net) }
-        let fd = podlab_session_socket(fds.user, fds.net, mapping.hostAddress, Int32(mapping.hostPort), mapping.proto == "udp" ? 1 : 0, 0)
-        guard fd >= 0 else { throw RuntimeError.portInUse(address, errno: errno) }
-        return fd
+        let made = try socket(try ensure(), mapping.hostAddress, port: mapping.hostPort, udp: mapping.proto == "udp", connect: false)
+        guard made.fd >= 0 else { throw RuntimeError.portInUse(address, errno: made.errno) }
+        return made.fd
     }
 
-    /// A TCP connection to `ipv4:port` inside the running session (a lesson's HTTP check, `curl` in the guided
-    /// shell); nil when no session runs.
+    /// A TCP connection to `ipv4:port` inside the running session (a lesson's HTTP check, `browse`); nil when no
+    /// session runs.
     public func connect(_ ipv4: String, port: UInt16) throws -> Int32? {
-        guard let state = running() else { return nil }
-        let fds = try namespaces(state)
-        defer { close(fds.user); close(fds.net) }
-        let fd = podlab_session_socket(fds.user, fds.net, ipv4, Int32(port), 0, 1)
-        guard fd >= 0 else { throw SystemError("connect to", path: "\(ipv4):\(port) in the session network", errno: errno) }
-        return fd
+        guard let state = try running() else { return nil }
+        let made = try socket(state, ipv4, port: port, udp: false, connect: true)
+        guard made.fd >= 0 else { throw SystemError("connect to", path: "\(ipv4):\(port) in the session network", errno: made.errno) }
+        return made.fd
     }
 
     /// Stops the running holder (verified by pid and start time); false when none ran. Sockets already made in
-    /// the session keep working until they are closed; the next published port starts a new session.
+    /// it stay open, but nothing new can reach them: containers publishing ports there need a restart, which
+    /// binds them in the next session.
     public func stop() throws -> Bool {
-        guard let state = running(), let process = try VerifiedProcess(pid: state.pid, startTime: state.startTime) else { return false }
+        guard FileSystem.exists(directory) else { return false }
+        try PrivateDirectory.ensure(runtime)
+        let launchLock = try FileLock(path: "\(directory)/launch.lock")
+        try launchLock.lock(.exclusive)
+        defer { launchLock.unlock() }
+        guard let state = probe(), let process = try VerifiedProcess(pid: state.pid, startTime: state.startTime) else { return false }
         try process.signal(SIGTERM)
         process.waitForExit(milliseconds: 5000)
         return true

@@ -14,10 +14,14 @@ enum SessionFetch {
         let description: String
     }
 
-    /// Whether `url` names this machine's loopback, which the session network has a loopback of its own for.
+    /// Whether `url` names this machine (its loopback, or 0.0.0.0, which connects there), which the session
+    /// network has a loopback of its own for.
     static func isLoopback(_ url: URL) -> Bool {
-        guard let host = url.host?.lowercased() else { return false }
-        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+        guard var host = url.host?.lowercased() else { return false }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.hasSuffix(".") { host = String(host.dropLast()) }
+        return host == "localhost" || host.hasSuffix(".localhost") || host.hasPrefix("127.") || host == "0.0.0.0"
+            || host == "0" || host == "::1" || host == "::" || host.hasPrefix("::ffff:127.") || host == "::ffff:0.0.0.0"
     }
 
     /// GET of `url` through the session, redirects to the same loopback followed (at most 5), body up to `limit`.
@@ -43,10 +47,12 @@ enum SessionFetch {
 
     static func get(_ url: URL, session: SessionNetwork, timeoutSeconds: Int64, limit: Int) throws -> Answer {
         guard url.scheme == "http" else { throw Failure(description: "only http:// is fetched inside the session network") }
-        // IPv6 loopback is not in the session (it has 127.0.0.1 only, as the published ports do).
-        let port = UInt16(exactly: url.port ?? 80) ?? 80
+        guard let host = url.host, !host.contains(":"), !host.hasPrefix("[") else {
+            throw Failure(description: "ports are published on 127.0.0.1 in the session network: use http://localhost:PORT/")
+        }
+        guard let port = UInt16(exactly: url.port ?? 80), port > 0 else { throw Failure(description: "invalid port in \(url)") }
         guard let fd = try session.connect("127.0.0.1", port: port) else {
-            throw Failure(description: "connection refused (no session network runs: nothing was published in it)")
+            throw Failure(description: "connection refused (no session network runs: nothing is published in it; 'podman restart NAME' publishes a container's ports again)")
         }
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: Answer.self)
@@ -68,12 +74,18 @@ enum SessionFetch {
         var path = url.path.isEmpty ? "/" : url.path
         if let query = url.query { path += "?" + query }
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-        head.headers.add(name: "Host", value: url.port.map { "\(url.host ?? "localhost"):\($0)" } ?? (url.host ?? "localhost"))
+        head.headers.add(name: "Host", value: url.port.map { "\(host):\($0)" } ?? host)
         head.headers.add(name: "User-Agent", value: "podlab")
         head.headers.add(name: "Connection", value: "close")
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        defer { channel.close(promise: nil) }
+        // A whole deadline, not only between reads: a server trickling bytes is cut off too (the collector then
+        // reports the connection closed without a whole answer).
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(timeoutSeconds * 2)) { channel.close(promise: nil) }
+        defer {
+            deadline.cancel()
+            channel.close(promise: nil)
+        }
         return try promise.futureResult.wait()
     }
 }
@@ -116,7 +128,7 @@ private final class AnswerCollector: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish(context, .failure(SessionFetch.Failure(description: "the server closed the connection without an answer")))
+        finish(context, .failure(SessionFetch.Failure(description: "no whole answer (the server closed the connection, or took too long)")))
     }
 
     private func finish(_ context: ChannelHandlerContext, _ result: Result<SessionFetch.Answer, any Error>) {

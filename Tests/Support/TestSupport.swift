@@ -197,8 +197,6 @@ public enum HTTP {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -232,12 +230,17 @@ public enum HTTP {
 
     /// Retries until the server answers (it may still be starting), up to `seconds`.
     public static func waitForOK(port: UInt16, seconds: Double = 10) -> (status: Int, body: String)? {
+        waitForOK(seconds: seconds) { get(port: port) }
+    }
+
+    /// Retries `fetch` until it answers 200, up to `seconds`; its last answer otherwise.
+    public static func waitForOK(seconds: Double = 10, _ fetch: () -> (status: Int, body: String)?) -> (status: Int, body: String)? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let response = get(port: port), response.status == 200 { return response }
+            if let response = fetch(), response.status == 200 { return response }
             usleep(50_000)
         }
-        return get(port: port)
+        return fetch()
     }
 
 }

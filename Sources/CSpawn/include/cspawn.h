@@ -201,15 +201,16 @@ int podlab_wstatus_exit_code(int status);
 #define PODLAB_READY_WORD "ready"
 
 /* A learner's session network (session.c): a user namespace of the caller's own holding a network namespace with
- * only loopback, in which published ports are bound. podlab_session_start forks the holder (twice, so it is nobody's
- * child), which takes an exclusive flock on lock_fd for as long as it lives, makes the namespaces, and writes
- * PODLAB_READY_WORD to ready_fd (or "failed STEP ERRNO") before closing it. Returns 0 once the holder is on its
- * way, or -1 with errno. */
-pid_t podlab_session_start(int lock_fd, int ready_fd);
+ * only loopback, in which published ports are bound. podlab_session_start forks the holder (twice: it is
+ * reparented to init, not left to the caller to reap), which takes an exclusive flock on lock_fd for as long as
+ * it lives, makes the namespaces and writes "ready\tPID" (or "failed\tERRNO\tSTEP") to ready_fd, closing it;
+ * then it waits for one byte on commit_fd, which the caller writes to commit_write_fd once it has recorded the
+ * holder, and ends at end of file instead. Returns 0 once the holder is on its way, or -1 with errno. */
+int podlab_session_start(int lock_fd, int ready_fd, int commit_fd, int commit_write_fd);
 /* A socket made inside the session whose namespaces user_fd/net_fd are (opened from its verified holder): bound to
  * ipv4:port and listening (TCP), bound (UDP), or with connect_only connected there. Returns it (close-on-exec),
- * or -1 with errno. */
-int podlab_session_socket(int user_fd, int net_fd, const char *ipv4, int port, int udp, int connect_only);
+ * or -1 with errno; *entered says whether the child got into the session (else errno is setns's). */
+int podlab_session_socket(int user_fd, int net_fd, const char *ipv4, int port, int udp, int connect_only, int *entered);
 /* Runs `path` (absolute) inside the session, with the caller's terminal and files; returns its pid once it has
  * exec'd or failed (then a podlab_spawn_error on error_fd, close-on-exec), or -1 with errno. */
 pid_t podlab_session_run(int user_fd, int net_fd, int error_fd, const char *path, char *const *argv, char *const *envp);

@@ -22,7 +22,7 @@ struct SessionStart: ParsableCommand {
 struct SessionStatus: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Say whether the session network runs (exit 1 when not).")
     func run() throws {
-        guard let state = SessionCommand.network.running() else {
+        guard let state = try SessionCommand.network.running() else {
             Output.out("no session network runs")
             throw SilentExit(status: 1)
         }
@@ -32,7 +32,16 @@ struct SessionStatus: ParsableCommand {
 
 struct SessionStop: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop the session network's holder.")
+    @Flag(help: "Stop it even while containers publish ports in it (they run on, unreachable until restarted).") var force = false
     func run() throws {
+        if !force {
+            let publishing = try Current.engine.containers().containers.all()
+                .filter { $0.state.status == .running && $0.settings.portNamespace == SessionNetwork.portNamespace }
+            if !publishing.isEmpty {
+                throw CLIError.refused("containers publish ports in the session network: \(publishing.map(\.name).joined(separator: ", "))",
+                                       hint: "stop them first (podman stop), or use --force: their ports stay unreachable until 'podman restart'")
+            }
+        }
         Output.out(try SessionCommand.network.stop() ? "stopped" : "no session network runs")
     }
 }
