@@ -38,13 +38,15 @@ public struct SessionNetwork: Sendable {
     /// The value of `ContainerSettings.portNamespace` for ports bound in the session.
     public static let portNamespace = "session"
 
-    public static func isRequested(_ environment: [String: String] = Environment.current) -> Bool {
-        environment[environmentKey] == "1"
+    /// Whether `environment` (nil: this process's, read with getenv, not copied whole) asks for the session.
+    public static func isRequested(_ environment: [String: String]? = nil) -> Bool {
+        guard let environment else { return getenv(environmentKey).map { String(cString: $0) } == "1" }
+        return environment[environmentKey] == "1"
     }
 
     /// Decides, when a container (or a pod's infra) is made, where its published ports will be bound for good.
-    static func place(_ settings: inout ContainerSettings, environment: [String: String] = Environment.current) {
-        if !settings.ports.isEmpty && settings.network != "host" && isRequested(environment) { settings.portNamespace = portNamespace }
+    static func place(_ settings: inout ContainerSettings) {
+        if !settings.ports.isEmpty && settings.network != "host" && isRequested() { settings.portNamespace = portNamespace }
     }
 
     /// The session for `runtime` when `environment` asks for one (the learner's shell's, with its exports).
@@ -64,12 +66,19 @@ public struct SessionNetwork: Sendable {
     /// The running holder, nil when none runs. Read under `launch.lock` (shared), so never half-way through a
     /// start; the run-time directory is checked first (ours, 0700), so no other user's files are believed.
     public func running() throws -> State? {
-        try PrivateDirectory.ensure(runtime)
-        guard FileSystem.exists(directory) else { return nil }
-        let launchLock = try FileLock(path: "\(directory)/launch.lock")
-        try launchLock.lock(.shared)
+        let launchLock = try lockLaunch(.shared)
         defer { launchLock.unlock() }
         return probe()
+    }
+
+    /// `launch.lock`, held in `mode`, once the run-time directory is checked to be ours (0700, not a link) and the
+    /// session directory is there.
+    func lockLaunch(_ mode: FileLock.Mode) throws -> FileLock {
+        try PrivateDirectory.ensure(runtime)
+        try FileSystem.createDirectory(directory, mode: 0o700)
+        let lock = try FileLock(path: "\(directory)/launch.lock")
+        try lock.lock(mode)
+        return lock
     }
 
     /// The recorded holder while its lock is held (by it: only a holder takes it); the caller holds launch.lock.
@@ -86,9 +95,7 @@ public struct SessionNetwork: Sendable {
     /// The running holder, started first when none runs. (Whoever makes a socket with it verifies it first.)
     public func ensure() throws -> State {
         if let state = try running() { return state }
-        try FileSystem.createDirectory(directory, mode: 0o700)
-        let launchLock = try FileLock(path: "\(directory)/launch.lock")
-        try launchLock.lock(.exclusive)
+        let launchLock = try lockLaunch(.exclusive)
         defer { launchLock.unlock() }
         if let state = probe() { return state }
         return try launch()
@@ -103,10 +110,10 @@ public struct SessionNetwork: Sendable {
         var commit: [Int32] = [0, 0]
         guard podlab_pipe_cloexec(&commit) == 0 else { throw SystemError("pipe", path: "session commit", errno: errno) }
         defer { close(commit[1]) }   // without the commit byte, this end of file ends the holder
-        let started = podlab_session_start(lockFD, ready.writeEnd, commit[0], commit[1])
+        let forked = podlab_session_start(lockFD, ready.writeEnd, commit[0], commit[1])
         let failure = errno
         close(commit[0])
-        guard started == 0 else { throw SystemError("start the session network holder", path: directory, errno: failure) }
+        guard forked == 0 else { throw SystemError("start the session network holder", path: directory, errno: failure) }
         let state: State
         switch ready.answer() {
         case .ready(let detail):
@@ -200,10 +207,7 @@ public struct SessionNetwork: Sendable {
     /// it stay open, but nothing new can reach them: containers publishing ports there need a restart, which
     /// binds them in the next session.
     public func stop() throws -> Bool {
-        guard FileSystem.exists(directory) else { return false }
-        try PrivateDirectory.ensure(runtime)
-        let launchLock = try FileLock(path: "\(directory)/launch.lock")
-        try launchLock.lock(.exclusive)
+        let launchLock = try lockLaunch(.exclusive)
         defer { launchLock.unlock() }
         guard let state = probe(), let process = try VerifiedProcess(pid: state.pid, startTime: state.startTime) else { return false }
         try process.signal(SIGTERM)

@@ -5,7 +5,6 @@ import PodlabDistribution
 import PodlabImages
 import PodlabRegistryClient
 import PodlabRegistryServer
-import PodlabRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +17,7 @@ extension CheckEvaluator {
         var lastError: (any Error)?
         // A server just started may not listen yet, and an app whose database is still starting answers 503: both
         // are asked again for a moment (unless 503 is what the check wants).
-        let session = SessionNetwork.ifRequested(runtime: context.paths.locations.runtime, environment: context.environment)
+        let session = context.paths.sessionNetwork(environment: context.environment)
         let deadline = WallClock.now() + context.patience
         var again = false
         repeat {

@@ -30,8 +30,7 @@ public struct LessonRunner {
         let words = ShellWords.split(line)
         if words.first == "browse", words.count == 2 {
             // The tutor's builtin, as the learner would type it.
-            let session = SessionNetwork.ifRequested(runtime: paths.locations.runtime, environment: shell.environment)
-            return Browser.open(words[1], storage: paths.locations.storage, session: session) == nil ? 1 : 0
+            return Browser.open(words[1], storage: paths.locations.storage, session: paths.sessionNetwork(environment: shell.environment)) == nil ? 1 : 0
         }
         return shell.run("{\n\(line)\n} >>\"$__PODLAB_LOG\" 2>&1", terminal: false)
     }

@@ -29,9 +29,9 @@ enum SessionFetch {
         var current = url
         for _ in 0...5 {
             let page = try get(current, session: session, timeoutSeconds: timeoutSeconds, limit: limit)
-            guard (300..<400).contains(page.status.status.code), let location = page.headers["Location"].first,
+            guard (300..<400).contains(page.head.status.code), let location = page.headers["Location"].first,
                   let next = URL(string: location, relativeTo: current)?.absoluteURL, isLoopback(next), next.scheme == "http" else {
-                return WebPage.Fetched(status: Int(page.status.status.code), contentType: page.headers["Content-Type"].first ?? "",
+                return WebPage.Fetched(status: Int(page.head.status.code), contentType: page.headers["Content-Type"].first ?? "",
                                        body: String(decoding: page.body.readableBytesView, as: UTF8.self))
             }
             current = next
@@ -40,8 +40,8 @@ enum SessionFetch {
     }
 
     struct Answer: Sendable {
-        var status: HTTPResponseHead
-        var headers: HTTPHeaders { status.headers }
+        var head: HTTPResponseHead
+        var headers: HTTPHeaders { head.headers }
         var body: ByteBuffer
     }
 
@@ -115,7 +115,7 @@ private final class AnswerCollector: ChannelInboundHandler {
             body.writeBuffer(&part)
         case .end:
             guard let head else { return finish(context, .failure(SessionFetch.Failure(description: "no response"))) }
-            finish(context, .success(SessionFetch.Answer(status: head, body: body)))
+            finish(context, .success(SessionFetch.Answer(head: head, body: body)))
         }
     }
 

@@ -145,8 +145,7 @@ extension Tutor {
 
     func browse(_ url: String) {
         do {
-            let page = try Browser.fetch(url, storage: paths.locations.storage,
-                                         session: SessionNetwork.ifRequested(runtime: paths.locations.runtime, environment: shell.environment))
+            let page = try Browser.fetch(url, storage: paths.locations.storage, session: paths.sessionNetwork(environment: shell.environment))
             say(paint("[\(page.status)] \(url)", code: "1"))
             let lines = Browser.text(of: page).split(separator: "\n", omittingEmptySubsequences: false)
             say(TerminalText.visible(lines.prefix(80).joined(separator: "\n")))

@@ -1,4 +1,5 @@
 import PodlabCore
+import PodlabRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -97,4 +98,12 @@ public enum TutorError: LearnerFacingError {
     }
 
     public var exitStatus: Int32 { ExitStatus.engineError }
+}
+
+extension TutorPaths {
+    /// The learner's session network when the shell's environment (with its exports) asks for one: where `browse`
+    /// and the lessons' HTTP checks fetch loopback pages.
+    func sessionNetwork(environment: [String: String]) -> SessionNetwork? {
+        SessionNetwork.ifRequested(runtime: locations.runtime, environment: environment)
+    }
 }
