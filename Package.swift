@@ -39,11 +39,11 @@ let package = Package(
         ]),
         .target(name: "PodlabArchive", dependencies: ["PodlabCore", "CArchive"]),
         .target(name: "PodlabImages", dependencies: ["PodlabCore", "PodlabArchive"]),
-        // The container's first exec goes through a tiny static program built from Sources/ExecTrampoline by
-        // this plugin and embedded in PodlabRuntime (see ExecTrampoline.swift and docs/SECURITY.md).
-        .plugin(name: "ExecTrampolinePlugin", capability: .buildTool()),
+        // Two small C programs built by this plugin and embedded in PodlabRuntime: the exec trampoline every container
+        // process execs last (ExecTrampoline.swift, docs/SECURITY.md) and the running container's monitor (MonitorProgram.swift).
+        .plugin(name: "EmbeddedProgramsPlugin", capability: .buildTool()),
         .target(name: "PodlabRuntime", dependencies: ["PodlabCore", "PodlabImages", "CSpawn", "CSeccomp"],
-                plugins: ["ExecTrampolinePlugin"]),
+                plugins: ["EmbeddedProgramsPlugin"]),
         .target(name: "PodlabBuild", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages", "PodlabRuntime"]),
         .target(name: "PodlabFixtures", dependencies: ["PodlabCore", "PodlabArchive", "PodlabImages"]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),

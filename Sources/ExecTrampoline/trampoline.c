@@ -8,7 +8,7 @@
  * static program out of a sealed memfd (ExecTrampoline.swift), which looks the program up on the container's
  * PATH and execs it. From here on, /proc/self/exe is the sealed memfd, never a host file.
  *
- * Built by Plugins/ExecTrampolinePlugin with the toolchain's clang: freestanding, no libc, no interpreter,
+ * Built by Plugins/EmbeddedProgramsPlugin with the toolchain's clang: freestanding, no libc, no interpreter,
  * so it runs in any image (scratch, busybox, musl or glibc) and LD_* variables have nothing to act on.
  *
  * argv: "podlab-exec" ERROR_FD PROGRAM [ARGS...]. ERROR_FD is the parent's error pipe: made close-on-exec

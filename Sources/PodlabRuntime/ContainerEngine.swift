@@ -176,6 +176,9 @@ public final class ContainerEngine: @unchecked Sendable {
         if case .log = attachment {
             supervision.out_to = -1
             supervision.err_to = -1
+            // From here on a small C program watches the container, not podlab (MonitorProgram); it returns here
+            // only when the kernel refused that exec, and this process then supervises as an attached run does.
+            MonitorProgram.replaceProcess(supervising: supervision, forwards: cForwards, specPath: ContainerSpec.path(in: directory))
         }
         let status = cForwards.withUnsafeBufferPointer { buffer -> Int32 in
             supervision.forwards = buffer.baseAddress

@@ -40,8 +40,14 @@ public enum ContainerMonitor {
         return try ChildProcess.spawn([programName, specPath], path: executable, options: .detached(passing: ready.writeEnd))
     }
 
-    /// The monitor's process (`podlab-monitor SPEC`, the ready pipe on fd 3). Returns the container's exit code.
+    /// `podlab-monitor --exited SPEC CODE`: the monitor program's last step once the container has ended.
+    static let exitedFlag = "--exited"
+
+    /// The monitor's process (`podlab-monitor SPEC`, the ready pipe on fd 3), which becomes the monitor program once
+    /// the container runs; and that program's bookkeeping at the end (`podlab-monitor --exited SPEC CODE`). Returns
+    /// the container's exit code.
     public static func main(_ arguments: [String]) -> Int32 {
+        if arguments.first == exitedFlag { return finish(Array(arguments.dropFirst())) }
         // The pipe's identity, so that a failure after the container started (when the runtime has already
         // answered and closed it) is never written into whatever reused descriptor 3.
         var pipeInfo = stat()
@@ -59,6 +65,22 @@ public enum ContainerMonitor {
             if pipeInode != 0, fstat(readyFD, &info) == 0, info.st_ino == pipeInode, (info.st_mode & S_IFMT) == S_IFIFO {
                 ReadyPipe.sendFailure(readyFD, error)
             }
+            return (error as? any LearnerFacingError)?.exitStatus ?? ExitStatus.engineError
+        }
+    }
+
+    /// Records the end of the container the monitor program watched (exit code, --rm, the journal). Nobody reads
+    /// this process's output: a failure leaves the container `running` with no monitor, which the next look at it
+    /// (`ps`, `stop`, `wait`) records as exited.
+    static func finish(_ arguments: [String]) -> Int32 {
+        guard arguments.count == 2, let code = Int32(arguments[1]) else { return ExitStatus.engineError }
+        do {
+            let spec = try ContainerSpec.load(from: arguments[0])
+            let locations = Locations(storage: spec.storage, runtime: spec.runtime, config: Locations.current().config)
+            let engine = try ContainerEngine(locations: locations, images: try ImageStore(root: spec.storage))
+            try engine.finish(try engine.containers.find(spec.id), exitCode: code)
+            return code
+        } catch {
             return (error as? any LearnerFacingError)?.exitStatus ?? ExitStatus.engineError
         }
     }

@@ -25,28 +25,7 @@ public enum ExecTrampoline {
         }
     }
 
-    /// The trampoline's bytes, decoded from the hex the build plugin generated.
-    static var bytes: [UInt8] {
-        image.withUTF8Buffer { hex in
-            stride(from: 0, to: hex.count - 1, by: 2).map { UInt8(nibble(hex[$0]) << 4 | nibble(hex[$0 + 1])) }
-        }
-    }
-
-    private static func nibble(_ character: UInt8) -> UInt8 {
-        character >= UInt8(ascii: "a") ? character - UInt8(ascii: "a") + 10 : character - UInt8(ascii: "0")
-    }
-
     private static func makeSealed() throws -> Int32 {
-        let program = bytes
-        let fd = program.withUnsafeBytes { podlab_sealed_executable("podlab-exec", $0.baseAddress, $0.count) }
-        guard fd >= 0 else {
-            let code = errno
-            throw RuntimeError.cannotRun(
-                "cannot create the sealed program that starts containers: \(SystemError.describe(code))",
-                hint: code == EACCES
-                    ? "this kernel forbids executable memfds (vm.memfd_noexec = 2); podlab needs them: sysctl vm.memfd_noexec=1"
-                    : "check that memfd_create and sealing are allowed for podlab (seccomp, SELinux or AppArmor rules)")
-        }
-        return fd
+        try EmbeddedProgram.seal("podlab-exec", image: image, purpose: "starts containers")
     }
 }
