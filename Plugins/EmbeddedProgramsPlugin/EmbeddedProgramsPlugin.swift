@@ -24,7 +24,7 @@ struct EmbeddedProgramsPlugin: BuildToolPlugin {
                     flags: "-static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -fno-builtin",
                     sources: [trampoline], header: header, include: include, clang: clang, work: work),
             command("podlab's container monitor", type: "MonitorProgram", program: work.appending(path: "podlab-monitor"),
-                    flags: "-ffunction-sections -Wl,--gc-sections",
+                    flags: "-ffunction-sections -Wl,--gc-sections -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wl,-z,relro,-z,now",
                     sources: monitorSources, header: header, include: include, clang: clang, work: work),
         ]
     }

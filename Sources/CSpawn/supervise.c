@@ -253,20 +253,28 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
     char *buffer = malloc(BUFFER_SIZE);
     size_t capacity = 5 + spec->forward_count + MAX_CONNECTIONS * 2 + MAX_UDP_CLIENTS;
     struct pollfd *fds = calloc(capacity, sizeof(struct pollfd));
-    if (!connections || !clients || !buffer || !fds) return -1;
+    struct log_stream *out_stream = spec->log_k8s ? calloc(1, sizeof(struct log_stream)) : NULL;
+    struct log_stream *err_stream = spec->log_k8s ? calloc(1, sizeof(struct log_stream)) : NULL;
+    if (!connections || !clients || !buffer || !fds || (spec->log_k8s && (!out_stream || !err_stream))) {
+        /* Nothing to watch it with: the container is not left running unwatched. It ends, and -1 says why. */
+        kill(spec->child, SIGKILL);
+        while (waitpid(spec->child, NULL, 0) < 0 && errno == EINTR) {}
+        if (channel >= 0) close(channel);
+        if (connector > 0) { kill(connector, SIGKILL); waitpid(connector, NULL, 0); }
+        free(out_stream); free(err_stream);
+        free(connections); free(clients); free(buffer); free(fds);
+        close(signal_fd);
+        sigaction(SIGPIPE, &saved_pipe, NULL);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return -1;
+    }
     for (int i = 0; i < MAX_CONNECTIONS; i++) connections[i].host_fd = connections[i].container_fd = -1;
     for (int i = 0; i < MAX_UDP_CLIENTS; i++) clients[i].container_fd = -1;
     for (size_t i = 0; i < spec->forward_count; i++) set_nonblocking(spec->forwards[i].listen_fd);
 
     int out_from = spec->out_from, err_from = spec->err_from, in_from = spec->in_from, in_to = spec->in_to;
-    struct log_stream *out_stream = NULL, *err_stream = NULL;
-    if (spec->log_k8s) {
-        out_stream = calloc(1, sizeof(struct log_stream));
-        err_stream = calloc(1, sizeof(struct log_stream));
-        if (!out_stream || !err_stream) return -1;
-        out_stream->name = "stdout";
-        err_stream->name = "stderr";
-    }
+    if (out_stream) out_stream->name = "stdout";
+    if (err_stream) err_stream->name = "stderr";
     int status = -1, exited = 0;
     /* The child may have ended before SIGCHLD was blocked (its signal then went nowhere): look once now;
      * any later end leaves a SIGCHLD pending for the signalfd. */

@@ -103,6 +103,10 @@ int podlab_sealed_executable(const char *name, const void *bytes, size_t size) {
     return fd;
 }
 
+int podlab_open_self_exe(void) {
+    return open("/proc/self/exe", O_PATH | O_CLOEXEC);
+}
+
 int podlab_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }

@@ -336,14 +336,16 @@ extension ContainerEngine {
         return killed && timeout > 0
     }
 
-    /// After the process is gone, gives its monitor a moment to record the exit; records it itself when the
-    /// monitor is gone too (exit status unknown then).
+    /// After the process is gone, gives its monitor time to record the exit (it starts podlab afresh for that: on a
+    /// busy machine this can take seconds); records it itself when the monitor is gone too (exit status unknown
+    /// then), or after 30 s.
     func waitForMonitor(_ record: ContainerRecord) -> ContainerRecord? {
-        for _ in 0..<200 {
+        for _ in 0..<3000 {
             guard let current = try? containers.find(record.id) else { return nil }
             // Done when the monitor has written the exit (a reaped-but-unrecorded process reads as exited
             // without a code for a moment), or when there is no monitor left to write it.
-            let monitorAlive = current.state.monitorPid.map { kill($0, 0) == 0 } ?? false
+            // A monitor that ended unreaped (a zombie) is gone: only a live one may still write.
+            let monitorAlive = current.state.monitorPid.map { ProcessInfoReader.startTime(of: $0) != nil } ?? false
             if current.state.status != .running && (current.state.exitCode != nil || !monitorAlive) { return current }
             usleep(10_000)
         }

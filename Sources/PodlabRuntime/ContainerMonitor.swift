@@ -5,9 +5,10 @@ import Glibc
 #endif
 
 /// A detached container's monitor: podlab's own binary started as `podlab-monitor SPEC` (the container's
-/// spec.json) in a session of its own. It runs the container from its spec to the end (published ports, log,
-/// exit status, --rm) and outlives the command that started it, which waits on the ready pipe until the
-/// container runs or the monitor says why it cannot.
+/// spec.json) in a session of its own. It starts the container from its spec (published ports, log) and then
+/// becomes the small monitor program (MonitorProgram), which watches it to its end and execs podlab once more as
+/// `podlab-monitor --exited SPEC CODE` for the exit status and --rm. It outlives the command that started it,
+/// which waits on the ready pipe until the container runs or the monitor says why it cannot.
 public enum ContainerMonitor {
     /// The name the monitor runs under (its argv[0]); podlab's entry point hands such a process to `main`.
     public static let programName = "podlab-monitor"
@@ -69,16 +70,20 @@ public enum ContainerMonitor {
         }
     }
 
-    /// Records the end of the container the monitor program watched (exit code, --rm, the journal). Nobody reads
-    /// this process's output: a failure leaves the container `running` with no monitor, which the next look at it
-    /// (`ps`, `stop`, `wait`) records as exited.
+    /// Records the end of the container the monitor program watched (exit code, --rm, the journal), in the same
+    /// process (the same pid) that started it. Only while the record is still this monitor's: a `start` after a
+    /// `stop` that stopped waiting for us belongs to another monitor, whose container must not be marked exited.
+    /// Nobody reads this process's output: on a failure the record stays `running` until the next command sees
+    /// the container gone and shows it exited, without its code.
     static func finish(_ arguments: [String]) -> Int32 {
         guard arguments.count == 2, let code = Int32(arguments[1]) else { return ExitStatus.engineError }
         do {
             let spec = try ContainerSpec.load(from: arguments[0])
             let locations = Locations(storage: spec.storage, runtime: spec.runtime, config: Locations.current().config)
             let engine = try ContainerEngine(locations: locations, images: try ImageStore(root: spec.storage))
-            try engine.finish(try engine.containers.find(spec.id), exitCode: code)
+            let record = try engine.containers.find(spec.id)
+            guard record.state.monitorPid == getpid() else { return code }
+            try engine.finish(record, exitCode: code)
             return code
         } catch {
             return (error as? any LearnerFacingError)?.exitStatus ?? ExitStatus.engineError

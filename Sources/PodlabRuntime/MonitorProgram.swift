@@ -9,22 +9,24 @@ import Glibc
 /// `run` (output into the log, published ports, signals passed on) and, once the container has ended, execs podlab
 /// again as `podlab-monitor --exited SPEC CODE` for the bookkeeping (ContainerMonitor.finish).
 ///
-/// So what stays beside each running container is about a megabyte of memory, not podlab's Swift runtime and
-/// binary (13.7 MB of resident pages per monitor before, measured by bench/class).
+/// So what stays beside each running container is about 2 MB of resident memory for the program and its port
+/// connector, not podlab's Swift runtime and binary (18 MB for the two before; docs/BENCHMARKS.md).
 enum MonitorProgram {
-    /// The signals the supervisor takes from a signalfd: blocked across the exec, so that none sent meanwhile (a
-    /// `podman stop` at once) ends the monitor before it listens.
+    /// The signals the supervisor takes from a signalfd: blocked before the exec and kept blocked through the
+    /// program's own exec of podlab at the end, so that one sent meanwhile (a `kill` of the monitor, a hangup)
+    /// waits for whoever listens next instead of ending the monitor with its container unrecorded.
     static let heldSignals: [Int32] = [SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH]
 
     /// Replaces this process with the monitor program supervising `spec` (its `forwards` pointer is ignored: the
     /// ports come as `forwards`), which then finishes with `podlab-monitor --exited SPEC_PATH CODE`. Returns only when
-    /// the kernel refused the exec, with everything as it was, for the caller to supervise in-process instead.
+    /// that could not be done (no sealed memfd, no descriptor of podlab's binary, or the kernel refused the exec),
+    /// with descriptors and signals as they were, for the caller to supervise in-process instead.
     static func replaceProcess(supervising spec: podlab_supervise_spec, forwards: [podlab_forward], specPath: String) {
         guard let program = try? EmbeddedProgram.seal("podlab-monitor", image: image, purpose: "watches a running container") else { return }
         defer { close(program) }
-        // The binary that started this monitor (podlab, or podlab-kube for `kube play`), held open: it answers the
-        // bookkeeping even if a package upgrade replaces its file while the container runs.
-        let podlab = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
+        // The binary that started this monitor (podlab, or podlab-kube for `kube play`), held by an O_PATH
+        // descriptor: it answers the bookkeeping even if a package upgrade renames another file over it meanwhile.
+        let podlab = podlab_open_self_exe()
         guard podlab >= 0 else { return }
         defer { close(podlab) }
 
@@ -36,17 +38,19 @@ enum MonitorProgram {
             + ["--", ContainerMonitor.programName, ContainerMonitor.exitedFlag, specPath]
 
         // Every descriptor the program uses stays open across the exec; the rest (stores, locks) closes.
-        let passed = Set(fields.dropFirst() + forwards.map(\.listen_fd)).filter { $0 > 2 }
-        for fd in passed { _ = fcntl(fd, F_SETFD, 0) }
+        let descriptors = [spec.out_from, spec.out_to, spec.err_from, spec.err_to, spec.in_from, spec.in_to, spec.winch_from,
+                           spec.winch_to, spec.log_fd, spec.ready_fd, spec.userns_fd, spec.netns_fd, podlab] + forwards.map(\.listen_fd)
+        let passed = Set(descriptors.filter { $0 > 2 }).map { (fd: $0, flags: fcntl($0, F_GETFD)) }
+        for descriptor in passed { _ = fcntl(descriptor.fd, F_SETFD, 0) }
         var held = sigset_t(), previous = sigset_t()
         sigemptyset(&held)
         for signal in heldSignals { sigaddset(&held, signal) }
         sigprocmask(SIG_BLOCK, &held, &previous)
 
         let strings = CStrings()
-        fexecve(program, strings.array(arguments), environ)
+        withExtendedLifetime(strings) { _ = fexecve(program, strings.array(arguments), environ) }
 
         sigprocmask(SIG_SETMASK, &previous, nil)
-        for fd in passed { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        for descriptor in passed where descriptor.flags >= 0 { _ = fcntl(descriptor.fd, F_SETFD, descriptor.flags) }
     }
 }

@@ -23,14 +23,23 @@ import Glibc
         #expect(try Self.executable(of: monitor) == "/memfd:podlab-monitor (deleted)", "podlab's binary no longer runs beside the container")
         #expect(try String(contentsOfFile: "/proc/\(monitor)/comm", encoding: .utf8) == "podlab-monitor\n")
 
-        let containerDirectory = directory.file("storage") + "/containers/"
+        let storage = try #require(realpath(directory.file("storage"), nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        })
         let held = try Self.descriptors(of: monitor)
-        let files = held.values.filter { $0.hasPrefix("/") && $0 != "/dev/null" }
-        let inStore = files.filter { $0.hasPrefix(directory.file("storage")) }
-        #expect(inStore.count == 1 && inStore.allSatisfy { $0.hasPrefix(containerDirectory) && $0.hasSuffix("/ctr.log") },
+        let files = held.filter { $0.value.hasPrefix("/") && $0.value != "/dev/null" }
+        let inStore = files.values.filter { $0.hasPrefix(storage + "/") }
+        #expect(inStore.count == 1 && inStore.allSatisfy { $0.hasPrefix(storage + "/containers/") && $0.hasSuffix("/ctr.log") },
                 "of the store, only the log stays open: \(held)")
-        #expect(files.filter { !$0.hasPrefix(directory.file("storage")) }.allSatisfy { $0.hasSuffix("/podlab") },
-                "else only the binary that does the bookkeeping: \(held)")
+        let others = files.filter { !$0.value.hasPrefix(storage + "/") }
+        #expect(others.count == 1 && others.allSatisfy { $0.value.hasSuffix("/podlab") }, "else only the binary for the bookkeeping: \(held)")
+        for (fd, _) in others {
+            // O_PATH (010000000): nothing can be read or written through it.
+            let info = try String(contentsOfFile: "/proc/\(monitor)/fdinfo/\(fd)", encoding: .utf8)
+            let flags = info.split(separator: "\n").first { $0.hasPrefix("flags:") }.flatMap { Int($0.dropFirst(6).trimmed(), radix: 8) }
+            #expect(flags.map { $0 & 0o10000000 != 0 } == true, "\(info)")
+        }
 
         let port = try podman.hostPort(of: "watched", "80")
         #expect(HTTP.waitForOK(port: port)?.body.contains("Welcome to nginx!") == true, "the published port is forwarded")

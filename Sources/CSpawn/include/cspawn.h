@@ -134,7 +134,8 @@ struct podlab_supervise_spec {
     int32_t ready_fd;            /* PODLAB_READY_WORD written once listening (-1: none), then closed */
 };
 
-/* Relays output and published ports until the child exits; returns its wait status (or -1). */
+/* Relays output and published ports until the child exits; returns its wait status, or -1 when it had no memory to
+ * watch with (the child is then killed and reaped: never left running unwatched). */
 int podlab_supervise(const struct podlab_supervise_spec *spec);
 
 /* Small helpers Swift cannot call directly. */
@@ -150,6 +151,8 @@ int podlab_copy_window_size(int from_fd, int to_fd);
 int podlab_memfd(const char *name);
 /* A close-on-exec memfd holding `bytes`, executable, sealed against writing, growing and shrinking. */
 int podlab_sealed_executable(const char *name, const void *bytes, size_t size);
+/* A close-on-exec O_PATH descriptor of this process's own binary (/proc/self/exe), to execveat later; -1 on failure. */
+int podlab_open_self_exe(void);
 int podlab_pipe_cloexec(int fds[2]);
 /* openat2(root_fd, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): `path` resolved with root_fd as its "/". */
 int podlab_open_in_root(int root_fd, const char *path, int flags, unsigned int mode);
