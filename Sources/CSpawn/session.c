@@ -20,7 +20,7 @@
 
 #define SESSION_STACK (64 * 1024)
 
-struct holder_args { int lock_fd; int ready_fd; int commit_fd; int commit_write_fd; uid_t uid; gid_t gid; };
+struct holder_args { int lock_fd; int ready_fd; int commit_fd; int commit_write_fd; int trampoline_fd; uid_t uid; gid_t gid; };
 
 static int write_text(const char *path, const char *text) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -59,8 +59,8 @@ static void say(int fd, const char *word, unsigned number, const char *step) {
 /* The holder: takes the lock (held for as long as it lives), makes the namespaces, brings lo up, says ready
  * ("ready\tPID") and waits for the starter's commit byte, which comes once the starter has recorded it: end of
  * file instead (the starter failed or was killed) ends it, so no holder outlives an unfinished start. Then it
- * closes everything but the lock and waits for SIGTERM. Forked twice: it is reparented to init (or a
- * subreaper), never left for podlab to reap. */
+ * closes everything but the lock and waits for SIGTERM, as the sealed trampoline ("podlab-hold"). Forked twice:
+ * it is reparented to init (or a subreaper), never left for podlab to reap. */
 static int holder_main(void *argument) {
     const struct holder_args *args = argument;
     pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
@@ -94,7 +94,18 @@ static int holder_main(void *argument) {
     do { got = read(args->commit_fd, &commit, 1); } while (got < 0 && errno == EINTR);
     if (got != 1) _exit(1);
     close(args->commit_fd);
-    if (podlab_setup_stdio(-1, -1, -1, 0, args->lock_fd, -1) != 0) _exit(1);
+    if (podlab_setup_stdio(-1, -1, -1, 0, args->lock_fd, args->trampoline_fd) != 0) _exit(1);
+    /* Hold on as the sealed trampoline ("podlab-hold LOCK_FD"): a fresh image of a few pages instead of this copy
+     * of podlab's memory (which may hold what the starting command read, such as registry credentials). */
+    if (args->trampoline_fd >= 0 && fcntl(args->lock_fd, F_SETFD, 0) == 0) {
+        char digits[16];
+        size_t used = 0;
+        podlab_append_decimal(digits, sizeof(digits), &used, (unsigned)args->lock_fd);
+        digits[used] = '\0';
+        char *argv[] = { "podlab-hold", digits, "session", NULL };
+        char *envp[] = { NULL };
+        syscall(SYS_execveat, args->trampoline_fd, "", argv, envp, AT_EMPTY_PATH);
+    }
     prctl(PR_SET_NAME, "podlab-session", 0, 0, 0);
     podlab_reset_signals();
     for (;;) pause();
@@ -103,8 +114,8 @@ fail:
     _exit(1);
 }
 
-int podlab_session_start(int lock_fd, int ready_fd, int commit_fd, int commit_write_fd) {
-    struct holder_args args = { lock_fd, ready_fd, commit_fd, commit_write_fd, geteuid(), getegid() };
+int podlab_session_start(int lock_fd, int ready_fd, int commit_fd, int commit_write_fd, int trampoline_fd) {
+    struct holder_args args = { lock_fd, ready_fd, commit_fd, commit_write_fd, trampoline_fd, geteuid(), getegid() };
     void *stack = mmap(NULL, SESSION_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return -1;
     pid_t pid = podlab_clone_blocked(holder_main, (char *)stack + SESSION_STACK, SIGCHLD, &args);

@@ -16,7 +16,8 @@
  * is looked up on the PATH of the container's environment. Called "podlab-init" (--init), it stays as the
  * container's PID 1: it forks the program, passes signals on, reaps every child and exits with the program's
  * status, so --init's PID 1 is not podlab either. Called "podlab-pause", it is a pod's infra: it closes every
- * descriptor and waits for SIGTERM, holding the pod's namespaces.
+ * descriptor and waits for SIGTERM, holding the pod's namespaces. Called "podlab-hold" (a learner's session
+ * network holder, session.c), it does the same but keeps the descriptor given in place of ERROR_FD (its lock).
  */
 #include "cspawn.h"
 #include <asm/unistd.h>
@@ -130,12 +131,14 @@ static int same(const char *a, const char *b) {
     return *a == *b;
 }
 
-/* A pod's infra: hold the namespaces and run nothing until told to stop. */
-__attribute__((noreturn)) static void pause_until_stopped(int error_fd) {
+/* A pod's infra, or a learner's session network holder: hold the namespaces and run nothing until told to stop.
+ * Every descriptor closes (for the infra the error pipe too: end of file tells podlab it is up) but `keep_fd`,
+ * the holder's lock, which says for as long as it is held that the holder lives. */
+__attribute__((noreturn)) static void pause_until_stopped(int keep_fd) {
     unsigned long all = ~0UL;
     sys4(__NR_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof(all));
-    sys3(__NR_close_range, 0, ~0U, 0);   /* the error pipe too: end of file tells podlab we are up */
-    (void)error_fd;
+    if (keep_fd > 0) sys3(__NR_close_range, 0, (unsigned)keep_fd - 1, 0);
+    sys3(__NR_close_range, keep_fd < 0 ? 0 : (unsigned)keep_fd + 1, ~0U, 0);
     for (;;) {
         siginfo_t info;
         long signal_number = sys4(__NR_rt_sigtimedwait, (long)&all, (long)&info, 0, sizeof(all));
@@ -199,7 +202,13 @@ __attribute__((noreturn, used)) void trampoline_main(long *stack) {
         exit_with(127);
     }
     if (sys3(__NR_fcntl, error_fd, F_SETFD, FD_CLOEXEC) < 0) fail(-1, PODLAB_STAGE_EXEC, EBADF, "error pipe");
-    if (same(argv[0], "podlab-pause")) pause_until_stopped(error_fd);
+    if (same(argv[0], "podlab-pause")) pause_until_stopped(-1);
+    if (same(argv[0], "podlab-hold")) {
+        /* The session holder (session.c): argv[1] is its lock, not an error pipe, and is kept. */
+        static const char name[] = "podlab-session";
+        sys3(__NR_prctl, 15 /* PR_SET_NAME */, (long)name, 0);
+        pause_until_stopped(error_fd);
+    }
     if (same(argv[0], "podlab-init")) init(error_fd, argv + 2, envp);
     run(error_fd, path_of(envp), argv + 2, envp);
 }

@@ -110,7 +110,9 @@ public struct SessionNetwork: Sendable {
         var commit: [Int32] = [0, 0]
         guard podlab_pipe_cloexec(&commit) == 0 else { throw SystemError("pipe", path: "session commit", errno: errno) }
         defer { close(commit[1]) }   // without the commit byte, this end of file ends the holder
-        let forked = podlab_session_start(lockFD, ready.writeEnd, commit[0], commit[1])
+        // Once committed, the holder becomes the sealed trampoline, a few pages; without it, it holds on as itself.
+        let trampoline = (try? ExecTrampoline.descriptor()) ?? -1
+        let forked = podlab_session_start(lockFD, ready.writeEnd, commit[0], commit[1], trampoline)
         let failure = errno
         close(commit[0])
         guard forked == 0 else { throw SystemError("start the session network holder", path: directory, errno: failure) }

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import PodlabCore
 import PodlabImages
@@ -166,5 +167,27 @@ extension SessionNetworkTests {
             #expect(throws: RuntimeError.self, "\(forged)") { try network.connect("127.0.0.1", port: port).map { close($0) } }
         }
         try FileSystem.writeAtomically(truth, to: statePath, mode: 0o600)
+    }
+
+    /// Once recorded, the holder is the sealed trampoline holding on ("podlab-hold"): none of podlab's memory (what
+    /// the starting command read) stays in it, and it keeps one descriptor, its lock, which says it lives.
+    @Test func theHolderKeepsNothingButItsLock() throws {
+        let network = session(of: learner("lean"))
+        let state = try network.ensure()
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(state.pid)/exe") == "/memfd:podlab-exec (deleted)")
+        #expect(try String(contentsOfFile: "/proc/\(state.pid)/comm", encoding: .utf8) == "podlab-session\n")
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(state.pid)/fd")
+        #expect(descriptors.count == 1, "\(descriptors)")
+        for fd in descriptors {
+            let target = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(state.pid)/fd/\(fd)")
+            #expect(target.hasSuffix("/session/holder.lock"), "\(target)")
+        }
+        #expect(try network.running()?.pid == state.pid, "its lock held, it counts as running")
+        let pidfd = podlab_pidfd_open(state.pid)
+        try #require(pidfd >= 0)
+        defer { close(pidfd) }
+        _ = try network.stop()
+        #expect(podlab_wait_pidfd(pidfd, 10_000) == 1, "it ends when stopped")
+        #expect(try network.running() == nil)
     }
 }

@@ -208,8 +208,10 @@ int podlab_wstatus_exit_code(int status);
  * reparented to init, not left to the caller to reap), which takes an exclusive flock on lock_fd for as long as
  * it lives, makes the namespaces and writes "ready\tPID" (or "failed\tERRNO\tSTEP") to ready_fd, closing it;
  * then it waits for one byte on commit_fd, which the caller writes to commit_write_fd once it has recorded the
- * holder, and ends at end of file instead. Returns 0 once the holder is on its way, or -1 with errno. */
-int podlab_session_start(int lock_fd, int ready_fd, int commit_fd, int commit_write_fd);
+ * holder, and ends at end of file instead. Committed, it holds on as the sealed exec trampoline `trampoline_fd`
+ * ("podlab-hold", keeping only the lock), or as itself where that is -1 or the exec fails. Returns 0 once the
+ * holder is on its way, or -1 with errno. */
+int podlab_session_start(int lock_fd, int ready_fd, int commit_fd, int commit_write_fd, int trampoline_fd);
 /* A socket made inside the session whose namespaces user_fd/net_fd are (opened from its verified holder): bound to
  * ipv4:port and listening (TCP), bound (UDP), or with connect_only connected there. Returns it (close-on-exec),
  * or -1 with errno; *entered says whether the child got into the session (else errno is setns's). */
