@@ -226,6 +226,25 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
     sigaction(SIGPIPE, &ignore_pipe, &saved_pipe);
     int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
+    struct connection *connections = calloc(MAX_CONNECTIONS, sizeof(struct connection));
+    struct udp_client *clients = calloc(MAX_UDP_CLIENTS, sizeof(struct udp_client));
+    char *buffer = malloc(BUFFER_SIZE);
+    size_t capacity = 5 + spec->forward_count + MAX_CONNECTIONS * 2 + MAX_UDP_CLIENTS;
+    struct pollfd *fds = calloc(capacity, sizeof(struct pollfd));
+    struct log_stream *out_stream = spec->log_k8s ? calloc(1, sizeof(struct log_stream)) : NULL;
+    struct log_stream *err_stream = spec->log_k8s ? calloc(1, sizeof(struct log_stream)) : NULL;
+    if (!connections || !clients || !buffer || !fds || (spec->log_k8s && (!out_stream || !err_stream))) {
+        /* Nothing to watch it with: the container is not left running unwatched. It ends before anyone hears it
+         * is ready, and -1 says why. */
+        kill(spec->child, SIGKILL);
+        while (waitpid(spec->child, NULL, 0) < 0 && errno == EINTR) {}
+        free(out_stream); free(err_stream);
+        free(connections); free(clients); free(buffer); free(fds);
+        close(signal_fd);
+        sigaction(SIGPIPE, &saved_pipe, NULL);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return -1;
+    }
     /* The container runs and its ports are bound: tell whoever waits (before forking, so that the
      * connector does not inherit the descriptor and keep the waiter waiting). */
     if (spec->ready_fd >= 0) {
@@ -248,26 +267,6 @@ int podlab_supervise(const struct podlab_supervise_spec *spec) {
         }
     }
 
-    struct connection *connections = calloc(MAX_CONNECTIONS, sizeof(struct connection));
-    struct udp_client *clients = calloc(MAX_UDP_CLIENTS, sizeof(struct udp_client));
-    char *buffer = malloc(BUFFER_SIZE);
-    size_t capacity = 5 + spec->forward_count + MAX_CONNECTIONS * 2 + MAX_UDP_CLIENTS;
-    struct pollfd *fds = calloc(capacity, sizeof(struct pollfd));
-    struct log_stream *out_stream = spec->log_k8s ? calloc(1, sizeof(struct log_stream)) : NULL;
-    struct log_stream *err_stream = spec->log_k8s ? calloc(1, sizeof(struct log_stream)) : NULL;
-    if (!connections || !clients || !buffer || !fds || (spec->log_k8s && (!out_stream || !err_stream))) {
-        /* Nothing to watch it with: the container is not left running unwatched. It ends, and -1 says why. */
-        kill(spec->child, SIGKILL);
-        while (waitpid(spec->child, NULL, 0) < 0 && errno == EINTR) {}
-        if (channel >= 0) close(channel);
-        if (connector > 0) { kill(connector, SIGKILL); waitpid(connector, NULL, 0); }
-        free(out_stream); free(err_stream);
-        free(connections); free(clients); free(buffer); free(fds);
-        close(signal_fd);
-        sigaction(SIGPIPE, &saved_pipe, NULL);
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        return -1;
-    }
     for (int i = 0; i < MAX_CONNECTIONS; i++) connections[i].host_fd = connections[i].container_fd = -1;
     for (int i = 0; i < MAX_UDP_CLIENTS; i++) clients[i].container_fd = -1;
     for (size_t i = 0; i < spec->forward_count; i++) set_nonblocking(spec->forwards[i].listen_fd);

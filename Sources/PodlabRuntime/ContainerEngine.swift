@@ -251,13 +251,18 @@ public final class ContainerEngine: @unchecked Sendable {
     }
 
     /// Records the end of a container, and removes it when it was run with --rm.
+    /// Only while the record is still this process's run (`monitorPid`, set at start by the process that watches
+    /// it): a `start` after a `stop` that gave up waiting belongs to another monitor, whose container stays running.
     func finish(_ record: ContainerRecord, exitCode: Int32) throws {
-        CgroupLimits.remove(id: record.id)
-        try containers.update(record.id) { state in
-            state.status = .exited
-            state.exitCode = exitCode
-            state.finishedAt = WallClock.now()
+        let ours = try containers.mutate { records -> Bool in
+            guard let index = records.firstIndex(where: { $0.id == record.id }), records[index].state.monitorPid == getpid() else { return false }
+            records[index].state.status = .exited
+            records[index].state.exitCode = exitCode
+            records[index].state.finishedAt = WallClock.now()
+            return true
         }
+        guard ours else { return }
+        CgroupLimits.remove(id: record.id)
         journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
         if record.settings.autoRemove {
             try remove(record, anonymousVolumes: true)

@@ -71,19 +71,16 @@ public enum ContainerMonitor {
     }
 
     /// Records the end of the container the monitor program watched (exit code, --rm, the journal), in the same
-    /// process (the same pid) that started it. Only while the record is still this monitor's: a `start` after a
-    /// `stop` that stopped waiting for us belongs to another monitor, whose container must not be marked exited.
-    /// Nobody reads this process's output: on a failure the record stays `running` until the next command sees
-    /// the container gone and shows it exited, without its code.
+    /// process (the same pid) that started it, so `finish` knows the record as its own. Nobody reads this process's
+    /// output: on a failure the record stays `running` until the next command sees the container gone and shows it
+    /// exited, without its code.
     static func finish(_ arguments: [String]) -> Int32 {
         guard arguments.count == 2, let code = Int32(arguments[1]) else { return ExitStatus.engineError }
         do {
             let spec = try ContainerSpec.load(from: arguments[0])
             let locations = Locations(storage: spec.storage, runtime: spec.runtime, config: Locations.current().config)
             let engine = try ContainerEngine(locations: locations, images: try ImageStore(root: spec.storage))
-            let record = try engine.containers.find(spec.id)
-            guard record.state.monitorPid == getpid() else { return code }
-            try engine.finish(record, exitCode: code)
+            try engine.finish(try engine.containers.find(spec.id), exitCode: code)
             return code
         } catch {
             return (error as? any LearnerFacingError)?.exitStatus ?? ExitStatus.engineError

@@ -111,7 +111,8 @@ public struct SessionNetwork: Sendable {
         guard podlab_pipe_cloexec(&commit) == 0 else { throw SystemError("pipe", path: "session commit", errno: errno) }
         defer { close(commit[1]) }   // without the commit byte, this end of file ends the holder
         // Once committed, the holder becomes the sealed trampoline, a few pages; without it, it holds on as itself.
-        let trampoline = (try? ExecTrampoline.descriptor()) ?? -1
+        // (Not one of 0-2, which the holder makes /dev/null: only a podlab started with its stdio closed has one.)
+        let trampoline = (try? ExecTrampoline.descriptor()).flatMap { $0 > 2 ? $0 : nil } ?? -1
         let forked = podlab_session_start(lockFD, ready.writeEnd, commit[0], commit[1], trampoline)
         let failure = errno
         close(commit[0])

@@ -173,8 +173,17 @@ extension SessionNetworkTests {
     /// the starting command read) stays in it, and it keeps one descriptor, its lock, which says it lives.
     @Test func theHolderKeepsNothingButItsLock() throws {
         let network = session(of: learner("lean"))
+        defer { _ = try? network.stop() }
         let state = try network.ensure()
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(state.pid)/exe") == "/memfd:podlab-exec (deleted)")
+        // `ensure` returns once the holder is recorded; it execs just after (up to 10 s on a loaded machine).
+        let deadline = Date().addingTimeInterval(10)
+        var executable = ""
+        repeat {
+            executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(state.pid)/exe")) ?? ""
+            if executable == "/memfd:podlab-exec (deleted)" && (try? String(contentsOfFile: "/proc/\(state.pid)/comm", encoding: .utf8)) == "podlab-session\n" { break }
+            usleep(10_000)
+        } while Date() < deadline
+        #expect(executable == "/memfd:podlab-exec (deleted)")
         #expect(try String(contentsOfFile: "/proc/\(state.pid)/comm", encoding: .utf8) == "podlab-session\n")
         let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(state.pid)/fd")
         #expect(descriptors.count == 1, "\(descriptors)")
