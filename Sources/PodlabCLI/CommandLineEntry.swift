@@ -82,10 +82,21 @@ public enum CommandLineEntry {
             Output.out(help)
             return 0
         }
+        // ArgumentParser's own answer to `--version`, without building a parser for one fixed line.
+        if arguments == ["--version"], !root.configuration.version.isEmpty {
+            Output.out(root.configuration.version)
+            return 0
+        }
         let command: any ParsableCommand
         do {
             if let (leaf, rest) = leafCommand(root, arguments) {
                 command = try leaf.parseAsRoot(rest)
+                // `-h` where the leaf has no `-h` of its own: ArgumentParser answers with its help command, whose run
+                // would throw. The same help as `--help` instead.
+                if ObjectIdentifier(type(of: command)) != ObjectIdentifier(leaf) {
+                    Output.out(root.helpMessage(for: leaf))
+                    return 0
+                }
             } else {
                 command = try root.parseAsRoot(arguments)
             }

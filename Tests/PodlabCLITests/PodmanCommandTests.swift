@@ -16,6 +16,26 @@ import Testing
         #expect(result.stdout.contains("podlab"))
     }
 
+    @Test func versionIsTheConfiguredLineAlone() throws {
+        let result = try podman("--version")
+        #expect(result.stdout == PodmanCommand.configuration.version + "\n")
+        #expect(result.stderr.isEmpty)
+    }
+
+    /// `-h` after a command without a `-h` of its own is that command's help, as `--help` gives it (it was an
+    /// internal error text, status 125).
+    @Test func shortHelpAfterACommandIsItsHelp() throws {
+        let long = try podman("images", "--help")
+        let short = try podman("images", "-h")
+        #expect(short.status == 0)
+        #expect(short.stderr.isEmpty)
+        #expect(short.stdout == long.stdout)
+        #expect(short.stdout.contains("USAGE: podman images"))
+        let volume = try podman("volume", "ls", "-h")
+        #expect(volume.status == 0)
+        #expect(volume.stdout == (try podman("volume", "ls", "--help")).stdout)
+    }
+
     @Test func emptyStoreListsOnlyTheHeader() throws {
         let result = try podman("images")
         #expect(result.status == 0)
