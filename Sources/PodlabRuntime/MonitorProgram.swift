@@ -30,16 +30,18 @@ enum MonitorProgram {
         guard podlab >= 0 else { return }
         defer { close(podlab) }
 
-        let fields: [Int32] = [spec.child, spec.out_from, spec.out_to, spec.err_from, spec.err_to, spec.in_from, spec.in_to,
-                               spec.in_close, spec.winch_from, spec.winch_to, spec.log_fd, spec.log_k8s, spec.forward_signals,
-                               spec.ready_fd, spec.userns_fd, spec.netns_fd, podlab]
+        // The spec's fields in the order monitor.c reads them; the descriptors among them stay open across the exec,
+        // with the listening sockets, and the rest (stores, locks) closes.
+        let fields: [(value: Int32, isDescriptor: Bool)] = [
+            (spec.child, false), (spec.out_from, true), (spec.out_to, true), (spec.err_from, true), (spec.err_to, true),
+            (spec.in_from, true), (spec.in_to, true), (spec.in_close, false), (spec.winch_from, true), (spec.winch_to, true),
+            (spec.log_fd, true), (spec.log_k8s, false), (spec.forward_signals, false), (spec.ready_fd, true),
+            (spec.userns_fd, true), (spec.netns_fd, true), (podlab, true),
+        ]
         let ports = forwards.flatMap { [$0.listen_fd, $0.container_port, $0.udp] }
-        let arguments = ["podlab-monitor"] + fields.map(String.init) + [String(forwards.count)] + ports.map(String.init)
-            + ["--", ContainerMonitor.programName, ContainerMonitor.exitedFlag, specPath]
-
-        // Every descriptor the program uses stays open across the exec; the rest (stores, locks) closes.
-        let descriptors = [spec.out_from, spec.out_to, spec.err_from, spec.err_to, spec.in_from, spec.in_to, spec.winch_from,
-                           spec.winch_to, spec.log_fd, spec.ready_fd, spec.userns_fd, spec.netns_fd, podlab] + forwards.map(\.listen_fd)
+        let arguments = [ContainerMonitor.programName] + fields.map { String($0.value) } + [String(forwards.count)]
+            + ports.map(String.init) + ["--", ContainerMonitor.programName, ContainerMonitor.exitedFlag, specPath]
+        let descriptors = fields.filter(\.isDescriptor).map(\.value) + forwards.map(\.listen_fd)
         let passed = Set(descriptors.filter { $0 > 2 }).map { (fd: $0, flags: fcntl($0, F_GETFD)) }
         for descriptor in passed { _ = fcntl(descriptor.fd, F_SETFD, 0) }
         var held = sigset_t(), previous = sigset_t()

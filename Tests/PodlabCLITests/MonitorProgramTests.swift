@@ -53,7 +53,7 @@ import Glibc
 
         let stop = try podman("stop", "-t", "5", "watched")
         #expect(stop.status == 0, "\(stop)")
-        #expect(Self.waitForEnd(of: monitor), "the monitor ends after its bookkeeping")
+        #expect(Processes.end(monitor), "the monitor ends after its bookkeeping")
         #expect(try podman("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "watched").stdout == "exited 0\n")
         #expect(try podman("logs", "watched").stdout.contains("\"GET / HTTP/1.0\" 200"), "the output went to the log")
         let events = try podman("events", "--format", "{{.Type}} {{.Status}} {{.Name}} {{.ContainerExitCode}}").stdout
@@ -74,7 +74,7 @@ import Glibc
         #expect(removed.status == 0, "\(removed)")
         let monitor = try #require(Int32(try podman("inspect", "--format", "{{.State.ConmonPid}}", "removed").stdout.trimmed()))
         #expect(try podman("kill", "removed").status == 0)
-        #expect(Self.waitForEnd(of: monitor))
+        #expect(Processes.end(monitor))
         #expect(try podman("ps", "-a", "--format", "{{.Names}}").stdout.split(separator: "\n").contains("removed") == false,
                 "--rm removed it once it ended")
         #expect(try podman("rm", "kept").status == 0)
@@ -92,13 +92,5 @@ import Glibc
             found[number] = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(entry)")
         }
         return found
-    }
-
-    /// Waits (up to 10 s) for a process that is not our child to end.
-    static func waitForEnd(of pid: Int32) -> Bool {
-        let fd = podlab_pidfd_open(pid)
-        guard fd >= 0 else { return errno == ESRCH }
-        defer { close(fd) }
-        return podlab_wait_pidfd(fd, 10_000) == 1
     }
 }

@@ -192,11 +192,7 @@ extension SessionNetworkTests {
             #expect(target.hasSuffix("/session/holder.lock"), "\(target)")
         }
         #expect(try network.running()?.pid == state.pid, "its lock held, it counts as running")
-        let pidfd = podlab_pidfd_open(state.pid)
-        try #require(pidfd >= 0)
-        defer { close(pidfd) }
-        _ = try network.stop()
-        #expect(podlab_wait_pidfd(pidfd, 10_000) == 1, "it ends when stopped")
+        #expect(try Processes.end(state.pid) { _ = try network.stop(); return true }, "it ends when stopped")
         #expect(try network.running() == nil)
     }
 }

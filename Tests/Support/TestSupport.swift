@@ -153,10 +153,22 @@ public struct UnexpectedOutput: Error, CustomStringConvertible {
 public enum Processes {
     /// Sends SIGKILL to `pid` and waits (up to 10 s) until it has exited; false if it did not.
     public static func kill(_ pid: Int32) -> Bool {
+        end(pid) { Glibc.kill(pid, SIGKILL) == 0 || errno == ESRCH }
+    }
+
+    /// Waits (up to 10 s) until `pid` has exited; true if it has, or was gone already.
+    public static func end(_ pid: Int32) -> Bool {
+        end(pid) { true }
+    }
+
+    /// Waits (up to 10 s) until `pid` has exited after `action` (a stop, a kill); true if it has, or was gone already.
+    /// The pidfd is opened before `action`, so an end that comes at once is not missed and a reused pid is not
+    /// waited for; an `action` that returns false is a failure, without the wait.
+    public static func end(_ pid: Int32, after action: () throws -> Bool) rethrows -> Bool {
         let fd = podlab_pidfd_open(pid)
         guard fd >= 0 else { return errno == ESRCH }
         defer { close(fd) }
-        guard Glibc.kill(pid, SIGKILL) == 0 else { return errno == ESRCH }
+        guard try action() else { return false }
         return podlab_wait_pidfd(fd, 10_000) == 1
     }
 }
