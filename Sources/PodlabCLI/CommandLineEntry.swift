@@ -140,7 +140,9 @@ public enum CommandLineEntry {
         var type: any ParsableCommand.Type = root
         var asked = arguments.first == "help"
         for argument in arguments.dropFirst(asked ? 1 : 0) {
-            if argument == "--help" || (argument == "-h" && type == root) { asked = true; break }
+            // `-h` is help at the root and after a group (neither has a `-h` of its own); after a leaf it may be
+            // the leaf's own (`run -h NAME`), which the leaf's parse tells.
+            if argument == "--help" || (argument == "-h" && !type.configuration.subcommands.isEmpty) { asked = true; break }
             if argument.hasPrefix("-") { continue }
             guard let next = subcommand(of: type, named: argument) else { break }
             type = next

@@ -22,7 +22,7 @@ import Testing
         #expect(result.stderr.isEmpty)
     }
 
-    /// `-h` after a command without a `-h` of its own is that command's help, as `--help` gives it (it was an
+    /// `-h` after a command or a group without a `-h` of its own is its help, as `--help` gives it (it was an
     /// internal error text, status 125).
     @Test func shortHelpAfterACommandIsItsHelp() throws {
         let long = try podman("images", "--help")
@@ -34,6 +34,13 @@ import Testing
         let volume = try podman("volume", "ls", "-h")
         #expect(volume.status == 0)
         #expect(volume.stdout == (try podman("volume", "ls", "--help")).stdout)
+        let group = try podman("volume", "-h")
+        #expect(group.status == 0 && group.stderr.isEmpty, "\(group)")
+        #expect(group.stdout == (try podman("volume", "--help")).stdout)
+        #expect(group.stdout.contains("SUBCOMMANDS:"))
+        let hostname = try podman("run", "-h")
+        #expect(hostname.status == 125, "run's -h is --hostname, not help")
+        #expect(hostname.stderr.contains("-h <hostname>"), "\(hostname)")
     }
 
     @Test func emptyStoreListsOnlyTheHeader() throws {
