@@ -126,8 +126,13 @@ public enum CommandLineEntry {
             type = next
             index += 1
         }
-        guard index > 0, type.configuration.subcommands.isEmpty else { return nil }
+        guard index > 0, !isGroup(type) else { return nil }
         return (type, Array(arguments[index...]))
+    }
+
+    /// A command that only groups others (`volume`, `image`, the root): it has no options of its own, `-h` among them.
+    static func isGroup(_ type: any ParsableCommand.Type) -> Bool {
+        !type.configuration.subcommands.isEmpty
     }
 
     static func subcommand(of type: any ParsableCommand.Type, named word: String) -> (any ParsableCommand.Type)? {
@@ -142,7 +147,7 @@ public enum CommandLineEntry {
         for argument in arguments.dropFirst(asked ? 1 : 0) {
             // `-h` is help at the root and after a group (neither has a `-h` of its own); after a leaf it may be
             // the leaf's own (`run -h NAME`), which the leaf's parse tells.
-            if argument == "--help" || (argument == "-h" && !type.configuration.subcommands.isEmpty) { asked = true; break }
+            if argument == "--help" || (argument == "-h" && isGroup(type)) { asked = true; break }
             if argument.hasPrefix("-") { continue }
             guard let next = subcommand(of: type, named: argument) else { break }
             type = next
