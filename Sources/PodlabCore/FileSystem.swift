@@ -98,9 +98,21 @@ public enum FileSystem {
         }
     }
 
-    /// Writes a whole file atomically: a temporary file beside it, fsync, then rename over the target.
-    /// A crash leaves either the old file or the new one, never a mix.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
+    /// How long a written file must last.
+    public enum Durability: Sendable {
+        /// Through a power loss too: the data and then the directory entry are synced before the write returns.
+        case synced
+        /// Through the writer being killed (the kernel's page cache outlives it), not through a power loss: for state
+        /// that means nothing after a reboot, such as a `--rm` container's. Saves two syncs, a third of a millisecond
+        /// or more each on a laptop's disk.
+        case volatile
+    }
+
+    /// Writes a whole file atomically: a temporary file beside it, then rename over the target.
+    /// A killed writer leaves either the old file or the new one, never a mix; `.synced` (fsync of the data, then of
+    /// the directory) makes that hold through a power loss too.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
+                                       durability: Durability = .synced) throws(SystemError) {
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SystemError("create", path: temporary, errno: errno) }
@@ -110,7 +122,7 @@ public enum FileSystem {
             return nil
         }
         if let writeError { failure = writeError }
-        else if fsync(fd) != 0 { failure = SystemError("sync", path: temporary, errno: errno) }
+        else if durability == .synced, fsync(fd) != 0 { failure = SystemError("sync", path: temporary, errno: errno) }
         else if fchmod(fd, mode) != 0 { failure = SystemError("chmod", path: temporary, errno: errno) }
         close(fd)
         if failure == nil && rename(temporary, path) != 0 { failure = SystemError("rename", path: path, errno: errno) }
@@ -118,7 +130,7 @@ public enum FileSystem {
             unlink(temporary)
             throw failure
         }
-        syncDirectory(of: path)
+        if durability == .synced { syncDirectory(of: path) }
     }
 
     /// Makes a rename durable by syncing the directory that holds the entry.

@@ -29,7 +29,8 @@ public enum ContainerHosts {
     static func write(for record: ContainerRecord, in containerDirectory: String) throws {
         guard !record.settings.volumes.contains(where: { $0.destination == destination }) else { return }
         let text = text(hostname: record.settings.hostname, name: record.name, network: record.settings.network)
-        try FileSystem.writeAtomically(Array(text.utf8), to: path(in: containerDirectory), mode: 0o644)
+        try FileSystem.writeAtomically(Array(text.utf8), to: path(in: containerDirectory), mode: 0o644,
+                                       durability: record.settings.durability)
     }
 
     /// The bind of the container's file, when it has one.

@@ -57,6 +57,8 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
     public var initProcess: Bool
     public var tty: Bool
     public var interactive: Bool
+    /// `--rm`: removed when it exits. Its records are volatile, as podman's are (containers/storage keeps such
+    /// containers in a store it never syncs): nothing of it should outlive a reboot.
     public var autoRemove: Bool
     public var stopSignal: Int32
     public var stopTimeout: Int
@@ -93,6 +95,9 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
         self.stopSignal = stopSignal
         self.stopTimeout = stopTimeout
     }
+
+    /// How the container's own files and records are written: synced unless it is removed when it exits.
+    var durability: FileSystem.Durability { autoRemove ? .volatile : .synced }
 }
 
 /// Where a container is in its life.

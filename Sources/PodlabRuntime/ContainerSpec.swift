@@ -52,6 +52,7 @@ public struct ContainerSpec: Codable, Sendable {
 
     /// Written whole and renamed into place: a kill in the middle leaves the old spec or the new one.
     public func save(in containerDirectory: String) throws {
-        try FileSystem.writeAtomically(try JSONCoding.encode(self), to: Self.path(in: containerDirectory), mode: 0o600)
+        try FileSystem.writeAtomically(try JSONCoding.encode(self), to: Self.path(in: containerDirectory), mode: 0o600,
+                                       durability: settings.durability)
     }
 }

@@ -4,18 +4,22 @@ import PodlabImages
 import Glibc
 #endif
 
-/// Container records (`containers/containers.json`) and each container's directory
-/// (`containers/<id>/`: overlay upper, work and mount point, the log). Changes take `containers.lock`
-/// and replace the list atomically, as the image store does.
+/// Container records and each container's directory (`containers/<id>/`: overlay upper, work and mount point, the
+/// log). Records live in two lists: `containers.json` for the containers that stay until removed, synced through a
+/// power loss; `volatile-containers.json` for `--rm` ones, never synced, as podman keeps them (they mean nothing after
+/// a reboot, and a short `run --rm` would otherwise wait on a dozen syncs). Changes take `containers.lock` and replace
+/// a list atomically, as the image store does.
 public final class ContainerStore: @unchecked Sendable {
     public let root: String
     let indexPath: String
+    let volatileIndexPath: String
     let lock: FileLock
 
     public init(storage: String) throws {
         root = "\(storage)/containers"
         try StoreAccess.prepare(root)
         indexPath = "\(root)/containers.json"
+        volatileIndexPath = "\(root)/volatile-containers.json"
         lock = try FileLock(path: "\(root)/containers.lock")
     }
 
@@ -24,10 +28,8 @@ public final class ContainerStore: @unchecked Sendable {
 
     /// Every container, with the state of running ones checked against the process table.
     public func all() throws -> [ContainerRecord] {
-        guard FileSystem.exists(indexPath) else { return [] }
-        let records = try JSONCoding.decode(ContainerIndexFile.self, from: try FileSystem.readFile(indexPath),
-                                            what: "container list \(indexPath)").containers
-        return records.map(ContainerStore.checked)
+        let (kept, volatile) = try readLists()
+        return Self.merged(kept, volatile).map(ContainerStore.checked)
     }
 
     /// A container by name, full id or id prefix.
@@ -38,17 +40,48 @@ public final class ContainerStore: @unchecked Sendable {
         return record
     }
 
+    /// Changes the records under the lock; each list is written back only if its records changed.
     func mutate<T>(_ body: (inout [ContainerRecord]) throws -> T) throws -> T {
         try lock.lock(.exclusive)
         defer { lock.unlock() }
-        var records: [ContainerRecord] = []
-        if FileSystem.exists(indexPath) {
-            records = try JSONCoding.decode(ContainerIndexFile.self, from: try FileSystem.readFile(indexPath),
-                                            what: "container list \(indexPath)").containers
-        }
+        let (kept, volatile) = try readLists()
+        var records = Self.merged(kept, volatile)
         let result = try body(&records)
-        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerIndexFile(containers: records)), to: indexPath, mode: 0o600)
+        let nowKept = records.filter { !$0.settings.autoRemove }
+        let nowVolatile = records.filter { $0.settings.autoRemove }
+        // The volatile list first: a kill between the two writes leaves a moved record in both lists (read once),
+        // never in neither.
+        if nowVolatile != volatile {
+            try write(nowVolatile, to: volatileIndexPath, durability: .volatile)
+        }
+        if nowKept != kept {
+            try write(nowKept, to: indexPath, durability: .synced)
+        }
         return result
+    }
+
+    /// Both lists as stored. A volatile list left empty by a power loss holds nothing; any other damage is an error.
+    func readLists() throws -> (kept: [ContainerRecord], volatile: [ContainerRecord]) {
+        (try readList(indexPath, emptyHoldsNone: false), try readList(volatileIndexPath, emptyHoldsNone: true))
+    }
+
+    private func readList(_ path: String, emptyHoldsNone: Bool) throws -> [ContainerRecord] {
+        guard FileSystem.exists(path) else { return [] }
+        let bytes = try FileSystem.readFile(path)
+        if bytes.isEmpty && emptyHoldsNone { return [] }
+        return try JSONCoding.decode(ContainerIndexFile.self, from: bytes, what: "container list \(path)").containers
+    }
+
+    private func write(_ records: [ContainerRecord], to path: String, durability: FileSystem.Durability) throws {
+        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerIndexFile(containers: records)), to: path, mode: 0o600,
+                                       durability: durability)
+    }
+
+    /// One list in the order the containers were made; a record in both lists (a kill while it moved) once.
+    static func merged(_ kept: [ContainerRecord], _ volatile: [ContainerRecord]) -> [ContainerRecord] {
+        var seen = Set<String>()
+        return (kept + volatile).filter { seen.insert($0.id).inserted }.enumerated()
+            .sorted { ($0.element.created, $0.offset) < ($1.element.created, $1.offset) }.map(\.element)
     }
 
     /// Adds a container, refusing a name already in use.

@@ -1,0 +1,124 @@
+import Foundation
+import PodlabCore
+import PodlabImages
+import PodlabRuntime
+import PodlabTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--rm` containers are volatile, as podman's are: their records (`volatile-containers.json`) and files are written
+/// atomically but never synced, and a change to one leaves `containers.json`, which is synced, alone.
+struct VolatileContainerTests {
+    let directory = TemporaryDirectory("podlab-volatile")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+    var containers: String { directory.file("storage") + "/containers" }
+
+    static func record(_ name: String, created: Double, autoRemove: Bool) -> ContainerRecord {
+        let settings = ContainerSettings(command: ["true"], env: [], workingDir: "/", user: "", hostname: name, ports: [],
+                                         volumes: [], readOnly: false, network: "none", capabilities: [], seccomp: nil,
+                                         initProcess: false, tty: false, interactive: false, autoRemove: autoRemove,
+                                         stopSignal: SIGTERM, stopTimeout: 10)
+        return ContainerRecord(id: String(repeating: String(name.prefix(1)), count: 64), name: name, imageID: Digest.sha256(of: Array(name.utf8)),
+                               imageName: "docker.io/library/busybox:latest", created: created, settings: settings, state: ContainerState())
+    }
+
+    func names(in file: String) throws -> [String] {
+        guard FileSystem.exists(file) else { return [] }
+        let list = try JSONSerialization.jsonObject(with: Data(try FileSystem.readFile(file))) as? [String: Any]
+        return (list?["containers"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    }
+
+    func inode(_ path: String) -> ino_t? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_ino : nil
+    }
+
+    @Test func eachListHoldsItsOwnAndAChangeRewritesOnlyItsList() throws {
+        let store = try ContainerStore(storage: directory.file("storage"))
+        try store.add(Self.record("kept", created: 1, autoRemove: false))
+        try store.add(Self.record("removed", created: 2, autoRemove: true))
+        try store.add(Self.record("another", created: 3, autoRemove: false))
+        #expect(try names(in: "\(containers)/containers.json") == ["kept", "another"])
+        #expect(try names(in: "\(containers)/volatile-containers.json") == ["removed"])
+        #expect(try store.all().map(\.name) == ["kept", "removed", "another"], "one list, in the order they were made")
+        #expect(try store.find("removed").settings.autoRemove)
+
+        // A replaced file is a new inode: the synced list is not written for a volatile container's change.
+        let keptInode = inode("\(containers)/containers.json")
+        let volatileInode = inode("\(containers)/volatile-containers.json")
+        let changed = try store.update(String(repeating: "r", count: 64)) { $0.status = .exited }
+        #expect(changed?.state.status == .exited)
+        #expect(inode("\(containers)/containers.json") == keptInode)
+        #expect(inode("\(containers)/volatile-containers.json") != volatileInode)
+
+        try store.remove(String(repeating: "r", count: 64))
+        #expect(inode("\(containers)/containers.json") == keptInode)
+        #expect(try names(in: "\(containers)/volatile-containers.json") == [])
+        try store.update(String(repeating: "k", count: 64)) { $0.status = .exited }
+        #expect(inode("\(containers)/containers.json") != keptInode, "the control: a kept container's change is written")
+    }
+
+    /// A list written before volatile containers existed, or left by a kill while a record moved, reads the same.
+    @Test func anOlderListMovesItsRmContainersAndADuplicateIsReadOnce() throws {
+        let store = try ContainerStore(storage: directory.file("storage"))
+        let old = [Self.record("kept", created: 1, autoRemove: false), Self.record("removed", created: 2, autoRemove: true)]
+        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerListFixture(containers: old)), to: "\(containers)/containers.json")
+        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerListFixture(containers: [old[1]])), to: "\(containers)/volatile-containers.json")
+        #expect(try store.all().map(\.name) == ["kept", "removed"], "a record in both lists is listed once")
+
+        try store.add(Self.record("new", created: 3, autoRemove: false))
+        #expect(try names(in: "\(containers)/containers.json") == ["kept", "new"])
+        #expect(try names(in: "\(containers)/volatile-containers.json") == ["removed"])
+    }
+
+    /// A power loss can leave the never-synced list empty: it then holds nothing. Anything else unreadable is an error.
+    @Test func anEmptyVolatileListHoldsNothingAndADamagedOneIsAnError() throws {
+        let store = try ContainerStore(storage: directory.file("storage"))
+        try store.add(Self.record("kept", created: 1, autoRemove: false))
+        try FileSystem.writeAtomically([], to: "\(containers)/volatile-containers.json")
+        #expect(try store.all().map(\.name) == ["kept"])
+        try store.add(Self.record("removed", created: 2, autoRemove: true))
+        #expect(try store.all().map(\.name) == ["kept", "removed"])
+
+        try FileSystem.writeAtomically(Array("{\"containers\": [".utf8), to: "\(containers)/volatile-containers.json")
+        #expect(throws: (any Error).self) { try store.all() }
+        let listed = try podman("ps", "-a")
+        #expect(listed.status == 125 && listed.stderr.contains("volatile-containers.json"), "\(listed)")
+    }
+
+    /// Through the command line: a `run --rm` container is listed while it runs and syncs nothing; a kept one syncs.
+    @Test func runRmSyncsNothingAndAKeptContainerSyncs() throws {
+        let started = try podman("run", "--rm", "-d", "--name", "brief", "docker.io/library/busybox:latest", "sleep", "600")
+        #expect(started.status == 0, "\(started)")
+        #expect(try names(in: "\(containers)/volatile-containers.json") == ["brief"])
+        #expect(try names(in: "\(containers)/containers.json") == [])
+        let listed = try podman("ps", "--format", "{{.Names}}")
+        #expect(listed.stdout == "brief\n", "\(listed)")
+        #expect(try podman("rm", "-f", "brief").status == 0)
+        #expect(try names(in: "\(containers)/volatile-containers.json") == [])
+
+        guard FileSystem.exists("/usr/bin/strace") else {
+            Issue.record("strace is missing: scripts/install-deps.sh test installs it")
+            return
+        }
+        func syncs(_ arguments: [String]) throws -> Int {
+            let trace = directory.file("trace-\(arguments.count)")
+            let result = try TestProcess.run(["/usr/bin/strace", "-f", "-qq", "-e", "trace=fsync,fdatasync,sync_file_range", "-o", trace,
+                                              BuildProducts.podlab, "podman"] + arguments, environment: podman.environment)
+            #expect(result.status == 0, "\(result)")
+            return String(decoding: try FileSystem.readFile(trace), as: UTF8.self).split(separator: "\n")
+                .filter { $0.contains("sync") && !$0.contains("+++") }.count
+        }
+        #expect(try syncs(["run", "--rm", "docker.io/library/busybox:latest", "true"]) == 0)
+        #expect(try syncs(["run", "--name", "kept", "docker.io/library/busybox:latest", "true"]) > 0,
+                "the control: a kept container's records are synced")
+    }
+}
+
+/// The shape of a container list file, written by the test as an older podlab (or a kill mid-move) would leave it.
+private struct ContainerListFixture: Encodable {
+    var version = 1
+    var containers: [ContainerRecord]
+}
