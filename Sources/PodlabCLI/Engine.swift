@@ -38,5 +38,17 @@ package final class Engine {
 
 /// The engine of the current process, set up by the entry point from global flags.
 package enum Current {
-    nonisolated(unsafe) package static var engine = Engine(locations: Locations.current())
+    nonisolated(unsafe) private static var chosen: Engine?
+
+    /// The engine the entry point set, else one for the default locations, made on first use. (Not a lazy static
+    /// with an initializer: setting such a variable runs its initializer first, reading the environment for nothing.)
+    package static var engine: Engine {
+        get {
+            if let chosen { return chosen }
+            let made = Engine(locations: Locations.current())
+            chosen = made
+            return made
+        }
+        set { chosen = newValue }
+    }
 }
