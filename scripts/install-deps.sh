@@ -11,7 +11,7 @@ packages="libarchive-dev libedit-dev libseccomp-dev libcrypt-dev pkg-config"
 case "${1:-}" in
   test) packages="$packages skopeo uidmap docker-registry apache2-utils tmux strace dpkg-dev lintian binutils debootstrap chromium" ;;
   package) packages="$packages dpkg-dev lintian binutils" ;;
-  bench) packages="$packages skopeo uidmap docker-registry apache2-utils hyperfine podman crun runc catatonit curl" ;;
+  bench) packages="$packages skopeo uidmap docker-registry apache2-utils hyperfine podman crun runc catatonit curl valgrind" ;;
 esac
 
 missing=""

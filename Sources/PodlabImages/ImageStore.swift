@@ -129,7 +129,7 @@ public final class ImageStore: @unchecked Sendable {
     /// `containersUsing` lists the containers based on an image (they block removal unless `force`). An image given by
     /// id that has several names needs `force`, or `everyName` (`rmi -a`, `image prune`, which mean every name).
     public func remove(_ query: String, force: Bool, everyName: Bool = false,
-                       containersUsing: (Digest) -> [String] = { _ in [] }) throws -> Removal {
+                       containersUsing: (Digest) throws -> [String] = { _ in [] }) throws -> Removal {
         let removal: Removal = try mutate { all in
             guard let target = try ImageStore.find(query, in: all), let index = all.firstIndex(where: { $0.id == target.id }) else {
                 throw ImageError.notKnown(query)
@@ -145,7 +145,7 @@ public final class ImageStore: @unchecked Sendable {
                 if byID && target.names.count > 1 && !force && !everyName {
                     throw ImageError.severalTags(id: query, names: target.names)
                 }
-                let users = containersUsing(target.id)
+                let users = try containersUsing(target.id)
                 if !users.isEmpty && !force { throw ImageError.inUse(image: target.id.hex, containers: users) }
                 removal.untagged = target.names
                 removal.deleted = target.id
@@ -154,7 +154,7 @@ public final class ImageStore: @unchecked Sendable {
                 // image and no container.
                 var parent = target.parent
                 while let id = parent, let position = all.firstIndex(where: { $0.id == id }), all[position].names.isEmpty,
-                      !all.contains(where: { $0.parent == id }), containersUsing(id).isEmpty {
+                      !all.contains(where: { $0.parent == id }), try containersUsing(id).isEmpty {
                     removal.parentsDeleted.append(id)
                     parent = all[position].parent
                     all.remove(at: position)

@@ -40,7 +40,7 @@ public final class ContainerEngine: @unchecked Sendable {
         try containers.add(record)
         do {
             try StoreAccess.prepare(directory)
-            try storeSecrets(settings.secrets ?? [], in: directory)
+            try storeSecrets(settings.secrets ?? [], in: directory, durability: settings.durability)
             try ContainerHosts.write(for: record, in: directory)
             // An empty volume takes what the image holds where it is mounted (podman's copy-up).
             for mount in settings.volumes {
@@ -286,14 +286,14 @@ public final class ContainerEngine: @unchecked Sendable {
 
     /// Each secret the container uses, copied into its directory as `secrets/N`: readable by the container's root
     /// for a mounted one (bound read-only at its target), by podlab alone for one given as a variable.
-    func storeSecrets(_ uses: [SecretUse], in directory: String) throws {
+    func storeSecrets(_ uses: [SecretUse], in directory: String, durability: FileSystem.Durability) throws {
         guard !uses.isEmpty else { return }
         let folder = "\(directory)/secrets"
         try StoreAccess.prepare(folder)
         for (index, use) in uses.enumerated() {
             let value = try secrets.value(of: try secrets.find(use.name))
             let path = "\(folder)/\(index)"
-            try FileSystem.writeAtomically(value, to: path, mode: use.kind == .mount ? 0o444 : 0o400)
+            try FileSystem.writeAtomically(value, to: path, mode: use.kind == .mount ? 0o444 : 0o400, durability: durability)
             if use.kind == .mount, Locations.isRoot, let owner = mapping.host(for: 0), chown(path, owner, owner) != 0 {
                 throw SystemError("change the owner of", path: path, errno: errno)
             }

@@ -77,10 +77,11 @@ public final class ContainerStore: @unchecked Sendable {
                                        durability: durability)
     }
 
-    /// One list in the order the containers were made; a record in both lists (a kill while it moved) once.
+    /// One list in the order the containers were made; a record in both lists (a kill while it moved) once, as the
+    /// volatile list has it, which is written first and so is the newer.
     static func merged(_ kept: [ContainerRecord], _ volatile: [ContainerRecord]) -> [ContainerRecord] {
         var seen = Set<String>()
-        return (kept + volatile).filter { seen.insert($0.id).inserted }.enumerated()
+        return (volatile + kept).filter { seen.insert($0.id).inserted }.enumerated()
             .sorted { ($0.element.created, $0.offset) < ($1.element.created, $1.offset) }.map(\.element)
     }
 
@@ -110,9 +111,10 @@ public final class ContainerStore: @unchecked Sendable {
         try FileSystem.removeTree(directory(of: id))
     }
 
-    /// Ids of the containers made from an image (they keep it from being removed).
-    public func users(of image: Digest) -> [String] {
-        ((try? all()) ?? []).filter { $0.imageID == image }.map(\.id)
+    /// Ids of the containers made from an image (they keep it from being removed). A list that cannot be read is an
+    /// error, not "no users": an image is never removed from under containers podlab could not see.
+    public func users(of image: Digest) throws -> [String] {
+        try all().filter { $0.imageID == image }.map(\.id)
     }
 
     /// A running record whose process is gone (its monitor was killed, or the machine restarted) is exited.

@@ -60,17 +60,31 @@ struct VolatileContainerTests {
         #expect(inode("\(containers)/containers.json") != keptInode, "the control: a kept container's change is written")
     }
 
-    /// A list written before volatile containers existed, or left by a kill while a record moved, reads the same.
-    @Test func anOlderListMovesItsRmContainersAndADuplicateIsReadOnce() throws {
+    /// A list written before volatile containers existed: its `--rm` containers move at the first change.
+    @Test func anOlderListMovesItsRmContainersAtTheFirstChange() throws {
         let store = try ContainerStore(storage: directory.file("storage"))
         let old = [Self.record("kept", created: 1, autoRemove: false), Self.record("removed", created: 2, autoRemove: true)]
         try FileSystem.writeAtomically(try JSONCoding.encode(ContainerListFixture(containers: old)), to: "\(containers)/containers.json")
-        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerListFixture(containers: [old[1]])), to: "\(containers)/volatile-containers.json")
-        #expect(try store.all().map(\.name) == ["kept", "removed"], "a record in both lists is listed once")
+        #expect(try store.all().map(\.name) == ["kept", "removed"])
 
         try store.add(Self.record("new", created: 3, autoRemove: false))
         #expect(try names(in: "\(containers)/containers.json") == ["kept", "new"])
         #expect(try names(in: "\(containers)/volatile-containers.json") == ["removed"])
+        #expect(try store.all().map(\.name) == ["kept", "removed", "new"])
+    }
+
+    /// A kill between the two writes of a move leaves the record in both lists: it is listed once, as the volatile
+    /// list (written first, so the newer) has it.
+    @Test func aRecordInBothListsIsReadOnceAsTheVolatileListHasIt() throws {
+        let store = try ContainerStore(storage: directory.file("storage"))
+        let before = Self.record("removed", created: 2, autoRemove: true)
+        var after = before
+        after.state.status = .exited
+        after.state.exitCode = 3
+        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerListFixture(containers: [before])), to: "\(containers)/containers.json")
+        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerListFixture(containers: [after])), to: "\(containers)/volatile-containers.json")
+        let listed = try store.all()
+        #expect(listed.map(\.name) == ["removed"] && listed.first?.state.exitCode == 3, "\(listed)")
     }
 
     /// A power loss can leave the never-synced list empty: it then holds nothing. Anything else unreadable is an error.
@@ -82,10 +96,15 @@ struct VolatileContainerTests {
         try store.add(Self.record("removed", created: 2, autoRemove: true))
         #expect(try store.all().map(\.name) == ["kept", "removed"])
 
+        #expect(try podman("pull", "-q", "docker.io/library/busybox:latest").status == 0)
         try FileSystem.writeAtomically(Array("{\"containers\": [".utf8), to: "\(containers)/volatile-containers.json")
         #expect(throws: (any Error).self) { try store.all() }
         let listed = try podman("ps", "-a")
         #expect(listed.status == 125 && listed.stderr.contains("volatile-containers.json"), "\(listed)")
+        // An image is never removed from under containers podlab cannot see.
+        let removal = try podman("rmi", "docker.io/library/busybox:latest")
+        #expect(removal.status != 0 && removal.stderr.contains("volatile-containers.json"), "\(removal)")
+        #expect(try podman("images", "-q").stdout.split(separator: "\n").count == 1, "the image is still there")
     }
 
     /// Through the command line: a `run --rm` container is listed while it runs and syncs nothing; a kept one syncs.

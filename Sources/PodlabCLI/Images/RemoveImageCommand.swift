@@ -30,7 +30,7 @@ struct RemoveImageOptions: ParsableArguments {
                 let containers = try Current.engine.containers()
                 // -a means every name of every image, but an image a container uses stays unless -f (podman 4.3.1).
                 let removal = try store.remove(target, force: force, everyName: all) { image in
-                    let users = containers.containers.users(of: image)
+                    let users = try containers.containers.users(of: image)
                     // -f removes the containers too, as podman does.
                     if force, !users.isEmpty {
                         for id in users {
