@@ -1,7 +1,7 @@
 import Foundation
 import PodlabCore
 import PodlabImages
-import PodlabRuntime
+@testable import PodlabRuntime
 import PodlabTestSupport
 import Testing
 #if canImport(Glibc)
@@ -64,7 +64,7 @@ struct VolatileContainerTests {
     @Test func anOlderListMovesItsRmContainersAtTheFirstChange() throws {
         let store = try ContainerStore(storage: directory.file("storage"))
         let old = [Self.record("kept", created: 1, autoRemove: false), Self.record("removed", created: 2, autoRemove: true)]
-        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerListFixture(containers: old)), to: "\(containers)/containers.json")
+        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerIndexFile(containers: old)), to: "\(containers)/containers.json")
         #expect(try store.all().map(\.name) == ["kept", "removed"])
 
         try store.add(Self.record("new", created: 3, autoRemove: false))
@@ -81,8 +81,8 @@ struct VolatileContainerTests {
         var after = before
         after.state.status = .exited
         after.state.exitCode = 3
-        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerListFixture(containers: [before])), to: "\(containers)/containers.json")
-        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerListFixture(containers: [after])), to: "\(containers)/volatile-containers.json")
+        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerIndexFile(containers: [before])), to: "\(containers)/containers.json")
+        try FileSystem.writeAtomically(try JSONCoding.encode(ContainerIndexFile(containers: [after])), to: "\(containers)/volatile-containers.json")
         let listed = try store.all()
         #expect(listed.map(\.name) == ["removed"] && listed.first?.state.exitCode == 3, "\(listed)")
     }
@@ -134,10 +134,4 @@ struct VolatileContainerTests {
         #expect(try syncs(["run", "--name", "kept", "docker.io/library/busybox:latest", "true"]) > 0,
                 "the control: a kept container's records are synced")
     }
-}
-
-/// The shape of a container list file, written by the test as an older podlab (or a kill mid-move) would leave it.
-private struct ContainerListFixture: Encodable {
-    var version = 1
-    var containers: [ContainerRecord]
 }
