@@ -35,7 +35,7 @@ struct KubeGenerateOptions: ParsableArguments {
         let podName: String
         let podID: String?
         let ports: [PortMapping]
-        if names.count == 1, let pod = try? engine.pods.find(names[0]) {
+        if names.count == 1, let pod = try engine.pods.lookup(names[0]) {
             members = try engine.containers(of: pod).filter { $0.settings.infra != true }
             guard !members.isEmpty else {
                 throw CLIError.refused("pod \(pod.name) has no containers to describe", hint: "add one: podman run -d --pod \(pod.name) IMAGE")
@@ -44,7 +44,7 @@ struct KubeGenerateOptions: ParsableArguments {
         } else {
             members = try names.map { try engine.containers.find($0) }
             for record in members where record.settings.pod != nil {
-                let pod = engine.pods.all().first { $0.id == record.settings.pod }?.name ?? "its pod"
+                let pod = try engine.pods.all().first { $0.id == record.settings.pod }?.name ?? "its pod"
                 throw CLIError.refused("container \(record.name) is in pod \(pod)", hint: "describe the whole pod: podman kube generate \(pod)")
             }
             // podman: the first container's name without underscores, and "-pod" when that is a container's name.

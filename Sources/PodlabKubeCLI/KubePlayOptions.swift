@@ -18,7 +18,7 @@ struct KubePlayOptions: ParsableArguments {
         let engine = try Current.engine.containers()
         let pods = try KubeDocument.pods(of: documents)
         // A taken name is refused before anything is made (claims, secrets, ConfigMap volumes a running pod reads).
-        if !replace, let taken = pods.first(where: { (try? engine.pods.find($0.name)) != nil }) {
+        if !replace, let taken = try pods.first(where: { try engine.pods.lookup($0.name) != nil }) {
             throw KubePlayer.nameInUse(taken.name)
         }
         let undo = KubePlayUndo(engine: engine)

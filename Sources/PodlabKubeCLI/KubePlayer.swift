@@ -21,7 +21,7 @@ struct KubePlayer {
     }
 
     func play(_ pod: KubePod) throws -> Played {
-        if let existing = try? engine.pods.find(pod.name) {
+        if let existing = try engine.pods.lookup(pod.name) {
             guard replace else { throw Self.nameInUse(pod.name) }
             try Pods.stop(existing, timeout: 10, engine: engine)
             try engine.removePod(existing)

@@ -17,13 +17,13 @@ enum KubeSecrets {
     }
 
     /// The secret named exactly `name` (a YAML names secrets; an id or a prefix of one must not stand in).
-    static func named(_ name: String, engine: ContainerEngine) -> SecretRecord? {
-        engine.secrets.all().first { $0.name == name }
+    static func named(_ name: String, engine: ContainerEngine) throws -> SecretRecord? {
+        try engine.secrets.all().first { $0.name == name }
     }
 
     /// Stores a Secret document; true when no secret of that name was there before.
     static func store(_ name: String, data: [String: [UInt8]], engine: ContainerEngine, replace: Bool) throws -> Bool {
-        let existed = named(name, engine: engine) != nil
+        let existed = try named(name, engine: engine) != nil
         if existed {
             guard replace else {
                 throw KubeError("a secret named \"\(name)\" exists already", hint: "remove it (podman secret rm \(name)) or add --replace")
@@ -39,7 +39,7 @@ enum KubeSecrets {
     /// no such secret. Only a secret a kube play made has keys: one made with `podman secret create` is refused, as
     /// podman refuses it.
     static func files(of secret: String, mountedBy pod: String, engine: ContainerEngine) throws -> [String: [UInt8]]? {
-        guard let record = named(secret, engine: engine) else { return nil }
+        guard let record = try named(secret, engine: engine) else { return nil }
         let value = try engine.secrets.value(of: record)
         guard let stored = try? JSONCoding.decode(Stored.self, from: value, what: "secret \(secret)"), stored.kind == "Secret" else {
             throw KubeError("the secret \"\(secret)\" that the pod \(pod) mounts was not made by kube play, so it has no keys to be files",
@@ -59,7 +59,7 @@ enum KubeSecrets {
 
     /// The `podman create` arguments that give variable `variable` the value of `key` in `secret`.
     static func environment(_ variable: String, secret: String, key: String, engine: ContainerEngine) throws -> [String] {
-        guard let record = named(secret, engine: engine) else {
+        guard let record = try named(secret, engine: engine) else {
             throw KubeError("the secret \"\(secret)\" that \(variable) names does not exist",
                             hint: "create it first: printf '%s' VALUE | podman secret create \(secret) -")
         }

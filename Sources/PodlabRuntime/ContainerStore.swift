@@ -62,14 +62,21 @@ public final class ContainerStore: @unchecked Sendable {
 
     /// Both lists as stored. A volatile list left empty by a power loss holds nothing; any other damage is an error.
     func readLists() throws -> (kept: [ContainerRecord], volatile: [ContainerRecord]) {
-        (try readList(indexPath, emptyHoldsNone: false), try readList(volatileIndexPath, emptyHoldsNone: true))
+        (try readList(indexPath, volatile: false), try readList(volatileIndexPath, volatile: true))
     }
 
-    private func readList(_ path: String, emptyHoldsNone: Bool) throws -> [ContainerRecord] {
+    private func readList(_ path: String, volatile: Bool) throws -> [ContainerRecord] {
         guard FileSystem.exists(path) else { return [] }
         let bytes = try FileSystem.readFile(path)
-        if bytes.isEmpty && emptyHoldsNone { return [] }
-        return try JSONCoding.decode(ContainerIndexFile.self, from: bytes, what: "container list \(path)").containers
+        if bytes.isEmpty && volatile { return [] }
+        do {
+            return try JSONCoding.decode(ContainerIndexFile.self, from: bytes, what: "container list \(path)").containers
+        } catch {
+            let holds = volatile
+                ? "the --rm containers it names (their files stay in \(root)/<id>)"
+                : "every container it names, except --rm ones (their files stay in \(root)/<id>)"
+            throw RuntimeError.damaged(path, error, holds: holds)
+        }
     }
 
     private func write(_ records: [ContainerRecord], to path: String, durability: FileSystem.Durability) throws {

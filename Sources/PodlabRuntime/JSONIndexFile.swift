@@ -7,17 +7,26 @@ final class JSONIndexFile<Record: Codable>: @unchecked Sendable {
     let directory: String
     let path: String
     let lockPath: String
+    /// What moving a damaged file aside forgets ("every pod"), for the error that names it.
+    let holds: String
 
-    init(directory: String, name: String) {
+    init(directory: String, name: String, holds: String) {
         self.directory = directory
         path = "\(directory)/\(name).json"
         lockPath = "\(directory)/\(name).lock"
+        self.holds = holds
     }
 
-    /// Every record (none before the first change).
-    func all() -> [Record] {
-        guard let bytes = try? FileSystem.readFile(path) else { return [] }
-        return (try? JSONCoding.decode([Record].self, from: bytes, what: path)) ?? []
+    /// Every record (none before the first change). A file that cannot be read or decoded is an error, never "no
+    /// records": a change made on that guess would write the list back without everything it held.
+    func all() throws -> [Record] {
+        guard FileSystem.exists(path) else { return [] }
+        let bytes = try FileSystem.readFile(path)
+        do {
+            return try JSONCoding.decode([Record].self, from: bytes, what: path)
+        } catch {
+            throw RuntimeError.damaged(path, error, holds: holds)
+        }
     }
 
     /// Changes the records under the lock and writes them back (the store directory made private first).
@@ -26,7 +35,7 @@ final class JSONIndexFile<Record: Codable>: @unchecked Sendable {
         let lock = try FileLock(path: lockPath)
         try lock.lock(.exclusive)
         defer { lock.unlock() }
-        var records = all()
+        var records = try all()
         let result = try change(&records)
         try FileSystem.writeAtomically(try JSONCoding.encode(records), to: path, mode: 0o600)
         return result

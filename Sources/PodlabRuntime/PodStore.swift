@@ -34,17 +34,22 @@ public final class PodStore: @unchecked Sendable {
 
     public init(storage: String) {
         root = "\(storage)/pods"
-        index = JSONIndexFile(directory: root, name: "pods")
+        index = JSONIndexFile(directory: root, name: "pods", holds: "every pod (their containers stay, as containers of no pod)")
     }
 
     public func hostsPath(of pod: PodRecord) -> String { "\(root)/\(pod.id)/hosts" }
 
-    public func all() -> [PodRecord] { index.all() }
+    public func all() throws -> [PodRecord] { try index.all() }
 
     /// By name, full id or unique id prefix.
     public func find(_ reference: String) throws -> PodRecord {
-        guard let pod = RecordLookup.find(reference, in: all(), name: \.name, id: \.id) else { throw RuntimeError.noSuchPod(reference) }
+        guard let pod = RecordLookup.find(reference, in: try all(), name: \.name, id: \.id) else { throw RuntimeError.noSuchPod(reference) }
         return pod
+    }
+
+    /// The pod `reference` names, or nil when there is none; a list that cannot be read is an error, not "none".
+    public func lookup(_ reference: String) throws -> PodRecord? {
+        RecordLookup.find(reference, in: try all(), name: \.name, id: \.id)
     }
 
     func mutate<T>(_ change: (inout [PodRecord]) throws -> T) throws -> T {

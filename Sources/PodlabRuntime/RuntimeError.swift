@@ -1,4 +1,5 @@
 import PodlabCore
+import PodlabImages
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +27,9 @@ public enum RuntimeError: LearnerFacingError, Equatable {
     case invalidSecretName(String)
     case noSuchPod(String)
     case podNameInUse(String)
+    /// A store's list of records (containers, pods, secrets) that cannot be read: podlab neither lists nor changes
+    /// anything it names, so nothing is lost by a guess. `holds` says what moving the file aside would forget.
+    case damagedList(path: String, reason: String, holds: String)
 
     public var message: String {
         switch self {
@@ -57,6 +61,7 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .invalidSecretName(let name): return "secret name \"\(name)\" is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*"
         case .noSuchPod(let name): return "no pod with name or ID \(name) found: no such pod"
         case .podNameInUse(let name): return "adding pod to state: name \"\(name)\" is in use: pod already exists"
+        case .damagedList(let path, let reason, _): return "cannot read \(path): \(reason)"
         }
     }
 
@@ -80,6 +85,9 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .secretNameInUse(let name): return "remove it first with 'podman secret rm \(name)', or choose another name"
         case .noSuchPod: return "'podman pod ps' lists the pods"
         case .podNameInUse(let name): return "remove it with 'podman pod rm -f \(name)', or choose another --name"
+        case .damagedList(let path, _, let holds):
+            return "podlab changes nothing while this list is damaged. Restore it from a backup, or move it aside "
+                + "('mv \(path) \(path).damaged') and podlab forgets \(holds)"
         }
     }
 
@@ -87,6 +95,14 @@ public enum RuntimeError: LearnerFacingError, Equatable {
     public var isRootMountFailure: Bool {
         if case .startFailed(let stage, _, _) = self { return stage == "mounting the root file system" }
         return false
+    }
+
+    /// A list that failed to decode, as `damagedList` (the decoder's words for what is wrong, and where).
+    static func damaged(_ path: String, _ error: any Error, holds: String) -> RuntimeError {
+        if case ImageError.malformed(_, let reason)? = error as? ImageError {
+            return .damagedList(path: path, reason: reason, holds: holds)
+        }
+        return .damagedList(path: path, reason: "\(error)", holds: holds)
     }
 
     public var exitStatus: Int32 {

@@ -40,16 +40,16 @@ public final class SecretStore: @unchecked Sendable {
 
     public init(storage: String) {
         root = "\(storage)/secrets"
-        index = JSONIndexFile(directory: root, name: "secrets")
+        index = JSONIndexFile(directory: root, name: "secrets", holds: "every secret (create them again with 'podman secret create')")
     }
 
     func dataPath(_ id: String) -> String { "\(root)/data/\(id)" }
 
-    public func all() -> [SecretRecord] { index.all() }
+    public func all() throws -> [SecretRecord] { try index.all() }
 
     /// By name, full id or a unique id prefix.
     public func find(_ reference: String) throws -> SecretRecord {
-        guard let found = RecordLookup.find(reference, in: all(), name: \.name, id: \.id) else { throw RuntimeError.noSuchSecret(reference) }
+        guard let found = RecordLookup.find(reference, in: try all(), name: \.name, id: \.id) else { throw RuntimeError.noSuchSecret(reference) }
         return found
     }
 

@@ -18,7 +18,9 @@ extension CheckEvaluator {
     }
 
     func secret(_ spec: Check.SecretCheck) -> String? {
-        let present = SecretStore(storage: context.paths.locations.storage).all().contains { $0.name == spec.name }
+        let secrets: [SecretRecord]
+        do { secrets = try SecretStore(storage: context.paths.locations.storage).all() } catch { return unreadable(error) }
+        let present = secrets.contains { $0.name == spec.name }
         if spec.present ?? true {
             return present ? nil : say("还没有名为 \(spec.name) 的 secret", "there is no secret named \(spec.name) yet")
         }
@@ -27,7 +29,9 @@ extension CheckEvaluator {
     }
 
     func pod(_ spec: Check.PodCheck) -> String? {
-        let found = PodStore(storage: context.paths.locations.storage).all().first { $0.name == spec.name }
+        let pods: [PodRecord]
+        do { pods = try PodStore(storage: context.paths.locations.storage).all() } catch { return unreadable(error) }
+        let found = pods.first { $0.name == spec.name }
         guard spec.present ?? true else {
             return found == nil ? nil : say("Pod \(spec.name) 还在（podman pod rm -f \(spec.name) 可删除它）",
                                             "the pod \(spec.name) is still there (podman pod rm -f \(spec.name) removes it)")
@@ -43,5 +47,11 @@ extension CheckEvaluator {
             return say("Pod \(spec.name) 现在是 \(status)，应该是 \(state)", "the pod \(spec.name) is \(status), it should be \(state)")
         }
         return nil
+    }
+
+    /// A store list the check could not read (damaged): the check fails with podlab's reason, and nothing is guessed.
+    func unreadable(_ error: any Error) -> String {
+        let reason = (error as? any LearnerFacingError)?.message ?? "\(error)"
+        return say("podlab 读不了自己的记录：\(reason)", "podlab cannot read its own records: \(reason)")
     }
 }

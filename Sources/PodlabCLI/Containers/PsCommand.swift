@@ -27,7 +27,7 @@ struct PsOptions: ParsableArguments {
 
     func run() throws {
         let engine = try Current.engine.containers()
-        let pods = Dictionary(engine.pods.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let pods = Dictionary(try engine.pods.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let everything = try engine.containers.all()
         let filters = try PsFilter(filter, among: everything)
         let records = everything.filter { record in

@@ -25,7 +25,7 @@ package enum Pods {
     }
 
     static func targets(_ names: [String], all: Bool, engine: ContainerEngine) throws -> [PodRecord] {
-        all ? engine.pods.all() : try names.map { try engine.pods.find($0) }
+        all ? try engine.pods.all() : try names.map { try engine.pods.find($0) }
     }
 }
 
@@ -56,7 +56,7 @@ struct PodListCommand: ParsableCommand {
 
     func run() throws {
         let engine = try Pods.engine()
-        let pods = engine.pods.all().sorted { $0.created > $1.created }
+        let pods = try engine.pods.all().sorted { $0.created > $1.created }
         let now = WallClock.now()
         if quiet {
             for pod in pods { Output.out(noTrunc ? pod.id : pod.shortID) }
@@ -91,7 +91,7 @@ struct PodInspectCommand: ParsableCommand {
         let engine = try Pods.engine()
         var values: [TemplateValue] = []
         for name in names {
-            guard let pod = try? engine.pods.find(name) else {
+            guard let pod = try engine.pods.lookup(name) else {
                 if values.isEmpty { Output.out("[]") }
                 throw RuntimeError.cannotRun("inspecting object: no such pod \(name)", hint: "'podman pod ps' lists the pods")
             }
@@ -184,7 +184,7 @@ struct PodRemoveCommand: ParsableCommand {
 
     func run() throws {
         let engine = try Pods.engine()
-        let existing = ignore ? names.filter { (try? engine.pods.find($0)) != nil } : names
+        let existing = ignore ? try names.filter { try engine.pods.lookup($0) != nil } : names
         for pod in try Pods.targets(existing, all: all, engine: engine) {
             if force { try Pods.stop(pod, timeout: time ?? 0, engine: engine) }
             do {
@@ -203,7 +203,7 @@ struct PodExistsCommand: ParsableCommand {
     @Argument var name: String
 
     func run() throws {
-        guard (try? Pods.engine().pods.find(name)) != nil else { throw ExitCode(1) }
+        guard try Pods.engine().pods.lookup(name) != nil else { throw ExitCode(1) }
     }
 }
 
@@ -219,7 +219,7 @@ struct PodPruneCommand: ParsableCommand {
             Output.flush()
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { return }
         }
-        for pod in engine.pods.all() where try !["Running", "Degraded"].contains(engine.status(of: pod)) {
+        for pod in try engine.pods.all() where try !["Running", "Degraded"].contains(engine.status(of: pod)) {
             try engine.removePod(pod)
             Output.out(pod.id)
         }

@@ -119,7 +119,7 @@ struct SecretRemoveCommand: ParsableCommand {
     func run() throws {
         let store = try Current.engine.containers().secrets
         var failure: (any Error)?
-        for name in all ? store.all().map(\.id) : names {
+        for name in all ? try store.all().map(\.id) : names {
             do {
                 Output.out(try store.remove(name).id)
             } catch {

@@ -1,0 +1,64 @@
+import Foundation
+import PodlabTestSupport
+import Testing
+
+/// A store's list of containers, pods or secrets that cannot be read is an error naming the file and what moving it
+/// aside forgets, and no command writes over it: what it holds comes back when the file is mended. (A damaged pod or
+/// secret list was read as empty, and the next create wrote a list of one over every record.)
+@Suite struct DamagedListTests {
+    let directory = TemporaryDirectory("podlab-damaged")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    /// Damages `path`, expects `list` and `change` refused with its path and `forgets` in the hint, the damaged bytes
+    /// untouched; then puts the old bytes back and expects `list` to show `kept` again.
+    func expectRefusedThenMended(_ path: String, list: [String], change: [String], stdin: String? = nil,
+                                 forgets: String, kept: String) throws {
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(try podman.run(list).stdout.contains(kept), "control: \(kept) is listed before the damage")
+        let damage = Data(original.prefix(original.count / 2))
+        try damage.write(to: URL(fileURLWithPath: path))
+        for words in [list, change] {
+            let refused = try podman.run(words, stdin: words == change ? stdin : nil)
+            #expect(refused.status == 125, "\(words): \(refused)")
+            #expect(refused.stderr.hasPrefix("Error: cannot read \(path): "), "\(words): \(refused)")
+            #expect(refused.stderr.contains("mv \(path) \(path).damaged') and podlab forgets \(forgets)"), "\(words): \(refused)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damage, "nothing wrote over the damaged list")
+        try original.write(to: URL(fileURLWithPath: path))
+        let mended = try podman.run(list)
+        #expect(mended.status == 0 && mended.stdout.contains(kept), "\(mended)")
+    }
+
+    @Test func damagedPodListLosesNoPod() throws {
+        #expect(try podman("pod", "create", "--name", "keep").status == 0)
+        try expectRefusedThenMended(directory.file("storage/pods/pods.json"), list: ["pod", "ps"], change: ["pod", "create", "--name", "other"],
+                                    forgets: "every pod", kept: "keep")
+    }
+
+    @Test func damagedSecretListLosesNoSecret() throws {
+        #expect(try podman("secret", "create", "keep", "-", stdin: "value").status == 0)
+        try expectRefusedThenMended(directory.file("storage/secrets/secrets.json"), list: ["secret", "ls"],
+                                    change: ["secret", "create", "other", "-"], stdin: "other", forgets: "every secret", kept: "keep")
+    }
+
+    @Test func damagedContainerListLosesNoContainer() throws {
+        #expect(try podman("create", "--name", "keep", "busybox", "true").status == 0)
+        try expectRefusedThenMended(directory.file("storage/containers/containers.json"), list: ["ps", "-a"],
+                                    change: ["create", "--name", "other", "busybox", "true"],
+                                    forgets: "every container it names, except --rm ones", kept: "keep")
+    }
+
+    /// The `--rm` list is never synced; beyond the empty file a power loss leaves (no records), damage is named as such,
+    /// and moving it aside forgets only `--rm` containers.
+    @Test func damagedVolatileListNamesWhatItHolds() throws {
+        #expect(try podman("create", "--name", "keep", "busybox", "true").status == 0)
+        let path = directory.file("storage/containers/volatile-containers.json")
+        try Data("{\"containers\": [".utf8).write(to: URL(fileURLWithPath: path))
+        let refused = try podman("ps", "-a")
+        #expect(refused.status == 125, "\(refused)")
+        #expect(refused.stderr.contains("podlab forgets the --rm containers it names"), "\(refused)")
+        try Data().write(to: URL(fileURLWithPath: path))
+        let listed = try podman("ps", "-a")
+        #expect(listed.status == 0 && listed.stdout.contains("keep"), "\(listed)")
+    }
+}
