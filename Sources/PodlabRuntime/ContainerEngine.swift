@@ -155,6 +155,7 @@ public final class ContainerEngine: @unchecked Sendable {
             state.pid = launched.containerPid
             state.pidStartTime = launched.startTime
             state.monitorPid = getpid()
+            state.monitorStartTime = ProcessInfoReader.startTime(of: getpid())
             state.startedAt = WallClock.now()
             state.finishedAt = nil
             state.exitCode = nil
@@ -350,7 +351,7 @@ extension ContainerEngine {
             // Done when the monitor has written the exit (a reaped-but-unrecorded process reads as exited
             // without a code for a moment), or when there is no monitor left to write it.
             // A monitor that ended unreaped (a zombie) is gone: only a live one may still write.
-            let monitorAlive = current.state.monitorPid.map { ProcessInfoReader.startTime(of: $0) != nil } ?? false
+            let monitorAlive = current.state.isMonitorAlive
             if current.state.status != .running && (current.state.exitCode != nil || !monitorAlive) { return current }
             usleep(10_000)
         }

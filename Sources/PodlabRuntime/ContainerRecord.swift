@@ -111,6 +111,9 @@ public struct ContainerState: Codable, Hashable, Sendable {
     /// The process's start time (from /proc/PID/stat), so a reused pid is not mistaken for the container.
     public var pidStartTime: UInt64?
     public var monitorPid: Int32?
+    /// The monitor's start time, as `pidStartTime` is the container's: a pid the system gave to another process
+    /// after the monitor ended is not taken for the monitor.
+    public var monitorStartTime: UInt64?
     public var startedAt: Double?
     public var finishedAt: Double?
     public var exitCode: Int32?
@@ -118,6 +121,13 @@ public struct ContainerState: Codable, Hashable, Sendable {
     public var error: String?
 
     public init() {}
+
+    /// Whether the process that watches this run is still there: its pid alive, with the start time recorded (a
+    /// record written before podlab kept that time is judged by the pid alone).
+    var isMonitorAlive: Bool {
+        guard let monitorPid, let started = ProcessInfoReader.startTime(of: monitorPid) else { return false }
+        return monitorStartTime.map { $0 == started } ?? true
+    }
 }
 
 public struct ContainerRecord: Codable, Hashable, Sendable {
