@@ -23,10 +23,18 @@ import Testing
             #expect(refused.stderr.hasPrefix("Error: cannot read \(path): "), "\(words): \(refused)")
             #expect(refused.stderr.contains("mv \(path) \(path).damaged') and podlab forgets \(forgets)"), "\(words): \(refused)")
         }
+        let check = try storeCheck()
+        #expect(check.status == 1 && check.stdout.contains("cannot read \(path): "), "store check reports it: \(check)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damage, "nothing wrote over the damaged list")
         try original.write(to: URL(fileURLWithPath: path))
         let mended = try podman.run(list)
         #expect(mended.status == 0 && mended.stdout.contains(kept), "\(mended)")
+        let sound = try storeCheck()
+        #expect(sound.status == 0 && sound.stdout.hasPrefix("the image store is sound"), "\(sound)")
+    }
+
+    func storeCheck() throws -> ProcessResult {
+        try TestProcess.run([BuildProducts.podlab, "store", "check"], environment: podman.environment)
     }
 
     @Test func damagedPodListLosesNoPod() throws {

@@ -1,11 +1,13 @@
 import ArgumentParser
 import PodlabCore
 import PodlabImages
+import PodlabRuntime
 
 /// `podlab store check [--repair]`: the image store's invariant (every listed image's manifest, config and layer
-/// blobs present and agreeing, every snapshot there), and mending what a crash or an old bug left.
+/// blobs present and agreeing, every snapshot there), and mending what a crash or an old bug left; and the lists of
+/// containers, pods and secrets readable.
 struct StoreCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "store", abstract: "Check the image store.",
+    static let configuration = CommandConfiguration(commandName: "store", abstract: "Check the image store and the lists of records.",
                                                     subcommands: [StoreCheckCommand.self])
 }
 
@@ -28,12 +30,27 @@ struct StoreCheckCommand: ParsableCommand {
         }
         let problems = try store.check()
         for problem in problems { Output.out(problem.description) }
-        if problems.isEmpty {
+        let unreadable = try Self.unreadableLists()
+        for failure in unreadable { Output.out(failure.message) }
+        if problems.isEmpty && unreadable.isEmpty {
             Output.out("the image store is sound (\(try store.images().count) images)")
-        } else {
-            Output.err("Hint: 'podlab store check --repair' mends or forgets these images")
-            throw SilentExit(status: 1)
+            return
         }
+        if !problems.isEmpty { Output.err("Hint: 'podlab store check --repair' mends or forgets these images") }
+        for failure in unreadable { if let hint = failure.hint { Output.err(Output.hint(hint)) } }
+        throw SilentExit(status: 1)
+    }
+
+    /// The lists of containers, pods and secrets, read as every command reads them. One that cannot be read is
+    /// reported, not mended: what it held is for a person to decide (restore it, or move it aside and forget it).
+    static func unreadableLists() throws -> [RuntimeError] {
+        let engine = try Current.engine.containers()
+        let reads: [() throws -> Void] = [{ _ = try engine.containers.all() }, { _ = try engine.pods.all() }, { _ = try engine.secrets.all() }]
+        var failures: [RuntimeError] = []
+        for read in reads {
+            do { try read() } catch let failure as RuntimeError { failures.append(failure) }
+        }
+        return failures
     }
 
     static func list(_ names: [String]) -> String { names.isEmpty ? "" : " (\(names.joined(separator: ", ")))" }
