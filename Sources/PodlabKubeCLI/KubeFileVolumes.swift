@@ -104,7 +104,7 @@ enum KubeFileVolumes {
     /// Writes the files into the source's volume, emptied first (files a container made under other ids too).
     private static func write(_ source: Source, files: [(path: String, bytes: [UInt8])], engine: ContainerEngine, undo: KubePlayUndo) throws -> String {
         let name = source.name
-        if let existing = engine.volumes.get(name) {
+        if let existing = try engine.volumes.get(name) {
             guard existing.labels[source.kind.label] == name else {
                 throw KubeError("a volume named \"\(name)\" exists already and is not a \(source.kind.rawValue)'s",
                                 hint: "kube play writes the \(source.kind.rawValue) \(name) into a volume of that name: rename one of them, or remove the volume (podman volume rm \(name))")

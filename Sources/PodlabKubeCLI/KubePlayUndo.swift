@@ -29,7 +29,7 @@ final class KubePlayUndo {
         for name in volumes.reversed() {
             do {
                 // An emptyDir's volume may have gone already, with the last container of its pod.
-                guard engine.volumes.get(name) != nil else { continue }
+                guard try engine.volumes.get(name) != nil else { continue }
                 let users = try engine.users(ofVolume: name)
                 guard users.isEmpty else {
                     // Another container took the volume meanwhile; `volume rm` alone would be refused.

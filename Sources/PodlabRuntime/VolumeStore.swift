@@ -51,14 +51,23 @@ public final class VolumeStore: @unchecked Sendable {
         (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
     }
 
-    public func get(_ name: String) -> VolumeRecord? {
-        guard Self.isValidName(name), let bytes = try? FileSystem.readFile(recordPath(of: name)) else { return nil }
-        return try? JSONCoding.decode(VolumeRecord.self, from: bytes, what: "volume \(name)")
+    /// The volume named `name`, or nil when there is none. A record that cannot be read is an error, not "none": a
+    /// create on that guess would record the volume afresh, its labels and options gone.
+    public func get(_ name: String) throws -> VolumeRecord? {
+        let path = recordPath(of: name)
+        guard Self.isValidName(name), FileSystem.exists(path) else { return nil }
+        let bytes = try FileSystem.readFile(path)
+        do {
+            return try JSONCoding.decode(VolumeRecord.self, from: bytes, what: "volume \(name)")
+        } catch {
+            throw RuntimeError.damaged(path, error, holds: "the volume's labels and options ('podman volume create \(name)' then "
+                                       + "records it again, its files as they are)")
+        }
     }
 
     /// Every volume, by name.
-    public func all() -> [VolumeRecord] {
-        FileSystem.list(root).filter(Self.isValidName).compactMap(get).sorted { $0.name < $1.name }
+    public func all() throws -> [VolumeRecord] {
+        try FileSystem.list(root).filter(Self.isValidName).compactMap { try get($0) }.sorted { $0.name < $1.name }
     }
 
     /// A new volume (`name` nil: a random 64-hex name, as podman). Throws `RuntimeError.volumeExists` for a taken name.
@@ -77,7 +86,7 @@ public final class VolumeStore: @unchecked Sendable {
     }
 
     private func make(_ record: VolumeRecord) throws -> VolumeRecord {
-        if get(record.name) != nil { throw RuntimeError.volumeExists(record.name) }
+        if try get(record.name) != nil { throw RuntimeError.volumeExists(record.name) }
         try StoreAccess.prepare("\(root)/\(record.name)")
         try makeData(of: record.name)
         try save(record)
@@ -96,7 +105,7 @@ public final class VolumeStore: @unchecked Sendable {
     /// Empties a volume's data, files a container made under other ids too (through a user namespace, as `remove`
     /// does), and leaves `_data` as `create` made it: for content podlab writes again itself.
     public func resetData(of name: String) throws {
-        guard get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
+        guard try get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
         try locked {
             try ContainerCleanup.removeDirectory(dataPath(of: name), mapping: mapping)
             try makeData(of: name)
@@ -105,11 +114,11 @@ public final class VolumeStore: @unchecked Sendable {
 
     /// The named volume, made on first use (`-v NAME:/path`); `made` is true when this call created it.
     public func ensure(_ name: String) throws -> (record: VolumeRecord, made: Bool) {
-        if let existing = get(name) { return (existing, false) }
+        if let existing = try get(name) { return (existing, false) }
         do {
             return (try create(name), true)
         } catch RuntimeError.volumeExists(_) {
-            if let existing = get(name) { return (existing, false) }
+            if let existing = try get(name) { return (existing, false) }
             return (try create(name), true)
         }
     }
@@ -125,7 +134,7 @@ public final class VolumeStore: @unchecked Sendable {
     }
 
     private func copyUpLocked(_ name: String, from rootfs: String, at destination: String) throws {
-        guard var record = get(name), record.needsCopyUp else { return }
+        guard var record = try get(name), record.needsCopyUp else { return }
         record.needsCopyUp = false
         let data = dataPath(of: name)
         if FileSystem.list(data).isEmpty, let source = Self.openInside(rootfs, destination) {
@@ -152,7 +161,7 @@ public final class VolumeStore: @unchecked Sendable {
 
     /// Deletes a volume and its data (files of other ids in the data, rootless, through a user namespace).
     public func remove(_ name: String) throws {
-        guard get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
+        guard try get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
         try locked { try ContainerCleanup.removeDirectory("\(root)/\(name)", mapping: mapping) }
     }
 }

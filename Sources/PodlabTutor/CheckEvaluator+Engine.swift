@@ -5,7 +5,8 @@ import PodlabRuntime
 extension CheckEvaluator {
     func volume(_ spec: Check.VolumeCheck) -> String? {
         let store = VolumeStore(storage: context.paths.locations.storage, mapping: IDMapping.current())
-        let present = store.get(spec.name) != nil
+        let present: Bool
+        do { present = try store.get(spec.name) != nil } catch { return unreadable(error) }
         guard spec.present ?? true else {
             return present ? say("卷 \(spec.name) 还在（podman volume rm \(spec.name) 可删除它）",
                                  "the volume \(spec.name) is still there (podman volume rm \(spec.name) removes it)") : nil

@@ -2,7 +2,7 @@ import Foundation
 import PodlabTestSupport
 import Testing
 
-/// A store's list of containers, pods or secrets that cannot be read is an error naming the file and what moving it
+/// A store's list of containers, pods or secrets (or a volume's record) that cannot be read is an error naming the file and what moving it
 /// aside forgets, and no command writes over it: what it holds comes back when the file is mended. (A damaged pod or
 /// secret list was read as empty, and the next create wrote a list of one over every record.)
 @Suite struct DamagedListTests {
@@ -47,6 +47,14 @@ import Testing
         #expect(try podman("secret", "create", "keep", "-", stdin: "value").status == 0)
         try expectRefusedThenMended(directory.file("storage/secrets/secrets.json"), list: ["secret", "ls"],
                                     change: ["secret", "create", "other", "-"], stdin: "other", forgets: "every secret", kept: "keep")
+    }
+
+    @Test func damagedVolumeRecordIsNotRecordedAfresh() throws {
+        #expect(try podman("volume", "create", "--label", "lesson=db", "keep").status == 0)
+        try expectRefusedThenMended(directory.file("storage/volumes/keep/volume.json"), list: ["volume", "ls"],
+                                    change: ["volume", "create", "keep"], forgets: "the volume's labels and options", kept: "keep")
+        let inspect = try podman("volume", "inspect", "keep")
+        #expect(inspect.stdout.contains("\"lesson\": \"db\""), "its label survived: \(inspect)")
     }
 
     @Test func damagedContainerListLosesNoContainer() throws {

@@ -5,7 +5,7 @@ import PodlabRuntime
 
 /// `podlab store check [--repair]`: the image store's invariant (every listed image's manifest, config and layer
 /// blobs present and agreeing, every snapshot there), and mending what a crash or an old bug left; and the lists of
-/// containers, pods and secrets readable.
+/// containers, pods and secrets and each volume's record readable.
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "store", abstract: "Check the image store and the lists of records.",
                                                     subcommands: [StoreCheckCommand.self])
@@ -41,11 +41,13 @@ struct StoreCheckCommand: ParsableCommand {
         throw SilentExit(status: 1)
     }
 
-    /// The lists of containers, pods and secrets, read as every command reads them. One that cannot be read is
+    /// The lists of containers, pods and secrets and the volumes' records, read as every command reads them. One that cannot be read is
     /// reported, not mended: what it held is for a person to decide (restore it, or move it aside and forget it).
     static func unreadableLists() throws -> [RuntimeError] {
         let engine = try Current.engine.containers()
-        let reads: [() throws -> Void] = [{ _ = try engine.containers.all() }, { _ = try engine.pods.all() }, { _ = try engine.secrets.all() }]
+        let reads: [() throws -> Void] = [
+            { _ = try engine.containers.all() }, { _ = try engine.pods.all() }, { _ = try engine.secrets.all() }, { _ = try engine.volumes.all() },
+        ]
         var failures: [RuntimeError] = []
         for read in reads {
             do { try read() } catch let failure as RuntimeError { failures.append(failure) }

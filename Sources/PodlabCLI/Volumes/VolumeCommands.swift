@@ -37,7 +37,7 @@ struct VolumeListCommand: ParsableCommand {
 
     func run() throws {
         let engine = try Current.engine.containers()
-        let volumes = engine.volumes.all()
+        let volumes = try engine.volumes.all()
         if let format, GoTemplate.isJSON(format) {
             Output.out(TemplateValue.array(try volumes.map { try VolumeInspectCommand.fields($0, engine: engine) }).json(indent: "  "))
             return
@@ -64,8 +64,8 @@ struct VolumeInspectCommand: ParsableCommand {
         let engine = try Current.engine.containers()
         var found: [VolumeRecord] = []
         var missing: String?
-        for name in all ? engine.volumes.all().map(\.name) : names {
-            if let volume = engine.volumes.get(name) { found.append(volume) } else if missing == nil { missing = name }
+        for name in all ? try engine.volumes.all().map(\.name) : names {
+            if let volume = try engine.volumes.get(name) { found.append(volume) } else if missing == nil { missing = name }
         }
         let values = try found.map { try Self.fields($0, engine: engine) }
         if let format, !GoTemplate.isJSON(format) {
@@ -105,9 +105,9 @@ struct VolumeRemoveCommand: ParsableCommand {
     func run() throws {
         let engine = try Current.engine.containers()
         var failure: (any Error)?
-        for name in all ? engine.volumes.all().map(\.name) : names {
+        for name in all ? try engine.volumes.all().map(\.name) : names {
             do {
-                guard engine.volumes.get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
+                guard try engine.volumes.get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
                 let users = try engine.users(ofVolume: name)
                 if !users.isEmpty {
                     guard force else { throw RuntimeError.volumeInUse(name, containers: users.map(\.id)) }
@@ -133,7 +133,7 @@ struct VolumePruneCommand: ParsableCommand {
     func run() throws {
         let engine = try Current.engine.containers()
         let used = Set(try engine.containers.all().flatMap { $0.settings.volumes.compactMap(\.volumeName) })
-        let unused = engine.volumes.all().map(\.name).filter { !used.contains($0) }
+        let unused = try engine.volumes.all().map(\.name).filter { !used.contains($0) }
         if !force {
             Output.out("WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:")
             for name in unused { Output.out(name) }
