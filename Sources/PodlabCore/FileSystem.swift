@@ -46,6 +46,16 @@ public enum FileSystem {
         return try readAll(fd: fd, path: path, limit: limit)
     }
 
+    /// The file's bytes, or nil when there is no such file (never made, or removed since: a store's record that
+    /// another command removes while this one reads). Any other failure is an error.
+    public static func readFileIfPresent(_ path: String) throws(SystemError) -> [UInt8]? {
+        do {
+            return try readFile(path)
+        } catch where error.errno == ENOENT {
+            return nil
+        }
+    }
+
     /// Everything left to read from `fd`, or, with a `limit`, at most `limit + 1` bytes (more than `limit` read
     /// means the input is too large; an endless one, `/dev/zero` or a pipe, is not read to its end).
     public static func readAll(fd: Int32, path: String, limit: Int? = nil) throws(SystemError) -> [UInt8] {

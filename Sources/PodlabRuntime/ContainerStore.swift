@@ -34,10 +34,13 @@ public final class ContainerStore: @unchecked Sendable {
 
     /// A container by name, full id or id prefix.
     public func find(_ query: String) throws -> ContainerRecord {
-        guard let record = RecordLookup.find(query, in: try all(), name: \.name, id: \.id, shortestPrefix: 3) else {
-            throw RuntimeError.noSuchContainer(query)
-        }
+        guard let record = try lookup(query) else { throw RuntimeError.noSuchContainer(query) }
         return record
+    }
+
+    /// The container `query` names, or nil when there is none; a list that cannot be read is an error, not "none".
+    public func lookup(_ query: String) throws -> ContainerRecord? {
+        RecordLookup.find(query, in: try all(), name: \.name, id: \.id, shortestPrefix: 3)
     }
 
     /// Changes the records under the lock; each list is written back only if its records changed.
@@ -66,8 +69,7 @@ public final class ContainerStore: @unchecked Sendable {
     }
 
     private func readList(_ path: String, volatile: Bool) throws -> [ContainerRecord] {
-        guard FileSystem.exists(path) else { return [] }
-        let bytes = try FileSystem.readFile(path)
+        guard let bytes = try FileSystem.readFileIfPresent(path) else { return [] }
         if bytes.isEmpty && volatile { return [] }
         do {
             return try JSONCoding.decode(ContainerIndexFile.self, from: bytes, what: "container list \(path)").containers

@@ -20,8 +20,7 @@ final class JSONIndexFile<Record: Codable>: @unchecked Sendable {
     /// Every record (none before the first change). A file that cannot be read or decoded is an error, never "no
     /// records": a change made on that guess would write the list back without everything it held.
     func all() throws -> [Record] {
-        guard FileSystem.exists(path) else { return [] }
-        let bytes = try FileSystem.readFile(path)
+        guard let bytes = try FileSystem.readFileIfPresent(path) else { return [] }
         do {
             return try JSONCoding.decode([Record].self, from: bytes, what: path)
         } catch {

@@ -34,7 +34,7 @@ public final class PodStore: @unchecked Sendable {
 
     public init(storage: String) {
         root = "\(storage)/pods"
-        index = JSONIndexFile(directory: root, name: "pods", holds: "every pod (their containers stay, as containers of no pod)")
+        index = JSONIndexFile(directory: root, name: "pods", holds: "every pod (their containers stay: 'podman rm -f NAME' removes each)")
     }
 
     public func hostsPath(of pod: PodRecord) -> String { "\(root)/\(pod.id)/hosts" }

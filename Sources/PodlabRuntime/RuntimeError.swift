@@ -86,8 +86,8 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .noSuchPod: return "'podman pod ps' lists the pods"
         case .podNameInUse(let name): return "remove it with 'podman pod rm -f \(name)', or choose another --name"
         case .damagedList(let path, _, let holds):
-            return "podlab changes nothing while this list is damaged. Restore it from a backup, or move it aside "
-                + "('mv \(path) \(path).damaged') and podlab forgets \(holds)"
+            return "podlab lists and changes nothing this file names until it is mended. Restore it from a backup, or move "
+                + "it aside ('mv \(path) \(path).damaged') and podlab forgets \(holds)"
         }
     }
 

@@ -40,7 +40,7 @@ public final class SecretStore: @unchecked Sendable {
 
     public init(storage: String) {
         root = "\(storage)/secrets"
-        index = JSONIndexFile(directory: root, name: "secrets", holds: "every secret (create them again with 'podman secret create')")
+        index = JSONIndexFile(directory: root, name: "secrets", holds: "every secret (their values stay in \(root)/data until removed; create them again with 'podman secret create')")
     }
 
     func dataPath(_ id: String) -> String { "\(root)/data/\(id)" }

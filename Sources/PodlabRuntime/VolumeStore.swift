@@ -55,8 +55,7 @@ public final class VolumeStore: @unchecked Sendable {
     /// create on that guess would record the volume afresh, its labels and options gone.
     public func get(_ name: String) throws -> VolumeRecord? {
         let path = recordPath(of: name)
-        guard Self.isValidName(name), FileSystem.exists(path) else { return nil }
-        let bytes = try FileSystem.readFile(path)
+        guard Self.isValidName(name), let bytes = try FileSystem.readFileIfPresent(path) else { return nil }
         do {
             return try JSONCoding.decode(VolumeRecord.self, from: bytes, what: "volume \(name)")
         } catch {

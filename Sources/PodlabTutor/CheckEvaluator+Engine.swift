@@ -38,7 +38,9 @@ extension CheckEvaluator {
                                             "the pod \(spec.name) is still there (podman pod rm -f \(spec.name) removes it)")
         }
         guard let found else { return say("还没有名为 \(spec.name) 的 Pod", "there is no pod named \(spec.name) yet") }
-        let members = containers.filter { $0.settings.pod == found.id }
+        let all: [ContainerRecord]
+        do { all = try containers() } catch { return unreadable(error) }
+        let members = all.filter { $0.settings.pod == found.id }
         if let count = spec.containers, members.count != count {
             return say("Pod \(spec.name) 里有 \(members.count) 个容器（连同 infra），应该是 \(count) 个",
                        "the pod \(spec.name) holds \(members.count) containers (its infra included), it should hold \(count)")
@@ -52,7 +54,9 @@ extension CheckEvaluator {
 
     /// A store list the check could not read (damaged): the check fails with podlab's reason, and nothing is guessed.
     func unreadable(_ error: any Error) -> String {
-        let reason = (error as? any LearnerFacingError)?.message ?? "\(error)"
-        return say("podlab 读不了自己的记录：\(reason)", "podlab cannot read its own records: \(reason)")
+        let failure = error as? any LearnerFacingError
+        let reason = failure?.message ?? "\(error)"
+        let hint = failure?.hint.map { "\n" + $0 } ?? ""
+        return say("podlab 读不了自己的记录：\(reason)\(hint)", "podlab cannot read its own records: \(reason)\(hint)")
     }
 }

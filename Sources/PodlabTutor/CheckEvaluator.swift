@@ -34,7 +34,7 @@ public struct CheckContext: Sendable {
 public final class CheckEvaluator {
     let context: CheckContext
     private var cachedImages: [ImageRecord]?
-    private var cachedContainers: [ContainerRecord]?
+    private var cachedContainers: Result<[ContainerRecord], any Error>?
     private var cachedEvents: [JournalEvent]?
 
     public init(context: CheckContext) {
@@ -78,11 +78,12 @@ public final class CheckEvaluator {
         return loaded
     }
 
-    var containers: [ContainerRecord] {
-        if let cachedContainers { return cachedContainers }
-        let loaded = (try? ContainerStore(storage: context.paths.locations.storage).all()) ?? []
+    /// Every container; a list that cannot be read is the check's failure (`unreadable`), never "none yet".
+    func containers() throws -> [ContainerRecord] {
+        if let cachedContainers { return try cachedContainers.get() }
+        let loaded = Result { try ContainerStore(storage: context.paths.locations.storage).all() }
         cachedContainers = loaded
-        return loaded
+        return try loaded.get()
     }
 
     var events: [JournalEvent] {
@@ -109,7 +110,9 @@ public final class CheckEvaluator {
     }
 
     func container(_ spec: Check.ContainerCheck) -> String? {
-        let found = containers.first { $0.name == spec.name }
+        let all: [ContainerRecord]
+        do { all = try containers() } catch { return unreadable(error) }
+        let found = all.first { $0.name == spec.name }
         guard spec.present ?? true else {
             guard let found else { return nil }
             return say("名为 \(spec.name) 的容器还在（\(found.state.status.rawValue)）：podman rm \(spec.name) 可删除它",

@@ -1,4 +1,5 @@
 import Foundation
+import PodlabCore
 import PodlabTestSupport
 import Testing
 
@@ -12,12 +13,12 @@ import Testing
     /// Damages `path`, expects `list` and `change` refused with its path and `forgets` in the hint, the damaged bytes
     /// untouched; then puts the old bytes back and expects `list` to show `kept` again.
     func expectRefusedThenMended(_ path: String, list: [String], change: [String], stdin: String? = nil,
-                                 forgets: String, kept: String) throws {
+                                 alsoRefused: [[String]] = [], forgets: String, kept: String) throws {
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(try podman.run(list).stdout.contains(kept), "control: \(kept) is listed before the damage")
         let damage = Data(original.prefix(original.count / 2))
         try damage.write(to: URL(fileURLWithPath: path))
-        for words in [list, change] {
+        for words in [list, change] + alsoRefused {
             let refused = try podman.run(words, stdin: words == change ? stdin : nil)
             #expect(refused.status == 125, "\(words): \(refused)")
             #expect(refused.stderr.hasPrefix("Error: cannot read \(path): "), "\(words): \(refused)")
@@ -39,8 +40,26 @@ import Testing
 
     @Test func damagedPodListLosesNoPod() throws {
         #expect(try podman("pod", "create", "--name", "keep").status == 0)
+        // Lookups that answer "no such pod" (exists: 1, rm --ignore: nothing to do) must not take damage for absence.
         try expectRefusedThenMended(directory.file("storage/pods/pods.json"), list: ["pod", "ps"], change: ["pod", "create", "--name", "other"],
+                                    alsoRefused: [["pod", "exists", "keep"], ["pod", "rm", "--ignore", "keep"], ["pod", "inspect", "keep"]],
                                     forgets: "every pod", kept: "keep")
+    }
+
+    /// The hint's way out: with the pod list moved aside, the pod's infra container is a container like any other.
+    @Test func aMovedAsidePodListLeavesItsContainersRemovable() throws {
+        #expect(try podman("pod", "create", "--name", "keep").status == 0)
+        let infra = try podman("ps", "-a", "-q").stdout.trimmed()
+        #expect(infra.count == 12, "the infra container: \(infra)")
+        let refused = try podman("rm", "-f", infra)
+        #expect(refused.status == 125 && refused.stderr.contains("infra container"), "control: it goes with its pod: \(refused)")
+        let path = directory.file("storage/pods/pods.json")
+        try Data("[{".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try podman("rm", "-f", infra).status == 125, "a damaged list cannot tell whether the pod is there")
+        #expect(rename(path, path + ".damaged") == 0)
+        let removed = try podman("rm", "-f", infra)
+        #expect(removed.status == 0, "\(removed)")
+        #expect(try podman("ps", "-a", "-q").stdout.isEmpty)
     }
 
     @Test func damagedSecretListLosesNoSecret() throws {
@@ -61,6 +80,7 @@ import Testing
         #expect(try podman("create", "--name", "keep", "busybox", "true").status == 0)
         try expectRefusedThenMended(directory.file("storage/containers/containers.json"), list: ["ps", "-a"],
                                     change: ["create", "--name", "other", "busybox", "true"],
+                                    alsoRefused: [["container", "exists", "keep"], ["inspect", "keep"]],
                                     forgets: "every container it names, except --rm ones", kept: "keep")
     }
 

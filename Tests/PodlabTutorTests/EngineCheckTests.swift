@@ -69,6 +69,25 @@ import Testing
         try expectPassed(#"{"container": {"name": "db", "lacksValue": "swordfish"}}"#)
     }
 
+    /// A list podlab cannot read fails every check that reads it, with podlab's reason and hint: "absent" would pass
+    /// a `present: false` step that the learner never did.
+    @Test func checksOnADamagedListFailWithItsReason() throws {
+        #expect(try podman("create", "--name", "web", "busybox", "true").status == 0)
+        #expect(try podman("pod", "create", "--name", "shop").status == 0)
+        try expectPassed(#"{"container": {"name": "gone", "present": false}}"#)
+        let storage = directory.file("storage")
+        for list in ["/containers/containers.json", "/pods/pods.json"] {
+            try Data("[{".utf8).write(to: URL(fileURLWithPath: storage + list))
+        }
+        for json in [#"{"container": {"name": "gone", "present": false}}"#, #"{"container": {"name": "web"}}"#,
+                     #"{"pod": {"name": "shop"}}"#, #"{"pod": {"name": "shop", "present": false}}"#] {
+            let result = try evaluate(json)
+            #expect(!result.passed, "\(json)")
+            #expect(result.message.hasPrefix("podlab cannot read its own records: cannot read \(storage)/"), "\(json): \(result.message)")
+            #expect(result.message.contains("\nHint: ") || result.message.contains("\npodlab lists and changes nothing"), "\(json): \(result.message)")
+        }
+    }
+
     @Test func secretChecksSeeTheSecretStore() throws {
         #expect(try podman("secret", "create", "db-password", "-", stdin: "swordfish").status == 0)
         try expectPassed(#"{"secret": {"name": "db-password"}}"#)

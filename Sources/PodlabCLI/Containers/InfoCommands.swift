@@ -76,7 +76,7 @@ struct ContainerExistsCommand: ParsableCommand {
     @Argument var container: String
 
     func run() throws {
-        if (try? Current.engine.containers().containers.find(container)) == nil { throw SilentExit(status: ExitStatus.notFound) }
+        if try Current.engine.containers().containers.lookup(container) == nil { throw SilentExit(status: ExitStatus.notFound) }
     }
 }
 

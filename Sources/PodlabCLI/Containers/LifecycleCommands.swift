@@ -89,7 +89,8 @@ struct RemoveContainerCommand: ParsableCommand {
         for name in targets {
             do {
                 let record = try engine.containers.find(name)
-                if record.settings.infra == true, let pod = record.settings.pod {
+                // An infra container goes with its pod; one whose pod is gone (a pods.json moved aside) may go alone.
+                if record.settings.infra == true, let pod = record.settings.pod, try engine.pods.lookup(pod) != nil {
                     throw RuntimeError.cannotRun("container \(record.id) is the infra container of pod \(pod) and cannot be removed without removing the pod",
                                                  hint: "remove the pod: podman pod rm -f \(pod.prefix(12))")
                 }

@@ -30,7 +30,7 @@ struct InspectCommand: ParsableCommand {
         var values: [TemplateValue] = []
         var imageNames: [String] = []
         for name in names {
-            if let record = try? engine.containers.find(name) {
+            if let record = try engine.containers.lookup(name) {
                 values.append(ContainerInspect.describe(record, engine: engine))
             } else if type == "container" {
                 throw CLIError.refused("inspecting object: no such container \(name)", hint: "'podman ps -a' lists containers")

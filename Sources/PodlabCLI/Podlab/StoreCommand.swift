@@ -13,7 +13,8 @@ struct StoreCommand: ParsableCommand {
 
 struct StoreCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Report images whose content is missing (exit 1); --repair forgets them and collects leftovers.")
+        commandName: "check",
+        abstract: "Report images whose content is missing and lists podlab cannot read (exit 1); --repair mends or forgets such images and collects leftovers.")
     @Flag(help: "Forget images whose content is gone, and remove leftovers of interrupted commands.") var repair = false
 
     func run() throws {
@@ -43,14 +44,14 @@ struct StoreCheckCommand: ParsableCommand {
 
     /// The lists of containers, pods and secrets and the volumes' records, read as every command reads them. One that cannot be read is
     /// reported, not mended: what it held is for a person to decide (restore it, or move it aside and forget it).
-    static func unreadableLists() throws -> [RuntimeError] {
+    static func unreadableLists() throws -> [any LearnerFacingError] {
         let engine = try Current.engine.containers()
         let reads: [() throws -> Void] = [
             { _ = try engine.containers.all() }, { _ = try engine.pods.all() }, { _ = try engine.secrets.all() }, { _ = try engine.volumes.all() },
         ]
-        var failures: [RuntimeError] = []
+        var failures: [any LearnerFacingError] = []
         for read in reads {
-            do { try read() } catch let failure as RuntimeError { failures.append(failure) }
+            do { try read() } catch let failure as any LearnerFacingError { failures.append(failure) }
         }
         return failures
     }
