@@ -46,13 +46,13 @@ public enum FileSystem {
         return try readAll(fd: fd, path: path, limit: limit)
     }
 
-    /// The file's bytes, or nil when there is no such file: never made, removed since (a store's record that another
-    /// command removes while this one reads), or a path through something that is not a directory (`volumes.lock/
-    /// volume.json`). Any other failure is an error.
+    /// The file's bytes, or nil when there is no such file (never made, or removed since: a store's record that
+    /// another command removes while this one reads). Any other failure is an error, a path through something that is
+    /// not a directory among them (a store directory replaced by a file is damage, not absence).
     public static func readFileIfPresent(_ path: String) throws(SystemError) -> [UInt8]? {
         do {
             return try readFile(path)
-        } catch where error.errno == ENOENT || error.errno == ENOTDIR {
+        } catch where error.errno == ENOENT {
             return nil
         }
     }

@@ -36,6 +36,8 @@ extension ContainerEngine {
             try ContainerSpec.resolve(infra, lowerDirectory: nil, locations: locations, containerDirectory: directory).save(in: directory)
             try pods.writeHosts(pod, members: [])
         } catch {
+            // Undone in the order pod rm uses, the infra before the pod: never an infra left without its pod.
+            try? containers.remove(infra.id)
             try? pods.remove(pod.id)
             throw error
         }

@@ -55,7 +55,10 @@ public final class VolumeStore: @unchecked Sendable {
     /// create on that guess would record the volume afresh, its labels and options gone.
     public func get(_ name: String) throws -> VolumeRecord? {
         let path = recordPath(of: name)
-        guard Self.isValidName(name), let bytes = try FileSystem.readFileIfPresent(path) else { return nil }
+        // A volume is a directory; `volumes.lock` beside them has a valid name too.
+        guard Self.isValidName(name), FileSystem.isDirectory("\(root)/\(name)"), let bytes = try FileSystem.readFileIfPresent(path) else {
+            return nil
+        }
         do {
             return try JSONCoding.decode(VolumeRecord.self, from: bytes, what: "volume \(name)")
         } catch {

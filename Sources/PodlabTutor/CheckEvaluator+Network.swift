@@ -72,7 +72,9 @@ extension CheckEvaluator {
             return say("\(spec.image) 不是有效的镜像名称", "\(spec.image) is not a valid image name")
         }
         let localName = Self.fullName(spec.local ?? spec.image)
-        guard let local = images.first(where: { $0.names.contains(localName) }) else {
+        let all: [ImageRecord]
+        do { all = try images() } catch { return unreadable(error) }
+        guard let local = all.first(where: { $0.names.contains(localName) }) else {
             return say("本地没有 \(localName)，无从比较：先构建或用 podman tag 起这个名字",
                        "there is no local \(localName) to compare with: build it, or give an image that name with podman tag")
         }

@@ -33,7 +33,7 @@ public struct CheckContext: Sendable {
 /// after every line the learner types, so they must be quick).
 public final class CheckEvaluator {
     let context: CheckContext
-    private var cachedImages: [ImageRecord]?
+    private var cachedImages: Result<[ImageRecord], any Error>?
     private var cachedContainers: Result<[ContainerRecord], any Error>?
     private var cachedEvents: [JournalEvent]?
 
@@ -70,12 +70,13 @@ public final class CheckEvaluator {
 
     // MARK: State, read once
 
-    var images: [ImageRecord] {
-        if let cachedImages { return cachedImages }
+    /// Every image (none before the first pull); a list that cannot be read is the check's failure (`unreadable`).
+    func images() throws -> [ImageRecord] {
+        if let cachedImages { return try cachedImages.get() }
         let path = "\(context.paths.locations.storage)/images.json"
-        let loaded = FileSystem.exists(path) ? ((try? ImageStore(root: context.paths.locations.storage).images()) ?? []) : []
+        let loaded = Result { FileSystem.exists(path) ? try ImageStore(root: context.paths.locations.storage).images() : [] }
         cachedImages = loaded
-        return loaded
+        return try loaded.get()
     }
 
     /// Every container; a list that cannot be read is the check's failure (`unreadable`), never "none yet".
@@ -101,7 +102,9 @@ public final class CheckEvaluator {
 
     func image(_ spec: Check.ImageCheck) -> String? {
         let full = Self.fullName(spec.name)
-        let present = images.contains { $0.names.contains(full) }
+        let all: [ImageRecord]
+        do { all = try images() } catch { return unreadable(error) }
+        let present = all.contains { $0.names.contains(full) }
         if spec.present ?? true {
             return present ? nil : say("本地还没有镜像 \(full)", "there is no image \(full) here yet")
         }

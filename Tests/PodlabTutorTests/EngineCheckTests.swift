@@ -75,17 +75,25 @@ import Testing
         #expect(try podman("create", "--name", "web", "busybox", "true").status == 0)
         #expect(try podman("pod", "create", "--name", "shop").status == 0)
         try expectPassed(#"{"container": {"name": "gone", "present": false}}"#)
+        try expectPassed(#"{"pod": {"name": "shop", "containers": 1}}"#)
+        try expectPassed(#"{"image": {"name": "busybox"}}"#)
         let storage = directory.file("storage")
-        for list in ["/containers/containers.json", "/pods/pods.json"] {
+        // The container list alone first: a pod check counts the pod's containers from it.
+        for (list, checks) in [("/containers/containers.json", [#"{"container": {"name": "gone", "present": false}}"#,
+                                                               #"{"container": {"name": "web"}}"#, #"{"pod": {"name": "shop", "containers": 1}}"#]),
+                               ("/pods/pods.json", [#"{"pod": {"name": "shop"}}"#, #"{"pod": {"name": "shop", "present": false}}"#])] {
             try Data("[{".utf8).write(to: URL(fileURLWithPath: storage + list))
+            for json in checks {
+                let result = try evaluate(json)
+                #expect(!result.passed, "\(json)")
+                #expect(result.message.hasPrefix("podlab cannot read its own records: cannot read \(storage)\(list): "), "\(json): \(result.message)")
+                #expect(result.message.contains("\npodlab lists and changes nothing"), "the hint too: \(json): \(result.message)")
+            }
         }
-        for json in [#"{"container": {"name": "gone", "present": false}}"#, #"{"container": {"name": "web"}}"#,
-                     #"{"pod": {"name": "shop"}}"#, #"{"pod": {"name": "shop", "present": false}}"#] {
-            let result = try evaluate(json)
-            #expect(!result.passed, "\(json)")
-            #expect(result.message.hasPrefix("podlab cannot read its own records: cannot read \(storage)/"), "\(json): \(result.message)")
-            #expect(result.message.contains("\nHint: ") || result.message.contains("\npodlab lists and changes nothing"), "\(json): \(result.message)")
-        }
+        // The image list: the image store's own error and hint.
+        try Data("[{".utf8).write(to: URL(fileURLWithPath: storage + "/images.json"))
+        let image = try evaluate(#"{"image": {"name": "busybox", "present": false}}"#)
+        #expect(!image.passed && image.message.hasPrefix("podlab cannot read its own records: "), "\(image.message)")
     }
 
     @Test func secretChecksSeeTheSecretStore() throws {

@@ -78,7 +78,7 @@ struct SecretInspectCommand: ParsableCommand {
         var found: [SecretRecord] = []
         var missing: String?
         for name in names {
-            do { found.append(try store.find(name)) } catch { if missing == nil { missing = name } }
+            do { found.append(try store.find(name)) } catch RuntimeError.noSuchSecret(_) { if missing == nil { missing = name } }
         }
         let values = found.map(Self.fields)
         if let format, !GoTemplate.isJSON(format) {
