@@ -71,14 +71,9 @@ public final class ContainerStore: @unchecked Sendable {
     private func readList(_ path: String, volatile: Bool) throws -> [ContainerRecord] {
         guard let bytes = try FileSystem.readFileIfPresent(path) else { return [] }
         if bytes.isEmpty && volatile { return [] }
-        do {
-            return try JSONCoding.decode(ContainerIndexFile.self, from: bytes, what: "container list \(path)").containers
-        } catch {
-            let holds = volatile
-                ? "the --rm containers it names (their files stay in \(root)/<id>)"
-                : "every container it names, except --rm ones (their files stay in \(root)/<id>)"
-            throw RuntimeError.damaged(path, error, holds: holds)
-        }
+        return try RuntimeError.decodeStored(ContainerIndexFile.self, from: bytes, path: path, holds: volatile
+            ? "the --rm containers it names (their files stay in \(root)/<id>)"
+            : "every container it names, except --rm ones (their files stay in \(root)/<id>)").containers
     }
 
     private func write(_ records: [ContainerRecord], to path: String, durability: FileSystem.Durability) throws {

@@ -21,11 +21,7 @@ final class JSONIndexFile<Record: Codable>: @unchecked Sendable {
     /// records": a change made on that guess would write the list back without everything it held.
     func all() throws -> [Record] {
         guard let bytes = try FileSystem.readFileIfPresent(path) else { return [] }
-        do {
-            return try JSONCoding.decode([Record].self, from: bytes, what: path)
-        } catch {
-            throw RuntimeError.damaged(path, error, holds: holds)
-        }
+        return try RuntimeError.decodeStored([Record].self, from: bytes, path: path, holds: holds)
     }
 
     /// Changes the records under the lock and writes them back (the store directory made private first).

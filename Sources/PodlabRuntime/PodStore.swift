@@ -43,7 +43,7 @@ public final class PodStore: @unchecked Sendable {
 
     /// By name, full id or unique id prefix.
     public func find(_ reference: String) throws -> PodRecord {
-        guard let pod = RecordLookup.find(reference, in: try all(), name: \.name, id: \.id) else { throw RuntimeError.noSuchPod(reference) }
+        guard let pod = try lookup(reference) else { throw RuntimeError.noSuchPod(reference) }
         return pod
     }
 

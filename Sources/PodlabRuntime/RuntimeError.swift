@@ -97,12 +97,16 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         return false
     }
 
-    /// A list that failed to decode, as `damagedList` (the decoder's words for what is wrong, and where).
-    static func damaged(_ path: String, _ error: any Error, holds: String) -> RuntimeError {
-        if case ImageError.malformed(_, let reason)? = error as? ImageError {
-            return .damagedList(path: path, reason: reason, holds: holds)
+    /// A store file's records, decoded; bytes that do not decode are `damagedList`, with the decoder's words for what
+    /// is wrong and where, and `holds` (made only then) for what moving the file aside forgets.
+    static func decodeStored<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String,
+                                           holds: @autoclosure () -> String) throws(RuntimeError) -> T {
+        do {
+            return try JSONCoding.decode(type, from: bytes, what: path)
+        } catch {
+            let reason = if case .malformed(_, let why) = error { why } else { error.message }
+            throw .damagedList(path: path, reason: reason, holds: holds())
         }
-        return .damagedList(path: path, reason: "\(error)", holds: holds)
     }
 
     public var exitStatus: Int32 {

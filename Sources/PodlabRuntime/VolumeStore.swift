@@ -59,12 +59,8 @@ public final class VolumeStore: @unchecked Sendable {
         guard Self.isValidName(name), FileSystem.isDirectory("\(root)/\(name)"), let bytes = try FileSystem.readFileIfPresent(path) else {
             return nil
         }
-        do {
-            return try JSONCoding.decode(VolumeRecord.self, from: bytes, what: "volume \(name)")
-        } catch {
-            throw RuntimeError.damaged(path, error, holds: "the volume's labels and options ('podman volume create \(name)' then "
-                                       + "records it again, its files as they are)")
-        }
+        return try RuntimeError.decodeStored(VolumeRecord.self, from: bytes, path: path, holds: "the volume's labels and options "
+                                             + "('podman volume create \(name)' then records it again, its files as they are)")
     }
 
     /// Every volume, by name.

@@ -32,13 +32,14 @@ struct StoreCheckCommand: ParsableCommand {
         let problems = try store.check()
         for problem in problems { Output.out(problem.description) }
         let unreadable = try Self.unreadableLists()
-        for failure in unreadable { Output.out(failure.message) }
+        // A decoder's reason may quote the damaged file's bytes: shown, not obeyed by the terminal.
+        for failure in unreadable { Output.out(TerminalText.visible(failure.message)) }
         if problems.isEmpty && unreadable.isEmpty {
             Output.out("the image store is sound (\(try store.images().count) images)")
             return
         }
         if !problems.isEmpty { Output.err("Hint: 'podlab store check --repair' mends or forgets these images") }
-        for failure in unreadable { if let hint = failure.hint { Output.err(Output.hint(hint)) } }
+        for failure in unreadable { if let hint = failure.hint { Output.err(Output.hint(TerminalText.visible(hint))) } }
         throw SilentExit(status: 1)
     }
 
