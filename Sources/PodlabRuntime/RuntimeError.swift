@@ -86,8 +86,9 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .noSuchPod: return "'podman pod ps' lists the pods"
         case .podNameInUse(let name): return "remove it with 'podman pod rm -f \(name)', or choose another --name"
         case .damagedList(let path, _, let holds):
+            // The command as a learner would paste it: a storage path with a space or a quote stays one word.
             return "podlab lists and changes nothing this file names until it is mended. Restore it from a backup, or move "
-                + "it aside ('mv \(path) \(path).damaged') and podlab forgets \(holds)"
+                + "it aside and podlab forgets \(holds): mv \(ShellQuote.word(path)) \(ShellQuote.word(path + ".damaged"))"
         }
     }
 

@@ -102,10 +102,3 @@ public struct LessonRunner {
             journal: journal.map { Submission.Command(time: $0.time, arguments: $0.arguments ?? [], exitCode: $0.exitCode ?? -1) })
     }
 }
-
-/// A word for a POSIX shell: in single quotes, each `'` written as `'\''`; nothing inside is interpreted.
-public enum ShellQuote {
-    public static func quote(_ text: String) -> String {
-        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-    }
-}

@@ -22,7 +22,8 @@ import Testing
             let refused = try podman.run(words, stdin: words == change ? stdin : nil)
             #expect(refused.status == 125, "\(words): \(refused)")
             #expect(refused.stderr.hasPrefix("Error: cannot read \(path): "), "\(words): \(refused)")
-            #expect(refused.stderr.contains("mv \(path) \(path).damaged') and podlab forgets \(forgets)"), "\(words): \(refused)")
+            #expect(refused.stderr.contains("podlab forgets \(forgets)"), "\(words): \(refused)")
+            #expect(refused.stderr.hasSuffix(": mv \(path) \(path).damaged\n"), "a plain path is not quoted: \(words): \(refused)")
         }
         let check = try storeCheck()
         #expect(check.status == 1 && check.stdout.contains("cannot read \(path): "), "store check reports it: \(check)")
@@ -61,6 +62,24 @@ import Testing
         let removed = try podman("rm", "-f", infra)
         #expect(removed.status == 0, "\(removed)")
         #expect(try podman("ps", "-a", "-q").stdout.isEmpty)
+    }
+
+    /// The hint's command does what it says when pasted into a shell, also where the store's path has a space and a
+    /// quote (it was printed unquoted: `mv` got four words).
+    @Test func theHintsCommandMovesTheListAsideWhateverItsPath() throws {
+        let podman = Podman(root: directory.file("a learner's store"))
+        #expect(try podman("pod", "create", "--name", "keep").status == 0)
+        let path = directory.file("a learner's store/pods/pods.json")
+        try Data("[{".utf8).write(to: URL(fileURLWithPath: path))
+        let refused = try podman("pod", "ps")
+        #expect(refused.status == 125, "\(refused)")
+        let line = try #require(refused.stderr.split(separator: "\n").first { $0.contains(": mv ") }, "\(refused)")
+        let command = try #require(line.range(of: ": mv ").map { String(line[$0.upperBound...]) })
+        let moved = try TestProcess.run(["/bin/sh", "-c", "mv " + command])
+        #expect(moved.status == 0, "\(command): \(moved)")
+        #expect(FileManager.default.fileExists(atPath: path + ".damaged") && !FileManager.default.fileExists(atPath: path))
+        let listed = try podman("pod", "ps")
+        #expect(listed.status == 0 && !listed.stdout.contains("keep"), "the list moved aside, its pods are forgotten: \(listed)")
     }
 
     @Test func damagedSecretListLosesNoSecret() throws {
