@@ -338,16 +338,17 @@ extension ContainerEngine {
             }
         }
         journal.record(JournalEvent(type: "container", status: "stop", id: record.id, name: record.name, image: record.imageName))
-        _ = waitForMonitor(record)
+        _ = try waitForMonitor(record)
         return killed && timeout > 0
     }
 
     /// After the process is gone, gives its monitor time to record the exit (it starts podlab afresh for that: on a
     /// busy machine this can take seconds); records it itself when the monitor is gone too (exit status unknown
     /// then), or after 30 s.
-    func waitForMonitor(_ record: ContainerRecord) -> ContainerRecord? {
+    func waitForMonitor(_ record: ContainerRecord) throws -> ContainerRecord? {
         for _ in 0..<3000 {
-            guard let current = try? containers.find(record.id) else { return nil }
+            // Gone is gone (removed meanwhile, a --rm container); a list that cannot be read says nothing of it.
+            guard let current = try containers.lookup(record.id) else { return nil }
             // Done when the monitor has written the exit (a reaped-but-unrecorded process reads as exited
             // without a code for a moment), or when there is no monitor left to write it.
             // A monitor that ended unreaped (a zombie) is gone: only a live one may still write.
@@ -355,7 +356,7 @@ extension ContainerEngine {
             if current.state.status != .running && (current.state.exitCode != nil || !monitorAlive) { return current }
             usleep(10_000)
         }
-        return try? containers.update(record.id) { state in
+        return try containers.update(record.id) { state in
             state.status = .exited
             state.finishedAt = WallClock.now()
         }
@@ -365,7 +366,7 @@ extension ContainerEngine {
     public func wait(_ record: ContainerRecord) throws -> Int32 {
         try VerifiedProcess(record)?.waitForExit(milliseconds: -1)
         let pending = record.state.status == .running || (record.state.status == .exited && record.state.exitCode == nil)
-        let current = pending ? waitForMonitor(record) : record
+        let current = pending ? try waitForMonitor(record) : record
         return current?.state.exitCode ?? -1
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PodlabCore
+import PodlabImages
 @testable import PodlabRuntime
 import PodlabTestSupport
 import Testing
@@ -36,5 +37,33 @@ struct MonitorLivenessTests {
         // The control: the same pid with its own start time is a live monitor.
         try store.update(record.id) { $0.monitorStartTime = ownStart }
         #expect(try store.find("ended").state.isMonitorAlive)
+    }
+
+    /// Waiting for a monitor to record an exit reads the list each time; a list that cannot be read is that error,
+    /// not "the container is gone" (which answered -1 at once).
+    @Test func waitingOnADamagedListIsItsError() throws {
+        let storage = directory.file("storage")
+        let store = try ContainerStore(storage: storage)
+        var record = VolatileContainerTests.record("ending", created: 1, autoRemove: false)
+        record.state.status = .exited
+        record.state.monitorPid = getpid()
+        record.state.monitorStartTime = try #require(ProcessInfoReader.startTime(of: getpid()))
+        try store.add(record)
+        let engine = try ContainerEngine(locations: Locations(storage: storage, runtime: directory.file("run"), config: directory.file("config")),
+                                         images: try ImageStore(root: storage))
+        // The control: once the (live) monitor has written the code, wait answers it.
+        try store.update(record.id) { $0.exitCode = 3 }
+        #expect(try engine.wait(record) == 3)
+
+        try store.update(record.id) { $0.exitCode = nil }
+        let path = "\(storage)/containers/containers.json"
+        let bytes = try FileSystem.readFile(path)
+        try FileSystem.writeAtomically(Array(bytes.prefix(bytes.count / 2)), to: path, mode: 0o600, durability: .volatile)
+        #expect {
+            try engine.wait(record)
+        } throws: { error in
+            guard case RuntimeError.damagedList(let damaged, _, _) = error else { return false }
+            return damaged == path
+        }
     }
 }
