@@ -60,4 +60,29 @@ struct ImageRemovalTests {
         #expect(try podman("image", "prune", "-a", "-f").stdout == "\(busybox)\n")
         #expect(try names().isEmpty)
     }
+
+    /// `rmi -f` removes the containers made from the image first; one it cannot remove keeps the image, with that
+    /// container's error (the image was removed anyway, and the container was left naming an image that was gone).
+    @Test func forcedRemovalKeepsAnImageWhoseContainerStays() throws {
+        guard geteuid() == 0 else { return }   // an immutable file needs CAP_LINUX_IMMUTABLE: root (CI) only
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        let container = try podman("create", "--name", "stuck", "busybox", "true").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pinned = directory.file("storage/containers/\(container)/pinned")
+        #expect(FileManager.default.createFile(atPath: pinned, contents: Data()))
+        let pin = try TestProcess.run(["chattr", "+i", pinned])
+        try #require(pin.status == 0, "\(pin)")
+        defer { _ = try? TestProcess.run(["chattr", "-i", pinned]) }
+
+        let refused = try podman("rmi", "-f", "busybox")
+        #expect(refused.status == 125 && refused.stderr.contains("pinned"), "\(refused)")
+        #expect(try names() == ["docker.io/library/busybox:latest"], "the image stays with its container")
+        #expect(try podman("ps", "-a", "--format", "{{.Names}}").stdout == "stuck\n")
+
+        // The control: once the container can go, -f takes it and the image.
+        #expect(try TestProcess.run(["chattr", "-i", pinned]).status == 0)
+        let removed = try podman("rmi", "-f", "busybox")
+        #expect(removed.status == 0, "\(removed)")
+        #expect(try names().isEmpty)
+        #expect(try podman("ps", "-a", "-q").stdout.isEmpty)
+    }
 }

@@ -31,13 +31,13 @@ struct RemoveImageOptions: ParsableArguments {
                 // -a means every name of every image, but an image a container uses stays unless -f (podman 4.3.1).
                 let removal = try store.remove(target, force: force, everyName: all) { image in
                     let users = try containers.containers.users(of: image)
-                    // -f removes the containers too, as podman does.
+                    // -f removes the containers too, as podman does; one it cannot remove keeps the image (it would
+                    // be left naming an image that is gone), and its error is this image's.
                     if force, !users.isEmpty {
                         for id in users {
-                            if let record = try? containers.containers.find(id) {
-                                _ = try? containers.stop(record, timeout: 0)
-                                try? containers.remove(try containers.containers.find(id))
-                            }
+                            guard let record = try containers.containers.lookup(id) else { continue }  // removed meanwhile
+                            try containers.stop(record, timeout: 0)
+                            if let stopped = try containers.containers.lookup(id) { try containers.remove(stopped) }
                         }
                         return []
                     }
@@ -49,6 +49,8 @@ struct RemoveImageOptions: ParsableArguments {
             } catch let error as ImageError {
                 if case .notKnown = error, ignore { continue }
                 failures.append(error)
+            } catch {
+                failures.append(error)   // a container -f could not remove: the other images are still tried
             }
         }
         for name in untagged {
