@@ -63,6 +63,19 @@ public final class ContainerStore: @unchecked Sendable {
         return result
     }
 
+    /// Runs `body` with every record while no list can change (`store check`'s view of the directories beside them).
+    func withListsLocked<T>(_ body: ([ContainerRecord]) throws -> T) throws -> T {
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        let (kept, volatile) = try readLists()
+        return try body(Self.merged(kept, volatile))
+    }
+
+    /// A container id as `newID` makes them: 64 lowercase hex digits (the name of its directory).
+    static func isID(_ name: String) -> Bool {
+        name.utf8.count == 64 && name.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
     /// Both lists as stored. A volatile list left empty by a power loss holds nothing; any other damage is an error.
     func readLists() throws -> (kept: [ContainerRecord], volatile: [ContainerRecord]) {
         (try readList(indexPath, volatile: false), try readList(volatileIndexPath, volatile: true))
@@ -72,7 +85,7 @@ public final class ContainerStore: @unchecked Sendable {
         guard let bytes = try FileSystem.readFileIfPresent(path) else { return [] }
         if bytes.isEmpty && volatile { return [] }
         return try RuntimeError.decodeStored(ContainerIndexFile.self, from: bytes, path: path, holds: volatile
-            ? "the --rm containers it names (their files stay in \(root)/<id>)"
+            ? "the --rm containers it names (their files stay in \(root)/<id> until 'podlab store check --repair' deletes them)"
             : "every container it names, except --rm ones (their files stay in \(root)/<id>)").containers
     }
 

@@ -64,4 +64,42 @@ struct StoreCheckTests {
         #expect(try podman("run", "--rm", "busybox", "echo", "mended").stdout == "mended\n")
         #expect(try podman("save", "-o", directory.file("again.tar"), "busybox").status == 0)
     }
+
+    func lines(_ text: String) -> Set<String> { Set(text.split(separator: "\n").map(String.init)) }
+
+    /// A power loss can take the never-synced list of --rm containers and leave their directories: `store check` names
+    /// each directory no record names, `--repair` deletes a --rm container's and leaves a kept container's (its list
+    /// may come back) with what to do.
+    @Test func directoriesNoRecordNamesAreReportedAndOnlyRmOnesCollected() throws {
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        let gone = try podman("create", "--rm", "busybox", "true").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let kept = try podman("create", "--name", "kept", "busybox", "true").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let containers = directory.file("storage/containers")
+        let sound = try store("check")
+        #expect(sound.status == 0 && sound.stdout == "the image store is sound (1 images)\n", "control: every directory is named: \(sound)")
+
+        // The power loss (the volatile list emptied), and a kept container's list moved aside by hand.
+        #expect(truncate("\(containers)/volatile-containers.json", 0) == 0)
+        #expect(rename("\(containers)/containers.json", "\(containers)/containers.json.aside") == 0)
+        let check = try store("check")
+        #expect(check.status == 1, "\(check)")
+        // In the order of their directories' names (random ids).
+        #expect(lines(check.stdout) == ["\(containers)/\(gone): the files of a --rm container no record names",
+                                        "\(containers)/\(kept): the files of a kept container no record names"], "\(check)")
+        #expect(check.stderr.contains("'podlab store check --repair' deletes the files of --rm containers"), "\(check)")
+
+        let repair = try store("check", "--repair")
+        #expect(repair.status == 1, "the kept container's files are still unnamed: \(repair)")
+        #expect(repair.stdout == "removed \(containers)/\(gone): the files of a --rm container no record names\n"
+                + "\(containers)/\(kept): the files of a kept container no record names\n", "removals first: \(repair)")
+        #expect(!FileManager.default.fileExists(atPath: "\(containers)/\(gone)"))
+        #expect(FileManager.default.fileExists(atPath: "\(containers)/\(kept)/spec.json"), "a kept container's files stay")
+
+        // Its list put back, the kept container is whole again and the store sound.
+        #expect(rename("\(containers)/containers.json.aside", "\(containers)/containers.json") == 0)
+        let mended = try store("check")
+        #expect(mended.status == 0 && mended.stdout == "the image store is sound (1 images)\n", "\(mended)")
+        #expect(try podman("start", "kept").status == 0)
+        #expect(try podman("wait", "kept").stdout == "0\n")
+    }
 }

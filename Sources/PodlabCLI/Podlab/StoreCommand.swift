@@ -34,13 +34,44 @@ struct StoreCheckCommand: ParsableCommand {
         let unreadable = try Self.unreadableLists()
         // A decoder's reason may quote the damaged file's bytes: shown, not obeyed by the terminal.
         for failure in unreadable { Output.out(TerminalText.visible(failure.message)) }
-        if problems.isEmpty && unreadable.isEmpty {
+        // Directories are looked at only beside lists that can be read: a damaged list names nobody.
+        let leftovers = unreadable.isEmpty ? try Self.unrecordedDirectories(repair: repair) : []
+        if problems.isEmpty && unreadable.isEmpty && leftovers.isEmpty {
             Output.out("the image store is sound (\(try store.images().count) images)")
             return
         }
         if !problems.isEmpty { Output.err("Hint: 'podlab store check --repair' mends or forgets these images") }
         for failure in unreadable { if let hint = failure.hint { Output.err(Output.hint(TerminalText.visible(hint))) } }
+        if leftovers.contains(where: \.removable) {
+            Output.err("Hint: 'podlab store check --repair' deletes the files of --rm containers no record names")
+        }
+        if leftovers.contains(where: { !$0.removable }) {
+            Output.err("Hint: a kept container's files stay until a person decides: put back the list that named it "
+                + "(containers.json), or delete the directory (rootless: podman unshare rm -rf DIR)")
+        }
         throw SilentExit(status: 1)
+    }
+
+    /// Container directories no record names, reported one per line; with `repair`, a `--rm` container's are deleted
+    /// and said so.
+    static func unrecordedDirectories(repair: Bool) throws -> [UnrecordedContainerDirectory] {
+        let leftovers = try Current.engine.containers().unrecordedContainerDirectories(removing: repair)
+        for gone in leftovers.removed {
+            Output.out("removed \(TerminalText.visible(gone.path)): the files of a --rm container no record names")
+        }
+        report(leftovers.left)
+        return leftovers.left
+    }
+
+    static func report(_ leftovers: [UnrecordedContainerDirectory]) {
+        for leftover in leftovers {
+            let what = switch leftover.autoRemove {
+            case true?: "the files of a --rm container"
+            case false?: "the files of a kept container"
+            case nil: "a container's files (its spec.json is missing or unreadable)"
+            }
+            Output.out("\(TerminalText.visible(leftover.path)): \(what) no record names")
+        }
     }
 
     /// The lists of containers, pods and secrets and the volumes' records, read as every command reads them. One that cannot be read is
