@@ -205,7 +205,10 @@ public enum FileSystem {
                 childFD = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             }
         }
-        guard childFD >= 0 else { throw SystemError("remove", path: displayPath, errno: errno == ENOTDIR ? first : errno) }
+        guard childFD >= 0 else {
+            if errno == ENOENT { return }   // removed meanwhile: another removal of the same tree got there first
+            throw SystemError("remove", path: displayPath, errno: errno == ENOTDIR ? first : errno)
+        }
         // Make sure we can list and delete inside, even for a directory stored read-only.
         _ = fchmod(childFD, 0o700)
         try removeContents(of: childFD, displayPath: displayPath)

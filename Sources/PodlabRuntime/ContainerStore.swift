@@ -85,7 +85,7 @@ public final class ContainerStore: @unchecked Sendable {
         guard let bytes = try FileSystem.readFileIfPresent(path) else { return [] }
         if bytes.isEmpty && volatile { return [] }
         return try RuntimeError.decodeStored(ContainerIndexFile.self, from: bytes, path: path, holds: volatile
-            ? "the --rm containers it names (their files stay in \(root)/<id> until 'podlab store check --repair' deletes them)"
+            ? "the --rm containers it names (their files stay in \(root)/<id> until, after a reboot, 'podlab store check --repair' deletes them)"
             : "every container it names, except --rm ones (their files stay in \(root)/<id>)").containers
     }
 
@@ -122,10 +122,11 @@ public final class ContainerStore: @unchecked Sendable {
         }
     }
 
-    /// Forgets a container and deletes its directory.
+    /// Deletes a container's directory, then forgets it (never a directory without its record, see
+    /// `ContainerEngine.unrecordedContainerDirectories`).
     public func remove(_ id: String) throws {
-        try mutate { records in records.removeAll { $0.id == id } }
         try FileSystem.removeTree(directory(of: id))
+        try mutate { records in records.removeAll { $0.id == id } }
     }
 
     /// Ids of the containers made from an image (they keep it from being removed). A list that cannot be read is an

@@ -68,9 +68,9 @@ struct StoreCheckTests {
     func lines(_ text: String) -> Set<String> { Set(text.split(separator: "\n").map(String.init)) }
 
     /// A power loss can take the never-synced list of --rm containers and leave their directories: `store check` names
-    /// each directory no record names, `--repair` deletes a --rm container's and leaves a kept container's (its list
-    /// may come back) with what to do.
-    @Test func directoriesNoRecordNamesAreReportedAndOnlyRmOnesCollected() throws {
+    /// each directory no record names; `--repair` deletes a --rm container's from before this boot and leaves one of
+    /// this boot (its container may still run) and a kept container's (its list may come back).
+    @Test func directoriesNoRecordNamesAreReportedAndOnlyOldRmOnesCollected() throws {
         #expect(try podman("pull", "-q", "busybox").status == 0)
         let gone = try podman("create", "--rm", "busybox", "true").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let kept = try podman("create", "--name", "kept", "busybox", "true").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -78,16 +78,22 @@ struct StoreCheckTests {
         let sound = try store("check")
         #expect(sound.status == 0 && sound.stdout == "the image store is sound (1 images)\n", "control: every directory is named: \(sound)")
 
-        // The power loss (the volatile list emptied), and a kept container's list moved aside by hand.
+        // The volatile list emptied (as by a power loss), and a kept container's list moved aside by hand.
         #expect(truncate("\(containers)/volatile-containers.json", 0) == 0)
         #expect(rename("\(containers)/containers.json", "\(containers)/containers.json.aside") == 0)
-        let check = try store("check")
+        let check = try store("check", "--repair")
         #expect(check.status == 1, "\(check)")
         // In the order of their directories' names (random ids).
-        #expect(lines(check.stdout) == ["\(containers)/\(gone): the files of a --rm container no record names",
+        #expect(lines(check.stdout) == ["\(containers)/\(gone): the files of a --rm container of this boot (it may still run) no record names",
                                         "\(containers)/\(kept): the files of a kept container no record names"], "\(check)")
-        #expect(check.stderr.contains("'podlab store check --repair' deletes the files of --rm containers"), "\(check)")
+        #expect(check.stderr.contains("podlab leaves the others to you"), "\(check)")
 
+        // The same directory as a power loss leaves it: last changed before the system booted.
+        var times = [timeval(tv_sec: time_t(try bootTime() - 3600), tv_usec: 0), timeval(tv_sec: time_t(try bootTime() - 3600), tv_usec: 0)]
+        #expect(utimes("\(containers)/\(gone)", &times) == 0)
+        let reported = try store("check")
+        #expect(reported.stdout.contains("\(containers)/\(gone): the files of a --rm container no record names\n"), "\(reported)")
+        #expect(reported.stderr.contains("'podlab store check --repair' deletes the files of --rm containers from before this boot"), "\(reported)")
         let repair = try store("check", "--repair")
         #expect(repair.status == 1, "the kept container's files are still unnamed: \(repair)")
         #expect(repair.stdout == "removed \(containers)/\(gone): the files of a --rm container no record names\n"
@@ -101,5 +107,12 @@ struct StoreCheckTests {
         #expect(mended.status == 0 && mended.stdout == "the image store is sound (1 images)\n", "\(mended)")
         #expect(try podman("start", "kept").status == 0)
         #expect(try podman("wait", "kept").stdout == "0\n")
+    }
+
+    /// When this machine booted, from /proc/stat (as podlab reads it).
+    func bootTime() throws -> Int {
+        let text = try String(contentsOfFile: "/proc/stat", encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("btime ") })
+        return try #require(Int(line.dropFirst(6)))
     }
 }

@@ -28,12 +28,14 @@ struct RemoveImageOptions: ParsableArguments {
         for target in targets {
             do {
                 let containers = try Current.engine.containers()
+                let named = try store.resolve(target).id
                 // -a means every name of every image, but an image a container uses stays unless -f (podman 4.3.1).
                 let removal = try store.remove(target, force: force, everyName: all) { image in
                     let users = try containers.containers.users(of: image)
-                    // -f removes the containers too, as podman does; one it cannot remove keeps the image (it would
-                    // be left naming an image that is gone), and its error is this image's.
-                    if force, !users.isEmpty {
+                    // -f removes the named image's containers too, as podman does (an unnamed parent's keep it); one
+                    // it cannot remove keeps the image (it would be left naming an image that is gone), and its
+                    // error is this image's.
+                    if force, image == named, !users.isEmpty {
                         for id in users {
                             guard let record = try containers.containers.lookup(id) else { continue }  // removed meanwhile
                             try containers.stop(record, timeout: 0)

@@ -43,11 +43,11 @@ struct StoreCheckCommand: ParsableCommand {
         if !problems.isEmpty { Output.err("Hint: 'podlab store check --repair' mends or forgets these images") }
         for failure in unreadable { if let hint = failure.hint { Output.err(Output.hint(TerminalText.visible(hint))) } }
         if leftovers.contains(where: \.removable) {
-            Output.err("Hint: 'podlab store check --repair' deletes the files of --rm containers no record names")
+            Output.err("Hint: 'podlab store check --repair' deletes the files of --rm containers from before this boot")
         }
         if leftovers.contains(where: { !$0.removable }) {
-            Output.err("Hint: a kept container's files stay until a person decides: put back the list that named it "
-                + "(containers.json), or delete the directory (rootless: podman unshare rm -rf DIR)")
+            Output.err("Hint: podlab leaves the others to you: put back the list that named the container, or delete its "
+                + "directory (as root where the container's own users made files in it)")
         }
         throw SilentExit(status: 1)
     }
@@ -64,14 +64,7 @@ struct StoreCheckCommand: ParsableCommand {
     }
 
     static func report(_ leftovers: [UnrecordedContainerDirectory]) {
-        for leftover in leftovers {
-            let what = switch leftover.autoRemove {
-            case true?: "the files of a --rm container"
-            case false?: "the files of a kept container"
-            case nil: "a container's files (its spec.json is missing or unreadable)"
-            }
-            Output.out("\(TerminalText.visible(leftover.path)): \(what) no record names")
-        }
+        for leftover in leftovers { Output.out("\(TerminalText.visible(leftover.path)): \(leftover.description) no record names") }
     }
 
     /// The lists of containers, pods and secrets and the volumes' records, read as every command reads them. One that cannot be read is
