@@ -117,6 +117,9 @@ public final class ContainerEngine: @unchecked Sendable {
             }
         }
         try StoreAccess.prepare(directory)
+        // A directory changed since boot is one a container of this boot may use (`store check --repair` leaves it):
+        // a restart adds no entry, so it says so itself.
+        guard utimensat(AT_FDCWD, directory, nil, 0) == 0 else { throw SystemError("touch", path: directory, errno: errno) }
         let logFD = open(containers.logPath(of: record.id), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard logFD >= 0 else { throw SystemError("open", path: containers.logPath(of: record.id), errno: errno) }
         defer { close(logFD) }

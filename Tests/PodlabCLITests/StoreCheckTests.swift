@@ -109,6 +109,41 @@ struct StoreCheckTests {
         #expect(try podman("wait", "kept").stdout == "0\n")
     }
 
+    /// A --rm container still listed after a reboot (nothing clears the list at boot) and started again runs in a
+    /// directory whose entries are all there already: the start itself marks the directory as of this boot, so
+    /// `--repair` leaves it while the container runs.
+    @Test func aRestartedRmContainersDirectoryIsOfThisBoot() throws {
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        let id = try podman("run", "-d", "--rm", "--name", "again", "busybox", "sleep", "600").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The reboot, as the container and its monitor see it: both killed, the record left listed.
+        let pids = try podman("inspect", "--format", "{{.State.ConmonPid}} {{.State.Pid}}", "again").stdout.split(separator: " ")
+            .compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        try #require(pids.count == 2 && pids.allSatisfy { $0 > 0 }, "\(pids)")
+        for pid in pids { kill(pid, SIGKILL) }
+        #expect(try podman("wait", "again").stdout == "-1\n", "its monitor recorded no exit")
+        let containers = directory.file("storage/containers")
+        let volatileList = "\(containers)/volatile-containers.json"
+        var times = [timeval(tv_sec: time_t(try bootTime() - 3600), tv_usec: 0), timeval(tv_sec: time_t(try bootTime() - 3600), tv_usec: 0)]
+        #expect(utimes("\(containers)/\(id)", &times) == 0)
+        // The control: unlisted and not started again, it is from before this boot and would be collected.
+        let saved = try Data(contentsOf: URL(fileURLWithPath: volatileList))
+        #expect(truncate(volatileList, 0) == 0)
+        #expect(try store("check").stdout.contains("\(containers)/\(id): the files of a --rm container no record names\n"))
+        try saved.write(to: URL(fileURLWithPath: volatileList))
+
+        #expect(try podman("start", "again").status == 0)
+        let listed = try Data(contentsOf: URL(fileURLWithPath: volatileList))
+        // Listed again (its new pid with it) and stopped, whatever the expectations below found.
+        defer {
+            _ = try? listed.write(to: URL(fileURLWithPath: volatileList))
+            #expect((try? podman("rm", "-f", "again"))?.status == 0)
+        }
+        #expect(truncate(volatileList, 0) == 0)
+        let repair = try store("check", "--repair")
+        #expect(repair.stdout == "\(containers)/\(id): the files of a --rm container of this boot (it may still run) no record names\n", "\(repair)")
+        #expect(FileManager.default.fileExists(atPath: "\(containers)/\(id)/upper"), "the running container keeps its files")
+    }
+
     /// When this machine booted, from /proc/stat (as podlab reads it).
     func bootTime() throws -> Int {
         let text = try String(contentsOfFile: "/proc/stat", encoding: .utf8)
