@@ -27,6 +27,12 @@ public final class TmuxSession: @unchecked Sendable {
     }
 
     deinit {
+        // The pane's shell leads its own process group (its `sleep 600` with it, which outlived kill-server's hangup):
+        // ended by its pid, which this session started.
+        let panes = (try? Subprocess.run(["tmux", "-S", socket, "list-panes", "-a", "-F", "#{pane_pid}"]).output) ?? ""
+        for pid in panes.split(separator: "\n").compactMap({ pid_t($0.trimmingCharacters(in: .whitespaces)) }) where pid > 1 {
+            kill(-pid, SIGKILL)
+        }
         _ = try? Subprocess.run(["tmux", "-S", socket, "kill-server"])
     }
 
