@@ -223,7 +223,8 @@ public final class ImageStore: @unchecked Sendable {
 }
 
 extension Digest {
-    static func isLowerHexByte(_ byte: UInt8) -> Bool {
+    /// 0-9 or a-f: a byte of a digest's (or a container id's) hex.
+    public static func isLowerHexByte(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)
     }
 }

@@ -73,7 +73,7 @@ public final class ContainerStore: @unchecked Sendable {
 
     /// A container id as `newID` makes them: 64 lowercase hex digits (the name of its directory).
     static func isID(_ name: String) -> Bool {
-        name.utf8.count == 64 && name.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        name.utf8.count == 64 && name.utf8.allSatisfy(Digest.isLowerHexByte)
     }
 
     /// Both lists as stored. A volatile list left empty by a power loss holds nothing; any other damage is an error.

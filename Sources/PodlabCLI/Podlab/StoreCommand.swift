@@ -56,15 +56,9 @@ struct StoreCheckCommand: ParsableCommand {
     /// and said so.
     static func unrecordedDirectories(repair: Bool) throws -> [UnrecordedContainerDirectory] {
         let leftovers = try Current.engine.containers().unrecordedContainerDirectories(removing: repair)
-        for gone in leftovers.removed {
-            Output.out("removed \(TerminalText.visible(gone.path)): the files of a --rm container no record names")
-        }
-        report(leftovers.left)
+        for gone in leftovers.removed { Output.out("removed \(TerminalText.visible(gone.path)): \(gone.description) no record names") }
+        for leftover in leftovers.left { Output.out("\(TerminalText.visible(leftover.path)): \(leftover.description) no record names") }
         return leftovers.left
-    }
-
-    static func report(_ leftovers: [UnrecordedContainerDirectory]) {
-        for leftover in leftovers { Output.out("\(TerminalText.visible(leftover.path)): \(leftover.description) no record names") }
     }
 
     /// The lists of containers, pods and secrets and the volumes' records, read as every command reads them. One that cannot be read is
