@@ -258,18 +258,38 @@ public final class ContainerEngine: @unchecked Sendable {
     /// Only while the record is still this process's run (`monitorPid`, set at start by the process that watches
     /// it): a `start` after a `stop` that gave up waiting belongs to another monitor, whose container stays running.
     func finish(_ record: ContainerRecord, exitCode: Int32) throws {
-        let ours = try containers.mutate { records -> Bool in
-            guard let index = records.firstIndex(where: { $0.id == record.id }), records[index].state.monitorPid == getpid() else { return false }
+        if record.settings.autoRemove {
+            try finishRemoving(record, exitCode: exitCode)
+            return
+        }
+        guard try recordExit(of: record.id, exitCode: exitCode) else { return }
+        CgroupLimits.remove(id: record.id)
+        journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
+    }
+
+    /// The end of a --rm container: removed at once, without first writing the exited state that the removal would
+    /// delete (one rewrite of the list fewer on every `run --rm`). The code stays in the journal's `died` event, where
+    /// `wait` finds it; the exited state is written only when the removal fails, so a container left behind shows it.
+    private func finishRemoving(_ record: ContainerRecord, exitCode: Int32) throws {
+        guard try containers.lookup(record.id)?.state.monitorPid == getpid() else { return }
+        CgroupLimits.remove(id: record.id)
+        journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
+        do {
+            try remove(record, anonymousVolumes: true)
+        } catch {
+            _ = try? recordExit(of: record.id, exitCode: exitCode)
+            throw error
+        }
+    }
+
+    /// Writes a container's exit, if its record is still this process's run; false when it is not.
+    private func recordExit(of id: String, exitCode: Int32) throws -> Bool {
+        try containers.mutate { records -> Bool in
+            guard let index = records.firstIndex(where: { $0.id == id }), records[index].state.monitorPid == getpid() else { return false }
             records[index].state.status = .exited
             records[index].state.exitCode = exitCode
             records[index].state.finishedAt = WallClock.now()
             return true
-        }
-        guard ours else { return }
-        CgroupLimits.remove(id: record.id)
-        journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
-        if record.settings.autoRemove {
-            try remove(record, anonymousVolumes: true)
         }
     }
 
@@ -369,7 +389,10 @@ extension ContainerEngine {
     public func wait(_ record: ContainerRecord) throws -> Int32 {
         try VerifiedProcess(record)?.waitForExit(milliseconds: -1)
         let pending = record.state.status == .running || (record.state.status == .exited && record.state.exitCode == nil)
-        let current = pending ? try waitForMonitor(record) : record
-        return current?.state.exitCode ?? -1
+        guard pending else { return record.state.exitCode ?? -1 }
+        if let current = try waitForMonitor(record) { return current.state.exitCode ?? -1 }
+        // Removed meanwhile (--rm): its monitor wrote the code into the journal before removing it.
+        let died = journal.newest(since: record.state.startedAt ?? 0, slack: 0) { $0.id == record.id && $0.status == "died" }
+        return died?.exitCode ?? -1
     }
 }

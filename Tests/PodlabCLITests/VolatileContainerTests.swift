@@ -134,4 +134,35 @@ struct VolatileContainerTests {
         #expect(try syncs(["run", "--name", "kept", "docker.io/library/busybox:latest", "true"]) > 0,
                 "the control: a kept container's records are synced")
     }
+
+    /// A `--rm` container's list is written when it is made, when it starts and when it is removed: not a fourth time
+    /// for the exited state the removal deletes. Its code stays in the journal, so `wait` on a container removed
+    /// meanwhile still answers it.
+    @Test func runRmWritesItsListThreeTimesAndWaitStillHearsItsCode() throws {
+        guard FileSystem.exists("/usr/bin/strace") else {
+            Issue.record("strace is missing: scripts/install-deps.sh test installs it")
+            return
+        }
+        // Pulled first: the pull starts the fixtures' registry, a daemon strace would wait for.
+        #expect(try podman("pull", "-q", "docker.io/library/busybox:latest").status == 0)
+        let trace = directory.file("renames")
+        let result = try TestProcess.run(["/usr/bin/strace", "-f", "-qq", "-e", "trace=rename,renameat,renameat2", "-o", trace,
+                                          BuildProducts.podlab, "podman", "run", "--rm", "docker.io/library/busybox:latest", "sh", "-c", "exit 4"],
+                                         environment: podman.environment)
+        #expect(result.status == 4, "\(result)")
+        let renames = String(decoding: try FileSystem.readFile(trace), as: UTF8.self).split(separator: "\n")
+        #expect(renames.filter { $0.contains("volatile-containers.json\"") }.count == 3, "\(renames)")
+        #expect(try names(in: "\(containers)/volatile-containers.json") == [])
+
+        let started = try podman("run", "--rm", "-d", "--name", "brief", "docker.io/library/busybox:latest", "sleep", "600")
+        #expect(started.status == 0, "\(started)")
+        let storage = directory.file("storage")
+        let engine = try ContainerEngine(locations: Locations(storage: storage, runtime: storage + "-run", config: storage + "-config"),
+                                         images: try ImageStore(root: storage))
+        let running = try engine.containers.find("brief")
+        #expect(running.state.status == .running)
+        #expect(try podman("kill", "brief").status == 0)
+        #expect(try engine.wait(running) == 137, "the monitor removed it and left its code in the journal")
+        #expect(try engine.containers.lookup("brief") == nil)
+    }
 }
