@@ -125,11 +125,19 @@ public final class ImageStore: @unchecked Sendable {
         public var parentsDeleted: [Digest] = []
     }
 
+    /// Which image `remove` asks `containersUsing` about.
+    public enum RemovalCandidate: Sendable, Equatable {
+        /// The image the query names, as found under the store's lock.
+        case named
+        /// An unnamed build-step image above it, which goes too when nothing else needs it.
+        case parent
+    }
+
     /// Removes a name, or the whole image when it is given by id or loses its last name.
     /// `containersUsing` lists the containers based on an image (they block removal unless `force`). An image given by
     /// id that has several names needs `force`, or `everyName` (`rmi -a`, `image prune`, which mean every name).
     public func remove(_ query: String, force: Bool, everyName: Bool = false,
-                       containersUsing: (Digest) throws -> [String] = { _ in [] }) throws -> Removal {
+                       containersUsing: (Digest, RemovalCandidate) throws -> [String] = { _, _ in [] }) throws -> Removal {
         let removal: Removal = try mutate { all in
             guard let target = try ImageStore.find(query, in: all), let index = all.firstIndex(where: { $0.id == target.id }) else {
                 throw ImageError.notKnown(query)
@@ -145,7 +153,7 @@ public final class ImageStore: @unchecked Sendable {
                 if byID && target.names.count > 1 && !force && !everyName {
                     throw ImageError.severalTags(id: query, names: target.names)
                 }
-                let users = try containersUsing(target.id)
+                let users = try containersUsing(target.id, .named)
                 if !users.isEmpty && !force { throw ImageError.inUse(image: target.id.hex, containers: users) }
                 removal.untagged = target.names
                 removal.deleted = target.id
@@ -154,7 +162,7 @@ public final class ImageStore: @unchecked Sendable {
                 // image and no container.
                 var parent = target.parent
                 while let id = parent, let position = all.firstIndex(where: { $0.id == id }), all[position].names.isEmpty,
-                      !all.contains(where: { $0.parent == id }), try containersUsing(id).isEmpty {
+                      !all.contains(where: { $0.parent == id }), try containersUsing(id, .parent).isEmpty {
                     removal.parentsDeleted.append(id)
                     parent = all[position].parent
                     all.remove(at: position)

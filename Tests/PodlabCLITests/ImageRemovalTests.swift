@@ -85,4 +85,28 @@ struct ImageRemovalTests {
         #expect(try names().isEmpty)
         #expect(try podman("ps", "-a", "-q").stdout.isEmpty)
     }
+
+    /// `rmi -f` removes the containers of the image it names, not those of an unnamed build-step image above it: that
+    /// image stays with its container, as in podman (the store tells which image it asks about under its own lock).
+    @Test func forcedRemovalLeavesAnUnnamedParentWithItsContainer() throws {
+        let context = directory.file("context")
+        try FileManager.default.createDirectory(atPath: context, withIntermediateDirectories: true)
+        try Data("FROM docker.io/library/busybox\nRUN touch /a\nRUN touch /b\n".utf8).write(to: URL(fileURLWithPath: context + "/Containerfile"))
+        let build = try podman("build", "-t", "localhost/twostep:1", context)
+        try #require(build.status == 0, "\(build)")
+        let child = try id("localhost/twostep:1")
+        let parent = try podman("image", "inspect", "--format", "{{.Parent}}", "localhost/twostep:1").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(parent.count == 64, "the build left its step image: \(parent)")
+        #expect(try podman("create", "--name", "onparent", parent, "true").status == 0)
+        #expect(try podman("create", "--name", "onchild", "localhost/twostep:1", "true").status == 0)
+
+        let removed = try podman("rmi", "-f", "localhost/twostep:1")
+        #expect(removed.status == 0, "\(removed)")
+        #expect(removed.stdout == "Untagged: localhost/twostep:1\nDeleted: \(child)\n", "\(removed)")
+        #expect(try podman("ps", "-a", "--format", "{{.Names}}").stdout == "onparent\n")
+        #expect(try podman("image", "inspect", "--format", "{{.Id}}", parent).stdout == parent + "\n")
+        #expect(try podman("start", "onparent").status == 0)
+        #expect(try podman("wait", "onparent").stdout == "0\n")
+    }
 }

@@ -59,9 +59,9 @@ import Glibc
         let fixture = try StoreFixture()
         let image = try fixture.pull("docker.io/library/busybox:latest")
         #expect(throws: ImageError.inUse(image: image.id.hex, containers: ["c0ffee"])) {
-            try fixture.store.remove("busybox", force: false, containersUsing: { _ in ["c0ffee"] })
+            try fixture.store.remove("busybox", force: false, containersUsing: { _, _ in ["c0ffee"] })
         }
-        #expect(try fixture.store.remove("busybox", force: true, containersUsing: { _ in ["c0ffee"] }).deleted == image.id)
+        #expect(try fixture.store.remove("busybox", force: true, containersUsing: { _, _ in ["c0ffee"] }).deleted == image.id)
     }
 
     @Test func blobWithWrongDigestIsRefusedAndNotStored() throws {

@@ -28,14 +28,13 @@ struct RemoveImageOptions: ParsableArguments {
         for target in targets {
             do {
                 let containers = try Current.engine.containers()
-                let named = try store.resolve(target).id
                 // -a means every name of every image, but an image a container uses stays unless -f (podman 4.3.1).
-                let removal = try store.remove(target, force: force, everyName: all) { image in
+                let removal = try store.remove(target, force: force, everyName: all) { image, candidate in
                     let users = try containers.containers.users(of: image)
                     // -f removes the named image's containers too, as podman does (an unnamed parent's keep it); one
                     // it cannot remove keeps the image (it would be left naming an image that is gone), and its
                     // error is this image's.
-                    if force, image == named, !users.isEmpty {
+                    if force, candidate == .named, !users.isEmpty {
                         for id in users {
                             guard let record = try containers.containers.lookup(id) else { continue }  // removed meanwhile
                             try containers.stop(record, timeout: 0)
@@ -152,7 +151,7 @@ struct ImagePruneCommand: ParsableCommand {
             guard (try? store.resolve(image.id.hex)) != nil else { continue }  // went with a removed child
             // An image a container is made from is in use, never pruned (its layers are the container's).
             guard users[image.id] == nil else { continue }
-            let removal = try store.remove(image.id.hex, force: false, everyName: true) { users[$0] ?? [] }
+            let removal = try store.remove(image.id.hex, force: false, everyName: true) { id, _ in users[id] ?? [] }
             for id in (removal.deleted.map { [$0] } ?? []) + removal.parentsDeleted { Output.out(id.hex) }
         }
         store.collectGarbage()
