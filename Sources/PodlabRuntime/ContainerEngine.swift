@@ -277,6 +277,7 @@ public final class ContainerEngine: @unchecked Sendable {
         do {
             try remove(record, anonymousVolumes: true)
         } catch {
+            // The removal's error is the one to report; a second failure here only leaves the state unwritten.
             _ = try? recordExit(of: record.id, exitCode: exitCode)
             throw error
         }
@@ -390,8 +391,8 @@ extension ContainerEngine {
         try VerifiedProcess(record)?.waitForExit(milliseconds: -1)
         let pending = record.state.status == .running || (record.state.status == .exited && record.state.exitCode == nil)
         guard pending else { return record.state.exitCode ?? -1 }
-        if let current = try waitForMonitor(record) { return current.state.exitCode ?? -1 }
-        // Removed meanwhile (--rm): its monitor wrote the code into the journal before removing it.
+        if let code = try waitForMonitor(record)?.state.exitCode { return code }
+        // Removed meanwhile (--rm), or left without its code: the monitor wrote it into the journal first.
         let died = journal.newest(since: record.state.startedAt ?? 0, slack: 0) { $0.id == record.id && $0.status == "died" }
         return died?.exitCode ?? -1
     }

@@ -115,7 +115,8 @@ struct VolatileContainerTests {
         #expect(try names(in: "\(containers)/containers.json") == [])
         let listed = try podman("ps", "--format", "{{.Names}}")
         #expect(listed.stdout == "brief\n", "\(listed)")
-        #expect(try podman("rm", "-f", "brief").status == 0)
+        let removed = try podman("rm", "-f", "brief")
+        #expect(removed.status == 0 && removed.stdout == "brief\n", "\(removed)")
         #expect(try names(in: "\(containers)/volatile-containers.json") == [])
 
         guard FileSystem.exists("/usr/bin/strace") else {
@@ -161,8 +162,31 @@ struct VolatileContainerTests {
                                          images: try ImageStore(root: storage))
         let running = try engine.containers.find("brief")
         #expect(running.state.status == .running)
-        #expect(try podman("kill", "brief").status == 0)
+        try #require(try podman("kill", "brief").status == 0)
         #expect(try engine.wait(running) == 137, "the monitor removed it and left its code in the journal")
         #expect(try engine.containers.lookup("brief") == nil)
+    }
+
+    /// Stopping a `--rm` container returns once its monitor has removed it; what stops it goes on from there: a pod
+    /// with a `--rm` member stops, `volume rm -f` takes a volume such a container uses.
+    @Test func whatStopsARmContainerGoesOnOnceItIsRemoved() throws {
+        #expect(try podman("pod", "create", "--name", "team").status == 0)
+        let member = try podman("run", "-d", "--rm", "--pod", "team", "--name", "member", "docker.io/library/busybox:latest", "sleep", "600")
+        #expect(member.status == 0, "\(member)")
+        let restart = try podman("restart", "member")
+        #expect(restart.status == 125 && restart.stderr.contains("was run with --rm"), "\(restart)")
+        #expect(try podman("ps", "--format", "{{.Names}}").stdout.contains("member"), "a refused restart leaves it running")
+        let stopped = try podman("pod", "stop", "team")
+        #expect(stopped.status == 0, "\(stopped)")
+        #expect(try podman("ps", "-a", "--format", "{{.Names}}").stdout.contains("member") == false)
+        #expect(try podman("pod", "ps", "--format", "{{.Status}}").stdout == "Exited\n")
+        #expect(try podman("pod", "rm", "team").status == 0)
+
+        let user = try podman("run", "-d", "--rm", "-v", "kept-data:/data", "--name", "user", "docker.io/library/busybox:latest", "sleep", "600")
+        #expect(user.status == 0, "\(user)")
+        let removed = try podman("volume", "rm", "-f", "kept-data")
+        #expect(removed.status == 0 && removed.stdout == "kept-data\n", "\(removed)")
+        #expect(try podman("ps", "-a", "-q").stdout.isEmpty)
+        #expect(try podman("volume", "ls", "-q").stdout.isEmpty)
     }
 }

@@ -98,7 +98,8 @@ struct RemoveContainerCommand: ParsableCommand {
                     guard force else { throw RuntimeError.running(id: record.id) }
                     _ = try engine.stop(record, timeout: time ?? 0)
                 }
-                try engine.remove(try engine.containers.find(record.id), anonymousVolumes: volumes)
+                // A --rm container is gone once stopped: its monitor removed it before stop returned.
+                if let stopped = try engine.containers.lookup(record.id) { try engine.remove(stopped, anonymousVolumes: volumes) }
                 Output.out(name)
             } catch let error as RuntimeError {
                 if ignore, case .noSuchContainer = error { continue }

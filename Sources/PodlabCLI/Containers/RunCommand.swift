@@ -71,6 +71,11 @@ struct RestartCommand: ParsableCommand {
         for name in targets {
             let record = try engine.containers.find(name)
             if record.state.status == .running {
+                // Its monitor removes a --rm container as it stops: there would be nothing left to start.
+                guard !record.settings.autoRemove else {
+                    throw RuntimeError.cannotRun("container \(record.name) was run with --rm: stopping it removes it, so podlab cannot restart it",
+                                                 hint: "stop it (podman stop \(record.name)) and run it again with podman run")
+                }
                 try engine.stop(record, timeout: time ?? record.settings.stopTimeout)
                 _ = try engine.wait(try engine.containers.find(record.id))
             }

@@ -20,7 +20,8 @@ package enum Pods {
     package static func stop(_ pod: PodRecord, timeout: Int?, engine: ContainerEngine) throws {
         for record in try engine.containers(of: pod).reversed() where record.state.status == .running {
             try engine.stop(record, timeout: timeout ?? record.settings.stopTimeout)
-            _ = try engine.wait(try engine.containers.find(record.id))
+            // A --rm member is gone once stopped: its monitor removed it before stop returned.
+            if let stopped = try engine.containers.lookup(record.id) { _ = try engine.wait(stopped) }
         }
     }
 

@@ -113,7 +113,8 @@ struct VolumeRemoveCommand: ParsableCommand {
                     guard force else { throw RuntimeError.volumeInUse(name, containers: users.map(\.id)) }
                     for user in users {
                         if user.state.status == .running { _ = try engine.stop(user, timeout: 0) }
-                        try engine.remove(try engine.containers.find(user.id))
+                        // A --rm one is gone once stopped (its monitor removed it).
+                        if let stopped = try engine.containers.lookup(user.id) { try engine.remove(stopped) }
                     }
                 }
                 try engine.volumes.remove(name)
