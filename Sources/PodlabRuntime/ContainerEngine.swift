@@ -372,7 +372,12 @@ extension ContainerEngine {
     func waitForMonitor(_ record: ContainerRecord) throws -> ContainerRecord? {
         for _ in 0..<3000 {
             // Gone is gone (removed meanwhile, a --rm container); a list that cannot be read says nothing of it.
-            guard let current = try containers.lookup(record.id) else { return nil }
+            guard let current = try containers.lookup(record.id) else {
+                // Its monitor still deletes the container's anonymous volumes after the record: done when it has ended.
+                var polls = 0
+                while record.state.isMonitorAlive && polls < 3000 { usleep(10_000); polls += 1 }
+                return nil
+            }
             // Done when the monitor has written the exit (a reaped-but-unrecorded process reads as exited
             // without a code for a moment), or when there is no monitor left to write it.
             // A monitor that ended unreaped (a zombie) is gone: only a live one may still write.
@@ -393,7 +398,7 @@ extension ContainerEngine {
         guard pending else { return record.state.exitCode ?? -1 }
         if let code = try waitForMonitor(record)?.state.exitCode { return code }
         // Removed meanwhile (--rm), or left without its code: the monitor wrote it into the journal first.
-        let died = journal.newest(since: record.state.startedAt ?? 0, slack: 0) { $0.id == record.id && $0.status == "died" }
+        let died = journal.newest(since: record.state.startedAt ?? 0) { $0.id == record.id && $0.status == "died" }
         return died?.exitCode ?? -1
     }
 }

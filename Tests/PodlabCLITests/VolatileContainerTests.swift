@@ -176,17 +176,33 @@ struct VolatileContainerTests {
         let restart = try podman("restart", "member")
         #expect(restart.status == 125 && restart.stderr.contains("was run with --rm"), "\(restart)")
         #expect(try podman("ps", "--format", "{{.Names}}").stdout.contains("member"), "a refused restart leaves it running")
-        let stopped = try podman("pod", "stop", "team")
+        let stopped = try podman("pod", "stop", "-t", "0", "team")
         #expect(stopped.status == 0, "\(stopped)")
         #expect(try podman("ps", "-a", "--format", "{{.Names}}").stdout.contains("member") == false)
         #expect(try podman("pod", "ps", "--format", "{{.Status}}").stdout == "Exited\n")
         #expect(try podman("pod", "rm", "team").status == 0)
 
-        let user = try podman("run", "-d", "--rm", "-v", "kept-data:/data", "--name", "user", "docker.io/library/busybox:latest", "sleep", "600")
+        // A named volume and an anonymous one (`-v /scratch`), which the container's monitor deletes as it removes it.
+        let user = try podman("run", "-d", "--rm", "-v", "kept-data:/data", "-v", "/scratch", "--name", "user",
+                              "docker.io/library/busybox:latest", "sleep", "600")
         #expect(user.status == 0, "\(user)")
-        let removed = try podman("volume", "rm", "-f", "kept-data")
-        #expect(removed.status == 0 && removed.stdout == "kept-data\n", "\(removed)")
+        let volumes = try podman("volume", "ls", "-q").stdout.split(separator: "\n").map(String.init)
+        #expect(volumes.count == 2, "\(volumes)")
+        let removed = try podman("volume", "rm", "-f", "-a")
+        #expect(removed.status == 0, "\(removed)")
+        #expect(Set(removed.stdout.split(separator: "\n").map(String.init)).isSubset(of: Set(volumes)), "\(removed)")
+        #expect(removed.stdout.contains("kept-data\n"), "\(removed)")
         #expect(try podman("ps", "-a", "-q").stdout.isEmpty)
         #expect(try podman("volume", "ls", "-q").stdout.isEmpty)
+
+        // restart -a reports the --rm container it cannot restart and restarts the others.
+        #expect(try podman("run", "-d", "--rm", "--name", "brief", "docker.io/library/busybox:latest", "sleep", "600").status == 0)
+        #expect(try podman("run", "-d", "--name", "kept", "docker.io/library/busybox:latest", "sleep", "600").status == 0)
+        let keptID = try podman("inspect", "--format", "{{.Id}}", "kept").stdout
+        let restarted = try podman("restart", "-t", "0", "-a")
+        #expect(restarted.status == 125 && restarted.stderr.contains("brief was run with --rm"), "\(restarted)")
+        #expect(restarted.stdout == keptID, "\(restarted)")
+        #expect(Set(try podman("ps", "--format", "{{.Names}}").stdout.split(separator: "\n")) == ["brief", "kept"])
+        #expect(try podman("rm", "-f", "-t", "0", "brief", "kept").status == 0)
     }
 }

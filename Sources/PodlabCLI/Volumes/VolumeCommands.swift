@@ -107,7 +107,11 @@ struct VolumeRemoveCommand: ParsableCommand {
         var failure: (any Error)?
         for name in all ? try engine.volumes.all().map(\.name) : names {
             do {
-                guard try engine.volumes.get(name) != nil else { throw RuntimeError.noSuchVolume(name) }
+                guard try engine.volumes.get(name) != nil else {
+                    // With -a, one listed at the start may have gone since: an anonymous volume goes with its container.
+                    if all { continue }
+                    throw RuntimeError.noSuchVolume(name)
+                }
                 let users = try engine.users(ofVolume: name)
                 if !users.isEmpty {
                     guard force else { throw RuntimeError.volumeInUse(name, containers: users.map(\.id)) }
@@ -117,7 +121,8 @@ struct VolumeRemoveCommand: ParsableCommand {
                         if let stopped = try engine.containers.lookup(user.id) { try engine.remove(stopped) }
                     }
                 }
-                try engine.volumes.remove(name)
+                // An anonymous volume went with its --rm container, whose monitor removed both as it stopped.
+                if try engine.volumes.get(name) != nil { try engine.volumes.remove(name) }
                 Output.out(name)
             } catch {
                 if failure == nil { failure = error } else { Output.err("Error: \((error as? any LearnerFacingError)?.message ?? "\(error)")") }
