@@ -257,23 +257,18 @@ public final class ContainerEngine: @unchecked Sendable {
     /// Records the end of a container, and removes it when it was run with --rm.
     /// Only while the record is still this process's run (`monitorPid`, set at start by the process that watches
     /// it): a `start` after a `stop` that gave up waiting belongs to another monitor, whose container stays running.
+    ///
+    /// A --rm container is removed at once, without first writing the exited state that the removal would delete (one
+    /// rewrite of the list fewer on every `run --rm`). Its code stays in the journal's `died` event, where `wait` finds
+    /// it; the exited state is written only when the removal fails, so a container left behind shows it.
     func finish(_ record: ContainerRecord, exitCode: Int32) throws {
-        if record.settings.autoRemove {
-            try finishRemoving(record, exitCode: exitCode)
-            return
-        }
-        guard try recordExit(of: record.id, exitCode: exitCode) else { return }
+        let ours = record.settings.autoRemove
+            ? try containers.lookup(record.id)?.state.monitorPid == getpid()
+            : try recordExit(of: record.id, exitCode: exitCode)
+        guard ours else { return }
         CgroupLimits.remove(id: record.id)
         journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
-    }
-
-    /// The end of a --rm container: removed at once, without first writing the exited state that the removal would
-    /// delete (one rewrite of the list fewer on every `run --rm`). The code stays in the journal's `died` event, where
-    /// `wait` finds it; the exited state is written only when the removal fails, so a container left behind shows it.
-    private func finishRemoving(_ record: ContainerRecord, exitCode: Int32) throws {
-        guard try containers.lookup(record.id)?.state.monitorPid == getpid() else { return }
-        CgroupLimits.remove(id: record.id)
-        journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
+        guard record.settings.autoRemove else { return }
         do {
             try remove(record, anonymousVolumes: true)
         } catch {
@@ -292,6 +287,14 @@ public final class ContainerEngine: @unchecked Sendable {
             records[index].state.finishedAt = WallClock.now()
             return true
         }
+    }
+
+    /// Stops a container if it runs, then removes it: the -f of `rm`, `rmi` and `volume rm`. A --rm container's monitor
+    /// removes it as it stops (`stop` returns once it has), which leaves nothing to do.
+    public func removeStopping(_ record: ContainerRecord, timeout: Int, anonymousVolumes: Bool = false) throws {
+        _ = try stop(record, timeout: timeout)
+        guard let stopped = try containers.lookup(record.id) else { return }
+        try remove(stopped, anonymousVolumes: anonymousVolumes)
     }
 
     /// Forgets a container that is not running and deletes its files; with `anonymousVolumes` (`rm -v`, `--rm`)

@@ -94,12 +94,8 @@ struct RemoveContainerCommand: ParsableCommand {
                     throw RuntimeError.cannotRun("container \(record.id) is the infra container of pod \(pod) and cannot be removed without removing the pod",
                                                  hint: "remove the pod: podman pod rm -f \(pod.prefix(12))")
                 }
-                if record.state.status == .running {
-                    guard force else { throw RuntimeError.running(id: record.id) }
-                    _ = try engine.stop(record, timeout: time ?? 0)
-                }
-                // A --rm container is gone once stopped: its monitor removed it before stop returned.
-                if let stopped = try engine.containers.lookup(record.id) { try engine.remove(stopped, anonymousVolumes: volumes) }
+                guard record.state.status != .running || force else { throw RuntimeError.running(id: record.id) }
+                try engine.removeStopping(record, timeout: time ?? 0, anonymousVolumes: volumes)
                 Output.out(name)
             } catch let error as RuntimeError {
                 if ignore, case .noSuchContainer = error { continue }

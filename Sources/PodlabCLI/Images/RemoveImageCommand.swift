@@ -37,8 +37,7 @@ struct RemoveImageOptions: ParsableArguments {
                     if force, candidate == .named, !users.isEmpty {
                         for id in users {
                             guard let record = try containers.containers.lookup(id) else { continue }  // removed meanwhile
-                            try containers.stop(record, timeout: 0)
-                            if let stopped = try containers.containers.lookup(id) { try containers.remove(stopped) }
+                            try containers.removeStopping(record, timeout: 0)
                         }
                         return []
                     }

@@ -115,11 +115,7 @@ struct VolumeRemoveCommand: ParsableCommand {
                 let users = try engine.users(ofVolume: name)
                 if !users.isEmpty {
                     guard force else { throw RuntimeError.volumeInUse(name, containers: users.map(\.id)) }
-                    for user in users {
-                        if user.state.status == .running { _ = try engine.stop(user, timeout: 0) }
-                        // A --rm one is gone once stopped (its monitor removed it).
-                        if let stopped = try engine.containers.lookup(user.id) { try engine.remove(stopped) }
-                    }
+                    for user in users { try engine.removeStopping(user, timeout: 0) }
                 }
                 // An anonymous volume went with its --rm container, whose monitor removed both as it stopped.
                 if try engine.volumes.get(name) != nil { try engine.volumes.remove(name) }
