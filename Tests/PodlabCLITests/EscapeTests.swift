@@ -56,6 +56,7 @@ final class SharedEscapeFixture: @unchecked Sendable {
         defer { lock.unlock() }
         if let prepared { return prepared }
         let directory = TemporaryDirectory("podlab-escape")
+        directory.removeAtExit()
         let programs = directory.file("programs")
         try FileSystem.createDirectory(programs)
         _ = try TestPrograms.build("escape", into: programs)

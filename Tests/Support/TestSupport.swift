@@ -1,6 +1,7 @@
 import Foundation
 import CSpawn
 import PodlabCore
+import Synchronization
 
 /// A directory that is removed when the test is done with it.
 public final class TemporaryDirectory {
@@ -15,11 +16,27 @@ public final class TemporaryDirectory {
     }
 
     deinit {
-        SandboxCleanup.stopSandboxes(under: path)
-        try? FileSystem.removeTree(path)
+        TemporaryDirectory.remove(path)
     }
 
     public func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// For a fixture kept in a static, whose deinit never runs: removes the directory when the test process exits.
+    public func removeAtExit() {
+        TemporaryDirectory.atExit.withLock { paths in
+            if paths.isEmpty {
+                atexit { for path in TemporaryDirectory.atExit.withLock({ $0 }) { TemporaryDirectory.remove(path) } }
+            }
+            paths.append(path)
+        }
+    }
+
+    private static let atExit = Mutex<[String]>([])
+
+    private static func remove(_ path: String) {
+        SandboxCleanup.stopSandboxes(under: path)
+        try? FileSystem.removeTree(path)
+    }
 }
 
 /// What a finished program printed and how it ended.
