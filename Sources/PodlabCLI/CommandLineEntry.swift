@@ -177,13 +177,20 @@ public enum CommandLineEntry {
     /// obeyed by the learner's terminal.
     static func report(_ error: any Error, command: String) -> Int32 {
         Output.flush()
-        if let failure = error as? any LearnerFacingError {
-            Output.err("Error: \(TerminalText.visible(failure.message))")
-            if let hint = failure.hint { Output.err(Output.hint(TerminalText.visible(hint))) }
-            return failure.exitStatus
-        }
-        Output.err("Error: \(TerminalText.visible("\(error)"))")
-        return ExitStatus.engineError
+        printError(error)
+        guard let failure = error as? any LearnerFacingError else { return ExitStatus.engineError }
+        if let hint = failure.hint { printHint(hint) }
+        return failure.exitStatus
+    }
+
+    /// `Error: …`, its control characters shown rather than obeyed.
+    static func printError(_ error: any Error) {
+        let message = (error as? any LearnerFacingError)?.message ?? "\(error)"
+        Output.err("Error: \(TerminalText.visible(message))")
+    }
+
+    static func printHint(_ hint: String) {
+        Output.err(Output.hint(TerminalText.visible(hint)))
     }
 }
 

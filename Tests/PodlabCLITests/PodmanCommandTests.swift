@@ -88,6 +88,27 @@ import Testing
         #expect(try podman("image", "exists", "nosuch").status == 1)
     }
 
+    /// `rm`, `restart`, `volume rm` and `secret rm` go on past a name that fails, as podman does, and every failure
+    /// prints in turn with the control characters of what it quotes shown, not obeyed (the later ones printed their
+    /// messages raw before, and ahead of the first); the first one's hint and status end the command.
+    @Test func eachNameIsTriedAndEveryFailureShowsItsControlCharacters() throws {
+        let hostile = "gone\u{1B}]0;owned\u{07}"
+        let secret = try podman("secret", "create", "kept", "-", stdin: "value")
+        #expect(secret.status == 0, "\(secret)")
+        for command in [["rm"], ["restart"], ["volume", "rm"], ["secret", "rm"]] {
+            let result = try podman.run(command + ["missing", hostile])
+            #expect(result.status == (command == ["secret", "rm"] ? 125 : 1), "\(command): \(result)")
+            #expect(!result.stderr.unicodeScalars.contains("\u{1B}") && !result.stderr.unicodeScalars.contains("\u{07}"), "\(command): \(result)")
+            let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error: ") }
+            #expect(errors.count == 2 && result.stderr.split(separator: "\n").last?.hasPrefix("Hint: ") == true, "\(command): \(result)")
+            #expect(errors.first?.contains("\"missing\"") == true && errors.last?.contains("\"gone^[]0;owned^G\"") == true, "\(command): \(result)")
+        }
+        // A name between two failures is still acted on.
+        let removed = try podman("secret", "rm", "missing", "kept", hostile)
+        #expect(removed.status == 125 && removed.stdout == "\(secret.stdout)", "\(removed)")
+        #expect(try podman("secret", "ls", "-q").stdout.isEmpty)
+    }
+
     @Test func badFlagIsStatus125WithWhereToLook() throws {
         let result = try podman("images", "--bogus-flag")
         #expect(result.status == 125)

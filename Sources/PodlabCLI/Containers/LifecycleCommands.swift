@@ -85,8 +85,7 @@ struct RemoveContainerCommand: ParsableCommand {
     func run() throws {
         let engine = try Current.engine.containers()
         let targets = all ? try engine.containers.all().map(\.id) : containers
-        var failure: (any Error)?
-        for name in targets {
+        try EachTarget.run(targets) { name in
             do {
                 let record = try engine.containers.find(name)
                 // An infra container goes with its pod; one whose pod is gone (a pods.json moved aside) may go alone.
@@ -97,13 +96,10 @@ struct RemoveContainerCommand: ParsableCommand {
                 guard record.state.status != .running || force else { throw RuntimeError.running(id: record.id) }
                 try engine.removeStopping(record, timeout: time ?? 0, anonymousVolumes: volumes)
                 Output.out(name)
-            } catch let error as RuntimeError {
-                if ignore, case .noSuchContainer = error { continue }
-                if case .noSuchContainer = error, force { continue }
-                if failure == nil { failure = error } else { Output.err("Error: \(error.message)") }
+            } catch RuntimeError.noSuchContainer where ignore || force {
+                // Not there (any more): what --force and --ignore ask to pass over.
             }
         }
-        if let failure { throw failure }
     }
 }
 

@@ -69,25 +69,19 @@ struct RestartCommand: ParsableCommand {
         let targets = all || running ? records.filter { !running || $0.state.status == .running }.map(\.id) : containers
         guard !targets.isEmpty || all || running else { throw CLIError.usage("you must provide at least one name or id", command: "podman restart") }
         // Each container on its own: one that cannot restart is reported, and the others still restart (as rm does).
-        var failure: (any Error)?
-        for name in targets {
-            do {
-                let record = try engine.containers.find(name)
-                if record.state.status == .running {
-                    // Its monitor removes a --rm container as it stops: there would be nothing left to start.
-                    guard !record.settings.autoRemove else {
-                        throw RuntimeError.cannotRun("container \(record.name) was run with --rm: stopping it removes it, so podlab cannot restart it",
-                                                     hint: "to restart a container later, run it without --rm")
-                    }
-                    try engine.stop(record, timeout: time ?? record.settings.stopTimeout)
-                    _ = try engine.wait(try engine.containers.find(record.id))
+        try EachTarget.run(targets) { name in
+            let record = try engine.containers.find(name)
+            if record.state.status == .running {
+                // Its monitor removes a --rm container as it stops: there would be nothing left to start.
+                guard !record.settings.autoRemove else {
+                    throw RuntimeError.cannotRun("container \(record.name) was run with --rm: stopping it removes it, so podlab cannot restart it",
+                                                 hint: "to restart a container later, run it without --rm")
                 }
-                try engine.startDetached(try engine.containers.find(record.id))
-                Output.out(all || running ? record.id : name)
-            } catch {
-                if failure == nil { failure = error } else { Output.err("Error: \((error as? any LearnerFacingError)?.message ?? "\(error)")") }
+                try engine.stop(record, timeout: time ?? record.settings.stopTimeout)
+                _ = try engine.wait(try engine.containers.find(record.id))
             }
+            try engine.startDetached(try engine.containers.find(record.id))
+            Output.out(all || running ? record.id : name)
         }
-        if let failure { throw failure }
     }
 }

@@ -118,14 +118,8 @@ struct SecretRemoveCommand: ParsableCommand {
 
     func run() throws {
         let store = try Current.engine.containers().secrets
-        var failure: (any Error)?
-        for name in all ? try store.all().map(\.id) : names {
-            do {
-                Output.out(try store.remove(name).id)
-            } catch {
-                if failure == nil { failure = error } else { Output.err("Error: \((error as? any LearnerFacingError)?.message ?? "\(error)")") }
-            }
+        try EachTarget.run(all ? try store.all().map(\.id) : names) { name in
+            Output.out(try store.remove(name).id)
         }
-        if let failure { throw failure }
     }
 }

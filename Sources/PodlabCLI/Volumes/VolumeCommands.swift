@@ -104,27 +104,21 @@ struct VolumeRemoveCommand: ParsableCommand {
 
     func run() throws {
         let engine = try Current.engine.containers()
-        var failure: (any Error)?
-        for name in all ? try engine.volumes.all().map(\.name) : names {
-            do {
-                guard try engine.volumes.get(name) != nil else {
-                    // With -a, one listed at the start may have gone since: an anonymous volume goes with its container.
-                    if all { continue }
-                    throw RuntimeError.noSuchVolume(name)
-                }
-                let users = try engine.users(ofVolume: name)
-                if !users.isEmpty {
-                    guard force else { throw RuntimeError.volumeInUse(name, containers: users.map(\.id)) }
-                    for user in users { try engine.removeStopping(user, timeout: 0) }
-                }
-                // An anonymous volume went with its --rm container, whose monitor removed both as it stopped.
-                if try engine.volumes.get(name) != nil { try engine.volumes.remove(name) }
-                Output.out(name)
-            } catch {
-                if failure == nil { failure = error } else { Output.err("Error: \((error as? any LearnerFacingError)?.message ?? "\(error)")") }
+        try EachTarget.run(all ? try engine.volumes.all().map(\.name) : names) { name in
+            guard try engine.volumes.get(name) != nil else {
+                // With -a, one listed at the start may have gone since: an anonymous volume goes with its container.
+                if all { return }
+                throw RuntimeError.noSuchVolume(name)
             }
+            let users = try engine.users(ofVolume: name)
+            if !users.isEmpty {
+                guard force else { throw RuntimeError.volumeInUse(name, containers: users.map(\.id)) }
+                for user in users { try engine.removeStopping(user, timeout: 0) }
+            }
+            // An anonymous volume went with its --rm container, whose monitor removed both as it stopped.
+            if try engine.volumes.get(name) != nil { try engine.volumes.remove(name) }
+            Output.out(name)
         }
-        if let failure { throw failure }
     }
 }
 
