@@ -48,6 +48,6 @@ final class KubePlayUndo {
     }
 
     private func leftBehind(_ what: String, _ command: String) {
-        Output.err("WARN: \(what) was made by this kube play, which failed; remove it with '\(command)'")
+        Output.err(TerminalText.visible("WARN: \(what) was made by this kube play, which failed; remove it with '\(command)'"))
     }
 }

@@ -141,7 +141,7 @@ struct KubePlayer {
             do {
                 try engine.startDetached(try engine.containers.find(record.id))
             } catch {
-                Output.err("starting container \(record.id): \(error)")
+                Output.err("starting container \(record.id): \(TerminalText.visible((error as? any LearnerFacingError)?.message ?? "\(error)"))")
                 failed += 1
             }
         }

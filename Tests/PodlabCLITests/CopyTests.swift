@@ -104,6 +104,19 @@ struct CopyTests {
         #expect(stat(directory.file("sh"), &info) == 0 && info.st_mode & 0o7777 == 0o755 && info.st_uid == geteuid())
     }
 
+    /// What `cp` passes over is named in a warning; the name comes from the container, so its control characters
+    /// are shown, not sent to the learner's terminal (the control: the FIFO's name holds them inside).
+    @Test func aSkippedNameFromTheContainerCannotDriveTheTerminal() throws {
+        #expect(try podman("run", "-d", "--name", "fifo", "busybox", "sleep", "600").status == 0)
+        defer { _ = try? podman("rm", "-f", "-t", "0", "fifo") }
+        let made = try podman("exec", "fifo", "sh", "-c", "mkdir /d && mkfifo \"/d/$(printf 'x\\033]0;owned\\007')\" && printf '%s' /d/x* | od -An -tx1")
+        #expect(made.status == 0 && made.stdout.contains(" 1b 5d") && made.stdout.contains(" 07"), "control: \(made)")
+        let copied = try podman("cp", "fifo:/d", directory.file("d"))
+        #expect(copied.status == 0, "\(copied)")
+        #expect(copied.stderr.contains("WARN: /d/x^[]0;owned^G was not copied"), "\(copied)")
+        #expect(!copied.stderr.unicodeScalars.contains("\u{1B}") && !copied.stderr.unicodeScalars.contains("\u{07}"), "\(copied)")
+    }
+
     @Test func copyWorksWithoutRoot() throws {
         guard let user = try RootlessUser.prepare() else { return }
         #expect(try user.podman("run", "-d", "--name", "mine", "busybox", "sleep", "600").status == 0)

@@ -70,7 +70,7 @@ struct InspectCommand: ParsableCommand {
         }
         try print(values, format: format)
         guard let first = failures.first else { return }
-        for failure in failures.dropFirst() { Output.err("error inspecting object: \(failure)") }
+        for failure in failures.dropFirst() { Output.err("error inspecting object: \(TerminalText.visible(failure))") }
         throw CLIError.refused("inspecting object: \(first)", hint: (firstError as? any LearnerFacingError)?.hint)
     }
 

@@ -65,7 +65,7 @@ struct RemoveImageOptions: ParsableArguments {
         if failures.count == 1 { throw first }
         // Several failures: podman lists them all and exits with the first one's status.
         Output.err("Error: \(failures.count) errors occurred:")
-        for failure in failures { Output.err("\t* \((failure as? any LearnerFacingError)?.message ?? "\(failure)")") }
+        for failure in failures { Output.err("\t* \(TerminalText.visible((failure as? any LearnerFacingError)?.message ?? "\(failure)"))") }
         throw SilentExit(status: (first as? any LearnerFacingError)?.exitStatus ?? ExitStatus.engineError)
     }
 }
