@@ -16,6 +16,7 @@ public enum ContainerMonitor {
 
     /// Starts the monitor of `record` and returns once the container runs.
     public static func start(_ record: ContainerRecord, engine: ContainerEngine) throws {
+        guard let record = try afterPreviousRun(of: record, engine: engine) else { return }
         _ = try engine.spec(of: record)
         let ready = try ReadyPipe()
         let specPath = ContainerSpec.path(in: engine.containers.directory(of: record.id))
@@ -31,6 +32,22 @@ public enum ContainerMonitor {
             throw RuntimeError.cannotRun("the container's monitor stopped before the container started",
                                          hint: "see 'podman logs \(record.name)'")
         }
+    }
+
+    /// The container as it is once the monitor of its previous run has ended, or nil when it runs again. Its process
+    /// ends a moment before its monitor has recorded the exit or, for a --rm container, removed it: a start in that
+    /// moment raced the monitor, whose removal took the new run's directory. A container removed meanwhile is no
+    /// such container.
+    static func afterPreviousRun(of record: ContainerRecord, engine: ContainerEngine) throws -> ContainerRecord? {
+        guard record.state.status != .running else { return nil }
+        guard record.state.monitorPid != nil else { return record }   // never run: no monitor before this one
+        var polls = 0
+        while record.state.monitorPid != getpid() && record.state.isMonitorAlive && polls < 3000 {
+            usleep(10_000)
+            polls += 1
+        }
+        guard let current = try engine.containers.lookup(record.id) else { throw RuntimeError.noSuchContainer(record.name) }
+        return current.state.status == .running ? nil : current
     }
 
     /// podlab's own binary as `podlab-monitor SPEC`, for a command with threads (which is never forked).

@@ -39,6 +39,49 @@ struct MonitorLivenessTests {
         #expect(try store.find("ended").state.isMonitorAlive)
     }
 
+    /// A container whose process has ended while its monitor still finishes (records the exit; removes a --rm
+    /// container) starts only once that monitor has ended: a start in between raced the removal, which took the new
+    /// run's directory. The monitor here is a `cat` that this test ends after removing the record, as a --rm
+    /// container's monitor does; the start, begun before, then answers "no such container". It went on at once before,
+    /// and failed on what the removal took (here: the image of a record that has no spec.json).
+    @Test func aStartWaitsForTheMonitorOfTheRunBefore() throws {
+        let storage = directory.file("storage")
+        let store = try ContainerStore(storage: storage)
+        let monitor = Process()
+        monitor.executableURL = URL(fileURLWithPath: "/bin/cat")
+        let input = Pipe()
+        monitor.standardInput = input
+        try monitor.run()
+        defer { if monitor.isRunning { monitor.terminate() } }
+        var record = VolatileContainerTests.record("ending", created: 1, autoRemove: true)
+        record.state.status = .running   // with no process recorded: it has ended, and reads as exited
+        record.state.monitorPid = monitor.processIdentifier
+        record.state.monitorStartTime = try #require(ProcessInfoReader.startTime(of: monitor.processIdentifier))
+        try store.add(record)
+        let ended = try store.find("ending")
+        #expect(ended.state.status == .exited && ended.state.isMonitorAlive, "control: ended, its monitor alive")
+
+        let engine = try ContainerEngine(locations: Locations(storage: storage, runtime: directory.file("run"), config: directory.file("config")),
+                                         images: try ImageStore(root: storage))
+        nonisolated(unsafe) var outcome: Result<Void, any Error>?
+        let started = DispatchGroup()
+        started.enter()
+        DispatchQueue.global().async {
+            outcome = Result { try ContainerMonitor.start(ended, engine: engine) }
+            started.leave()
+        }
+        // What the monitor does at the end of a --rm run: remove the container, then end.
+        try store.remove(record.id)
+        try input.fileHandleForWriting.close()
+        monitor.waitUntilExit()
+        started.wait()
+        guard case .failure(let error) = try #require(outcome), case RuntimeError.noSuchContainer(let name) = error else {
+            Issue.record("the start answered \(String(describing: outcome))")
+            return
+        }
+        #expect(name == "ending")
+    }
+
     /// Waiting for a monitor to record an exit reads the list each time; a list that cannot be read is that error,
     /// not "the container is gone" (which answered -1 at once).
     @Test func waitingOnADamagedListIsItsError() throws {
