@@ -167,8 +167,8 @@ public enum CommandLineEntry {
         var message = firstLine.hasPrefix("Error: ") ? String(firstLine.dropFirst(7)) : firstLine
         if let first = message.first { message = first.lowercased() + message.dropFirst() }
         let subcommand = arguments.first { !$0.hasPrefix("-") }.map { " \($0)" } ?? ""
-        Output.err("Error: \(message)")
-        Output.err("See '\(name)\(subcommand) --help'")
+        Output.err("Error: \(TerminalText.visible(message))")
+        Output.err("See '\(name)\(TerminalText.visible(subcommand)) --help'")
         return ExitStatus.engineError
     }
 

@@ -49,6 +49,26 @@ struct TopStatsTests {
             "Error: unable to look up requested container: no container with name or ID \"nosuch\" found: no such container\n"))
     }
 
+    /// A container's command line is the image's or the container's own text: `ps`, `ps --format` and `top` show its
+    /// control characters (`^[`), never send them to the learner's terminal. The control: the container's record keeps
+    /// the bytes (inspect's JSON escapes them as \u001b), and the process inside has them in its arguments.
+    @Test func aCommandLineCannotDriveTheTerminalThroughPsOrTop() throws {
+        let title = "\u{1B}]0;owned\u{07}"
+        #expect(try podman("run", "-d", "--name", "t", "busybox", "sh", "-c", "sleep 600; :", title).status == 0)
+        defer { _ = try? podman("rm", "-f", "-t", "0", "t") }
+        let inspected = try podman("inspect", "--format", "{{json .Config.Cmd}}", "t")
+        #expect(inspected.stdout.contains("\\u001b]0;owned\\u0007"), "control: \(inspected)")
+        let argv = try podman("exec", "t", "sh", "-c", "od -An -tx1 /proc/1/cmdline | tr -d '\\n'")
+        #expect(argv.stdout.contains(" 1b 5d 30 3b"), "control: \(argv)")
+
+        for listing in [try podman("ps"), try podman("ps", "--no-trunc", "--format", "{{.Command}}"), try podman("top", "t")] {
+            #expect(listing.status == 0, "\(listing)")
+            #expect(!listing.stdout.unicodeScalars.contains("\u{1B}") && !listing.stdout.unicodeScalars.contains("\u{07}"), "\(listing)")
+        }
+        #expect(try podman("ps", "--no-trunc", "--format", "{{.Command}}").stdout == "sh -c sleep 600; : ^[]0;owned^G\n")
+        #expect(try podman("top", "t", "args").stdout.contains("sleep 600; : ^[]0;owned^G"))
+    }
+
     @Test func statsShowsEveryContainerInPodmansColumns() throws {
         #expect(try podman("create", "--name", "idle", "busybox", "true").status == 0)
         let run = try podman("run", "-d", "--name", "busy", "--memory", "64m", "busybox", "sleep", "600")

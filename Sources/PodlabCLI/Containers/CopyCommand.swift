@@ -41,7 +41,7 @@ struct CopyCommand: ParsableCommand {
             skipped = try engine.copy(from: try find(origin.container, engine), origin.path, to: destination)
         }
         // The names come from the container: their control characters are shown, not obeyed by the terminal.
-        for path in skipped { Output.err("WARN: \(TerminalText.visible(path)) was not copied (a device, FIFO, socket, /proc or /sys, or a name that is not UTF-8)") }
+        for path in skipped { Output.err("WARN: \(TerminalText.visible(path, keepNewlines: false)) was not copied (a device, FIFO, socket, /proc or /sys, or a name that is not UTF-8)") }
     }
 
     func find(_ name: String, _ engine: ContainerEngine) throws -> ContainerRecord {

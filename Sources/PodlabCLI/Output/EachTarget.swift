@@ -10,12 +10,13 @@ enum EachTarget {
             do {
                 try body(target)
             } catch {
-                Output.flush()
-                CommandLineEntry.printError(error)
+                // A body that has reported for itself (a status alone) is counted, not printed.
+                if !(error is SilentExit) { CommandLineEntry.printError(error) }
                 if first == nil { first = error }
             }
         }
         guard let first else { return }
+        if let silent = first as? SilentExit { throw silent }
         let failure = first as? any LearnerFacingError
         if let hint = failure?.hint { CommandLineEntry.printHint(hint) }
         throw SilentExit(status: failure?.exitStatus ?? ExitStatus.engineError)

@@ -69,12 +69,14 @@ struct GoTemplate {
                     }
                     current = next
                 }
+                // A value may come from an image, a registry or a container: its control characters are shown, not
+                // obeyed by the terminal (JSON escapes its own).
                 switch function {
                 case "json": output += current.json(indent: nil)
-                case "upper": output += current.plainText.uppercased()
-                case "lower": output += current.plainText.lowercased()
-                case "title": output += GoTemplate.titleCase(current.plainText)
-                default: output += current.plainText
+                case "upper": output += TerminalText.visible(current.plainText.uppercased())
+                case "lower": output += TerminalText.visible(current.plainText.lowercased())
+                case "title": output += TerminalText.visible(GoTemplate.titleCase(current.plainText))
+                default: output += TerminalText.visible(current.plainText)
                 }
             }
         }

@@ -1,9 +1,13 @@
+import PodlabCore
+
 /// Columns as podman prints them (Go's tabwriter with minimum width 12 and padding 2): every cell but
 /// the last of a row is padded to its column's width.
 struct TableWriter {
     var rows: [[String]] = []
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    /// A row of cells. What they hold may come from an image or a container (a command line, a comment, a process's
+    /// arguments): their control characters, line ends too, are shown (`^[`), never obeyed by the terminal.
+    mutating func add(_ row: [String]) { rows.append(row.map { TerminalText.visible($0, keepNewlines: false) }) }
 
     func render() -> String {
         var widths: [Int] = []
