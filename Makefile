@@ -56,7 +56,7 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/fuzz.sh --explore $(FUZZ_SECONDS)
 
-bench: links fixtures deb
+bench: deb
 	@scripts/install-deps.sh bench
 	bench/run $(BENCH_ARGS)
 
