@@ -37,10 +37,12 @@ public enum ContainerMonitor {
     /// The container as it is once the monitor of its previous run has ended, or nil when it runs again. Its process
     /// ends a moment before its monitor has recorded the exit or, for a --rm container, removed it: a start in that
     /// moment raced the monitor, whose removal took the new run's directory. A container removed meanwhile is no
-    /// such container.
+    /// such container. A monitor known by its pid alone (a record from before podlab kept its start time) is not
+    /// waited for: after a restart of the machine, that pid may be any long-lived process.
     static func afterPreviousRun(of record: ContainerRecord, engine: ContainerEngine) throws -> ContainerRecord? {
         guard record.state.status != .running else { return nil }
-        guard record.state.monitorPid != nil else { return record }   // never run: no monitor before this one
+        // Never run (no monitor before this one), or a monitor that cannot be told from another process.
+        guard record.state.monitorPid != nil, record.state.monitorStartTime != nil else { return record }
         var polls = 0
         while record.state.monitorPid != getpid() && record.state.isMonitorAlive && polls < 3000 {
             usleep(10_000)

@@ -49,7 +49,7 @@ struct TopStatsTests {
             "Error: unable to look up requested container: no container with name or ID \"nosuch\" found: no such container\n"))
     }
 
-    /// A container's command line is the image's or the container's own text: `ps`, `ps --format` and `top` show its
+    /// A container's command line is the image's or the container's own text: `ps`, `ps --format`, `top` and `events` show its
     /// control characters (`^[`), never send them to the learner's terminal. The control: the container's record keeps
     /// the bytes (inspect's JSON escapes them as \u001b), and the process inside has them in its arguments.
     @Test func aCommandLineCannotDriveTheTerminalThroughPsOrTop() throws {
@@ -67,6 +67,10 @@ struct TopStatsTests {
         }
         #expect(try podman("ps", "--no-trunc", "--format", "{{.Command}}").stdout == "sh -c sleep 600; : ^[]0;owned^G\n")
         #expect(try podman("top", "t", "args").stdout.contains("sleep 600; : ^[]0;owned^G"))
+        // The journal keeps the command line as typed; `events` shows it as the tables do.
+        let events = try podman("events")
+        #expect(events.stdout.contains("command=podman run -d --name t busybox sh -c sleep 600; : ^[]0;owned^G)"), "\(events)")
+        #expect(!events.stdout.unicodeScalars.contains("\u{1B}"), "\(events)")
     }
 
     @Test func statsShowsEveryContainerInPodmansColumns() throws {

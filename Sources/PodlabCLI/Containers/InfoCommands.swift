@@ -125,7 +125,9 @@ struct EventsCommand: ParsableCommand {
             if let code = event.exitCode { attributes.append("containerExitCode=\(code)") }
             if let arguments = event.arguments { attributes.append("command=\(arguments.joined(separator: " "))") }
             let time = ImagesOptions.goTime(event.time)
-            Output.out("\(time) \(event.type) \(event.status) \(event.id ?? "")" + (attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))"))
+            // The journaled command line and names are shown with their control characters visible, as --format shows them.
+            let line = "\(time) \(event.type) \(event.status) \(event.id ?? "")" + (attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))")
+            Output.out(TerminalText.visible(line, keepNewlines: false))
         }
     }
 }
