@@ -4,6 +4,12 @@
 public enum TerminalText {
     /// `text` with every C0 control but newline and tab, DEL and every C1 control written visibly.
     public static func visible(_ text: String, keepNewlines: Bool = true) -> String {
+        // Most text has nothing to show differently (every table cell and template value passes through here).
+        let plain = text.unicodeScalars.allSatisfy { scalar in
+            (scalar.value >= 0x20 && scalar.value != 0x7F && !(0x80..<0xA0).contains(scalar.value))
+                || scalar.value == 0x09 || (scalar.value == 0x0A && keepNewlines)
+        }
+        if plain { return text }
         var result = ""
         result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {

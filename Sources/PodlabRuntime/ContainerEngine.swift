@@ -377,8 +377,7 @@ extension ContainerEngine {
             // Gone is gone (removed meanwhile, a --rm container); a list that cannot be read says nothing of it.
             guard let current = try containers.lookup(record.id) else {
                 // Its monitor still deletes the container's anonymous volumes after the record: done when it has ended.
-                var polls = 0
-                while record.state.isMonitorAlive && polls < 3000 { usleep(10_000); polls += 1 }
+                record.state.waitForMonitorToEnd()
                 return nil
             }
             // Done when the monitor has written the exit (a reaped-but-unrecorded process reads as exited

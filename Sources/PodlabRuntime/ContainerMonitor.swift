@@ -42,12 +42,8 @@ public enum ContainerMonitor {
     static func afterPreviousRun(of record: ContainerRecord, engine: ContainerEngine) throws -> ContainerRecord? {
         guard record.state.status != .running else { return nil }
         // Never run (no monitor before this one), or a monitor that cannot be told from another process.
-        guard record.state.monitorPid != nil, record.state.monitorStartTime != nil else { return record }
-        var polls = 0
-        while record.state.monitorPid != getpid() && record.state.isMonitorAlive && polls < 3000 {
-            usleep(10_000)
-            polls += 1
-        }
+        guard let monitor = record.state.monitorPid, record.state.monitorStartTime != nil else { return record }
+        if monitor != getpid() { record.state.waitForMonitorToEnd() }
         guard let current = try engine.containers.lookup(record.id) else { throw RuntimeError.noSuchContainer(record.name) }
         return current.state.status == .running ? nil : current
     }

@@ -1,5 +1,8 @@
 import PodlabCore
 import PodlabImages
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A published port: `[hostAddress:]hostPort:containerPort[/protocol]`.
 public struct PortMapping: Codable, Hashable, Sendable, CustomStringConvertible {
@@ -127,6 +130,16 @@ public struct ContainerState: Codable, Hashable, Sendable {
     var isMonitorAlive: Bool {
         guard let monitorPid, let started = ProcessInfoReader.startTime(of: monitorPid) else { return false }
         return monitorStartTime.map { $0 == started } ?? true
+    }
+
+    /// Returns once that process has ended, polling; after 30 s at most (on a busy machine a monitor's last steps, which
+    /// start podlab afresh, can take seconds).
+    func waitForMonitorToEnd() {
+        var polls = 0
+        while isMonitorAlive && polls < 3000 {
+            usleep(10_000)
+            polls += 1
+        }
     }
 }
 
