@@ -15,8 +15,21 @@ public enum ContainerMonitor {
     static let readyFD: Int32 = 3
 
     /// Starts the monitor of `record` and returns once the container runs.
+    /// One start of a container at a time: a second `start` (or `pod start`) begun meanwhile waits for the first to
+    /// answer, then reads the record again and finds the container running. Both read "created" or "exited" and
+    /// started a monitor each before, two runs of one container in one root file system, one of them in no record.
+    /// The lock is the container's `start.lock`; the monitor never holds it (a fork closes every descriptor above 3).
     public static func start(_ record: ContainerRecord, engine: ContainerEngine) throws {
-        guard let record = try afterPreviousRun(of: record, engine: engine) else { return }
+        let claim: FileLock
+        do { claim = try FileLock(path: "\(engine.containers.directory(of: record.id))/start.lock") } catch {
+            // Its directory is gone: removed since it was looked up.
+            if error.errno == ENOENT { throw RuntimeError.noSuchContainer(record.name) }
+            throw error
+        }
+        try claim.lock(.exclusive)
+        defer { claim.unlock() }
+        guard let latest = try engine.containers.lookup(record.id) else { throw RuntimeError.noSuchContainer(record.name) }
+        guard let record = try afterPreviousRun(of: latest, engine: engine) else { return }
         _ = try engine.spec(of: record)
         let ready = try ReadyPipe()
         let specPath = ContainerSpec.path(in: engine.containers.directory(of: record.id))

@@ -3,6 +3,7 @@ import PodlabCore
 import PodlabImages
 @testable import PodlabRuntime
 import PodlabTestSupport
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -58,6 +59,7 @@ struct MonitorLivenessTests {
         record.state.monitorPid = monitor.processIdentifier
         record.state.monitorStartTime = try #require(ProcessInfoReader.startTime(of: monitor.processIdentifier))
         try store.add(record)
+        try FileSystem.createDirectory(store.directory(of: record.id))   // where the start takes its lock
         let ended = try store.find("ending")
         #expect(ended.state.status == .exited && ended.state.isMonitorAlive, "control: ended, its monitor alive")
 
@@ -80,6 +82,28 @@ struct MonitorLivenessTests {
             return
         }
         #expect(name == "ending")
+    }
+
+    /// Two `podman start`s of one container at the same moment, five times over: it runs once (one line in the file
+    /// its command appends to, one monitor). Both read "created" and each started a monitor before: two runs of the
+    /// container in one root file system, one of them in no record.
+    @Test func twoStartsAtOnceRunTheContainerOnce() throws {
+        for round in 0..<5 {
+            let name = "twice-\(round)"
+            #expect(try podman("create", "--name", name, "busybox", "sh", "-c", "echo started >> /count; exec sleep 600").status == 0)
+            let podman = self.podman
+            let answers = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                let answer = (try? podman("start", name)).map { "\($0.status) \($0.stdout)" } ?? "not run"
+                answers.withLock { $0.append(answer) }
+            }
+            #expect(answers.withLock { $0 } == ["0 \(name)\n", "0 \(name)\n"])
+            let count = try podman("exec", name, "cat", "/count")
+            #expect(count.stdout == "started\n", "round \(round): \(count)")
+            let processes = try podman("top", name)
+            #expect(processes.stdout.split(separator: "\n").count == 2, "one process, sleep: \(processes)")
+            #expect(try podman("rm", "-f", "-t", "0", name).status == 0)
+        }
     }
 
     /// Waiting for a monitor to record an exit reads the list each time; a list that cannot be read is that error,
