@@ -44,7 +44,15 @@ extension Builder {
             Self.dropMountPoints(upper: "\(directory)/upper", lower: lower)
         }
         let layer = try scratchFile("layer")
-        _ = try LayerDiff.write(upper: "\(directory)/upper", to: layer, mapping: engine.mapping)
+        do {
+            _ = try LayerDiff.write(upper: "\(directory)/upper", to: layer, mapping: engine.mapping)
+        } catch let error as LayerDiff.Unreadable {
+            let owner = error.owner.map { "user \($0) of the container" } ?? "an id outside the container's"
+            throw fail(instruction, "podlab cannot read \(error.path), which this step left to \(owner) alone (mode \(String(error.mode, radix: 8))): "
+                + SystemError.describe(error.errno),
+                hint: "a build without root reads what a step changed as you, not as the container's root; open it to others in the same RUN "
+                    + "(chmod o+rX \(ShellQuote.word(error.path))), or build as root")
+        }
         try commit(&state, layer: layer, createdBy: "/bin/sh -c \(instruction.arguments)", key: key, last: last)
     }
 

@@ -10,6 +10,16 @@ import Glibc
 /// character devices) become `.wh.NAME` entries, opaque directories `.wh..wh..opq`, owners go back to
 /// container ids, hard links inside the layer stay hard links.
 enum LayerDiff {
+    /// Something the step left that podlab cannot read: a rootless build reads what a step changed as the user, and
+    /// a file or directory that only a user of the container may open (its owner one of the user's subordinate ids)
+    /// is closed to it. Never passed over: the layer would lack it.
+    struct Unreadable: Error {
+        let path: String
+        let owner: UInt32?
+        let mode: mode_t
+        let errno: Int32
+    }
+
     static func write(upper: String, to layer: String, mapping: IDMapping) throws -> Int {
         let writer = try ArchiveWriter(path: layer, compression: .gzip)
         var links: [String: String] = [:]
@@ -21,7 +31,13 @@ enum LayerDiff {
 
     static func walk(_ directory: String, relative: String, writer: ArchiveWriter, mapping: IDMapping,
                      links: inout [String: String], count: inout Int) throws {
-        for name in FileSystem.list(directory) {
+        let names: [String]
+        do { names = try FileSystem.entries(directory) } catch {
+            var info = stat()
+            guard lstat(directory, &info) == 0 else { throw error }
+            throw Unreadable(path: "/" + relative, owner: mapping.container(for: info.st_uid), mode: info.st_mode & 0o7777, errno: error.errno)
+        }
+        for name in names {
             let path = "\(directory)/\(name)"
             let entryPath = relative.isEmpty ? name : "\(relative)/\(name)"
             var info = stat()
@@ -58,6 +74,9 @@ enum LayerDiff {
                     try writer.add(entry)
                 } else {
                     if info.st_nlink > 1 { links[identity] = entryPath }
+                    guard access(path, R_OK) == 0 else {
+                        throw Unreadable(path: "/" + entryPath, owner: mapping.container(for: info.st_uid), mode: info.st_mode & 0o7777, errno: errno)
+                    }
                     try writer.add(entry, contentsOfFile: path)
                 }
             case S_IFIFO:

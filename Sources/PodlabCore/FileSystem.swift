@@ -165,9 +165,15 @@ public enum FileSystem {
         return String(path[path.index(after: slash)...])
     }
 
-    /// Names in a directory, without `.` and `..`; empty when the directory does not exist.
+    /// Names in a directory, without `.` and `..`; empty when the directory does not exist or cannot be read (where
+    /// that matters, `entries`).
     public static func list(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
+        (try? entries(path)) ?? []
+    }
+
+    /// Names in a directory, without `.` and `..`, sorted; why not when it cannot be opened (missing included).
+    public static func entries(_ path: String) throws(SystemError) -> [String] {
+        guard let dir = opendir(path) else { throw SystemError("read directory", path: path, errno: errno) }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {

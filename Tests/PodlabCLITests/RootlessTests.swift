@@ -60,6 +60,34 @@ import Glibc
         #expect(FileSystem.list("\(user.data)/podlab/containers").filter { $0.count == 64 }.isEmpty)
     }
 
+    /// A RUN step that leaves a directory or file only a user of the container may open: a build without root reads the
+    /// step's changes as the user, who cannot open them. The build says so and what to do; it wrote a layer with the
+    /// directory empty before (and, for a file, blamed a damaged archive). Control: opened to others, the same step
+    /// builds and its file is in the image.
+    @Test func whatAStepClosedToTheUserIsAnErrorNeverAnEmptyDirectory() throws {
+        guard let user = try RootlessUser.prepare() else { return }
+        let context = user.data + "/context"
+        try FileSystem.createDirectory(context)
+        let steps = [
+            ("closed-dir", "RUN mkdir /secret && echo hi > /secret/f && chown -R 1000:1000 /secret && chmod 700 /secret", "/secret", "700"),
+            ("closed-file", "RUN mkdir /secret && echo hi > /secret/f && chown 1000:1000 /secret/f && chmod 600 /secret/f", "/secret/f", "600"),
+        ]
+        for (name, step, path, mode) in steps {
+            try FileSystem.writeAtomically(Array("FROM busybox\n\(step)\n".utf8), to: "\(context)/\(name)", mode: 0o644)
+            let build = try user.podman("build", "-f", "\(context)/\(name)", "-t", "localhost/\(name)", context)
+            #expect(build.status == 125, "\(build)")
+            #expect(build.stderr.contains("podlab cannot read \(path), which this step left to user 1000 of the container alone (mode \(mode))"),
+                    "\(build)")
+            #expect(build.stderr.contains("chmod o+rX \(path)"), "\(build)")
+            #expect(try user.podman("image", "exists", "localhost/\(name)").status == 1, "no image without the step's files")
+        }
+        try FileSystem.writeAtomically(Array("FROM busybox\nRUN mkdir /secret && echo hi > /secret/f && chown -R 1000:1000 /secret && chmod 755 /secret\n".utf8),
+                                       to: "\(context)/open", mode: 0o644)
+        let build = try user.podman("build", "-f", "\(context)/open", "-t", "localhost/open", context)
+        #expect(build.status == 0, "\(build)")
+        #expect(try user.podman("run", "--rm", "localhost/open", "cat", "/secret/f").stdout == "hi\n")
+    }
+
     /// The pod lesson as an ordinary user: MariaDB's files belong to its mysql user (an id of the user's
     /// subordinate range) on a volume, the app beside it in the pod writes a row, and everything is removed after.
     @Test func theDatabaseLessonRunsWithoutRoot() throws {
