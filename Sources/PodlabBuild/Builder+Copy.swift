@@ -61,7 +61,10 @@ extension Builder {
                 }
                 if isDirectory {
                     let before = items.count
-                    try walk(match, root: root, into: destination, ignore: ignore, items: &items)
+                    do { try walk(match, root: root, into: destination, ignore: ignore, items: &items) } catch let error as SystemError {
+                        // Never a directory copied without what the builder could not read (it was, empty).
+                        throw fail(instruction, error.message, hint: error.hint)
+                    }
                     found = found || !excluded || items.count > before
                 } else {
                     let target = intoDirectory || matches.count > 1 ? "\(destination)/\(FileSystem.baseName(of: match))" : destination
@@ -142,8 +145,9 @@ extension Builder {
         return result.sorted()
     }
 
+    /// What a directory source brings, in order; a directory inside that cannot be read is its error.
     func walk(_ directory: String, root: String, into destination: String, ignore: IgnoreRules, items: inout [CopyItem]) throws {
-        for name in FileSystem.list(directory) {
+        for name in try FileSystem.entries(directory) {
             let path = "\(directory)/\(name)"
             let excluded = ignore.excludes(path.relative(to: root))
             if excluded && !ignore.hasExceptions { continue }

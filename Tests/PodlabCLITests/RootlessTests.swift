@@ -88,6 +88,26 @@ import Glibc
         #expect(try user.podman("run", "--rm", "localhost/open", "cat", "/secret/f").stdout == "hi\n")
     }
 
+    /// COPY of a directory of the context with a directory inside that its user cannot read (mode 000): the build fails
+    /// at that step naming it; it copied the directory empty before. Control: made readable, the same build copies it.
+    @Test func aContextDirectoryTheUserCannotReadIsAnErrorNeverCopiedEmpty() throws {
+        guard let user = try RootlessUser.prepare() else { return }
+        let context = user.data + "/copy-context"
+        try FileSystem.createDirectory(context + "/site/closed")
+        try FileSystem.writeAtomically(Array("hi\n".utf8), to: context + "/site/closed/page", mode: 0o644)
+        try FileSystem.writeAtomically(Array("FROM busybox\nCOPY site /site\n".utf8), to: context + "/Containerfile", mode: 0o644)
+        try TestProcess.run(["chown", "-R", "\(user.uid)", context])
+        chmod(context + "/site/closed", 0)
+        let build = try user.podman("build", "-t", "localhost/closed", context)
+        #expect(build.status == 125, "\(build)")
+        #expect(build.stderr.contains("COPY site /site") && build.stderr.contains("read directory \(context)/site/closed: permission denied"),
+                "\(build)")
+        #expect(try user.podman("image", "exists", "localhost/closed").status == 1)
+        chmod(context + "/site/closed", 0o755)
+        #expect(try user.podman("build", "-t", "localhost/closed", context).status == 0)
+        #expect(try user.podman("run", "--rm", "localhost/closed", "cat", "/site/closed/page").stdout == "hi\n")
+    }
+
     /// The pod lesson as an ordinary user: MariaDB's files belong to its mysql user (an id of the user's
     /// subordinate range) on a volume, the app beside it in the pod writes a row, and everything is removed after.
     @Test func theDatabaseLessonRunsWithoutRoot() throws {
