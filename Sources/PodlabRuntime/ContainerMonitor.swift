@@ -18,21 +18,26 @@ public enum ContainerMonitor {
     /// One start of a container at a time: a second `start` (or `pod start`) begun meanwhile waits for the first to
     /// answer, then reads the record again and finds the container running. Both read "created" or "exited" and
     /// started a monitor each before, two runs of one container in one root file system, one of them in no record.
-    /// The lock is the container's `start.lock`; the monitor never holds it (a fork closes every descriptor above 3).
+    /// The lock is an flock on the container's directory itself (a file in it could be made again while a `--rm`
+    /// container's monitor removes the directory); the monitor never holds it (a fork closes every descriptor above 3,
+    /// a spawn every close-on-exec one).
     public static func start(_ record: ContainerRecord, engine: ContainerEngine) throws {
-        let claim: FileLock
-        do { claim = try FileLock(path: "\(engine.containers.directory(of: record.id))/start.lock") } catch {
-            // Its directory is gone: removed since it was looked up.
-            if error.errno == ENOENT { throw RuntimeError.noSuchContainer(record.name) }
-            throw error
+        let directory = engine.containers.directory(of: record.id)
+        let claim = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard claim >= 0 else {
+            let code = errno
+            // Removed since it was looked up; a record whose directory is missing is that error.
+            if code == ENOENT, try engine.containers.lookup(record.id) == nil { throw RuntimeError.noSuchContainer(record.name) }
+            throw SystemError("open", path: directory, errno: code)
         }
-        try claim.lock(.exclusive)
-        defer { claim.unlock() }
-        guard let latest = try engine.containers.lookup(record.id) else { throw RuntimeError.noSuchContainer(record.name) }
-        guard let record = try afterPreviousRun(of: latest, engine: engine) else { return }
+        defer { close(claim) }
+        while flock(claim, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw SystemError("lock", path: directory, errno: errno) }
+        }
+        guard let record = try afterPreviousRun(of: record, engine: engine) else { return }
         _ = try engine.spec(of: record)
         let ready = try ReadyPipe()
-        let specPath = ContainerSpec.path(in: engine.containers.directory(of: record.id))
+        let specPath = ContainerSpec.path(in: directory)
         // A warm copy of this command when it can be one (single-threaded), else podlab started afresh.
         let monitor = try ChildProcess.forkDetached(passing: ready.writeEnd, name: programName) { main([specPath]) }
             ?? spawn(specPath, ready: ready)
@@ -47,18 +52,26 @@ public enum ContainerMonitor {
         }
     }
 
-    /// The container as it is once the monitor of its previous run has ended, or nil when it runs again. Its process
+    /// The container as it is once the monitors of its previous runs have ended, or nil when it runs (again). Its process
     /// ends a moment before its monitor has recorded the exit or, for a --rm container, removed it: a start in that
-    /// moment raced the monitor, whose removal took the new run's directory. A container removed meanwhile is no
-    /// such container. A monitor known by its pid alone (a record from before podlab kept its start time) is not
-    /// waited for: after a restart of the machine, that pid may be any long-lived process.
+    /// moment raced the monitor, whose removal took the new run's directory. The record is always read again (another
+    /// start may have run it since the caller read it), and a container removed meanwhile is no such container. A
+    /// monitor known by its pid alone (a record from before podlab kept its start time) is not waited for: after a
+    /// restart of the machine, that pid may be any long-lived process.
     static func afterPreviousRun(of record: ContainerRecord, engine: ContainerEngine) throws -> ContainerRecord? {
-        guard record.state.status != .running else { return nil }
-        // Never run (no monitor before this one), or a monitor that cannot be told from another process.
-        guard let monitor = record.state.monitorPid, record.state.monitorStartTime != nil else { return record }
-        if monitor != getpid() { record.state.waitForMonitorToEnd() }
-        guard let current = try engine.containers.lookup(record.id) else { throw RuntimeError.noSuchContainer(record.name) }
-        return current.state.status == .running ? nil : current
+        var known = record
+        while true {
+            if known.state.status != .running, known.state.monitorStartTime != nil, known.state.monitorPid != getpid() {
+                known.state.waitForMonitorToEnd()
+            }
+            guard let latest = try engine.containers.lookup(record.id) else { throw RuntimeError.noSuchContainer(record.name) }
+            if latest.state.status == .running { return nil }
+            // Done unless another run began and ended since: then its monitor is waited for too.
+            if latest.state.monitorPid == known.state.monitorPid || latest.state.monitorStartTime == nil || !latest.state.isMonitorAlive {
+                return latest
+            }
+            known = latest
+        }
     }
 
     /// podlab's own binary as `podlab-monitor SPEC`, for a command with threads (which is never forked).
