@@ -62,7 +62,9 @@ extension Builder {
                 if isDirectory {
                     let before = items.count
                     do { try walk(match, root: root, into: destination, ignore: ignore, items: &items) } catch let error as SystemError {
-                        // Never a directory copied without what the builder could not read (it was, empty).
+                        // Never a directory copied without what the builder could not read (it was, empty); one the
+                        // ignore file leaves out is passed over.
+                        if excluded { items.removeSubrange(before...); continue }
                         throw fail(instruction, error.message, hint: error.hint)
                     }
                     found = found || !excluded || items.count > before
@@ -152,13 +154,17 @@ extension Builder {
             let excluded = ignore.excludes(path.relative(to: root))
             if excluded && !ignore.hasExceptions { continue }
             var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
+            guard lstat(path, &info) == 0 else {
+                if errno == ENOENT || excluded { continue }   // gone since the listing, or left out anyway
+                throw SystemError("look at", path: path, errno: errno)   // a directory readable but not searchable
+            }
             let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
             if excluded {
-                // Left out, but an exception may bring back something inside: then the directory comes with it.
+                // Left out, but an exception may bring back something inside: then the directory comes with it. One
+                // that cannot be read is left out whole, as podman leaves it.
                 guard isDirectory else { continue }
                 var inside: [CopyItem] = []
-                try walk(path, root: root, into: "\(destination)/\(name)", ignore: ignore, items: &inside)
+                do { try walk(path, root: root, into: "\(destination)/\(name)", ignore: ignore, items: &inside) } catch is SystemError { continue }
                 guard !inside.isEmpty else { continue }
                 items.append(CopyItem(source: path, destination: "\(destination)/\(name)", info: info))
                 items += inside

@@ -48,12 +48,18 @@ extension Builder {
             _ = try LayerDiff.write(upper: "\(directory)/upper", to: layer, mapping: engine.mapping)
         } catch let error as LayerDiff.Unreadable {
             let owner = error.owner.map { "user \($0) of the container" } ?? "an id outside the container's"
-            throw fail(instruction, "podlab cannot read \(error.path), which this step left to \(owner) alone (mode \(String(error.mode, radix: 8))): "
+            throw fail(instruction, "podlab cannot read \(error.path), which this step left to \(owner) alone (mode \(Self.octal(error.mode))): "
                 + SystemError.describe(error.errno),
                 hint: "a build without root reads what a step changed as you, not as the container's root; open it to others in the same RUN "
                     + "(chmod o+rX \(ShellQuote.word(error.path))), or build as root")
         }
         try commit(&state, layer: layer, createdBy: "/bin/sh -c \(instruction.arguments)", key: key, last: last)
+    }
+
+    /// A mode as `ls -l`'s octal form (`0700`).
+    static func octal(_ mode: mode_t) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     /// The RUN container's /etc/hosts is the runtime's, bound for the step, not the image's (as in buildah): when

@@ -33,15 +33,16 @@ enum LayerDiff {
                      links: inout [String: String], count: inout Int) throws {
         let names: [String]
         do { names = try FileSystem.entries(directory) } catch {
-            var info = stat()
-            guard lstat(directory, &info) == 0 else { throw error }
-            throw Unreadable(path: "/" + relative, owner: mapping.container(for: info.st_uid), mode: info.st_mode & 0o7777, errno: error.errno)
+            throw closed(directory, entryPath: relative, mapping: mapping, errno: error.errno)
         }
         for name in names {
             let path = "\(directory)/\(name)"
             let entryPath = relative.isEmpty ? name : "\(relative)/\(name)"
             var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
+            guard lstat(path, &info) == 0 else {
+                if errno == ENOENT { continue }   // gone since the listing
+                throw closed(directory, entryPath: relative, mapping: mapping, errno: errno)   // readable, not searchable
+            }
             let uid = Int64(mapping.container(for: info.st_uid) ?? 0)
             let gid = Int64(mapping.container(for: info.st_gid) ?? 0)
             var entry = ArchiveEntry(path: entryPath, kind: .regular, permissions: UInt32(info.st_mode & 0o7777), uid: uid, gid: gid,
@@ -59,6 +60,11 @@ enum LayerDiff {
                     try writer.add(ArchiveEntry(path: "\(entryPath)/.wh..wh..opq", kind: .regular, permissions: 0o644,
                                                 modificationTime: entry.modificationTime))
                 }
+                // The user's own directory (the container's root's, without root) closed to its owner: opened for the
+                // moment it is read, as the container's root could read it; the layer keeps its mode.
+                let reopen = info.st_uid == geteuid() && info.st_mode & 0o500 != 0o500
+                if reopen { chmod(path, info.st_mode & 0o7777 | 0o500) }
+                defer { if reopen { chmod(path, info.st_mode & 0o7777) } }
                 try walk(path, relative: entryPath, writer: writer, mapping: mapping, links: &links, count: &count)
             case S_IFLNK:
                 entry.kind = .symlink
@@ -74,9 +80,12 @@ enum LayerDiff {
                     try writer.add(entry)
                 } else {
                     if info.st_nlink > 1 { links[identity] = entryPath }
-                    guard access(path, R_OK) == 0 else {
-                        throw Unreadable(path: "/" + entryPath, owner: mapping.container(for: info.st_uid), mode: info.st_mode & 0o7777, errno: errno)
-                    }
+                    // The user's own file closed to its owner (a rootless `useradd` leaves /etc/shadow 0000 on Fedora):
+                    // opened for the moment it is read, its mode in the layer unchanged.
+                    let reopen = info.st_uid == geteuid() && info.st_mode & 0o400 == 0
+                    if reopen { chmod(path, info.st_mode & 0o7777 | 0o400) }
+                    defer { if reopen { chmod(path, info.st_mode & 0o7777) } }
+                    guard access(path, R_OK) == 0 else { throw closed(path, entryPath: entryPath, mapping: mapping, errno: errno) }
                     try writer.add(entry, contentsOfFile: path)
                 }
             case S_IFIFO:
@@ -86,6 +95,14 @@ enum LayerDiff {
                 continue  // sockets and device nodes made in a container are not image content
             }
         }
+    }
+
+    /// Why `path` (`entryPath` in the layer) cannot be read: `Unreadable` when it is closed to this user (its owner and
+    /// mode say whose it is), the system's error otherwise.
+    static func closed(_ path: String, entryPath: String, mapping: IDMapping, errno code: Int32) -> any Error {
+        var info = stat()
+        guard code == EACCES || code == EPERM, lstat(path, &info) == 0 else { return SystemError("read", path: path, errno: code) }
+        return Unreadable(path: "/" + entryPath, owner: mapping.container(for: info.st_uid), mode: info.st_mode & 0o7777, errno: code)
     }
 
     /// overlay marks a directory that hides the lower one with an `overlay.opaque` attribute.
