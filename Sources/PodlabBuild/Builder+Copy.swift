@@ -61,10 +61,10 @@ extension Builder {
                 }
                 if isDirectory {
                     let before = items.count
+                    // One the ignore file leaves out and that cannot be listed is passed over; otherwise never a
+                    // directory copied without what the builder could not read (it was, empty).
+                    if excluded && (try? FileSystem.entries(match)) == nil { continue }
                     do { try walk(match, root: root, into: destination, ignore: ignore, items: &items) } catch let error as SystemError {
-                        // Never a directory copied without what the builder could not read (it was, empty); one the
-                        // ignore file leaves out is passed over.
-                        if excluded { items.removeSubrange(before...); continue }
                         throw fail(instruction, error.message, hint: error.hint)
                     }
                     found = found || !excluded || items.count > before
@@ -164,7 +164,8 @@ extension Builder {
                 // that cannot be read is left out whole, as podman leaves it.
                 guard isDirectory else { continue }
                 var inside: [CopyItem] = []
-                do { try walk(path, root: root, into: "\(destination)/\(name)", ignore: ignore, items: &inside) } catch is SystemError { continue }
+                guard (try? FileSystem.entries(path)) != nil else { continue }
+                try walk(path, root: root, into: "\(destination)/\(name)", ignore: ignore, items: &inside)
                 guard !inside.isEmpty else { continue }
                 items.append(CopyItem(source: path, destination: "\(destination)/\(name)", info: info))
                 items += inside

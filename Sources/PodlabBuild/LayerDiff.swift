@@ -56,15 +56,16 @@ enum LayerDiff {
             case S_IFDIR:
                 entry.kind = .directory
                 try writer.add(entry)
+                // The user's own directory (the container's root's, without root) closed to its owner: opened for the
+                // moment it is read, as the container's root could read it; the layer keeps its mode. Before its
+                // opaque mark is read: a `user.` attribute needs read permission too.
+                let reopen = info.st_uid == geteuid() && info.st_mode & 0o500 != 0o500
+                if reopen { chmod(path, info.st_mode & 0o7777 | 0o500) }
+                defer { if reopen { chmod(path, info.st_mode & 0o7777) } }
                 if isOpaque(path) {
                     try writer.add(ArchiveEntry(path: "\(entryPath)/.wh..wh..opq", kind: .regular, permissions: 0o644,
                                                 modificationTime: entry.modificationTime))
                 }
-                // The user's own directory (the container's root's, without root) closed to its owner: opened for the
-                // moment it is read, as the container's root could read it; the layer keeps its mode.
-                let reopen = info.st_uid == geteuid() && info.st_mode & 0o500 != 0o500
-                if reopen { chmod(path, info.st_mode & 0o7777 | 0o500) }
-                defer { if reopen { chmod(path, info.st_mode & 0o7777) } }
                 try walk(path, relative: entryPath, writer: writer, mapping: mapping, links: &links, count: &count)
             case S_IFLNK:
                 entry.kind = .symlink

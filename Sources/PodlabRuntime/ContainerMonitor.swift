@@ -59,17 +59,20 @@ public enum ContainerMonitor {
     /// monitor known by its pid alone (a record from before podlab kept its start time) is not waited for: after a
     /// restart of the machine, that pid may be any long-lived process.
     static func afterPreviousRun(of record: ContainerRecord, engine: ContainerEngine) throws -> ContainerRecord? {
+        var awaited: Set<Int32> = []
         var known = record
         while true {
-            if known.state.status != .running, known.state.monitorStartTime != nil, known.state.monitorPid != getpid() {
+            if let monitor = known.state.monitorPid, known.state.status != .running, known.state.monitorStartTime != nil,
+               monitor != getpid(), !awaited.contains(monitor) {
                 known.state.waitForMonitorToEnd()
+                awaited.insert(monitor)
             }
             guard let latest = try engine.containers.lookup(record.id) else { throw RuntimeError.noSuchContainer(record.name) }
             if latest.state.status == .running { return nil }
-            // Done unless another run began and ended since: then its monitor is waited for too.
-            if latest.state.monitorPid == known.state.monitorPid || latest.state.monitorStartTime == nil || !latest.state.isMonitorAlive {
-                return latest
-            }
+            // Done once the monitor of the run the record shows has been waited for (or cannot be told from another
+            // process); else, a run read as running or one that began and ended since, its monitor is waited for.
+            guard let monitor = latest.state.monitorPid, latest.state.monitorStartTime != nil, monitor != getpid(),
+                  !awaited.contains(monitor), latest.state.isMonitorAlive else { return latest }
             known = latest
         }
     }
