@@ -16,10 +16,24 @@ public final class FileLock: @unchecked Sendable {
     public let path: String
     private var fd: Int32
 
+    /// How the locked file is opened (a lock file, made if needed; or an existing directory).
+    private let flags: Int32
+
     /// Opens (creating if needed) the lock file; does not lock yet.
-    public init(path: String) throws(SystemError) {
+    public convenience init(path: String) throws(SystemError) {
+        try self.init(path: path, flags: O_RDWR | O_CREAT)
+    }
+
+    /// Locks an existing directory itself (no file is made in it, so nothing collides with its removal); does not
+    /// lock yet. Fails with ENOENT when it is gone.
+    public convenience init(directory: String) throws(SystemError) {
+        try self.init(path: directory, flags: O_RDONLY | O_DIRECTORY)
+    }
+
+    private init(path: String, flags: Int32) throws(SystemError) {
         self.path = path
-        let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        self.flags = flags
+        let descriptor = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw SystemError("open lock", path: path, errno: errno) }
         fd = descriptor
     }
@@ -55,7 +69,7 @@ public final class FileLock: @unchecked Sendable {
     /// Runs `body` with the lock held on a descriptor of its own (see the type), released afterwards whatever
     /// happens. Not re-entrant: a `withLock` inside another on the same file waits for itself.
     public func withLock<T, E: Error>(_ mode: Mode, _ body: () throws(E) -> T) throws -> T {
-        let hold = try FileLock(path: path)
+        let hold = try FileLock(path: path, flags: flags)
         try hold.lock(mode)
         defer { hold.unlock() }
         return try body()

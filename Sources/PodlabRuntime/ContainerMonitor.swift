@@ -23,17 +23,14 @@ public enum ContainerMonitor {
     /// a spawn every close-on-exec one).
     public static func start(_ record: ContainerRecord, engine: ContainerEngine) throws {
         let directory = engine.containers.directory(of: record.id)
-        let claim = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard claim >= 0 else {
-            let code = errno
+        let claim: FileLock
+        do { claim = try FileLock(directory: directory) } catch {
             // Removed since it was looked up; a record whose directory is missing is that error.
-            if code == ENOENT, try engine.containers.lookup(record.id) == nil { throw RuntimeError.noSuchContainer(record.name) }
-            throw SystemError("open", path: directory, errno: code)
+            if error.errno == ENOENT, try engine.containers.lookup(record.id) == nil { throw RuntimeError.noSuchContainer(record.name) }
+            throw error
         }
-        defer { close(claim) }
-        while flock(claim, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw SystemError("lock", path: directory, errno: errno) }
-        }
+        try claim.lock(.exclusive)
+        defer { claim.unlock() }
         guard let record = try afterPreviousRun(of: record, engine: engine) else { return }
         _ = try engine.spec(of: record)
         let ready = try ReadyPipe()
@@ -54,26 +51,19 @@ public enum ContainerMonitor {
 
     /// The container as it is once the monitors of its previous runs have ended, or nil when it runs (again). Its process
     /// ends a moment before its monitor has recorded the exit or, for a --rm container, removed it: a start in that
-    /// moment raced the monitor, whose removal took the new run's directory. The record is always read again (another
-    /// start may have run it since the caller read it), and a container removed meanwhile is no such container. A
-    /// monitor known by its pid alone (a record from before podlab kept its start time) is not waited for: after a
-    /// restart of the machine, that pid may be any long-lived process.
+    /// moment raced the monitor, whose removal took the new run's directory. Decided on the record as read now (another
+    /// start may have run it since the caller read it); a container removed meanwhile is no such container. Each
+    /// monitor is waited for once (at most 30 s). A monitor known by its pid alone (a record from before podlab kept its
+    /// start time) is not waited for: after a restart of the machine, that pid may be any long-lived process.
     static func afterPreviousRun(of record: ContainerRecord, engine: ContainerEngine) throws -> ContainerRecord? {
         var awaited: Set<Int32> = []
-        var known = record
         while true {
-            if let monitor = known.state.monitorPid, known.state.status != .running, known.state.monitorStartTime != nil,
-               monitor != getpid(), !awaited.contains(monitor) {
-                known.state.waitForMonitorToEnd()
-                awaited.insert(monitor)
-            }
             guard let latest = try engine.containers.lookup(record.id) else { throw RuntimeError.noSuchContainer(record.name) }
             if latest.state.status == .running { return nil }
-            // Done once the monitor of the run the record shows has been waited for (or cannot be told from another
-            // process); else, a run read as running or one that began and ended since, its monitor is waited for.
             guard let monitor = latest.state.monitorPid, latest.state.monitorStartTime != nil, monitor != getpid(),
                   !awaited.contains(monitor), latest.state.isMonitorAlive else { return latest }
-            known = latest
+            latest.state.waitForMonitorToEnd()
+            awaited.insert(monitor)
         }
     }
 
