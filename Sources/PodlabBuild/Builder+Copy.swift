@@ -63,7 +63,7 @@ extension Builder {
                     let before = items.count
                     // One the ignore file leaves out and that cannot be listed is passed over; otherwise never a
                     // directory copied without what the builder could not read (it was, empty).
-                    if excluded && (try? FileSystem.entries(match)) == nil { continue }
+                    if excluded && access(match, R_OK | X_OK) != 0 { continue }
                     do { try walk(match, root: root, into: destination, ignore: ignore, items: &items) } catch let error as SystemError {
                         throw fail(instruction, error.message, hint: error.hint)
                     }
@@ -164,7 +164,7 @@ extension Builder {
                 // that cannot be read is left out whole, as podman leaves it.
                 guard isDirectory else { continue }
                 var inside: [CopyItem] = []
-                guard (try? FileSystem.entries(path)) != nil else { continue }
+                guard access(path, R_OK | X_OK) == 0 else { continue }
                 try walk(path, root: root, into: "\(destination)/\(name)", ignore: ignore, items: &inside)
                 guard !inside.isEmpty else { continue }
                 items.append(CopyItem(source: path, destination: "\(destination)/\(name)", info: info))

@@ -56,17 +56,14 @@ enum LayerDiff {
             case S_IFDIR:
                 entry.kind = .directory
                 try writer.add(entry)
-                // The user's own directory (the container's root's, without root) closed to its owner: opened for the
-                // moment it is read, as the container's root could read it; the layer keeps its mode. Before its
-                // opaque mark is read: a `user.` attribute needs read permission too.
-                let reopen = info.st_uid == geteuid() && info.st_mode & 0o500 != 0o500
-                if reopen { chmod(path, info.st_mode & 0o7777 | 0o500) }
-                defer { if reopen { chmod(path, info.st_mode & 0o7777) } }
-                if isOpaque(path) {
-                    try writer.add(ArchiveEntry(path: "\(entryPath)/.wh..wh..opq", kind: .regular, permissions: 0o644,
-                                                modificationTime: entry.modificationTime))
+                // Its opaque mark is read once it is open too: a `user.` attribute needs read permission.
+                try withOwnerAccess(path, info, 0o500) {
+                    if isOpaque(path) {
+                        try writer.add(ArchiveEntry(path: "\(entryPath)/.wh..wh..opq", kind: .regular, permissions: 0o644,
+                                                    modificationTime: entry.modificationTime))
+                    }
+                    try walk(path, relative: entryPath, writer: writer, mapping: mapping, links: &links, count: &count)
                 }
-                try walk(path, relative: entryPath, writer: writer, mapping: mapping, links: &links, count: &count)
             case S_IFLNK:
                 entry.kind = .symlink
                 var buffer = [CChar](repeating: 0, count: 4096)
@@ -81,13 +78,11 @@ enum LayerDiff {
                     try writer.add(entry)
                 } else {
                     if info.st_nlink > 1 { links[identity] = entryPath }
-                    // The user's own file closed to its owner (a rootless `useradd` leaves /etc/shadow 0000 on Fedora):
-                    // opened for the moment it is read, its mode in the layer unchanged.
-                    let reopen = info.st_uid == geteuid() && info.st_mode & 0o400 == 0
-                    if reopen { chmod(path, info.st_mode & 0o7777 | 0o400) }
-                    defer { if reopen { chmod(path, info.st_mode & 0o7777) } }
-                    guard access(path, R_OK) == 0 else { throw closed(path, entryPath: entryPath, mapping: mapping, errno: errno) }
-                    try writer.add(entry, contentsOfFile: path)
+                    // A rootless `useradd` leaves /etc/shadow 0000 on Fedora.
+                    try withOwnerAccess(path, info, 0o400) {
+                        guard access(path, R_OK) == 0 else { throw closed(path, entryPath: entryPath, mapping: mapping, errno: errno) }
+                        try writer.add(entry, contentsOfFile: path)
+                    }
                 }
             case S_IFIFO:
                 entry.kind = .fifo
@@ -96,6 +91,17 @@ enum LayerDiff {
                 continue  // sockets and device nodes made in a container are not image content
             }
         }
+    }
+
+    /// Runs `body` with the owner's `bits` (r, x) granted for the moment when the entry is the user's own (the
+    /// container's root's, without root) and closed to its owner, as the container's root could still read it; its
+    /// mode is put back after, and the layer takes the mode from `info`.
+    static func withOwnerAccess(_ path: String, _ info: stat, _ bits: mode_t, _ body: () throws -> Void) throws {
+        let mode = info.st_mode & 0o7777
+        let reopen = info.st_uid == geteuid() && mode & bits != bits
+        if reopen { chmod(path, mode | bits) }
+        defer { if reopen { chmod(path, mode) } }
+        try body()
     }
 
     /// Why `path` (`entryPath` in the layer) cannot be read: `Unreadable` when it is closed to this user (its owner and

@@ -101,8 +101,10 @@ struct MonitorLivenessTests {
             // Both starts have answered: every run they began has its process. The file is read once the run the
             // record knows has written it (a second run writes beside it from its own process).
             var count = try podman("exec", name, "cat", "/count")
-            for _ in 0..<200 where count.stdout.isEmpty {
+            var reads = 1
+            while count.stdout.isEmpty && reads < 200 {
                 count = try podman("exec", name, "cat", "/count")
+                reads += 1
             }
             #expect(count.stdout == "started\n", "round \(round): \(count)")
             #expect(try podman("rm", "-f", "-t", "0", name).status == 0)
