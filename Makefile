@@ -4,7 +4,11 @@ FIXTURES_OUT := .build/fixtures/oci
 DEB_CACHE    := .build/fixtures/debs
 RECIPES      := $(shell find fixtures/images -type f 2>/dev/null)
 SOURCES      := Package.swift $(shell find Sources -type f 2>/dev/null)
-RELEASE_FLAGS := -c release --static-swift-stdlib
+# Concrete generic types (Dictionary<Key, V>, each Codable type's keyed container) are instantiated through
+# accessors that pass their witness tables, not from a mangled name: the mangled-name path scans all ~5,000
+# protocol-conformance records at each first use, a quarter of a short command's start-up (docs/BENCHMARKS.md).
+RELEASE_FLAGS := -c release --static-swift-stdlib \
+	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 
 .PHONY: fuzz all deps build release fixtures run test bench links deb clean
 
