@@ -39,19 +39,50 @@ struct CreateCommand: ParsableCommand {
     }
 }
 
-/// `podman start NAME…`: runs created or exited containers in the background.
+/// `podman start NAME…`: runs created or exited containers in the background; with -a, one container in the
+/// foreground, as `run` does (its output here, its exit status podlab's).
 struct StartCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "start", abstract: "Start one or more containers.")
+    @Flag(name: .shortAndLong, help: "Attach the container's output; its exit status becomes this command's.") var attach = false
+    /// podman 4.3.1 attaches standard input with -a whenever the container was created with -i, and never otherwise:
+    /// the flag changes nothing there, nor here.
+    @Flag(name: .shortAndLong, help: "Attach standard input (with -a it is, whenever the container was created with -i).") var interactive = false
     @Argument var containers: [String] = []
 
     func run() throws {
         guard !containers.isEmpty else { throw CLIError.usage("start requires at least one argument", command: "podman start") }
         let engine = try Current.engine.containers()
+        if attach {
+            guard containers.count == 1 else {
+                throw CLIError.usage("you cannot start and attach multiple containers at once", command: "podman start")
+            }
+            return try startAttached(try find(containers[0], in: engine), engine: engine)
+        }
         for name in containers {
-            let record = try engine.containers.find(name)
+            let record = try find(name, in: engine)
             if record.state.status != .running { try engine.startDetached(record) }
             Output.out(name)
         }
+    }
+
+    /// A name that names no container is podman's 125 here (as for stop), not the 1 of rm.
+    private func find(_ name: String, in engine: ContainerEngine) throws -> ContainerRecord {
+        do { return try engine.containers.find(name) } catch let error as RuntimeError {
+            throw StatusOverride(error, status: ExitStatus.engineError)
+        }
+    }
+
+    /// The container runs under this process, as a foreground `run`: standard input goes in when it was created with
+    /// -i (as with podman, start neither adds what create left out nor takes away what it gave).
+    private func startAttached(_ record: ContainerRecord, engine: ContainerEngine) throws {
+        guard record.state.status != .running else {
+            throw RuntimeError.cannotRun("container \(record.name) is already running, and podlab cannot attach to a running container",
+                                         hint: "podman logs -f \(record.name) follows its output; podman exec -it \(record.name) sh opens a shell in it")
+        }
+        Output.flush()
+        try engine.startInfra(of: record)
+        let code = try engine.run(record, attachment: .terminal(interactive: record.settings.interactive))
+        if code != 0 { throw SilentExit(status: code) }
     }
 }
 
