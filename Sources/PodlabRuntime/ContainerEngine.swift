@@ -89,8 +89,8 @@ public final class ContainerEngine: @unchecked Sendable {
     }
 
     /// Runs a created (or exited) container to its end: ports, start, relay, exit status, --rm.
-    /// Returns the container's exit code.
-    public func run(_ record: ContainerRecord, attachment: Attachment) throws -> Int32 {
+    /// Returns the container's exit code. `whenRunning` is called once the record says the container runs.
+    public func run(_ record: ContainerRecord, attachment: Attachment, whenRunning: () -> Void = {}) throws -> Int32 {
         try checkReachable()
         let directory = containers.directory(of: record.id)
         var spec = try spec(of: record)
@@ -165,6 +165,7 @@ public final class ContainerEngine: @unchecked Sendable {
             state.error = nil
         }
         journal.record(JournalEvent(type: "container", status: "start", id: record.id, name: record.name, image: record.imageName))
+        whenRunning()
 
         let userNS = forwards.isEmpty ? -1 : open("/proc/\(launched.pid)/ns/user", O_RDONLY | O_CLOEXEC)
         let netNS = forwards.isEmpty ? -1 : open("/proc/\(launched.pid)/ns/net", O_RDONLY | O_CLOEXEC)

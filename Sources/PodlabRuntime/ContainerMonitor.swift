@@ -23,13 +23,7 @@ public enum ContainerMonitor {
     /// a spawn every close-on-exec one).
     public static func start(_ record: ContainerRecord, engine: ContainerEngine) throws {
         let directory = engine.containers.directory(of: record.id)
-        let claim: FileLock
-        do { claim = try FileLock(directory: directory) } catch {
-            // Removed since it was looked up; a record whose directory is missing is that error.
-            if error.errno == ENOENT, try engine.containers.lookup(record.id) == nil { throw RuntimeError.noSuchContainer(record.name) }
-            throw error
-        }
-        try claim.lock(.exclusive)
+        let claim = try startClaim(of: record, engine: engine)
         defer { claim.unlock() }
         guard let record = try afterPreviousRun(of: record, engine: engine) else { return }
         _ = try engine.spec(of: record)
@@ -47,6 +41,28 @@ public enum ContainerMonitor {
             throw RuntimeError.cannotRun("the container's monitor stopped before the container started",
                                          hint: "see 'podman logs \(record.name)'")
         }
+    }
+
+    /// `start -a`: the container run under this command, to its end, claimed as `start` claims it (the claim goes
+    /// once the record says running). Returns its exit code, or nil when it runs already (another start won).
+    public static func runAttached(_ record: ContainerRecord, interactive: Bool, engine: ContainerEngine) throws -> Int32? {
+        let claim = try startClaim(of: record, engine: engine)
+        defer { claim.unlock() }
+        guard let record = try afterPreviousRun(of: record, engine: engine) else { return nil }
+        try engine.startInfra(of: record)
+        return try engine.run(record, attachment: .terminal(interactive: interactive), whenRunning: { claim.unlock() })
+    }
+
+    /// The container's start lock, held (see `start`).
+    static func startClaim(of record: ContainerRecord, engine: ContainerEngine) throws -> FileLock {
+        let claim: FileLock
+        do { claim = try FileLock(directory: engine.containers.directory(of: record.id)) } catch {
+            // Removed since it was looked up; a record whose directory is missing is that error.
+            if error.errno == ENOENT, try engine.containers.lookup(record.id) == nil { throw RuntimeError.noSuchContainer(record.name) }
+            throw error
+        }
+        try claim.lock(.exclusive)
+        return claim
     }
 
     /// The container as it is once the monitors of its previous runs have ended, or nil when it runs (again). Its process

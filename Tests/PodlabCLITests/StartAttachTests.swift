@@ -1,5 +1,6 @@
 import Foundation
 import PodlabTestSupport
+import Synchronization
 import Testing
 
 /// `podman start -a`: a created or exited container in the foreground, as `run` runs one.
@@ -56,6 +57,47 @@ struct StartAttachTests {
         #expect(running.status == 125 && running.stderr.contains("already running") && running.stderr.contains("podman logs -f up"),
                 "\(running)")
         #expect(try podman("inspect", "--format", "{{.State.Status}}", "up").stdout == "running\n")
+    }
+
+    /// `start -a` and `start` of one container at the same moment, three times over: it runs once (one line in the
+    /// file its command appends to), under whichever start took the container's start lock first. The other finds it
+    /// running: `start` answers its name, `start -a` refuses (125).
+    @Test func anAttachedStartAndAStartAtOnceRunTheContainerOnce() throws {
+        for round in 0..<3 {
+            let name = "raced-\(round)"
+            #expect(try podman("create", "--name", name, "docker.io/library/busybox:latest",
+                               "sh", "-c", "echo started >> /count; exec sleep 30").status == 0)
+            let podman = self.podman
+            // (status, stdout, stderr): a result as plain values, shared between the two threads.
+            let attached = Mutex<(Int32, String, String)?>(nil)
+            let detached = Mutex<(Int32, String, String)?>(nil)
+            let count = Mutex<String>("not read")
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                if index == 0 {
+                    // Returns at once when it lost, or when the other side removes the container it runs.
+                    let answer = (try? podman("start", "-a", name)).map { ($0.status, $0.stdout, $0.stderr) }
+                    attached.withLock { $0 = answer }
+                    return
+                }
+                let answer = (try? podman("start", name)).map { ($0.status, $0.stdout, $0.stderr) }
+                detached.withLock { $0 = answer }
+                // Both starts have begun their runs, if any: the one the record knows writes the file (a second run
+                // would write beside it from its own process).
+                var read = (try? podman("exec", name, "cat", "/count"))?.stdout ?? ""
+                var reads = 1
+                while read.isEmpty && reads < 200 {
+                    read = (try? podman("exec", name, "cat", "/count"))?.stdout ?? ""
+                    reads += 1
+                }
+                count.withLock { $0 = read }
+                _ = try? podman("rm", "-f", "-t", "0", name)
+            }
+            let started = try #require(detached.withLock { $0 }, "round \(round)")
+            #expect(started.0 == 0 && started.1 == "\(name)\n", "round \(round): \(started)")
+            #expect(count.withLock { $0 } == "started\n", "round \(round)")
+            let run = try #require(attached.withLock { $0 }, "round \(round)")
+            #expect(run.0 != 0 && (run.0 != 125 || run.2.contains("already running")), "round \(round): \(run)")
+        }
     }
 
     /// podman 4.3.1 exits 125 for a start of no such container, attached or not (measured).

@@ -65,6 +65,11 @@ struct StartCommand: ParsableCommand {
         }
     }
 
+    private func alreadyRunning(_ record: ContainerRecord) -> RuntimeError {
+        .cannotRun("container \(record.name) is already running, and podlab cannot attach to a running container",
+                   hint: "podman logs -f \(record.name) follows its output; podman exec -it \(record.name) sh opens a shell in it")
+    }
+
     /// A name that names no container is podman's 125 here (as for stop), not the 1 of rm.
     private func find(_ name: String, in engine: ContainerEngine) throws -> ContainerRecord {
         do { return try engine.containers.find(name) } catch let error as RuntimeError {
@@ -75,13 +80,12 @@ struct StartCommand: ParsableCommand {
     /// The container runs under this process, as a foreground `run`: standard input goes in when it was created with
     /// -i (as with podman, start neither adds what create left out nor takes away what it gave).
     private func startAttached(_ record: ContainerRecord, engine: ContainerEngine) throws {
-        guard record.state.status != .running else {
-            throw RuntimeError.cannotRun("container \(record.name) is already running, and podlab cannot attach to a running container",
-                                         hint: "podman logs -f \(record.name) follows its output; podman exec -it \(record.name) sh opens a shell in it")
-        }
+        guard record.state.status != .running else { throw alreadyRunning(record) }
         Output.flush()
-        try engine.startInfra(of: record)
-        let code = try engine.run(record, attachment: .terminal(interactive: record.settings.interactive))
+        // A start begun meanwhile may have run it: then it is running, which this start cannot attach to either.
+        guard let code = try ContainerMonitor.runAttached(record, interactive: record.settings.interactive, engine: engine) else {
+            throw alreadyRunning(record)
+        }
         if code != 0 { throw SilentExit(status: code) }
     }
 }
