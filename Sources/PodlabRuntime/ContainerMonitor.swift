@@ -46,10 +46,10 @@ public enum ContainerMonitor {
     /// `start -a`: the container run under this command, to its end, claimed as `start` claims it (the claim goes
     /// once the record says running). Returns its exit code, or nil when it runs already (another start won).
     public static func runAttached(_ record: ContainerRecord, interactive: Bool, engine: ContainerEngine) throws -> Int32? {
+        try engine.startInfra(of: record)
         let claim = try startClaim(of: record, engine: engine)
         defer { claim.unlock() }
         guard let record = try afterPreviousRun(of: record, engine: engine) else { return nil }
-        try engine.startInfra(of: record)
         return try engine.run(record, attachment: .terminal(interactive: interactive), whenRunning: { claim.unlock() })
     }
 
@@ -57,8 +57,12 @@ public enum ContainerMonitor {
     static func startClaim(of record: ContainerRecord, engine: ContainerEngine) throws -> FileLock {
         let claim: FileLock
         do { claim = try FileLock(directory: engine.containers.directory(of: record.id)) } catch {
-            // Removed since it was looked up; a record whose directory is missing is that error.
-            if error.errno == ENOENT, try engine.containers.lookup(record.id) == nil { throw RuntimeError.noSuchContainer(record.name) }
+            guard error.errno == ENOENT else { throw error }
+            // Removed since it was looked up, or being removed by its previous run's monitor (a --rm container's
+            // directory goes before its record): once that monitor has ended, the record says which (afterPreviousRun
+            // throws "no such container" when it is gone). A record whose directory is still missing is that error.
+            _ = try afterPreviousRun(of: record, engine: engine)
+            if try engine.containers.lookup(record.id) == nil { throw RuntimeError.noSuchContainer(record.name) }
             throw error
         }
         try claim.lock(.exclusive)

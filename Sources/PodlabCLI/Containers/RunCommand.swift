@@ -53,28 +53,25 @@ struct StartCommand: ParsableCommand {
         guard !containers.isEmpty else { throw CLIError.usage("start requires at least one argument", command: "podman start") }
         let engine = try Current.engine.containers()
         if attach {
-            guard containers.count == 1 else {
-                throw CLIError.usage("you cannot start and attach multiple containers at once", command: "podman start")
-            }
-            return try startAttached(try find(containers[0], in: engine), engine: engine)
+            guard containers.count == 1 else { throw CLIError.refused("you cannot start and attach multiple containers at once", hint: nil) }
         }
-        for name in containers {
-            let record = try find(name, in: engine)
-            if record.state.status != .running { try engine.startDetached(record) }
-            Output.out(name)
+        // No such container, looked up or removed before the start takes it, is podman's 125 here (as for stop), not rm's 1.
+        do {
+            if attach { return try startAttached(try engine.containers.find(containers[0]), engine: engine) }
+            for name in containers {
+                let record = try engine.containers.find(name)
+                if record.state.status != .running { try engine.startDetached(record) }
+                Output.out(name)
+            }
+        } catch let error as RuntimeError {
+            guard case .noSuchContainer = error else { throw error }
+            throw StatusOverride(error, status: ExitStatus.engineError)
         }
     }
 
     private func alreadyRunning(_ record: ContainerRecord) -> RuntimeError {
         .cannotRun("container \(record.name) is already running, and podlab cannot attach to a running container",
                    hint: "podman logs -f \(record.name) follows its output; podman exec -it \(record.name) sh opens a shell in it")
-    }
-
-    /// A name that names no container is podman's 125 here (as for stop), not the 1 of rm.
-    private func find(_ name: String, in engine: ContainerEngine) throws -> ContainerRecord {
-        do { return try engine.containers.find(name) } catch let error as RuntimeError {
-            throw StatusOverride(error, status: ExitStatus.engineError)
-        }
     }
 
     /// The container runs under this process, as a foreground `run`: standard input goes in when it was created with
