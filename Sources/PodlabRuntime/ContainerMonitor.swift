@@ -44,13 +44,15 @@ public enum ContainerMonitor {
     }
 
     /// `start -a`: the container run under this command, to its end, claimed as `start` claims it (the claim goes
-    /// once the record says running). Returns its exit code, or nil when it runs already (another start won).
-    public static func runAttached(_ record: ContainerRecord, interactive: Bool, engine: ContainerEngine) throws -> Int32? {
+    /// once the record says running). Standard input goes in when it was created with -i. Returns its exit code, or nil
+    /// when it runs already (another start won, or it ran before this command looked).
+    public static func runAttached(_ record: ContainerRecord, engine: ContainerEngine) throws -> Int32? {
         try engine.startInfra(of: record)
         let claim = try startClaim(of: record, engine: engine)
         defer { claim.unlock() }
         guard let record = try afterPreviousRun(of: record, engine: engine) else { return nil }
-        return try engine.run(record, attachment: .terminal(interactive: interactive), whenRunning: { claim.unlock() })
+        return try engine.run(record, attachment: .terminal(interactive: record.settings.interactive),
+                              whenRunning: { claim.unlock() })
     }
 
     /// The container's start lock, held (see `start`).
@@ -62,7 +64,6 @@ public enum ContainerMonitor {
             // directory goes before its record): once that monitor has ended, the record says which (afterPreviousRun
             // throws "no such container" when it is gone). A record whose directory is still missing is that error.
             _ = try afterPreviousRun(of: record, engine: engine)
-            if try engine.containers.lookup(record.id) == nil { throw RuntimeError.noSuchContainer(record.name) }
             throw error
         }
         try claim.lock(.exclusive)

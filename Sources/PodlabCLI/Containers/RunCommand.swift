@@ -77,10 +77,9 @@ struct StartCommand: ParsableCommand {
     /// The container runs under this process, as a foreground `run`: standard input goes in when it was created with
     /// -i (as with podman, start neither adds what create left out nor takes away what it gave).
     private func startAttached(_ record: ContainerRecord, engine: ContainerEngine) throws {
-        guard record.state.status != .running else { throw alreadyRunning(record) }
         Output.flush()
-        // A start begun meanwhile may have run it: then it is running, which this start cannot attach to either.
-        guard let code = try ContainerMonitor.runAttached(record, interactive: record.settings.interactive, engine: engine) else {
+        // Running already, or run by a start begun meanwhile: this start cannot attach to it either way.
+        guard let code = try ContainerMonitor.runAttached(record, engine: engine) else {
             throw alreadyRunning(record)
         }
         if code != 0 { throw SilentExit(status: code) }
