@@ -99,6 +99,30 @@ struct StartAttachTests {
         }
     }
 
+    /// A container created with --rm runs attached and is gone afterwards, as after `run --rm`.
+    @Test func attachedStartOfARemovedOnExitContainerRemovesIt() throws {
+        #expect(try podman("create", "--rm", "--name", "brief", "docker.io/library/busybox:latest", "echo", "再见").status == 0)
+        let started = try podman("start", "-a", "brief")
+        #expect(started.status == 0 && started.stdout == "再见\n", "\(started)")
+        let after = try podman("ps", "-a", "--format", "{{.Names}}")
+        #expect(after.status == 0 && after.stdout.isEmpty, "removed once it ended: \(after)")
+    }
+
+    /// An attached start that fails (its published port is held by a program on the host) leaves the container as it
+    /// was: a start once the port is free runs it.
+    @Test func aFailedAttachedStartLeavesTheContainerStartable() throws {
+        var holder: HostListener? = try HostListener()
+        let port = try #require(holder?.port)
+        #expect(try podman("create", "--name", "web", "-p", "\(port):80", "docker.io/library/busybox:latest",
+                           "echo", "served").status == 0)
+        let refused = try podman("start", "-a", "web")
+        #expect(refused.status == 125 && refused.stderr.contains("127.0.0.1:\(port): bind: address already in use"), "\(refused)")
+        #expect(try podman("inspect", "--format", "{{.State.Status}}", "web").stdout != "running\n")
+        holder = nil
+        let started = try podman("start", "-a", "web")
+        #expect(started.status == 0 && started.stdout == "served\n", "\(started)")
+    }
+
     /// podman 4.3.1 exits 125 for a start of no such container, attached or not (measured).
     @Test func unknownContainerIsPodmansError() throws {
         for arguments in [["start", "-a", "nowhere"], ["start", "nowhere"]] {
