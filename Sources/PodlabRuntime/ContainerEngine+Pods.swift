@@ -103,7 +103,9 @@ extension ContainerEngine {
         let records = try containers(of: pod)
         // The members are named first, as podman does: they are what the learner started.
         if let running = records.reversed().first(where: { $0.state.status == .running }) { throw RuntimeError.running(id: running.id) }
-        for record in records.reversed() { try remove(record, anonymousVolumes: true) }
+        for record in records.reversed() {
+            do { try remove(record, anonymousVolumes: true) } catch RuntimeError.noSuchContainer { continue }  // gone meanwhile
+        }
         try pods.remove(pod.id)
         journal.record(JournalEvent(type: "pod", status: "remove", id: pod.id, name: pod.name, image: nil))
     }

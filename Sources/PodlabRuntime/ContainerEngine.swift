@@ -51,8 +51,8 @@ public final class ContainerEngine: @unchecked Sendable {
             // A pod's member is named in the pod's hosts file, which the other members see at once.
             if let podID = settings.pod, settings.infra != true { try addMember(record, to: try pods.find(podID)) }
         } catch {
-            // Half a container is none: nothing of it stays listed.
-            try? remove(record)
+            // Half a container is none: nothing of it stays listed (whether or not its record was written yet).
+            try? removeUnclaimed(record, anonymousVolumes: false)
             throw error
         }
         journal.record(JournalEvent(type: "container", status: "create", id: record.id, name: record.name, image: imageName))
@@ -271,7 +271,7 @@ public final class ContainerEngine: @unchecked Sendable {
         journal.record(JournalEvent(type: "container", status: "died", id: record.id, name: record.name, image: record.imageName, exitCode: exitCode))
         guard record.settings.autoRemove else { return }
         do {
-            try remove(record, anonymousVolumes: true)
+            try removeUnclaimed(record, anonymousVolumes: true)
         } catch {
             // The removal's error is the one to report; a second failure here only leaves the state unwritten.
             _ = try? recordExit(of: record.id, exitCode: exitCode)
@@ -287,29 +287,6 @@ public final class ContainerEngine: @unchecked Sendable {
             records[index].state.exitCode = exitCode
             records[index].state.finishedAt = WallClock.now()
             return true
-        }
-    }
-
-    /// Stops a container if it runs, then removes it: the -f of `rm`, `rmi` and `volume rm`. A --rm container's monitor
-    /// removes it as it stops (`stop` returns once it has), which leaves nothing to do.
-    public func removeStopping(_ record: ContainerRecord, timeout: Int, anonymousVolumes: Bool = false) throws {
-        _ = try stop(record, timeout: timeout)
-        guard let stopped = try containers.lookup(record.id) else { return }
-        try remove(stopped, anonymousVolumes: anonymousVolumes)
-    }
-
-    /// Forgets a container that is not running and deletes its files; with `anonymousVolumes` (`rm -v`, `--rm`)
-    /// also the volumes made for it alone.
-    public func remove(_ record: ContainerRecord, anonymousVolumes: Bool = false) throws {
-        // Again here: at the end of the container an exec's waiting process may still have held its cgroups.
-        CgroupLimits.remove(id: record.id)
-        try ContainerCleanup.removeDirectory(containers.directory(of: record.id), mapping: mapping)
-        try containers.remove(record.id)
-        journal.record(JournalEvent(type: "container", status: "remove", id: record.id, name: record.name, image: record.imageName))
-        guard anonymousVolumes else { return }
-        for mount in record.settings.volumes where mount.anonymous == true {
-            guard let name = mount.volumeName, try users(ofVolume: name).isEmpty else { continue }
-            try? volumes.remove(name)
         }
     }
 

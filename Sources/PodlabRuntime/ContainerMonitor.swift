@@ -60,10 +60,15 @@ public enum ContainerMonitor {
         let claim: FileLock
         do { claim = try FileLock(directory: engine.containers.directory(of: record.id)) } catch {
             guard error.errno == ENOENT else { throw error }
-            // Removed since it was looked up, or being removed by its previous run's monitor (a --rm container's
-            // directory goes before its record): once that monitor has ended, the record says which (afterPreviousRun
-            // throws "no such container" when it is gone). A record whose directory is still missing is that error.
+            // Removed since it was looked up, or being removed, by its previous run's monitor (a --rm container's
+            // directory goes before its record) or by a removal holding the lock: once that monitor has ended, and
+            // in the moment between a removal's two steps, the record says which (afterPreviousRun throws "no such
+            // container" when it is gone). A record whose directory stays missing (a crash between them) is that error.
             _ = try afterPreviousRun(of: record, engine: engine)
+            for _ in 0..<100 {
+                guard try engine.containers.lookup(record.id) != nil else { throw RuntimeError.noSuchContainer(record.name) }
+                usleep(10_000)
+            }
             throw error
         }
         try claim.lock(.exclusive)

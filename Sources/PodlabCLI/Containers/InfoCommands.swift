@@ -94,7 +94,11 @@ struct ContainerPruneCommand: ParsableCommand {
         }
         let engine = try Current.engine.containers()
         for record in try engine.containers.all() where record.state.status != .running {
-            try engine.remove(record)
+            do {
+                try engine.remove(record)
+            } catch RuntimeError.running, RuntimeError.noSuchContainer {
+                continue   // started or removed by another command since the list was read: not this prune's
+            }
             Output.out(record.id)
         }
     }

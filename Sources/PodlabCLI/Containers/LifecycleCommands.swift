@@ -94,7 +94,12 @@ struct RemoveContainerCommand: ParsableCommand {
                                                  hint: "remove the pod: podman pod rm -f \(pod.prefix(12))")
                 }
                 guard record.state.status != .running || force else { throw RuntimeError.running(id: record.id) }
-                try engine.removeStopping(record, timeout: time ?? 0, anonymousVolumes: volumes)
+                // Decided again under the start lock: a start that came first has it running (refused without -f).
+                if force {
+                    try engine.removeStopping(record, timeout: time ?? 0, anonymousVolumes: volumes)
+                } else {
+                    try engine.remove(record, anonymousVolumes: volumes)
+                }
                 Output.out(name)
             } catch RuntimeError.noSuchContainer where ignore || force {
                 // Not there (any more): what --force and --ignore ask to pass over.

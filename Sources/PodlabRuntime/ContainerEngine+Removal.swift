@@ -1,0 +1,76 @@
+import PodlabCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Removing a container. Every removal (`rm`, `rm -f`, `container prune`, `pod rm`, `rmi -f`, `volume rm -f`, a build
+/// step's container, a failed `run --rm`) takes the container's start lock (`ContainerMonitor.start`) and decides on
+/// the record read under it: a start that took the lock first has the container running by then (which `rm` refuses
+/// and -f stops), and a start that comes after finds no such container. Without it a start could read "created", the
+/// removal delete the record and files, and the start launch the container all the same. A --rm container's own
+/// monitor, and `create` undoing half a container, remove without the lock: a start may hold it while it waits for
+/// that monitor, and no start can have read a record `create` has not returned.
+extension ContainerEngine {
+    /// Stops a container if it runs, then removes it: the -f of `rm`, `rmi` and `volume rm`. A container gone
+    /// meanwhile (a --rm container's monitor removes it as it stops) leaves nothing to do.
+    public func removeStopping(_ record: ContainerRecord, timeout: Int, anonymousVolumes: Bool = false) throws {
+        do {
+            try withStartClaim(of: record) { current in
+                _ = try stop(current, timeout: timeout)
+                guard let stopped = try containers.lookup(record.id) else { return }
+                try removeUnclaimed(stopped, anonymousVolumes: anonymousVolumes)
+            }
+        } catch RuntimeError.noSuchContainer {
+            return
+        }
+    }
+
+    /// Forgets a container that is not running and deletes its files; with `anonymousVolumes` (`rm -v`, `--rm`)
+    /// also the volumes made for it alone. A container started since the caller read it is running: refused.
+    public func remove(_ record: ContainerRecord, anonymousVolumes: Bool = false) throws {
+        try withStartClaim(of: record) { current in
+            guard current.state.status != .running else { throw RuntimeError.running(id: current.id) }
+            try removeUnclaimed(current, anonymousVolumes: anonymousVolumes)
+        }
+    }
+
+    /// The removal itself, for a caller that holds the start lock, the container's own monitor, or `create`.
+    func removeUnclaimed(_ record: ContainerRecord, anonymousVolumes: Bool) throws {
+        // Again here: at the end of the container an exec's waiting process may still have held its cgroups.
+        CgroupLimits.remove(id: record.id)
+        try ContainerCleanup.removeDirectory(containers.directory(of: record.id), mapping: mapping)
+        try containers.remove(record.id)
+        journal.record(JournalEvent(type: "container", status: "remove", id: record.id, name: record.name, image: record.imageName))
+        guard anonymousVolumes else { return }
+        for mount in record.settings.volumes where mount.anonymous == true {
+            guard let name = mount.volumeName, try users(ofVolume: name).isEmpty else { continue }
+            try? volumes.remove(name)
+        }
+    }
+
+    /// `body` with the container's start lock held, given its record as read under the lock once the monitor of its
+    /// previous run has ended (no such container when it has gone meanwhile). A record left without its directory (a
+    /// crash between the two removals) has nothing a start could lock or launch: it is given to `body` unlocked, so
+    /// that `rm` can still clear it.
+    private func withStartClaim(of record: ContainerRecord, _ body: (ContainerRecord) throws -> Void) throws {
+        let claim: FileLock?
+        do {
+            claim = try ContainerMonitor.startClaim(of: record, engine: self)
+        } catch let error as SystemError where error.errno == ENOENT {
+            claim = nil
+        }
+        defer { claim?.unlock() }
+        try body(try settled(record))
+    }
+
+    /// The record once no monitor of an ended run is left (a --rm container's removes the container itself, and two
+    /// removals at once would each find the other's half done), or running. With the start lock held nothing starts
+    /// it again, so a container that ends between the two reads is waited for on the second round.
+    private func settled(_ record: ContainerRecord) throws -> ContainerRecord {
+        while true {
+            if let ended = try ContainerMonitor.afterPreviousRun(of: record, engine: self) { return ended }
+            guard let current = try containers.lookup(record.id) else { throw RuntimeError.noSuchContainer(record.name) }
+            if current.state.status == .running { return current }
+        }
+    }
+}
