@@ -86,6 +86,21 @@ static void end_politely(int signo) {
     restore_and_raise(signo, TCSANOW);
 }
 
+/* A Ctrl-C that came while this thread was busy (drawing the last key, SIGINT blocked) stays pending, and ppoll
+ * delivers it only when no key is there: with keys typed after it already waiting, ppoll answers "ready" and keeps
+ * the signal blocked, so those keys would go into the line the Ctrl-C drops. Taken here first; true when it was. */
+static int take_pending_interrupt(void) {
+    sigset_t pending;
+    if (sigpending(&pending) != 0 || !sigismember(&pending, SIGINT)) return 0;
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, SIGINT);
+    const struct timespec now = { 0, 0 };
+    if (sigtimedwait(&only, NULL, &now) != SIGINT) return 0;
+    interrupted = 1;
+    return 1;
+}
+
 /* One key: waits (SIGINT admitted) until the terminal has a byte, then decodes one UTF-8 character. Returns 1 with
  * the character, 0 at end of file, -1 with errno EINTR after a Ctrl-C. */
 static int read_key(EditLine *el, wchar_t *out) {
@@ -110,6 +125,7 @@ static int read_key(EditLine *el, wchar_t *out) {
             if (errno == EINTR) continue;   /* the loop's head tells a Ctrl-C from a resize or a continue */
             return -1;
         }
+        if (take_pending_interrupt()) continue;
         unsigned char byte = 0;
         ssize_t got = read(key_fd, &byte, 1);
         if (got == 0) return 0;

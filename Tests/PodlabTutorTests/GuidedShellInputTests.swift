@@ -81,6 +81,21 @@ extension TutorIntegrationTests {
         try shell.keys("C-c")
     }
 
+    /// Ctrl-C and the next command typed ahead in one burst, as a quick typist's keys reach the terminal: the Ctrl-C
+    /// comes while the shell still draws the key before it, and the keys after it are already waiting when the shell
+    /// looks again. The Ctrl-C drops the block first; the command typed after it runs.
+    @Test func aCtrlCTypedAheadOfTheNextCommandDropsOnlyTheBlock() throws {
+        let shell = try startChineseShell()
+        for round in 1...5 {
+            try shell.type("echo \"never-\(round)")
+            #expect(shell.wait(for: "\n> ", count: round) != nil, "round \(round): \(shell.screen())")
+            try shell.burst(["-l", "printed"], ["C-c"], ["-l", "echo after-$((\(round)*7))"], ["Enter"])
+            #expect(shell.wait(for: "\nafter-\(round * 7)\n") != nil, "round \(round): \(shell.screen())")
+        }
+        #expect(!shell.screen().contains("printedecho"), "\(shell.screen())")
+        try shell.keys("C-c")
+    }
+
     @Test func aPasteRunsItsCommandsInOrder() throws {
         let shell = try startChineseShell()
         #expect(shell.wait(for: "$ ") != nil, "the prompt is there (and with it, bracketed paste): \(shell.screen())")

@@ -55,6 +55,12 @@ public final class TmuxSession: @unchecked Sendable {
         _ = try Subprocess.run(["tmux", "-S", socket, "send-keys", "-t", name] + keys)
     }
 
+    /// Several `keys` in one tmux command: written to the terminal back to back, with no process start between them.
+    public func burst(_ groups: [String]...) throws {
+        let commands = groups.map { ["send-keys", "-t", name] + $0 }.joined(separator: [";"])
+        _ = try Subprocess.run(["tmux", "-S", socket] + commands)
+    }
+
     /// Everything the terminal has shown (scrollback included).
     /// The title the program in the pane set (OSC 0/2), as tmux keeps it.
     public func title() -> String {
