@@ -51,7 +51,8 @@ public final class ContainerEngine: @unchecked Sendable {
             // A pod's member is named in the pod's hosts file, which the other members see at once.
             if let podID = settings.pod, settings.infra != true { try addMember(record, to: try pods.find(podID)) }
         } catch {
-            // Half a container is none: nothing of it stays listed (whether or not its record was written yet).
+            // Half a container is none: nothing of it stays listed. Without the start lock, which is on a directory
+            // that may not have been made.
             try? removeUnclaimed(record, anonymousVolumes: false)
             throw error
         }

@@ -52,7 +52,7 @@ public final class TmuxSession: @unchecked Sendable {
 
     /// tmux key names (`Tab`, `Up`, `C-c`, `C-d`), or `-l` then literal text.
     public func keys(_ keys: String...) throws {
-        _ = try Subprocess.run(["tmux", "-S", socket, "send-keys", "-t", name] + keys)
+        try burst(keys)
     }
 
     /// Several `keys` in one tmux command: written to the terminal back to back, with no process start between them.
@@ -61,13 +61,13 @@ public final class TmuxSession: @unchecked Sendable {
         _ = try Subprocess.run(["tmux", "-S", socket] + commands)
     }
 
-    /// Everything the terminal has shown (scrollback included).
     /// The title the program in the pane set (OSC 0/2), as tmux keeps it.
     public func title() -> String {
         ((try? Subprocess.run(["tmux", "-S", socket, "display-message", "-p", "-t", name, "#{pane_title}"]).output) ?? "")
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Everything the terminal has shown (scrollback included).
     public func screen() -> String {
         (try? Subprocess.run(["tmux", "-S", socket, "capture-pane", "-p", "-J", "-S", "-20000", "-t", name]).output) ?? ""
     }

@@ -93,8 +93,7 @@ struct RemoveContainerCommand: ParsableCommand {
                     throw RuntimeError.cannotRun("container \(record.id) is the infra container of pod \(pod) and cannot be removed without removing the pod",
                                                  hint: "remove the pod: podman pod rm -f \(pod.prefix(12))")
                 }
-                guard record.state.status != .running || force else { throw RuntimeError.running(id: record.id) }
-                // Decided again under the start lock: a start that came first has it running (refused without -f).
+                // Running or not is decided under the start lock: without -f, `remove` refuses a running container.
                 if force {
                     try engine.removeStopping(record, timeout: time ?? 0, anonymousVolumes: volumes)
                 } else {
