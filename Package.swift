@@ -139,11 +139,18 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// `PODLAB_FUZZ=1 swift build --scratch-path .build-fuzz --product podlab-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld`
-// (scripts/fuzz.sh): libFuzzer's driver over PodlabFuzzing. Declared only then: it links only with libFuzzer.
+// `PODLAB_FUZZ=1 swift build --product podlab-fuzz` (scripts/fuzz.sh): libFuzzer's driver over PodlabFuzzing. Declared
+// only then: it links only with libFuzzer. Only podlab's own modules get libFuzzer's coverage instrumentation: the
+// dependencies (NIO, Hummingbird, AsyncHTTPClient, swift-crypto, Yams …) keep the flags of the ordinary debug build,
+// so the fuzz build reuses what `swift build --build-tests` compiled in .build instead of compiling them all again.
 if Context.environment["PODLAB_FUZZ"] != nil {
+    let instrumented: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer"])]
+    for target in package.targets where target.type == .regular && target.name.hasPrefix("Podlab") && target.name != "PodlabTestSupport" {
+        target.swiftSettings = (target.swiftSettings ?? []) + instrumented
+    }
     package.targets.append(.target(name: "CFuzzerDriver", path: "fuzz/Sources/CFuzzerDriver"))
     package.targets.append(.executableTarget(name: "podlab-fuzz", dependencies: ["PodlabFuzzing", "CFuzzerDriver"],
-                                             path: "fuzz/Sources/podlab-fuzz"))
+                                             path: "fuzz/Sources/podlab-fuzz", swiftSettings: instrumented,
+                                             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer", "-use-ld=lld"])]))
     package.products.append(.executable(name: "podlab-fuzz", targets: ["podlab-fuzz"]))
 }
