@@ -9,8 +9,7 @@ import Glibc
 /// and -f stops), and a start that comes after finds no such container. Without it a start could read "created", the
 /// removal delete the record and files, and the start launch the container all the same. A foreground `run` takes the
 /// lock too (`ContainerMonitor.runAttached`). A --rm container's own monitor removes it without the lock (a start may
-/// hold it while it waits for that monitor); `create` holds it from making the directory until the container is whole,
-/// and undoes half a container under it.
+/// hold it while it waits for that monitor), and so does `create` undoing half a container.
 extension ContainerEngine {
     /// Stops a container if it runs, then removes it: the -f of `rm`, `rmi` and `volume rm`. A container gone
     /// meanwhile (a --rm container's monitor removes it as it stops) leaves nothing to do.

@@ -37,22 +37,9 @@ public final class ContainerEngine: @unchecked Sendable {
                                      imageName: imageName, created: WallClock.now(), settings: settings, state: ContainerState())
         let directory = containers.directory(of: record.id)
         let rootfs = image.topLayer.map { images.layers.path(for: $0) }
-        // The directory first, and its start lock held until the container is whole: a removal (`container prune`,
-        // `rm -a`) or a start that finds the record meanwhile waits for the lock, then sees it complete; none finds a
-        // record whose directory is still being filled (a crash before the record is written leaves a directory no
-        // record names, which `store check` reports).
-        try StoreAccess.prepare(directory)
-        let claim: FileLock
+        try containers.add(record)
         do {
-            claim = try FileLock(directory: directory)
-            try claim.lock(.exclusive)
-            try containers.add(record)
-        } catch {
-            try? ContainerCleanup.removeDirectory(directory, mapping: mapping)
-            throw error
-        }
-        defer { claim.unlock() }
-        do {
+            try StoreAccess.prepare(directory)
             try storeSecrets(settings.secrets ?? [], in: directory, durability: settings.durability)
             try ContainerHosts.write(for: record, in: directory)
             // An empty volume takes what the image holds where it is mounted (podman's copy-up).
@@ -64,7 +51,8 @@ public final class ContainerEngine: @unchecked Sendable {
             // A pod's member is named in the pod's hosts file, which the other members see at once.
             if let podID = settings.pod, settings.infra != true { try addMember(record, to: try pods.find(podID)) }
         } catch {
-            // Half a container is none: nothing of it stays listed. The start lock is this function's own.
+            // Half a container is none: nothing of it stays listed. Without the start lock, which is on a directory
+            // that may not have been made.
             try? removeUnclaimed(record, anonymousVolumes: false)
             throw error
         }
