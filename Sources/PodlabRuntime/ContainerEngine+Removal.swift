@@ -7,9 +7,9 @@ import Glibc
 /// step's container, a failed `run --rm`) takes the container's start lock (`ContainerMonitor.start`) and decides on
 /// the record read under it: a start that took the lock first has the container running by then (which `rm` refuses
 /// and -f stops), and a start that comes after finds no such container. Without it a start could read "created", the
-/// removal delete the record and files, and the start launch the container all the same. A foreground `run` takes the
-/// lock too (`ContainerMonitor.runAttached`). A --rm container's own monitor removes it without the lock (a start may
-/// hold it while it waits for that monitor), and so does `create` undoing half a container.
+/// removal delete the record and files, and the start launch the container all the same. A --rm container's own
+/// monitor removes it without the lock (a start may hold it while it waits for that monitor), and so does `create`
+/// undoing half a container.
 extension ContainerEngine {
     /// Stops a container if it runs, then removes it: the -f of `rm`, `rmi` and `volume rm`. A container gone
     /// meanwhile (a --rm container's monitor removes it as it stops) leaves nothing to do.

@@ -47,8 +47,6 @@ public enum ContainerMonitor {
     /// once the record says running). Standard input goes in when it was created with -i. Returns its exit code, or nil
     /// when it runs already (another start won, or it ran before this command looked).
     public static func runAttached(_ record: ContainerRecord, engine: ContainerEngine) throws -> Int32? {
-        // Running as the caller read it: not a reason to start its pod's infra (which may have been stopped).
-        guard record.state.status != .running else { return nil }
         try engine.startInfra(of: record)
         let claim = try startClaim(of: record, engine: engine)
         defer { claim.unlock() }

@@ -18,20 +18,11 @@ struct RunCommand: ParsableCommand {
                 return
             }
             Output.flush()
-            // Under the start lock, as `start -a`: a removal (`container prune`, `rm -a`) in the moment of its launch
-            // waits, then finds it running; one that came first leaves no such container to run.
-            guard let ran = try ContainerMonitor.runAttached(record, engine: engine) else {
-                throw RuntimeError.cannotRun("container \(record.name) was started by another command before this one could run it",
-                                             hint: "podman logs -f \(record.name) follows its output")
-            }
-            code = ran
+            try engine.startInfra(of: record)
+            code = try engine.run(record, attachment: .terminal(interactive: options.interactive))
         } catch {
             // A container that never ran is not left behind when --rm asked for its removal.
             if record.settings.autoRemove { try? engine.remove(record, anonymousVolumes: true) }
-            // Removed before it could run (a prune meanwhile): a run's failure is podman's 125, not rm's 1.
-            if let failure = error as? RuntimeError, case .noSuchContainer = failure {
-                throw StatusOverride(failure, status: ExitStatus.engineError)
-            }
             throw error
         }
         if code != 0 { throw SilentExit(status: code) }

@@ -221,11 +221,7 @@ struct PodPruneCommand: ParsableCommand {
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { return }
         }
         for pod in try engine.pods.all() where try !["Running", "Degraded"].contains(engine.status(of: pod)) {
-            do {
-                try engine.removePod(pod)
-            } catch RuntimeError.running {
-                continue   // a member started since the list was read: the pod is not this prune's
-            }
+            try engine.removePod(pod)
             Output.out(pod.id)
         }
     }
