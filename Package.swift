@@ -145,7 +145,7 @@ let package = Package(
 // so the fuzz build reuses what `swift build --build-tests` compiled in .build instead of compiling them all again.
 if Context.environment["PODLAB_FUZZ"] != nil {
     let instrumented: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer"])]
-    for target in package.targets where target.type == .regular && target.name.hasPrefix("Podlab") && target.name != "PodlabTestSupport" {
+    for target in package.targets where target.type == .regular && target.name.hasPrefix("Podlab") {
         target.swiftSettings = (target.swiftSettings ?? []) + instrumented
     }
     package.targets.append(.target(name: "CFuzzerDriver", path: "fuzz/Sources/CFuzzerDriver"))

@@ -1,15 +1,16 @@
 #!/bin/bash
 # Coverage-guided fuzzing of the parsers that read hostile input (Sources/PodlabFuzzing), with libFuzzer.
 #   scripts/fuzz.sh [TARGET…]                     the fixed run of `make test`: seed 1 and a fixed number of
-#                                                 inputs per target (about 20 s each here), from the seed corpus
+#                                                 inputs per target (5–45 s each here), from the seed corpus
 #                                                 alone, with hashing and memory layout fixed: a bounded amount
 #                                                 of work whose inputs vary only a little between runs
 #   scripts/fuzz.sh --explore SECONDS [TARGET…]   `make fuzz`: a random seed for SECONDS per target, growing a
 #                                                 corpus kept in .build-fuzz/corpus/<target>/ between runs
-# Builds podlab-fuzz in .build beside the test build, podlab's own modules instrumented for libFuzzer and the
-# dependencies reused as they are (Package.swift; the next ordinary build recompiles podlab's modules). Stops at the first finding (a crash, a hang over 10 s or
-# a broken invariant), which libFuzzer saves as .build-fuzz/findings/<target>-crash-…: fix it and copy the input
-# into fuzz/corpus/<target>/, where FuzzCorpusTests replays it from then on.
+# Builds podlab-fuzz in .build beside the test build: podlab's own modules instrumented for libFuzzer, the
+# dependencies reused as they are (Package.swift; the next ordinary build recompiles podlab's modules). Stops at the
+# first finding (a crash, a hang over 10 s or a broken invariant), which libFuzzer saves as
+# .build-fuzz/findings/<target>-crash-…: fix it and copy the input into fuzz/corpus/<target>/, where
+# FuzzCorpusTests replays it from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 explore=""
@@ -21,7 +22,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(containerfile layer manifest registry-route registries-conf lesson kube submission auth-challenge image-user ignore load)
 fi
-# Inputs per target in the fixed run: about 20 seconds each on a 2-core lab machine.
+# Inputs per target in the fixed run: 5–45 seconds each on a 2-core lab machine, about 4 minutes in all.
 declare -A runs=([containerfile]=100000 [layer]=15000 [manifest]=400000 [registry-route]=400000
                  [registries-conf]=100000 [lesson]=10000 [kube]=50000 [submission]=400000
                  [auth-challenge]=200000 [image-user]=60000 [ignore]=80000 [load]=8000)
@@ -36,8 +37,7 @@ export SWIFT_DETERMINISTIC_HASHING=1
 export SWIFT_BACKTRACE=enable=no
 fixed_layout=()
 if setarch "$(uname -m)" -R true 2>/dev/null; then fixed_layout=(setarch "$(uname -m)" -R); fi
-# The manifest depends on PODLAB_FUZZ: evaluate it afresh, not from the cache of the last ordinary build.
-flags=(--product podlab-fuzz --manifest-cache none)
+flags=(--product podlab-fuzz)
 mkdir -p .build-fuzz
 started=$(date +%s)
 if ! swift build "${flags[@]}" > .build-fuzz/build.log 2>&1; then
