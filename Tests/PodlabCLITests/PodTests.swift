@@ -102,4 +102,22 @@ struct PodTests {
         #expect(control.status == 0, "\(control)")
         #expect(try podman("volume", "exists", "member-data").status == 0)
     }
+
+    /// `container prune` leaves a pod's infra to its pod, as podman 4.3.1 does (measured: nothing printed for it,
+    /// status 0), and removes a stopped container beside it. Without that the pod said Running with no containers
+    /// and `pod start` failed with "no container with name or ID".
+    @Test func containerPruneLeavesAPodsInfra() throws {
+        let pod = try podman("pod", "create", "kept")
+        #expect(pod.status == 0, "\(pod)")
+        let loose = try podman("create", "--name", "loose", "busybox", "true").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pruned = try podman("container", "prune", "-f")
+        #expect(pruned.status == 0 && pruned.stdout == loose + "\n", "only the loose container: \(pruned)")
+        let infra = try podman("pod", "ps", "--format", "{{.NumberOfContainers}}")
+        #expect(infra.stdout == "1\n", "the infra is still the pod's: \(infra)")
+        let started = try podman("pod", "start", "kept")
+        #expect(started.status == 0, "\(started)")
+        #expect(try podman("pod", "ps", "--format", "{{.Name}} {{.Status}}").stdout == "kept Running\n")
+        #expect(try podman("pod", "rm", "-f", "kept").status == 0)
+        #expect(try podman("ps", "-aq").stdout == "", "pod rm took the infra")
+    }
 }

@@ -93,7 +93,11 @@ struct ContainerPruneCommand: ParsableCommand {
             guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { return }
         }
         let engine = try Current.engine.containers()
+        // A pod's infra belongs to its pod while the pod exists (podman 4.3.1 leaves it, printing nothing): removing it
+        // would leave a pod that says Running with no containers and cannot start. `pod rm` removes it.
+        let podIDs = Set(try engine.pods.all().map(\.id))
         for record in try engine.containers.all() where record.state.status != .running {
+            if record.settings.infra == true, let pod = record.settings.pod, podIDs.contains(pod) { continue }
             do {
                 try engine.remove(record)
             } catch RuntimeError.running, RuntimeError.noSuchContainer {
