@@ -1,4 +1,5 @@
 @testable import PodlabCLI
+import Foundation
 import Testing
 
 /// podman's ways of writing sizes, durations, tables and templates.
@@ -69,6 +70,17 @@ import Testing
         let value: TemplateValue = .array([.object([("Id", .string("<a>")), ("RepoTags", .null), ("Size", .int(5))])])
         #expect(value.json(indent: "    ") == "[\n    {\n        \"Id\": \"<a>\",\n        \"RepoTags\": null,\n        \"Size\": 5\n    }\n]")
         #expect(value.json(indent: nil, escapeHTML: true) == #"[{"Id":"\u003ca\u003e","RepoTags":null,"Size":5}]"#)
+    }
+
+    /// Every control a terminal could obey is escaped in JSON: C0, C1 (U+0080–U+009F; U+009B is CSI to some
+    /// terminals), and U+2028/U+2029 as Go writes them; the text decodes back to what it was.
+    @Test func jsonEscapesEveryControlATerminalCouldObey() throws {
+        let text = "a\u{1B}]0;t\u{07}b\u{9B}31mc\u{85}d\u{2028}e\u{2029}f\u{7F}é中"
+        let json = TemplateValue.string(text).json(indent: nil)
+        #expect(json == #""a\u001b]0;t\u0007b\u009b31mc\u0085d\u2028e\u2029f\#u{7F}é中""#)
+        #expect(!json.unicodeScalars.contains { $0.value < 0x20 || (0x80...0x9F).contains($0.value) }, "no raw control but DEL")
+        let decoded = try JSONDecoder().decode(String.self, from: Data(json.utf8))
+        #expect(decoded == text)
     }
 
     /// Go's `omitempty`: JSON leaves out an empty field, a template still reaches it.

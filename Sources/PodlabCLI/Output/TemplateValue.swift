@@ -101,7 +101,9 @@ indirect enum TemplateValue: Equatable {
             case ">" where escapeHTML: result += "\\u003e"
             case "&" where escapeHTML: result += "\\u0026"
             default:
-                if scalar.value < 0x20 {
+                // C0 as Go writes them; C1 (U+0080–U+009F: a terminal may take U+009B as CSI) and Go's U+2028/U+2029
+                // too, so that no control an image or a container's argument holds reaches the terminal raw.
+                if scalar.value < 0x20 || (0x80...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
                     let hex = String(scalar.value, radix: 16)
                     result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
