@@ -28,7 +28,11 @@ extension Builder {
         defer { try? engine.remove(try engine.containers.find(record.id)) }
         let code: Int32
         do {
-            code = try engine.run(record, attachment: .terminal(interactive: false))
+            // Under the start lock, as any foreground run: a `container prune` meanwhile cannot take it half started.
+            guard let exit = try ContainerMonitor.runAttached(record, engine: engine) else {
+                throw RuntimeError.cannotRun("the build container \(record.name) was started by another command", hint: "build again")
+            }
+            code = exit
         } catch let error as any LearnerFacingError {
             throw fail(instruction, error.message, hint: error.hint, status: error.exitStatus)
         }

@@ -14,13 +14,20 @@ public struct UnrecordedContainerDirectory: Sendable, Equatable {
     public var autoRemove: Bool?
     /// Last changed before the system booted (so no container of this boot uses it).
     public var madeBeforeBoot: Bool
+    /// A `create` killed before it renamed the container's directory into place (`<id>.new`, see `addClaimed`): empty,
+    /// never a container's, swept by `--repair` and otherwise not reported.
+    public var interruptedCreate = false
 
     /// Only a `--rm` container's files from before this boot go without a person deciding: nobody can need them,
     /// while a kept container's come back with its list.
-    public var removable: Bool { autoRemove == true && madeBeforeBoot }
+    public var removable: Bool { interruptedCreate || (autoRemove == true && madeBeforeBoot) }
+
+    /// What `store check` says of it.
+    public var report: String { interruptedCreate ? description : "\(description) no record names" }
 
     public var description: String {
-        switch autoRemove {
+        if interruptedCreate { return "the empty directory of a create that was interrupted" }
+        return switch autoRemove {
         case true?: madeBeforeBoot ? "the files of a --rm container" : "the files of a --rm container of this boot (it may still run)"
         case false?: "the files of a kept container"
         case nil: "a container's files (its spec.json is missing or unreadable)"
@@ -30,7 +37,8 @@ public struct UnrecordedContainerDirectory: Sendable, Equatable {
 
 extension ContainerEngine {
     /// The unrecorded container directories, read under the lists' lock; with `removing`, the removable ones are
-    /// deleted (as their container would have deleted them) before the lock is released, and returned apart.
+    /// deleted (as their container would have deleted them) before the lock is released, and returned apart, with
+    /// the directories of interrupted creates.
     public func unrecordedContainerDirectories(removing: Bool) throws
         -> (removed: [UnrecordedContainerDirectory], left: [UnrecordedContainerDirectory]) {
         let boot = ContainerProcesses.bootTime()   // 0 when unknown: then nothing is from before it
@@ -52,7 +60,25 @@ extension ContainerEngine {
                     left.append(leftover)
                 }
             }
+            if removing { removed += try interruptedCreates() }
             return (removed, left)
         }
+    }
+
+    /// Deletes the `<id>.new` directories of creates killed before they renamed them into place (`addClaimed`), for a
+    /// caller holding the lists' lock: a create makes, locks and renames its own while it holds that lock, so any found
+    /// now is a killed one's.
+    private func interruptedCreates() throws -> [UnrecordedContainerDirectory] {
+        var removed: [UnrecordedContainerDirectory] = []
+        for name in FileSystem.list(containers.root) where name.hasSuffix(ContainerStore.stagingSuffix) {
+            let id = String(name.dropLast(ContainerStore.stagingSuffix.count))
+            guard ContainerStore.isID(id) else { continue }
+            let path = containers.stagingDirectory(of: id)
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            try ContainerCleanup.removeDirectory(path, mapping: mapping)
+            removed.append(UnrecordedContainerDirectory(path: path, autoRemove: nil, madeBeforeBoot: false, interruptedCreate: true))
+        }
+        return removed
     }
 }

@@ -30,14 +30,20 @@ extension ContainerEngine {
         let pod = PodRecord(id: id, name: podName, created: infra.created, infraID: infra.id, ports: ports, labels: labels.isEmpty ? nil : labels)
         try pods.add(pod)
         do {
-            try containers.add(infra)
-            let directory = containers.directory(of: infra.id)
-            try StoreAccess.prepare(directory)
-            try ContainerSpec.resolve(infra, lowerDirectory: nil, locations: locations, containerDirectory: directory).save(in: directory)
-            try pods.writeHosts(pod, members: [])
+            // The infra's start lock is held until it is whole, as `create` holds a container's (`addClaimed`).
+            let claim = try addClaimed(infra)
+            defer { claim.unlock() }
+            do {
+                let directory = containers.directory(of: infra.id)
+                try ContainerSpec.resolve(infra, lowerDirectory: nil, locations: locations, containerDirectory: directory).save(in: directory)
+                try pods.writeHosts(pod, members: [])
+            } catch {
+                // Never journaled as made, so not as removed either.
+                try? containers.remove(infra.id)
+                throw error
+            }
         } catch {
             // Undone in the order pod rm uses, the infra before the pod: never an infra left without its pod.
-            try? containers.remove(infra.id)
             try? pods.remove(pod.id)
             throw error
         }
@@ -98,14 +104,13 @@ extension ContainerEngine {
         PodRecord.status(of: try containers(of: pod).map(\.state.status))
     }
 
-    /// Forgets a pod whose containers are not running, and removes them.
+    /// Forgets a pod whose containers are not running, and removes them, all or none (`removeTogether`).
     public func removePod(_ pod: PodRecord) throws {
-        let records = try containers(of: pod)
-        // The members are named first, as podman does: they are what the learner started.
-        if let running = records.reversed().first(where: { $0.state.status == .running }) { throw RuntimeError.running(id: running.id) }
-        for record in records.reversed() {
-            do { try remove(record, anonymousVolumes: true) } catch RuntimeError.noSuchContainer { continue }  // gone meanwhile
-        }
+        // Held against members being created meanwhile (`PodStore.hold`): the list read below is all of them.
+        let hold = try pods.hold(pod, .exclusive)
+        defer { hold?.unlock() }
+        // The members first, the newest first, as podman does: a running one is named, it is what the learner started.
+        try removeTogether(try containers(of: pod).reversed())
         try pods.remove(pod.id)
         journal.record(JournalEvent(type: "pod", status: "remove", id: pod.id, name: pod.name, image: nil))
     }

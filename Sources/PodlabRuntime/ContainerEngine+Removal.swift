@@ -8,8 +8,8 @@ import Glibc
 /// the record read under it: a start that took the lock first has the container running by then (which `rm` refuses
 /// and -f stops), and a start that comes after finds no such container. Without it a start could read "created", the
 /// removal delete the record and files, and the start launch the container all the same. A --rm container's own
-/// monitor removes it without the lock (a start may hold it while it waits for that monitor), and so does `create`
-/// undoing half a container.
+/// monitor removes it without the lock (a start may hold it while it waits for that monitor); `create` undoing half a
+/// container holds it already (`addClaimed`). `pod rm` takes all its containers' locks at once (`removeTogether`).
 extension ContainerEngine {
     /// Stops a container if it runs, then removes it: the -f of `rm`, `rmi` and `volume rm`. A container gone
     /// meanwhile (a --rm container's monitor removes it as it stops) leaves nothing to do.
@@ -32,6 +32,30 @@ extension ContainerEngine {
             guard current.state.status != .running else { throw RuntimeError.running(id: current.id) }
             try removeUnclaimed(current, anonymousVolumes: anonymousVolumes)
         }
+    }
+
+    /// Removes `records` (a pod's containers, in `pod rm`'s order) all or none: every one's start lock is taken, in
+    /// the order of their ids (so that two such removals never wait for each other), and each record settled under
+    /// it; when one runs (a member started since the caller read the pod), none is removed and that one is named.
+    /// Removed one by one, the members newer than a started one went and the pod was left half there. The locks are
+    /// held until the end, each monitor of an ended run waited for (at most 30 s each) meanwhile.
+    func removeTogether(_ records: [ContainerRecord]) throws {
+        var claims: [FileLock] = []
+        defer { for claim in claims { claim.unlock() } }
+        var settledRecords: [String: ContainerRecord] = [:]
+        for record in records.sorted(by: { $0.id < $1.id }) {
+            do {
+                claims.append(try ContainerMonitor.startClaim(of: record, engine: self))
+            } catch let error as SystemError where error.errno == ENOENT {
+                // A record left without its directory: nothing can start it (see withStartClaim).
+            } catch RuntimeError.noSuchContainer {
+                continue
+            }
+            do { settledRecords[record.id] = try settled(record) } catch RuntimeError.noSuchContainer { continue }
+        }
+        let current = records.compactMap { settledRecords[$0.id] }
+        if let running = current.first(where: { $0.state.status == .running }) { throw RuntimeError.running(id: running.id) }
+        for record in current { try removeUnclaimed(record, anonymousVolumes: true) }
     }
 
     /// The removal itself, for a caller that holds the start lock, the container's own monitor, or `create`.

@@ -27,39 +27,6 @@ public final class ContainerEngine: @unchecked Sendable {
         pods = PodStore(storage: locations.storage)
     }
 
-    /// Records a new container (status created).
-    public func create(image: ImageRecord, imageName: String, settings: ContainerSettings, name: String?) throws -> ContainerRecord {
-        let id = ContainerStore.newID()
-        var settings = settings
-        if settings.hostname.isEmpty { settings.hostname = String(id.prefix(12)) }
-        SessionNetwork.place(&settings)
-        let record = ContainerRecord(id: id, name: name ?? containers.generateName(), imageID: image.id,
-                                     imageName: imageName, created: WallClock.now(), settings: settings, state: ContainerState())
-        let directory = containers.directory(of: record.id)
-        let rootfs = image.topLayer.map { images.layers.path(for: $0) }
-        try containers.add(record)
-        do {
-            try StoreAccess.prepare(directory)
-            try storeSecrets(settings.secrets ?? [], in: directory, durability: settings.durability)
-            try ContainerHosts.write(for: record, in: directory)
-            // An empty volume takes what the image holds where it is mounted (podman's copy-up).
-            for mount in settings.volumes {
-                guard let name = mount.volumeName, let rootfs else { continue }
-                try volumes.copyUp(name, from: rootfs, at: mount.destination)
-            }
-            try ContainerSpec.resolve(record, lowerDirectory: rootfs, locations: locations, containerDirectory: directory).save(in: directory)
-            // A pod's member is named in the pod's hosts file, which the other members see at once.
-            if let podID = settings.pod, settings.infra != true { try addMember(record, to: try pods.find(podID)) }
-        } catch {
-            // Half a container is none: nothing of it stays listed. Without the start lock, which is on a directory
-            // that may not have been made.
-            try? removeUnclaimed(record, anonymousVolumes: false)
-            throw error
-        }
-        journal.record(JournalEvent(type: "container", status: "create", id: record.id, name: record.name, image: imageName))
-        return record
-    }
-
     /// Compiled seccomp programs, per boot (see SeccompCompiler.program), inside the checked run-time
     /// directory: a filter another user planted there would be loaded into every container.
     var seccompCache: String {

@@ -43,10 +43,13 @@ public enum ContainerMonitor {
         }
     }
 
-    /// `start -a`: the container run under this command, to its end, claimed as `start` claims it (the claim goes
-    /// once the record says running). Standard input goes in when it was created with -i. Returns its exit code, or nil
-    /// when it runs already (another start won, or it ran before this command looked).
+    /// `start -a`, `run` without -d and a build's RUN step: the container run under this command, to its end, claimed
+    /// as `start` claims it (the claim goes once the record says running). Standard input goes in when it was created
+    /// with -i. Returns its exit code, or nil when it runs already (another start won, or it ran before this command
+    /// looked).
     public static func runAttached(_ record: ContainerRecord, engine: ContainerEngine) throws -> Int32? {
+        // A running member would start its pod's infra for nothing (the infra of a running member runs).
+        if try engine.containers.lookup(record.id)?.state.status == .running { return nil }
         try engine.startInfra(of: record)
         let claim = try startClaim(of: record, engine: engine)
         defer { claim.unlock() }
@@ -57,22 +60,45 @@ public enum ContainerMonitor {
 
     /// The container's start lock, held (see `start`).
     static func startClaim(of record: ContainerRecord, engine: ContainerEngine) throws -> FileLock {
+        let directory = engine.containers.directory(of: record.id)
         let claim: FileLock
-        do { claim = try FileLock(directory: engine.containers.directory(of: record.id)) } catch {
+        do { claim = try FileLock(directory: directory) } catch {
             guard error.errno == ENOENT else { throw error }
-            // Removed since it was looked up, or being removed, by its previous run's monitor (a --rm container's
-            // directory goes before its record) or by a removal holding the lock: once that monitor has ended, and
-            // in the moment between a removal's two steps, the record says which (afterPreviousRun throws "no such
-            // container" when it is gone). A record whose directory stays missing (a crash between them) is that error.
+            // No directory: removed since it was looked up, or being removed, by its previous run's monitor (a --rm
+            // container's directory goes before its record) or by a removal holding the lock; or not made yet
+            // (`create` writes the record first, then makes the directory and locks it: `addClaimed`). Once that
+            // monitor has ended, and in the moment between a removal's two steps or create's, the record and the
+            // directory say which (afterPreviousRun throws "no such container" when it is gone). A record whose
+            // directory stays missing (a crash between the two) is that error.
             _ = try afterPreviousRun(of: record, engine: engine)
-            for _ in 0..<100 {
-                guard try engine.containers.lookup(record.id) != nil else { throw RuntimeError.noSuchContainer(record.name) }
-                usleep(10_000)
-            }
-            throw error
+            guard let appeared = try directoryOnceMade(directory, of: record, engine: engine) else { throw error }
+            claim = appeared
         }
         try claim.lock(.exclusive)
         return claim
+    }
+
+    /// The container's directory opened for its lock once it is there: tried for a second while the record stays (a
+    /// removal deletes the directory, then the record), then once more with the lists locked, where a directory still
+    /// missing will not come (a create makes it before it unlocks them). Nil then: a record without its directory.
+    private static func directoryOnceMade(_ directory: String, of record: ContainerRecord, engine: ContainerEngine) throws -> FileLock? {
+        for _ in 0..<100 {
+            guard try engine.containers.lookup(record.id) != nil else { throw RuntimeError.noSuchContainer(record.name) }
+            usleep(10_000)
+            do { return try FileLock(directory: directory) } catch {
+                guard error.errno == ENOENT else { throw error }
+            }
+        }
+        switch try engine.containers.directoryExists(ofListed: record.id) {
+        case nil: throw RuntimeError.noSuchContainer(record.name)
+        case false?: return nil
+        case true?:
+            do { return try FileLock(directory: directory) } catch {
+                // Removed since: the record says whether it is gone.
+                guard error.errno == ENOENT, try engine.containers.lookup(record.id) == nil else { throw error }
+                throw RuntimeError.noSuchContainer(record.name)
+            }
+        }
     }
 
     /// The container as it is once the monitors of its previous runs have ended, or nil when it runs (again). Its process

@@ -24,6 +24,9 @@ public final class ContainerStore: @unchecked Sendable {
     }
 
     public func directory(of id: String) -> String { "\(root)/\(id)" }
+    /// Where `create` makes a container's directory and locks it before renaming it into place (`addClaimed`).
+    func stagingDirectory(of id: String) -> String { "\(root)/\(id)\(Self.stagingSuffix)" }
+    static let stagingSuffix = ".new"
     public func logPath(of id: String) -> String { "\(root)/\(id)/ctr.log" }
 
     /// Every container, with the state of running ones checked against the process table.
@@ -47,6 +50,11 @@ public final class ContainerStore: @unchecked Sendable {
     func mutate<T>(_ body: (inout [ContainerRecord]) throws -> T) throws -> T {
         try lock.lock(.exclusive)
         defer { lock.unlock() }
+        return try mutateLocked(body)
+    }
+
+    /// `mutate` for a caller that holds the lock.
+    private func mutateLocked<T>(_ body: (inout [ContainerRecord]) throws -> T) throws -> T {
         let (kept, volatile) = try readLists()
         var records = Self.merged(kept, volatile)
         let result = try body(&records)
@@ -104,11 +112,37 @@ public final class ContainerStore: @unchecked Sendable {
 
     /// Adds a container, refusing a name already in use.
     public func add(_ record: ContainerRecord) throws {
-        try mutate { records in
+        try add(record) {}
+    }
+
+    /// Adds a container, then runs `then` before the lists are unlocked; when `then` fails, the record goes again
+    /// before they are. `create` makes the container's directory there (`ContainerEngine.addClaimed`): whoever
+    /// finds a listed record without its directory, and asks again under the lock (`directoryExists`), knows that
+    /// the directory will not come.
+    func add<T>(_ record: ContainerRecord, then: () throws -> T) throws -> T {
+        try lock.lock(.exclusive)
+        defer { lock.unlock() }
+        try mutateLocked { records in
             if let clash = records.first(where: { $0.name == record.name }) {
                 throw RuntimeError.nameInUse(name: record.name, id: clash.id)
             }
             records.append(record)
+        }
+        do {
+            return try then()
+        } catch {
+            try? mutateLocked { records in records.removeAll { $0.id == record.id } }
+            throw error
+        }
+    }
+
+    /// Whether a listed container's directory is there, asked under the lists' lock: false means it will not come
+    /// (no create is between its record and its directory); nil, that the container is no longer listed.
+    func directoryExists(ofListed id: String) throws -> Bool? {
+        try withListsLocked { records in
+            guard records.contains(where: { $0.id == id }) else { return nil }
+            var info = stat()
+            return lstat(directory(of: id), &info) == 0
         }
     }
 

@@ -110,6 +110,14 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         }
     }
 
+    /// The container or pod named is gone (or never was): commands that start one answer it with 125, as podman does.
+    public var isNoSuchContainerOrPod: Bool {
+        switch self {
+        case .noSuchContainer, .noSuchPod: return true
+        default: return false
+        }
+    }
+
     public var exitStatus: Int32 {
         switch self {
         case .noSuchContainer, .noSuchVolume, .noSuchPod: return ExitStatus.notFound

@@ -109,6 +109,27 @@ struct StoreCheckTests {
         #expect(try podman("wait", "kept").stdout == "0\n")
     }
 
+    /// A create killed between making its directory (as `<id>.new`) and renaming it into place leaves that empty
+    /// directory and at most a record without a directory: `store check` does not count it, `--repair` sweeps it
+    /// whether or not a record names the id (a create does all of it with the lists locked, and so does the sweep).
+    @Test func anInterruptedCreatesDirectoryIsSweptByRepair() throws {
+        #expect(try podman("pull", "-q", "busybox").status == 0)
+        let listed = try podman("create", "--name", "listed", "busybox", "true").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let containers = directory.file("storage/containers")
+        let killed = String(repeating: "a", count: 64)
+        for id in [killed, listed] { #expect(mkdir("\(containers)/\(id).new", 0o700) == 0) }
+        let check = try store("check")
+        #expect(check.status == 0 && check.stdout == "the image store is sound (1 images)\n", "\(check)")
+        let repair = try store("check", "--repair")
+        #expect(repair.status == 0, "\(repair)")
+        #expect(lines(repair.stdout) == ["removed \(containers)/\(killed).new: the empty directory of a create that was interrupted",
+                                         "removed \(containers)/\(listed).new: the empty directory of a create that was interrupted",
+                                         "the image store is sound (1 images)"], "\(repair)")
+        #expect(!FileManager.default.fileExists(atPath: "\(containers)/\(killed).new"))
+        #expect(!FileManager.default.fileExists(atPath: "\(containers)/\(listed).new"))
+        #expect(try podman("start", "listed").status == 0, "the listed container is whole")
+    }
+
     /// A --rm container still listed after a reboot (nothing clears the list at boot) and started again runs in a
     /// directory whose entries are all there already: the start itself marks the directory as of this boot, so
     /// `--repair` leaves it while the container runs.

@@ -40,7 +40,7 @@ public final class TemporaryDirectory {
 }
 
 /// What a finished program printed and how it ended.
-public struct ProcessResult: CustomStringConvertible {
+public struct ProcessResult: CustomStringConvertible, Sendable {
     public var status: Int32
     public var stdout: String
     public var stderr: String

@@ -39,6 +39,8 @@ package enum ContainerFactory {
             record = try engine.create(image: image, imageName: displayName, settings: settings, name: options.name)
         } catch {
             MountOptions.removeMade(volumes.made, engine: engine)
+            // Its pod removed since it was looked up (a `pod rm` at the same moment): 125, as a missing pod above.
+            if let error = error as? RuntimeError, case .noSuchPod = error { throw RuntimeError.invalidOption(error.message, hint: error.hint) }
             throw error
         }
         if let warning = engine.mapping.warning { Output.err("WARN: \(warning)") }

@@ -18,11 +18,18 @@ struct RunCommand: ParsableCommand {
                 return
             }
             Output.flush()
-            try engine.startInfra(of: record)
-            code = try engine.run(record, attachment: .terminal(interactive: options.interactive))
+            // Under the start lock, as `start -a`: a removal (`container prune`) between create and here either comes
+            // first (no such container) or finds the container running; a `start` by name first runs it detached.
+            guard let exit = try ContainerMonitor.runAttached(record, engine: engine) else {
+                throw RuntimeError.cannotRun("container \(record.name) was started by another command before this run could",
+                                             hint: "podman logs -f \(record.name) follows its output")
+            }
+            code = exit
         } catch {
             // A container that never ran is not left behind when --rm asked for its removal.
             if record.settings.autoRemove { try? engine.remove(record, anonymousVolumes: true) }
+            // Gone meanwhile (the container or its pod, removed by another command) is podman's 125 here, not rm's 1.
+            if let error = error as? RuntimeError, error.isNoSuchContainerOrPod { throw StatusOverride(error, status: ExitStatus.engineError) }
             throw error
         }
         if code != 0 { throw SilentExit(status: code) }
@@ -63,8 +70,8 @@ struct StartCommand: ParsableCommand {
                 if record.state.status != .running { try engine.startDetached(record) }
                 Output.out(name)
             }
-        } catch let error as RuntimeError {
-            guard case .noSuchContainer = error else { throw error }
+        } catch let error as RuntimeError where error.isNoSuchContainerOrPod {
+            // A pod removed after its member was read is met in startInfra.
             throw StatusOverride(error, status: ExitStatus.engineError)
         }
     }

@@ -56,8 +56,8 @@ struct StoreCheckCommand: ParsableCommand {
     /// and said so.
     static func unrecordedDirectories(repair: Bool) throws -> [UnrecordedContainerDirectory] {
         let leftovers = try Current.engine.containers().unrecordedContainerDirectories(removing: repair)
-        for gone in leftovers.removed { Output.out("removed \(TerminalText.visible(gone.path)): \(gone.description) no record names") }
-        for leftover in leftovers.left { Output.out("\(TerminalText.visible(leftover.path)): \(leftover.description) no record names") }
+        for gone in leftovers.removed { Output.out("removed \(TerminalText.visible(gone.path)): \(gone.report)") }
+        for leftover in leftovers.left { Output.out("\(TerminalText.visible(leftover.path)): \(leftover.report)") }
         return leftovers.left
     }
 

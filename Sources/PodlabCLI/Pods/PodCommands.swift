@@ -221,7 +221,11 @@ struct PodPruneCommand: ParsableCommand {
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { return }
         }
         for pod in try engine.pods.all() where try !["Running", "Degraded"].contains(engine.status(of: pod)) {
-            try engine.removePod(pod)
+            do {
+                try engine.removePod(pod)
+            } catch RuntimeError.running, RuntimeError.noSuchPod {
+                continue   // a member started, or the pod removed, by another command since the list was read
+            }
             Output.out(pod.id)
         }
     }
