@@ -30,6 +30,10 @@ extension ContainerEngine {
         let pod = PodRecord(id: id, name: podName, created: infra.created, infraID: infra.id, ports: ports, labels: labels.isEmpty ? nil : labels)
         try pods.add(pod)
         do {
+            // Held as a member's create holds it (`PodStore.hold`): a `pod rm` at the same moment comes first (then no
+            // such pod here, and the pod's record and directory go again) or after the infra is listed (and takes it).
+            let hold = try pods.hold(pod, .shared)
+            defer { hold?.unlock() }
             // The infra's start lock is held until it is whole, as `create` holds a container's (`addClaimed`).
             let claim = try addClaimed(infra)
             defer { claim.unlock() }

@@ -91,7 +91,14 @@ public enum ContainerMonitor {
         }
         switch try engine.containers.directoryExists(ofListed: record.id) {
         case nil: throw RuntimeError.noSuchContainer(record.name)
-        case false?: return nil
+        case false?:
+            // It will not come. A removal that lost the processor between deleting it and forgetting the record is
+            // given a second more to forget it (then this is no such container, as for any start or removal after it).
+            for _ in 0..<100 {
+                usleep(10_000)
+                guard try engine.containers.lookup(record.id) != nil else { throw RuntimeError.noSuchContainer(record.name) }
+            }
+            return nil
         case true?:
             do { return try FileLock(directory: directory) } catch {
                 // Removed since: the record says whether it is gone.

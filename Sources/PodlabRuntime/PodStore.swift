@@ -42,12 +42,13 @@ public final class PodStore: @unchecked Sendable {
     /// Holds the pod against removal (`.shared`: a member being created) or holds it for its removal (`.exclusive`:
     /// `pod rm`), by an flock on its directory, until `unlock`. A member's create and a `pod rm` at once then come one
     /// after the other: the removal names every member made before it, and a create after it finds no such pod. Nil
-    /// for a pod without its directory (a kill between its record and its directory): there is nothing to hold, and
-    /// its removal must still be possible. No such pod when it was removed before the hold was taken.
+    /// for a pod without its directory (a kill between its record and its directory) or whose directory is no longer
+    /// one (a damaged store): there is nothing to hold, and its removal must still be possible (a member's create then
+    /// fails where it writes the pod's hosts file). No such pod when it was removed before the hold was taken.
     func hold(_ pod: PodRecord, _ mode: FileLock.Mode) throws -> FileLock? {
         let hold: FileLock
         do { hold = try FileLock(directory: "\(root)/\(pod.id)") } catch {
-            guard error.errno == ENOENT else { throw error }
+            guard [ENOENT, ENOTDIR, ELOOP].contains(error.errno) else { throw error }
             guard try lookup(pod.id) != nil else { throw RuntimeError.noSuchPod(pod.name) }
             return nil
         }

@@ -84,8 +84,9 @@ struct PodTests {
         #expect(labelledJSON.stdout.contains(#""Labels":{"app":"todo","plain":"","tier":"web"}"#), "\(labelledJSON)")
     }
 
-    /// A member the pod cannot take (the pod cannot be held nor its hosts file written: here its directory is a plain
-    /// file) is not left behind, nor the volume made for it. Control: with the directory back, the same command works.
+    /// A member the pod cannot take (its hosts file cannot be written: here the pod's directory is a plain file, which
+    /// the pod's hold passes over) is not left behind, nor the volume made for it. Control: with the directory back,
+    /// the same command works.
     @Test func aMemberThePodCannotTakeLeavesNothing() throws {
         let id = try podman("pod", "create", "broken").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let podDirectory = directory.file("storage/pods/\(id)")
@@ -93,7 +94,7 @@ struct PodTests {
         #expect(rename(podDirectory, saved) == 0)
         try FileSystem.writeAtomically([], to: podDirectory)
         let refused = try podman("create", "--pod", "broken", "--name", "member", "-v", "member-data:/data", "busybox", "true")
-        #expect(refused.status != 0 && refused.stderr.contains("pods/\(id)"), "refused when the pod is held: \(refused)")
+        #expect(refused.status != 0 && refused.stderr.contains("pods/\(id)/hosts"), "refused when the hosts file is written: \(refused)")
         #expect(try podman("ps", "-a", "--format", "{{.Names}}").stdout == "\(id.prefix(12))-infra\n", "only the infra is left")
         #expect(try podman("volume", "exists", "member-data").status == 1, "the volume made for it went too")
 
@@ -101,6 +102,20 @@ struct PodTests {
         let control = try podman("create", "--pod", "broken", "--name", "member", "-v", "member-data:/data", "busybox", "true")
         #expect(control.status == 0, "\(control)")
         #expect(try podman("volume", "exists", "member-data").status == 0)
+    }
+
+    /// A pod whose directory is not one any more (a damaged store) can still be removed, with its containers: the
+    /// pod's hold has nothing to hold there and passes it over. Before, `pod rm` failed on it every time ("not a
+    /// directory").
+    @Test func aPodWhoseDirectoryIsDamagedCanStillBeRemoved() throws {
+        let id = try podman("pod", "create", "damaged").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let podDirectory = directory.file("storage/pods/\(id)")
+        try FileSystem.removeTree(podDirectory)
+        try FileSystem.writeAtomically([], to: podDirectory)
+        let removed = try podman("pod", "rm", "damaged")
+        #expect(removed.status == 0, "\(removed)")
+        #expect(try podman("pod", "exists", "damaged").status == 1)
+        #expect(try podman("ps", "-aq").stdout == "", "its infra went with it")
     }
 
     /// `container prune` leaves a pod's infra to its pod, as podman 4.3.1 does (measured: nothing printed for it,
