@@ -20,7 +20,7 @@ extension ContainerEngine {
         // A member holds its pod until it is named in the pod's hosts file (`PodStore.hold`), so that a `pod rm` at the
         // same moment either removes it too or comes first (no such pod, 125): never a member left in a removed pod.
         let pod = try settings.pod.map { try pods.find($0) }
-        let podHold = try pod.flatMap { settings.infra == true ? nil : try pods.hold($0, .shared) }
+        let podHold = try pod.flatMap { try pods.hold($0, .shared) }
         defer { podHold?.unlock() }
         let claim = try addClaimed(record)
         defer { claim.unlock() }

@@ -15,12 +15,12 @@ public struct UnrecordedContainerDirectory: Sendable, Equatable {
     /// Last changed before the system booted (so no container of this boot uses it).
     public var madeBeforeBoot: Bool
     /// A `create` killed before it renamed the container's directory into place (`<id>.new`, see `addClaimed`): empty,
-    /// never a container's, swept by `--repair` and otherwise not reported.
+    /// never a container's, swept by `--repair` (so never `left`) and otherwise not reported.
     public var interruptedCreate = false
 
     /// Only a `--rm` container's files from before this boot go without a person deciding: nobody can need them,
     /// while a kept container's come back with its list.
-    public var removable: Bool { interruptedCreate || (autoRemove == true && madeBeforeBoot) }
+    public var removable: Bool { autoRemove == true && madeBeforeBoot }
 
     /// What `store check` says of it.
     public var report: String { interruptedCreate ? description : "\(description) no record names" }
@@ -46,10 +46,20 @@ extension ContainerEngine {
             let known = Set(records.map(\.id))
             var removed: [UnrecordedContainerDirectory] = []
             var left: [UnrecordedContainerDirectory] = []
-            for name in FileSystem.list(containers.root) where ContainerStore.isID(name) && !known.contains(name) {
-                let path = containers.directory(of: name)
+            for name in FileSystem.list(containers.root) {
+                // `<id>.new`: a create killed before it renamed its directory into place (`addClaimed`). A create makes,
+                // locks and renames its own with the lists locked, as they are now, so any found is a killed one's.
+                let staged = name.hasSuffix(ContainerStore.stagingSuffix)
+                let id = staged ? String(name.dropLast(ContainerStore.stagingSuffix.count)) : name
+                guard ContainerStore.isID(id), staged ? removing : !known.contains(id) else { continue }
+                let path = "\(containers.root)/\(name)"
                 var info = stat()
                 guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+                if staged {
+                    try ContainerCleanup.removeDirectory(path, mapping: mapping)
+                    removed.append(UnrecordedContainerDirectory(path: path, autoRemove: nil, madeBeforeBoot: false, interruptedCreate: true))
+                    continue
+                }
                 let spec = try? ContainerSpec.load(from: ContainerSpec.path(in: path))   // unreadable: not known to be --rm
                 let leftover = UnrecordedContainerDirectory(path: path, autoRemove: spec?.settings.autoRemove,
                                                             madeBeforeBoot: Int64(info.st_mtim.tv_sec) < boot)
@@ -60,25 +70,7 @@ extension ContainerEngine {
                     left.append(leftover)
                 }
             }
-            if removing { removed += try interruptedCreates() }
             return (removed, left)
         }
-    }
-
-    /// Deletes the `<id>.new` directories of creates killed before they renamed them into place (`addClaimed`), for a
-    /// caller holding the lists' lock: a create makes, locks and renames its own while it holds that lock, so any found
-    /// now is a killed one's.
-    private func interruptedCreates() throws -> [UnrecordedContainerDirectory] {
-        var removed: [UnrecordedContainerDirectory] = []
-        for name in FileSystem.list(containers.root) where name.hasSuffix(ContainerStore.stagingSuffix) {
-            let id = String(name.dropLast(ContainerStore.stagingSuffix.count))
-            guard ContainerStore.isID(id) else { continue }
-            let path = containers.stagingDirectory(of: id)
-            var info = stat()
-            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
-            try ContainerCleanup.removeDirectory(path, mapping: mapping)
-            removed.append(UnrecordedContainerDirectory(path: path, autoRemove: nil, madeBeforeBoot: false, interruptedCreate: true))
-        }
-        return removed
     }
 }

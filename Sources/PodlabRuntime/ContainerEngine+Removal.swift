@@ -45,13 +45,11 @@ extension ContainerEngine {
         var settledRecords: [String: ContainerRecord] = [:]
         for record in records.sorted(by: { $0.id < $1.id }) {
             do {
-                claims.append(try ContainerMonitor.startClaim(of: record, engine: self))
-            } catch let error as SystemError where error.errno == ENOENT {
-                // A record left without its directory: nothing can start it (see withStartClaim).
+                if let claim = try removalClaim(of: record) { claims.append(claim) }
+                settledRecords[record.id] = try settled(record)
             } catch RuntimeError.noSuchContainer {
                 continue
             }
-            do { settledRecords[record.id] = try settled(record) } catch RuntimeError.noSuchContainer { continue }
         }
         let current = records.compactMap { settledRecords[$0.id] }
         if let running = current.first(where: { $0.state.status == .running }) { throw RuntimeError.running(id: running.id) }
@@ -77,14 +75,19 @@ extension ContainerEngine {
     /// crash between the two removals) has nothing a start could lock or launch: it is given to `body` unlocked, so
     /// that `rm` can still clear it.
     private func withStartClaim(of record: ContainerRecord, _ body: (ContainerRecord) throws -> Void) throws {
-        let claim: FileLock?
-        do {
-            claim = try ContainerMonitor.startClaim(of: record, engine: self)
-        } catch let error as SystemError where error.errno == ENOENT {
-            claim = nil
-        }
+        let claim = try removalClaim(of: record)
         defer { claim?.unlock() }
         try body(try settled(record))
+    }
+
+    /// The container's start lock for a removal, or nil for a record left without its directory (a kill between the
+    /// two steps of a removal or a create): nothing could lock or launch it, and it must still be removable.
+    private func removalClaim(of record: ContainerRecord) throws -> FileLock? {
+        do {
+            return try ContainerMonitor.startClaim(of: record, engine: self)
+        } catch let error as SystemError where error.errno == ENOENT {
+            return nil
+        }
     }
 
     /// The record once no monitor of an ended run is left (a --rm container's removes the container itself, and two

@@ -48,8 +48,9 @@ public enum ContainerMonitor {
     /// with -i. Returns its exit code, or nil when it runs already (another start won, or it ran before this command
     /// looked).
     public static func runAttached(_ record: ContainerRecord, engine: ContainerEngine) throws -> Int32? {
-        // A running member would start its pod's infra for nothing (the infra of a running member runs).
-        if try engine.containers.lookup(record.id)?.state.status == .running { return nil }
+        // Running as the caller read it: a member would start its pod's infra for nothing (the infra of a running member
+        // runs). Started since, it is found running under the claim below.
+        if record.state.status == .running { return nil }
         try engine.startInfra(of: record)
         let claim = try startClaim(of: record, engine: engine)
         defer { claim.unlock() }
@@ -78,34 +79,22 @@ public enum ContainerMonitor {
         return claim
     }
 
-    /// The container's directory opened for its lock once it is there: tried for a second while the record stays (a
-    /// removal deletes the directory, then the record), then once more with the lists locked, where a directory still
-    /// missing will not come (a create makes it before it unlocks them). Nil then: a record without its directory.
+    /// The container's directory opened for its lock, asked with the lists locked: a create makes the directory before
+    /// it unlocks them, so one missing then will not come. A removal deletes the directory, then forgets the record:
+    /// one between the two (or that lost the processor there) is given two seconds. Nil for a record still listed after
+    /// that: its directory is gone for good (a kill between the two).
     private static func directoryOnceMade(_ directory: String, of record: ContainerRecord, engine: ContainerEngine) throws -> FileLock? {
-        for _ in 0..<100 {
-            guard try engine.containers.lookup(record.id) != nil else { throw RuntimeError.noSuchContainer(record.name) }
-            usleep(10_000)
+        guard let exists = try engine.containers.directoryExists(ofListed: record.id) else { throw RuntimeError.noSuchContainer(record.name) }
+        if exists {
             do { return try FileLock(directory: directory) } catch {
                 guard error.errno == ENOENT else { throw error }
             }
         }
-        switch try engine.containers.directoryExists(ofListed: record.id) {
-        case nil: throw RuntimeError.noSuchContainer(record.name)
-        case false?:
-            // It will not come. A removal that lost the processor between deleting it and forgetting the record is
-            // given a second more to forget it (then this is no such container, as for any start or removal after it).
-            for _ in 0..<100 {
-                usleep(10_000)
-                guard try engine.containers.lookup(record.id) != nil else { throw RuntimeError.noSuchContainer(record.name) }
-            }
-            return nil
-        case true?:
-            do { return try FileLock(directory: directory) } catch {
-                // Removed since: the record says whether it is gone.
-                guard error.errno == ENOENT, try engine.containers.lookup(record.id) == nil else { throw error }
-                throw RuntimeError.noSuchContainer(record.name)
-            }
+        for _ in 0..<200 {
+            guard try engine.containers.lookup(record.id) != nil else { throw RuntimeError.noSuchContainer(record.name) }
+            usleep(10_000)
         }
+        return nil
     }
 
     /// The container as it is once the monitors of its previous runs have ended, or nil when it runs (again). Its process

@@ -141,8 +141,7 @@ public final class ContainerStore: @unchecked Sendable {
     func directoryExists(ofListed id: String) throws -> Bool? {
         try withListsLocked { records in
             guard records.contains(where: { $0.id == id }) else { return nil }
-            var info = stat()
-            return lstat(directory(of: id), &info) == 0
+            return FileSystem.exists(directory(of: id))
         }
     }
 

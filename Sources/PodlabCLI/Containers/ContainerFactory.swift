@@ -14,11 +14,7 @@ package enum ContainerFactory {
         let config = try engine.images.config(of: image).config ?? ContainerConfig()
         var settings = try settings(options, flags: flags, config: config, engine: engine)
         let pod = try options.pod.map { name in
-            // `pod rm` of a missing pod is exit 1, but a container that cannot be made is 125 (podman 4.3.1).
-            do { return try engine.pods.find(name) } catch let error as RuntimeError {
-                guard case .noSuchPod = error else { throw error }
-                throw RuntimeError.invalidOption(error.message, hint: error.hint)
-            }
+            do { return try engine.pods.find(name) } catch { throw refusal(error) }
         }
         if let pod {
             guard options.publish.isEmpty else {
@@ -39,12 +35,17 @@ package enum ContainerFactory {
             record = try engine.create(image: image, imageName: displayName, settings: settings, name: options.name)
         } catch {
             MountOptions.removeMade(volumes.made, engine: engine)
-            // Its pod removed since it was looked up (a `pod rm` at the same moment): 125, as a missing pod above.
-            if let error = error as? RuntimeError, case .noSuchPod = error { throw RuntimeError.invalidOption(error.message, hint: error.hint) }
-            throw error
+            throw refusal(error)   // its pod may have been removed since it was looked up
         }
         if let warning = engine.mapping.warning { Output.err("WARN: \(warning)") }
         return record
+    }
+
+    /// A pod that is not there, whether looked up or removed by a `pod rm` at the same moment: `pod rm` of a missing
+    /// pod is exit 1, but a container that cannot be made is 125 (podman 4.3.1).
+    private static func refusal(_ error: any Error) -> any Error {
+        guard let error = error as? RuntimeError, case .noSuchPod = error else { return error }
+        return RuntimeError.invalidOption(error.message, hint: error.hint)
     }
 
     /// What the flags alone decide, checked before any image is pulled (as podman refuses a bad flag first).
