@@ -33,10 +33,9 @@ struct RemoveWhileStartingTests {
 
     /// A foreground `run` while another command prunes containers back to back. Each round the container either runs
     /// (its output, status 0) or is gone before it could (125, "no container with name or ID"); never an error from
-    /// half a container, and the journal never has a container start after its
-    /// removal. Before `create` and a foreground `run` took the start lock, a prune between or amid them took the
-    /// directory from under `create` (`rename …/spec.json: no such file or directory`), or `run` launched a container
-    /// the prune had already removed.
+    /// half a container, and the journal never has a container start after its removal. Before `create` and a
+    /// foreground `run` took the start lock, a prune between or amid them took the directory from under `create`
+    /// (`rename …/spec.json: no such file or directory`), or `run` launched a container the prune had already removed.
     @Test func aForegroundRunAmidPrunesIsRemovedOrRunsNeverBoth() throws {
         let podman = self.podman
         let stop = Mutex(false)
@@ -136,28 +135,5 @@ struct RemoveWhileStartingTests {
             #expect(try podman("ps", "-a", "--format", "{{.Names}}").stdout.isEmpty, "round \(round): no member left in a removed pod")
             #expect(try podman("pod", "exists", pod).status == 1, "round \(round)")
         }
-    }
-}
-
-/// A podman command begun at once on a thread of its own (a dispatch pool may run two "concurrent" pieces of work one
-/// after the other), beside what the test does next.
-final class BackgroundCommand: Sendable {
-    private let arguments: [String]
-    private let answer = Mutex<Result<ProcessResult, any Error>?>(nil)
-    private let ended = DispatchSemaphore(value: 0)
-
-    init(_ podman: Podman, _ arguments: String...) {
-        self.arguments = arguments
-        Thread { [self] in
-            let result = Result { try podman.run(arguments) }
-            answer.withLock { $0 = result }
-            ended.signal()
-        }.start()
-    }
-
-    /// What it answered. Bounded: a command that waits forever for the other is a failure, not a hung run.
-    func result() throws -> ProcessResult {
-        try #require(ended.wait(timeout: .now() + 120) == .success, "\(arguments) did not end")
-        return try #require(answer.withLock { $0 }).get()
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import PodlabTestSupport
-import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -75,13 +74,7 @@ struct StartAttachTests {
             #expect(try podman("create", "--name", name, "-v", "\(out):/out", "docker.io/library/busybox:latest",
                                "sh", "-c", "echo started >> /out/count; exec sleep 30").status == 0)
             let podman = self.podman
-            let attached = Mutex<Result<(Int32, String, String), any Error>?>(nil)
-            let ended = DispatchSemaphore(value: 0)
-            Thread {
-                let answer = Result { try podman("start", "-a", name) }.map { ($0.status, $0.stdout, $0.stderr) }
-                attached.withLock { $0 = answer }
-                ended.signal()
-            }.start()
+            let attached = BackgroundCommand(podman, "start", "-a", name)
             let started = try podman("start", name)
             #expect(started.status == 0 && started.stdout == "\(name)\n", "round \(round): \(started)")
             // The run the record knows has written its line before it is removed (which ends the attached start too
@@ -89,13 +82,12 @@ struct StartAttachTests {
             var reads = 0
             while try podman("exec", name, "cat", "/out/count").stdout.isEmpty && reads < 200 { reads += 1 }
             #expect(try podman("rm", "-f", "-t", "0", name).status == 0)
-            ended.wait()
+            let run = try attached.result()
             // Both starts have ended: a second run would have written its line from its own process by now.
             #expect(try String(contentsOfFile: "\(out)/count", encoding: .utf8) == "started\n", "round \(round)")
-            let run = try #require(attached.withLock { $0 }, "round \(round)").get()
             // It ran the container (ended by the removal), or found it running, or (a thread that began late) gone.
-            let refused = run.2.contains("already running") || run.2.contains("no container with name or ID")
-            #expect(run.0 != 0 && (run.0 != 125 || refused), "round \(round): \(run)")
+            let refused = run.stderr.contains("already running") || run.stderr.contains("no container with name or ID")
+            #expect(run.status != 0 && (run.status != 125 || refused), "round \(round): \(run)")
         }
     }
 
