@@ -1,6 +1,5 @@
 import Foundation
 import Synchronization
-import Testing
 
 /// A podman command begun at once on a thread of its own (a dispatch pool may run two "concurrent" pieces of work one
 /// after the other), beside what the test does next.
@@ -20,7 +19,9 @@ public final class BackgroundCommand: Sendable {
 
     /// What it answered. Bounded: a command that waits forever for the other is a failure, not a hung run.
     public func result() throws -> ProcessResult {
-        try #require(ended.wait(timeout: .now() + 120) == .success, "\(arguments) did not end")
-        return try #require(answer.withLock { $0 }).get()
+        guard ended.wait(timeout: .now() + 120) == .success, let answer = answer.withLock({ $0 }) else {
+            throw UnexpectedOutput(description: "\(arguments) did not end within 120 s")
+        }
+        return try answer.get()
     }
 }
