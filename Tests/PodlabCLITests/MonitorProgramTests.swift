@@ -87,7 +87,6 @@ import Glibc
         try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
     }
 
-    /// Descriptor number → what it names.
     /// Whether the process is (or comes within 10 s to be) blocked receiving on descriptor 3, as the port connector
     /// waits for its next request: its system call as /proc shows it, `recvfrom` on fd 3.
     static func waitsOnItsChannel(_ pid: Int32) -> Bool {
@@ -104,6 +103,7 @@ import Glibc
         return false
     }
 
+    /// Descriptor number → what it names.
     static func descriptors(of pid: Int32) throws -> [Int: String] {
         var found: [Int: String] = [:]
         for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") {
