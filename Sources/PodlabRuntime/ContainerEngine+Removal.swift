@@ -85,7 +85,7 @@ extension ContainerEngine {
     private func removalClaim(of record: ContainerRecord) throws -> FileLock? {
         do {
             return try ContainerMonitor.startClaim(of: record, engine: self)
-        } catch let error as SystemError where error.errno == ENOENT {
+        } catch RuntimeError.filesGone {
             return nil
         }
     }

@@ -70,9 +70,11 @@ public enum ContainerMonitor {
             // (`create` writes the record first, then makes the directory and locks it: `addClaimed`). Once that
             // monitor has ended, and in the moment between a removal's two steps or create's, the record and the
             // directory say which (afterPreviousRun throws "no such container" when it is gone). A record whose
-            // directory stays missing (a crash between the two) is that error.
+            // directory stays missing (a removal killed between the two) cannot run; `rm` forgets it.
             _ = try afterPreviousRun(of: record, engine: engine)
-            guard let appeared = try directoryOnceMade(directory, of: record, engine: engine) else { throw error }
+            guard let appeared = try directoryOnceMade(directory, of: record, engine: engine) else {
+                throw RuntimeError.filesGone(name: record.name, directory: directory)
+            }
             claim = appeared
         }
         try claim.lock(.exclusive)

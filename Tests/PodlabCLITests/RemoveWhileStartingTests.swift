@@ -136,4 +136,26 @@ struct RemoveWhileStartingTests {
             #expect(try podman("pod", "exists", pod).status == 1, "round \(round)")
         }
     }
+
+    /// A removal killed between deleting a container's files and forgetting its record leaves a record with no files.
+    /// `start` and `start -a` of it wait the two seconds a removal in progress is given, then say what happened and what
+    /// to do (before, the raw `open lock …: no such file or directory`); `rm` finishes the removal.
+    @Test func aContainerWhoseFilesAreGoneSaysSoAndRmForgetsIt() throws {
+        let podman = self.podman
+        let id = try podman("create", "--name", "halfgone", "docker.io/library/busybox:latest", "true").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let files = directory.file("storage/containers/\(id)")
+        try #require(FileManager.default.fileExists(atPath: "\(files)/spec.json"), "the container's files are where this test looks")
+        try FileManager.default.removeItem(atPath: files)
+        for start in [["start", "halfgone"], ["start", "-a", "halfgone"]] {
+            let started = try podman.run(start)
+            #expect(started.status == 125, "\(start): \(started)")
+            #expect(started.stderr == "Error: container halfgone cannot start: its files (\(files)) are gone; a removal of it "
+                    + "was stopped before it could finish\nHint: finish the removal with 'podman rm halfgone', then create it again\n",
+                    "\(start): \(started)")
+        }
+        let removed = try podman("rm", "halfgone")
+        #expect(removed.status == 0 && removed.stdout == "halfgone\n", "\(removed)")
+        #expect(try podman("ps", "-a", "--format", "{{.Names}}").stdout.isEmpty, "nothing left")
+    }
 }
