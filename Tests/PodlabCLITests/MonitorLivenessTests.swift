@@ -57,7 +57,8 @@ struct MonitorLivenessTests {
         var record = VolatileContainerTests.record("ending", created: 1, autoRemove: true)
         record.state.status = .running   // with no process recorded: it has ended, and reads as exited
         record.state.monitorPid = monitor.processIdentifier
-        record.state.monitorStartTime = try #require(ProcessInfoReader.startTime(of: monitor.processIdentifier))
+        let monitorStarted: UInt64 = try #require(ProcessInfoReader.startTime(of: monitor.processIdentifier))
+        record.state.monitorStartTime = monitorStarted
         try store.add(record)
         try FileSystem.createDirectory(store.directory(of: record.id))   // where the start takes its lock
         let ended = try store.find("ending")
@@ -119,7 +120,8 @@ struct MonitorLivenessTests {
         var record = VolatileContainerTests.record("ending", created: 1, autoRemove: false)
         record.state.status = .exited
         record.state.monitorPid = getpid()
-        record.state.monitorStartTime = try #require(ProcessInfoReader.startTime(of: getpid()))
+        let started: UInt64 = try #require(ProcessInfoReader.startTime(of: getpid()))
+        record.state.monitorStartTime = started
         try store.add(record)
         let engine = try ContainerEngine(locations: Locations(storage: storage, runtime: directory.file("run"), config: directory.file("config")),
                                          images: try ImageStore(root: storage))
