@@ -19,10 +19,11 @@ extension Builder {
         for (key, value) in state.args.sorted(by: { $0.key < $1.key }) where !env.contains(where: { $0.hasPrefix(key + "=") }) {
             env.append("\(key)=\(value)")
         }
-        let settings = ContainerSettings(
+        var settings = ContainerSettings(
             command: command, env: env, workingDir: state.runtime.WorkingDir ?? "/", user: state.runtime.User ?? "", hostname: "",
             ports: [], volumes: [], readOnly: false, network: "private", capabilities: Capabilities.podmanDefault, seccomp: nil,
             initProcess: false, tty: false, interactive: false, autoRemove: false, stopSignal: 15, stopTimeout: 10)
+        settings.buildStep = BuildStepOwner.current()
         let record = try engine.create(image: image, imageName: image.names.first ?? image.id.hex, settings: settings,
                                        name: "podlab-build-\(String(ContainerStore.newID().prefix(12)))")
         defer { try? engine.remove(try engine.containers.find(record.id)) }

@@ -76,6 +76,10 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
     public var infra: Bool?
     /// Where published ports are bound: nil on the host, `SessionNetwork.portNamespace` in the learner's session.
     public var portNamespace: String?
+    /// The build whose RUN step this container is (podman's "external" containers, as buildah's are): `ps` lists it
+    /// only with --external, `-a` commands pass it over, and `container prune` and `rm -a` leave it while that build
+    /// runs (its layer is read from the container's files after the step's command has exited).
+    public var buildStep: BuildStepOwner?
 
     public init(command: [String], env: [String], workingDir: String, user: String, hostname: String, ports: [PortMapping],
                 volumes: [VolumeMount], readOnly: Bool, network: String, capabilities: [String], seccomp: String?,
@@ -101,6 +105,27 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
 
     /// How the container's own files and records are written: synced unless it is removed when it exits.
     var durability: FileSystem.Durability { autoRemove ? .volatile : .synced }
+}
+
+/// The `podman build` process that made a RUN step's container, known by its pid and start time (so a pid the system
+/// gave to another process after the build was killed does not keep the container).
+public struct BuildStepOwner: Codable, Hashable, Sendable {
+    public var pid: Int32
+    public var startTime: UInt64
+
+    /// This process, or nil when its start time cannot be read (no /proc).
+    public static func current() -> BuildStepOwner? {
+        let pid = getpid()
+        return ProcessInfoReader.startTime(of: pid).map { BuildStepOwner(pid: pid, startTime: $0) }
+    }
+
+    public init(pid: Int32, startTime: UInt64) {
+        self.pid = pid
+        self.startTime = startTime
+    }
+
+    /// The build is still running: its container is in use even when the step's command has exited.
+    public var isAlive: Bool { ProcessInfoReader.startTime(of: pid) == startTime }
 }
 
 /// Where a container is in its life.
@@ -154,6 +179,9 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
     public var state: ContainerState
 
     public var shortID: String { String(id.prefix(12)) }
+
+    /// A build's RUN step container whose build still runs: no removal of many (`container prune`, `rm -a`) takes it.
+    public var isInRunningBuild: Bool { settings.buildStep?.isAlive == true }
 
     public init(id: String, name: String, imageID: Digest, imageName: String, created: Double, settings: ContainerSettings,
                 state: ContainerState) {

@@ -96,7 +96,9 @@ struct ContainerPruneCommand: ParsableCommand {
         // A pod's infra belongs to its pod while the pod exists (podman 4.3.1 leaves it, printing nothing): removing it
         // would leave a pod that says Running with no containers and cannot start. `pod rm` removes it.
         let podIDs = Set(try engine.pods.all().map(\.id))
-        for record in try engine.containers.all() where record.state.status != .running {
+        // A build's RUN container is its build's until the build ends (the step's layer is read from its files after the
+        // command has exited); one a killed build left is the prune's.
+        for record in try engine.containers.all() where record.state.status != .running && !record.isInRunningBuild {
             if record.settings.infra == true, let pod = record.settings.pod, podIDs.contains(pod) { continue }
             do {
                 try engine.remove(record)

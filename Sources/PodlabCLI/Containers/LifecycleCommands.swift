@@ -16,7 +16,7 @@ struct StopCommand: ParsableCommand {
 
     func run() throws {
         let engine = try Current.engine.containers()
-        let targets = all ? try engine.containers.all().filter { $0.state.status == .running }.map(\.id) : containers
+        let targets = all ? try engine.containers.all().filter { $0.state.status == .running && $0.settings.buildStep == nil }.map(\.id) : containers
         guard !targets.isEmpty || all else { throw CLIError.usage("you must provide at least one name or id", command: "podman stop") }
         for name in targets {
             let record: ContainerRecord
@@ -84,7 +84,7 @@ struct RemoveContainerCommand: ParsableCommand {
 
     func run() throws {
         let engine = try Current.engine.containers()
-        let targets = all ? try engine.containers.all().map(\.id) : containers
+        let targets = all ? try engine.containers.all().filter { !$0.isInRunningBuild }.map(\.id) : containers
         try EachTarget.run(targets) { name in
             do {
                 let record = try engine.containers.find(name)

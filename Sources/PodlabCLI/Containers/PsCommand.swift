@@ -24,11 +24,12 @@ struct PsOptions: ParsableArguments {
     @Option(help: "Change the output format to JSON or a Go template.") var format: String?
     @Flag(help: "Show each container's pod (POD ID, PODNAME).") var pod = false
     @Option(name: .shortAndLong, help: "Filter output (id, name, status, exited, pod, ancestor, volume, before, since).") var filter: [String] = []
+    @Flag(help: "Also list the containers of builds' RUN steps (podman's external containers).") var external = false
 
     func run() throws {
         let engine = try Current.engine.containers()
         let pods = Dictionary(try engine.pods.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let everything = try engine.containers.all()
+        let everything = try engine.containers.all().filter { external || $0.settings.buildStep == nil }
         let filters = try PsFilter(filter, among: everything)
         let records = everything.filter { record in
             guard all || filters.includesStopped || record.state.status == .running else { return false }

@@ -1,0 +1,67 @@
+import Foundation
+@testable import PodlabRuntime
+import PodlabTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A build's RUN step runs in a container, as buildah's do under podman: `ps -a` does not list it (`ps --external`
+/// does), and `container prune` and `rm -a` leave it while its build runs, since the step's layer is read from the
+/// container's files after the command has exited; a prune in between took that layer before. One that a killed
+/// build left behind is theirs to clear.
+struct BuildStepContainerTests {
+    let directory = TemporaryDirectory("podlab-build-step")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    /// A created container made a build step of the build `owner` names.
+    func markBuildStep(_ name: String, owner: BuildStepOwner) throws {
+        let store = try ContainerStore(storage: directory.file("storage"))
+        let id = try store.find(name).id
+        try store.mutate { records in
+            for index in records.indices where records[index].id == id { records[index].settings.buildStep = owner }
+        }
+    }
+
+    func names(_ arguments: String...) throws -> String {
+        try podman.run(["ps", "-a", "--format", "{{.Names}}"] + arguments).stdout
+    }
+
+    @Test func aRunningBuildsStepIsHiddenAndKeptUntilTheBuildIsGone() throws {
+        let podman = self.podman
+        #expect(try podman("create", "--name", "plain", "docker.io/library/busybox:latest", "true").status == 0)
+        let step = try podman("create", "--name", "step", "docker.io/library/busybox:latest", "true").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // This test's process stands for the build: alive, with its own start time.
+        let ownStart = try #require(ProcessInfoReader.startTime(of: getpid()))
+        try markBuildStep("step", owner: BuildStepOwner(pid: getpid(), startTime: ownStart))
+
+        #expect(try names() == "plain\n")
+        #expect(try names("--external") == "plain\nstep\n")
+        let pruned = try podman("container", "prune", "-f")
+        #expect(pruned.status == 0 && !pruned.stdout.contains(step), "\(pruned)")
+        let removed = try podman("rm", "-a")
+        #expect(removed.status == 0 && removed.stdout.isEmpty, "\(removed)")
+        #expect(try names("--external") == "step\n", "the running build's container is still there")
+        #expect(FileManager.default.fileExists(atPath: directory.file("storage/containers/\(step)/spec.json")))
+
+        // The control: the same pid with another start time is a build that has ended (killed), its pid given to
+        // another process; its container is a leftover, which the prune clears.
+        try markBuildStep("step", owner: BuildStepOwner(pid: getpid(), startTime: ownStart + 1))
+        #expect(try names() == "", "a leftover is still not podman's to list")
+        let cleared = try podman("container", "prune", "-f")
+        #expect(cleared.status == 0 && cleared.stdout == "\(step)\n", "\(cleared)")
+        #expect(try names("--external") == "")
+    }
+
+    /// `rm -a` clears a killed build's container too.
+    @Test func rmAllClearsAKilledBuildsStep() throws {
+        let podman = self.podman
+        #expect(try podman("create", "--name", "left", "docker.io/library/busybox:latest", "true").status == 0)
+        let ownStart = try #require(ProcessInfoReader.startTime(of: getpid()))
+        try markBuildStep("left", owner: BuildStepOwner(pid: getpid(), startTime: ownStart + 1))
+        let removed = try podman("rm", "-a")
+        #expect(removed.status == 0, "\(removed)")
+        #expect(try names("--external") == "")
+    }
+}
