@@ -25,8 +25,9 @@ extension ContainerEngine {
         }
     }
 
-    /// Forgets a container that is not running and deletes its files; with `anonymousVolumes` (`rm -v`, `--rm`)
-    /// also the volumes made for it alone. A container started since the caller read it is running: refused.
+    /// Forgets a container that is not running and deletes its files; with `anonymousVolumes` (`rm -v`) also the
+    /// volumes made for it alone, which a --rm container's always take with them (`removeUnclaimed`). A container
+    /// started since the caller read it is running: refused.
     public func remove(_ record: ContainerRecord, anonymousVolumes: Bool = false) throws {
         try withStartClaim(of: record) { current in
             guard current.state.status != .running else { throw RuntimeError.running(id: current.id) }
@@ -56,14 +57,16 @@ extension ContainerEngine {
         for record in current { try removeUnclaimed(record, anonymousVolumes: true) }
     }
 
-    /// The removal itself, for a caller that holds the start lock, the container's own monitor, or `create`.
+    /// The removal itself, for a caller that holds the start lock, the container's own monitor, or `create`. A --rm
+    /// container's anonymous volumes go with it whoever removes it: a prune between a `run --rm`'s create and its start
+    /// left them behind, named by nothing the learner typed.
     func removeUnclaimed(_ record: ContainerRecord, anonymousVolumes: Bool) throws {
         // Again here: at the end of the container an exec's waiting process may still have held its cgroups.
         CgroupLimits.remove(id: record.id)
         try ContainerCleanup.removeDirectory(containers.directory(of: record.id), mapping: mapping)
         try containers.remove(record.id)
         journal.record(JournalEvent(type: "container", status: "remove", id: record.id, name: record.name, image: record.imageName))
-        guard anonymousVolumes else { return }
+        guard anonymousVolumes || record.settings.autoRemove else { return }
         for mount in record.settings.volumes where mount.anonymous == true {
             guard let name = mount.volumeName, try users(ofVolume: name).isEmpty else { continue }
             try? volumes.remove(name)

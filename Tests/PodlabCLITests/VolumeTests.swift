@@ -129,6 +129,21 @@ struct VolumeTests {
         #expect(try podman("volume", "ls", "-q").stdout == "named-seed\n")
     }
 
+    /// A --rm container's anonymous volume goes with it whoever removes it: here a prune takes it before it ever ran (as
+    /// one between `run --rm`'s create and its start does). The control: a container without --rm keeps its anonymous
+    /// volume through a prune, as podman's does.
+    @Test func aRmContainersAnonymousVolumeGoesWithItWhoeverRemovesIt() throws {
+        #expect(try podman("create", "--name", "kept", "-v", "/data", "busybox", "true").status == 0)
+        let kept = try podman("volume", "ls", "-q").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(kept.count == 64, "one anonymous volume: \(kept)")
+        #expect(try podman("create", "--rm", "--name", "passing", "-v", "/data", "busybox", "true").status == 0)
+        #expect(try podman("volume", "ls", "-q").stdout.split(separator: "\n").count == 2)
+        let pruned = try podman("container", "prune", "-f")
+        #expect(pruned.status == 0, "\(pruned)")
+        #expect(try podman("ps", "-a", "-q").stdout == "")
+        #expect(try podman("volume", "ls", "-q").stdout == "\(kept)\n", "only the --rm container's volume went")
+    }
+
     /// An image's symlink cannot turn the copy-up into a copy of the host's directory, nor move the mount.
     @Test func aSymlinkInTheImageMovesNeitherTheCopyNorTheMount() throws {
         try buildSeedImage()
