@@ -41,6 +41,20 @@ import Glibc
         #expect(try podman("ps", "-a", "-q").stdout == "")
     }
 
+    /// `run -q` (and `create -q`) pull the image without a word; the control is the same run after `rmi`, unquiet.
+    @Test func quietRunPullsWithoutProgress() throws {
+        let quiet = try podman("run", "-q", "--rm", "docker.io/library/hello-world:latest")
+        #expect(quiet.status == 0 && quiet.stdout.contains("Hello from podlab!"), "\(quiet)")
+        #expect(quiet.stderr == "", "\(quiet)")
+        #expect(try podman("rmi", "docker.io/library/hello-world:latest").status == 0)
+        let created = try podman("create", "--quiet", "--name", "quiet", "docker.io/library/hello-world:latest")
+        #expect(created.status == 0 && created.stdout.count == 65 && created.stderr == "", "\(created)")
+        #expect(try podman("rm", "quiet").status == 0)
+        #expect(try podman("rmi", "docker.io/library/hello-world:latest").status == 0)
+        let told = try podman("run", "--rm", "docker.io/library/hello-world:latest")
+        #expect(told.stderr.hasPrefix("Trying to pull docker.io/library/hello-world:latest...\n"), "\(told)")
+    }
+
     @Test func exitedContainerIsListedThenRemoved() throws {
         #expect(try podman("run", "--name", "hello-podman", "docker.io/library/hello-world:latest").status == 0)
         let list = try podman("ps", "-a")

@@ -9,7 +9,7 @@ package enum ContainerFactory {
             throw CLIError.usage("requires at least 1 arg(s), only received 0", command: "podman run")
         }
         let flags = try Flags(options)
-        let (image, displayName) = try ImagePuller.ensure(imageName, policy: options.pull)
+        let (image, displayName) = try ImagePuller.ensure(imageName, policy: options.pull, quiet: options.quiet)
         let engine = try Current.engine.containers()
         let config = try engine.images.config(of: image).config ?? ContainerConfig()
         var settings = try settings(options, flags: flags, config: config, engine: engine)

@@ -32,6 +32,7 @@ package struct RunOptions: ParsableArguments {
     @Option(name: .customLong("cap-drop"), help: "Drop a capability.") var capDrop: [String] = []
     @Option(name: .customLong("security-opt"), help: "seccomp=unconfined or seccomp=PROFILE.json.") var securityOpt: [String] = []
     @Option(help: "Pull the image: always, missing (default) or never.") var pull: String = "missing"
+    @Flag(name: .shortAndLong, help: "Print nothing while pulling the image.") var quiet = false
     @Flag(help: "Run a small init as PID 1 that reaps zombies and forwards signals.") var `init` = false
     @Option(name: [.customShort("m"), .customLong("memory")], help: "Memory limit (needs cgroups; see the warning).") var memory: String?
     @Option(name: .customLong("pids-limit"), help: "Process limit (needs cgroups; see the warning).") var pidsLimit: Int?

@@ -21,12 +21,12 @@ package enum ImagePuller {
     }
 
     /// The local image for `name`, pulled first when the policy says so (`missing`, `always`, `never`).
-    static func ensure(_ name: String, policy: String) throws -> (ImageRecord, String) {
+    static func ensure(_ name: String, policy: String, quiet: Bool = false) throws -> (ImageRecord, String) {
         let store = try Current.engine.images()
         switch policy {
         case "always":
             let reference = try ImageReference(parsing: name)
-            return (try pull(reference, quiet: false), reference.description)
+            return (try pull(reference, quiet: quiet), reference.description)
         case "never":
             do {
                 let image = try store.resolve(name)
@@ -38,7 +38,7 @@ package enum ImagePuller {
         case "missing":
             if let image = try? store.resolve(name) { return (image, displayName(name, image: image)) }
             let reference = try ImageReference(parsing: name)
-            return (try pull(reference, quiet: false), reference.description)
+            return (try pull(reference, quiet: quiet), reference.description)
         default:
             throw CLIError.usage("invalid pull policy \"\(policy)\": use always, missing or never", command: "podman run")
         }
