@@ -54,12 +54,17 @@ struct BuildStepContainerTests {
         #expect(try names("--external") == "")
     }
 
-    /// `rm -a` clears a killed build's container too.
+    /// A killed build's container still holds its image (`rmi` names it and says how to list it), and `rm -a` clears
+    /// it.
     @Test func rmAllClearsAKilledBuildsStep() throws {
         let podman = self.podman
-        #expect(try podman("create", "--name", "left", "docker.io/library/busybox:latest", "true").status == 0)
+        let left = try podman("create", "--name", "left", "docker.io/library/busybox:latest", "true").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let ownStart = try #require(ProcessInfoReader.startTime(of: getpid()))
         try markBuildStep("left", owner: BuildStepOwner(pid: getpid(), startTime: ownStart + 1))
+        let refused = try podman("rmi", "docker.io/library/busybox:latest")
+        #expect(refused.status == 2 && refused.stderr.contains("image used by \(left)")
+                && refused.stderr.contains("'podman ps -a --external' lists every one"), "\(refused)")
         let removed = try podman("rm", "-a")
         #expect(removed.status == 0, "\(removed)")
         #expect(try names("--external") == "")
