@@ -34,7 +34,9 @@ public enum ImageError: LearnerFacingError, Equatable {
         switch self {
         case .notKnown: return "list local images with 'podman images', or fetch it with 'podman pull NAME'"
         case .ambiguous: return "give more characters of the id"
-        case .inUse: return "remove the container first (podman rm; 'podman ps -a --external' lists every one, a build's too), or use 'podman image rm -f' to remove both"
+        case .inUse:
+            return "remove the container first (podman rm; 'podman ps -a --external' lists every one, a build's too), "
+                + "or use 'podman image rm -f' to remove both"
         case .severalTags: return "remove it by name (podman image rm NAME:TAG), or use -f to remove every tag"
         case .malformed, .unsupported, .notAnArchive: return "the image data is damaged or of a kind podlab does not read; nothing was stored"
         case .noMatchingPlatform: return nil

@@ -77,8 +77,8 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
     /// Where published ports are bound: nil on the host, `SessionNetwork.portNamespace` in the learner's session.
     public var portNamespace: String?
     /// The build whose RUN step this container is (podman's "external" containers, as buildah's are): `ps` lists it
-    /// only with --external, `-a` commands pass it over, and `container prune` and `rm -a` leave it while that build
-    /// runs (its layer is read from the container's files after the step's command has exited).
+    /// only with --external, `stop -a`, `restart -a` and `stats` pass it over, and `container prune` and `rm -a` leave
+    /// it while that build runs (its layer is read from the container's files after the step's command has exited).
     public var buildStep: BuildStepOwner?
 
     public init(command: [String], env: [String], workingDir: String, user: String, hostname: String, ports: [PortMapping],

@@ -54,6 +54,43 @@ struct BuildStepContainerTests {
         #expect(try names("--external") == "")
     }
 
+    /// A real build's RUN container is its build's while the build runs: `ps -a` does not list it, `ps --external`
+    /// does, and its record names a live build. The step waits (as PID 1 with a TERM trap) until the test has looked and
+    /// sends it TERM; the build then goes on and its image holds what the trap wrote.
+    @Test func aRealBuildsRunContainerIsItsBuilds() throws {
+        let podman = self.podman
+        let context = directory.file("context")
+        try FileManager.default.createDirectory(atPath: context, withIntermediateDirectories: true)
+        try """
+            FROM docker.io/library/busybox:latest
+            RUN trap 'echo ended > /ended; exit 0' TERM; touch /waiting; while true; do sleep 1 & wait $!; done
+            """.write(toFile: "\(context)/Containerfile", atomically: true, encoding: .utf8)
+        let build = BackgroundCommand(podman, "build", "-q", "-t", "stepped", context)
+        // The step's container, once its trap is set (it made /waiting after): found through its upper directory.
+        var step: (name: String, id: String)?
+        for _ in 0..<12_000 where step == nil {
+            let running = try podman("ps", "--external", "--no-trunc", "--format", "{{.Names}} {{.ID}}").stdout
+            if let line = running.split(separator: "\n").first(where: { $0.hasPrefix("podlab-build-") }) {
+                let fields = line.split(separator: " ").map(String.init)
+                if fields.count == 2, FileManager.default.fileExists(atPath: directory.file("storage/containers/\(fields[1])/upper/waiting")) {
+                    step = (fields[0], fields[1])
+                }
+            }
+            if step == nil { usleep(10_000) }
+        }
+        if step == nil { Issue.record("the build's RUN container never ran: \(try build.result())") }
+        let found = try #require(step)
+        #expect(try names() == "", "ps -a does not list it")
+        #expect(try names("--external") == "\(found.name)\n")
+        let store = try ContainerStore(storage: directory.file("storage"))
+        #expect(try store.find(found.id).isInRunningBuild, "its record names the build, which runs")
+        #expect(try podman("kill", "--signal", "TERM", found.name).status == 0)
+        let built = try build.result()
+        #expect(built.status == 0, "\(built)")
+        #expect(try podman("run", "--rm", "stepped", "cat", "/ended").stdout == "ended\n")
+        #expect(try names("--external") == "", "the build removed its container")
+    }
+
     /// A killed build's container still holds its image (`rmi` names it and says how to list it), and `rm -a` clears
     /// it.
     @Test func rmAllClearsAKilledBuildsStep() throws {

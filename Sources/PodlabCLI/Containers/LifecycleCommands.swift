@@ -16,7 +16,8 @@ struct StopCommand: ParsableCommand {
 
     func run() throws {
         let engine = try Current.engine.containers()
-        let targets = all ? try engine.containers.all().filter { $0.state.status == .running && $0.settings.buildStep == nil }.map(\.id) : containers
+        let running = { (record: ContainerRecord) in record.state.status == .running && record.settings.buildStep == nil }
+        let targets = all ? try engine.containers.all().filter(running).map(\.id) : containers
         guard !targets.isEmpty || all else { throw CLIError.usage("you must provide at least one name or id", command: "podman stop") }
         for name in targets {
             let record: ContainerRecord
