@@ -41,8 +41,9 @@ import Glibc
         #expect(try podman("ps", "-a", "-q").stdout == "")
     }
 
-    /// `run -q` (and `create -q`) pull the image without a word; the control is the same run after `rmi`, unquiet.
-    @Test func quietRunPullsWithoutProgress() throws {
+    /// `run -q`, `create -q` and `build -q` (for its FROM) pull the image without a word; the control is the same run
+    /// after `rmi`, unquiet.
+    @Test func quietCommandsPullWithoutProgress() throws {
         let quiet = try podman("run", "-q", "--rm", "docker.io/library/hello-world:latest")
         #expect(quiet.status == 0 && quiet.stdout.contains("Hello from podlab!"), "\(quiet)")
         #expect(quiet.stderr == "", "\(quiet)")
@@ -51,6 +52,12 @@ import Glibc
         #expect(created.status == 0 && created.stdout.count == 65 && created.stderr == "", "\(created)")
         #expect(try podman("rm", "quiet").status == 0)
         #expect(try podman("rmi", "docker.io/library/hello-world:latest").status == 0)
+        let context = directory.file("quiet-context")
+        try FileManager.default.createDirectory(atPath: context, withIntermediateDirectories: true)
+        try "FROM docker.io/library/hello-world:latest\nLABEL quiet=yes\n".write(toFile: "\(context)/Containerfile", atomically: true, encoding: .utf8)
+        let built = try podman("build", "-q", "-t", "quiet-build", context)
+        #expect(built.status == 0 && built.stdout.count == 65 && built.stderr == "", "\(built)")
+        #expect(try podman("rmi", "quiet-build", "docker.io/library/hello-world:latest").status == 0)
         let told = try podman("run", "--rm", "docker.io/library/hello-world:latest")
         #expect(told.stderr.hasPrefix("Trying to pull docker.io/library/hello-world:latest...\n"), "\(told)")
     }

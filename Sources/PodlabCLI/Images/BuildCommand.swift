@@ -44,9 +44,9 @@ struct BuildCommand: ParsableCommand {
         options.quiet = quiet
         // NAME= sets an empty value; a bare NAME takes the value from this shell's environment, as podman does.
         options.buildArgs = try NamedValues.parse(buildArg, option: "--build-arg") { Environment.current[$0] ?? "" }
-        let policy = pull
+        let policy = pull, quietPull = quiet
         let builder = try Builder(engine: try Current.engine.containers(), options: options,
-                                  resolveBase: { try ImagePuller.ensure($0, policy: policy).0 },
+                                  resolveBase: { try ImagePuller.ensure($0, policy: policy, quiet: quietPull).0 },
                                   out: { Output.out($0); Output.flush() })
         let image = try builder.build()
         Output.out(image.id.hex)

@@ -20,7 +20,8 @@ package enum ImagePuller {
         return try Current.engine.images().resolve(reference.description)
     }
 
-    /// The local image for `name`, pulled first when the policy says so (`missing`, `always`, `never`).
+    /// The local image for `name`, pulled first when the policy says so (`missing`, `always`, `never`); with `quiet`
+    /// (`run -q`, `create -q`, `build -q`) the pull prints no progress.
     static func ensure(_ name: String, policy: String, quiet: Bool = false) throws -> (ImageRecord, String) {
         let store = try Current.engine.images()
         switch policy {
