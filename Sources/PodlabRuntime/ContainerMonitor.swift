@@ -70,7 +70,7 @@ public enum ContainerMonitor {
             // (`create` writes the record first, then makes the directory and locks it: `addClaimed`). Once that
             // monitor has ended, and in the moment between a removal's two steps or create's, the record and the
             // directory say which (afterPreviousRun throws "no such container" when it is gone). A record whose
-            // directory stays missing (a removal killed between the two) cannot run; `rm` forgets it.
+            // directory stays missing (a create or removal killed between the two) cannot run; `rm` forgets it.
             _ = try afterPreviousRun(of: record, engine: engine)
             guard let appeared = try directoryOnceMade(directory, of: record, engine: engine) else {
                 throw RuntimeError.filesGone(name: record.name, directory: directory)

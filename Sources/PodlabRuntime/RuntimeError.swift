@@ -30,8 +30,8 @@ public enum RuntimeError: LearnerFacingError, Equatable {
     /// A store's list of records (containers, pods, secrets) that cannot be read: podlab neither lists nor changes
     /// anything it names, so nothing is lost by a guess. `holds` says what moving the file aside would forget.
     case damagedList(path: String, reason: String, holds: String)
-    /// A container still listed whose directory is gone for good (a removal killed between its two steps): it cannot
-    /// run, and `rm` finishes its removal.
+    /// A container still listed whose directory is gone for good (a create or a removal killed between its two steps):
+    /// it cannot run, and `rm` removes what is left.
     case filesGone(name: String, directory: String)
 
     public var message: String {
@@ -66,7 +66,7 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .podNameInUse(let name): return "adding pod to state: name \"\(name)\" is in use: pod already exists"
         case .damagedList(let path, let reason, _): return "cannot read \(path): \(reason)"
         case .filesGone(let name, let directory):
-            return "container \(name) cannot start: its files (\(directory)) are gone; a removal of it was stopped before it could finish"
+            return "container \(name) cannot start: its files (\(directory)) are gone; a create or removal of it was stopped before it finished"
         }
     }
 
@@ -90,11 +90,11 @@ public enum RuntimeError: LearnerFacingError, Equatable {
         case .secretNameInUse(let name): return "remove it first with 'podman secret rm \(name)', or choose another name"
         case .noSuchPod: return "'podman pod ps' lists the pods"
         case .podNameInUse(let name): return "remove it with 'podman pod rm -f \(name)', or choose another --name"
-        case .filesGone(let name, _): return "finish the removal with 'podman rm \(name)', then create it again"
         case .damagedList(let path, _, let holds):
             // The command as a learner would paste it: a storage path with a space or a quote stays one word.
             return "podlab lists and changes nothing this file names until it is mended. Restore it from a backup, or move "
                 + "it aside and podlab forgets \(holds): mv \(ShellQuote.word(path)) \(ShellQuote.word(path + ".damaged"))"
+        case .filesGone(let name, _): return "remove what is left with 'podman rm \(name)', then create it again"
         }
     }
 

@@ -137,7 +137,8 @@ struct RemoveWhileStartingTests {
         }
     }
 
-    /// A removal killed between deleting a container's files and forgetting its record leaves a record with no files.
+    /// A removal killed between deleting a container's files and forgetting its record (or a create killed between
+    /// writing the record and making the directory) leaves a record with no files.
     /// `start` and `start -a` of it wait the two seconds a removal in progress is given, then say what happened and what
     /// to do (before, the raw `open lock …: no such file or directory`); `rm` finishes the removal.
     @Test func aContainerWhoseFilesAreGoneSaysSoAndRmForgetsIt() throws {
@@ -150,8 +151,8 @@ struct RemoveWhileStartingTests {
         for start in [["start", "halfgone"], ["start", "-a", "halfgone"]] {
             let started = try podman.run(start)
             #expect(started.status == 125, "\(start): \(started)")
-            #expect(started.stderr == "Error: container halfgone cannot start: its files (\(files)) are gone; a removal of it "
-                    + "was stopped before it could finish\nHint: finish the removal with 'podman rm halfgone', then create it again\n",
+            #expect(started.stderr == "Error: container halfgone cannot start: its files (\(files)) are gone; a create or removal "
+                    + "of it was stopped before it finished\nHint: remove what is left with 'podman rm halfgone', then create it again\n",
                     "\(start): \(started)")
         }
         let removed = try podman("rm", "halfgone")
