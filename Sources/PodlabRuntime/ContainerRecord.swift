@@ -180,6 +180,10 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
 
     public var shortID: String { String(id.prefix(12)) }
 
+    /// A build's RUN step container (podman's "external" kind): `ps` without --external, `stop -a`, `restart -a`, `stats`
+    /// and tab completion pass it over.
+    public var isBuildStep: Bool { settings.buildStep != nil }
+
     /// A build's RUN step container whose build still runs: no removal of many (`container prune`, `rm -a`) takes it.
     public var isInRunningBuild: Bool { settings.buildStep?.isAlive == true }
 

@@ -57,7 +57,7 @@ struct Completion {
     }
 
     func containerNames() -> [String] {
-        ((try? ContainerStore(storage: storage).all()) ?? []).filter { $0.settings.buildStep == nil }.map(\.name)
+        ((try? ContainerStore(storage: storage).all()) ?? []).filter { !$0.isBuildStep }.map(\.name)
     }
 
     /// Paths relative to the shell's directory (directories get a trailing /).

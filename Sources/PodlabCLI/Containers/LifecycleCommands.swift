@@ -16,8 +16,7 @@ struct StopCommand: ParsableCommand {
 
     func run() throws {
         let engine = try Current.engine.containers()
-        let running = { (record: ContainerRecord) in record.state.status == .running && record.settings.buildStep == nil }
-        let targets = all ? try engine.containers.all().filter(running).map(\.id) : containers
+        let targets = all ? try engine.containers.all().filter { $0.state.status == .running && !$0.isBuildStep }.map(\.id) : containers
         guard !targets.isEmpty || all else { throw CLIError.usage("you must provide at least one name or id", command: "podman stop") }
         for name in targets {
             let record: ContainerRecord

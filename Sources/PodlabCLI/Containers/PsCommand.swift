@@ -29,7 +29,7 @@ struct PsOptions: ParsableArguments {
     func run() throws {
         let engine = try Current.engine.containers()
         let pods = Dictionary(try engine.pods.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let everything = try engine.containers.all().filter { external || $0.settings.buildStep == nil }
+        let everything = try engine.containers.all().filter { external || !$0.isBuildStep }
         let filters = try PsFilter(filter, among: everything)
         let records = everything.filter { record in
             guard all || filters.includesStopped || record.state.status == .running else { return false }

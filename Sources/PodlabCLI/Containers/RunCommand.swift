@@ -103,7 +103,7 @@ struct RestartCommand: ParsableCommand {
 
     func run() throws {
         let engine = try Current.engine.containers()
-        let records = try engine.containers.all().filter { $0.settings.buildStep == nil }
+        let records = try engine.containers.all().filter { !$0.isBuildStep }
         let targets = all || running ? records.filter { !running || $0.state.status == .running }.map(\.id) : containers
         guard !targets.isEmpty || all || running else { throw CLIError.usage("you must provide at least one name or id", command: "podman restart") }
         // Each container on its own: one that cannot restart is reported, and the others still restart (as rm does).

@@ -29,7 +29,7 @@ struct StatsCommand: ParsableCommand {
         while true {
             let records: [ContainerRecord]
             if containers.isEmpty {
-                records = try engine.containers.all().filter { $0.settings.infra != true && $0.settings.buildStep == nil }
+                records = try engine.containers.all().filter { $0.settings.infra != true && !$0.isBuildStep }
                     .sorted { $0.created > $1.created }
             } else {
                 records = try containers.map { name in

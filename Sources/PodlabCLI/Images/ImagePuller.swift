@@ -22,7 +22,7 @@ package enum ImagePuller {
 
     /// The local image for `name`, pulled first when the policy says so (`missing`, `always`, `never`); with `quiet`
     /// (`run -q`, `create -q`, `build -q`) the pull prints no progress.
-    static func ensure(_ name: String, policy: String, quiet: Bool = false) throws -> (ImageRecord, String) {
+    static func ensure(_ name: String, policy: String, quiet: Bool) throws -> (ImageRecord, String) {
         let store = try Current.engine.images()
         switch policy {
         case "always":
