@@ -38,6 +38,8 @@ struct BuildStepContainerTests {
 
         #expect(try names() == "plain\n")
         #expect(try names("--external") == "plain\nstep\n")
+        // Without -a too, as podman's external containers: the created step is listed, the created "plain" is not.
+        #expect(try podman("ps", "--external", "--format", "{{.Names}}").stdout == "step\n")
         let pruned = try podman("container", "prune", "-f")
         #expect(pruned.status == 0 && !pruned.stdout.contains(step), "\(pruned)")
         let removed = try podman("rm", "-a")

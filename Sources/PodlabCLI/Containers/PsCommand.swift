@@ -24,7 +24,7 @@ struct PsOptions: ParsableArguments {
     @Option(help: "Change the output format to JSON or a Go template.") var format: String?
     @Flag(help: "Show each container's pod (POD ID, PODNAME).") var pod = false
     @Option(name: .shortAndLong, help: "Filter output (id, name, status, exited, pod, ancestor, volume, before, since).") var filter: [String] = []
-    @Flag(help: "Also list the containers of builds' RUN steps (podman's external containers).") var external = false
+    @Flag(help: "Also list the containers of builds' RUN steps, in any state (podman's external containers).") var external = false
 
     func run() throws {
         let engine = try Current.engine.containers()
@@ -32,7 +32,9 @@ struct PsOptions: ParsableArguments {
         let everything = try engine.containers.all().filter { external || !$0.isBuildStep }
         let filters = try PsFilter(filter, among: everything)
         let records = everything.filter { record in
-            guard all || filters.includesStopped || record.state.status == .running else { return false }
+            // podman lists external containers whatever -a says: a build's step is shown created or exited too.
+            let shown = all || filters.includesStopped || record.state.status == .running || record.isBuildStep
+            guard shown else { return false }
             return filters.matches(record, pods: pods)
         }.sorted { $0.created < $1.created }  // podman 4.3.1 lists the oldest first (pod ps: the newest)
         let now = WallClock.now()
