@@ -17,7 +17,7 @@ package enum CLIError: LearnerFacingError {
     package var hint: String? {
         switch self {
         case .usage(_, let command): return "see '\(command) --help'"
-        case .template: return "fields are written {{.Name}}; 'podman images --format json' shows what there is"
+        case .template: return "fields are written {{.Name}}, blocks {{range .Items}}…{{end}}; 'podman images --format json' shows what there is"
         case .refused(_, let hint): return hint
         }
     }

@@ -47,7 +47,7 @@ import Testing
         #expect(try GoTemplate("{{.ID}} {{.Size}}\\t{{json .Config.Cmd}}", name: "t").render(value) == "abc 12\t[\"sh\",\"-c\"]")
         // Unsupported template features are refused, not silently printed as text.
         #expect(throws: CLIError.self) { try GoTemplate("{{ .ID | printf }}", name: "t") }
-        #expect(throws: CLIError.self) { try GoTemplate("{{range .}}{{end}}", name: "t") }
+        #expect(throws: CLIError.self) { try GoTemplate("{{with .ID}}{{.}}{{end}}", name: "t") }
     }
 
     @Test func unknownFieldIsAnErrorNamingIt() throws {

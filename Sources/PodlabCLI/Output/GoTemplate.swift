@@ -1,15 +1,31 @@
 import PodlabCore
 
-/// The part of Go's text/template that `--format` uses: `{{.Field}}`, `{{.A.B}}`, `{{.}}`, and the functions
-/// `json`, `upper`, `lower`, `title`; plus podman's `table` prefix and `\t`/`\n` escapes.
+/// The part of Go's text/template that `--format` uses: `{{.Field}}`, `{{.A.B}}`, `{{.}}`, `{{range .A}}…{{end}}` and
+/// `{{if .A}}…{{else}}…{{end}}` blocks, quoted constants, and the functions `json`, `upper`, `lower`, `title`, `len`,
+/// `index`, `println`; plus podman's `table` prefix and `\t`/`\n` escapes. `GoTemplateParser` reads it.
 struct GoTemplate {
-    enum Piece {
+    /// What one action prints or tests: a field path from the current value (`.`), through a function when named.
+    struct Pipeline {
+        var function: String?
+        var path: [String]
+        /// `index`'s keys, one after the other.
+        var keys: [String]
+        var column: Int
+        /// A quoted constant (`{{"\n"}}`), printed as it is.
+        var constant: String?
+    }
+
+    indirect enum Node {
         case text(String)
-        case action(function: String?, path: [String], column: Int)
+        case value(Pipeline)
+        /// Its body once for each item (each value of a map, in key order) as `.`; `otherwise` when there is none.
+        case range(Pipeline, body: [Node], otherwise: [Node])
+        /// Its body when the value is not empty (Go's truth: not false, 0, "", nil, or an empty list or map).
+        case when(Pipeline, body: [Node], otherwise: [Node])
     }
 
     let name: String
-    let pieces: [Piece]
+    let nodes: [Node]
     /// True when the format began with `table`: print a header and align columns.
     let isTable: Bool
 
@@ -18,80 +34,111 @@ struct GoTemplate {
         var source = format.replacing("\\t", with: "\t").replacing("\\n", with: "\n")
         isTable = source.hasPrefix("table ") || source == "table"
         if isTable { source = String(source.dropFirst(min(6, source.count))) }
-        pieces = try GoTemplate.parse(source, name: name, spacesAreColumns: isTable)
-    }
-
-    static func parse(_ source: String, name: String, spacesAreColumns: Bool) throws -> [Piece] {
-        var pieces: [Piece] = []
-        var rest = Substring(source)
-        var column = 1
-        while let open = rest.firstRange(of: "{{") {
-            let literal = String(rest[..<open.lowerBound])
-            if !literal.isEmpty { pieces.append(.text(spacesAreColumns ? literal.replacing(" ", with: "\t") : literal)) }
-            column += literal.count
-            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
-                throw CLIError.template("template: \(name):1: unclosed action")
-            }
-            var body = String(rest[open.upperBound..<close.lowerBound]).trimmed([" ", "\t", "-"])
-            if body.contains("|") || body.hasPrefix("range") || body.hasPrefix("if ") || body == "end" {
-                throw CLIError.template("template: \(name):1: podlab's --format supports {{.Field}} and functions json, upper, lower, title; not \"{{\(body)}}\"")
-            }
-            var function: String?
-            if let space = body.firstIndex(where: { $0 == " " || $0 == "\t" }) {
-                function = String(body[..<space])
-                body = String(body[space...]).trimmed([" ", "\t"])
-            }
-            if let candidate = function, !["json", "upper", "lower", "title"].contains(candidate) {
-                throw CLIError.template("template: \(name):1: function \"\(candidate)\" not supported by podlab (use {{.Field}}, {{json .Field}}, upper, lower, title)")
-            }
-            guard body.hasPrefix(".") else {
-                throw CLIError.template("template: \(name):1: podlab understands {{.Field}} actions only, not \"{{\(body)}}\"")
-            }
-            let path = body == "." ? [] : body.dropFirst().split(separator: ".").map(String.init)
-            pieces.append(.action(function: function, path: path, column: column + 2))
-            column += rest[open.lowerBound..<close.upperBound].count
-            rest = rest[close.upperBound...]
-        }
-        if !rest.isEmpty { pieces.append(.text(spacesAreColumns ? String(rest.replacing(" ", with: "\t")) : String(rest))) }
-        return pieces
+        var parser = GoTemplateParser(name: name)
+        nodes = try parser.parse(source, spacesAreColumns: isTable)
     }
 
     func render(_ value: TemplateValue) throws -> String {
         var output = ""
-        for piece in pieces {
-            switch piece {
+        try render(nodes, dot: value, into: &output)
+        return output
+    }
+
+    private func render(_ nodes: [Node], dot: TemplateValue, into output: inout String) throws {
+        for node in nodes {
+            switch node {
             case .text(let text): output += text
-            case .action(let function, let path, let column):
-                var current = value
-                for field in path {
-                    guard let next = current[field] else {
-                        throw CLIError.template("template: \(name):1:\(column): executing \"\(name)\" at <.\(path.joined(separator: "."))>: can't evaluate field \(field)")
-                    }
-                    current = next
+            case .value(let pipeline): output += try text(of: pipeline, dot: dot)
+            case .range(let pipeline, let body, let otherwise):
+                let items: [TemplateValue]
+                switch try resolve(pipeline, dot: dot) {
+                case .array(let values): items = values
+                case .object(let fields): items = fields.map { $0.1.unwrapped }
+                case .null: items = []
+                case let other:
+                    throw error(pipeline, "range can't iterate over \(TerminalText.visible(other.plainText))")
                 }
-                // A value may come from an image, a registry or a container: its control characters are shown, not
-                // obeyed by the terminal (JSON escapes its own).
-                switch function {
-                case "json": output += current.json(indent: nil)
-                case "upper": output += TerminalText.visible(current.plainText.uppercased())
-                case "lower": output += TerminalText.visible(current.plainText.lowercased())
-                case "title": output += TerminalText.visible(GoTemplate.titleCase(current.plainText))
-                default: output += TerminalText.visible(current.plainText)
-                }
+                if items.isEmpty { try render(otherwise, dot: dot, into: &output) }
+                for item in items { try render(body, dot: item, into: &output) }
+            case .when(let pipeline, let body, let otherwise):
+                // A function that makes text is true when the text is not empty.
+                let makesText = pipeline.function.map { ["json", "upper", "lower", "title", "println"].contains($0) } == true
+                let isEmpty = try makesText ? text(of: pipeline, dot: dot).isEmpty : resolve(pipeline, dot: dot).isEmpty
+                try render(isEmpty ? otherwise : body, dot: dot, into: &output)
             }
         }
-        return output
+    }
+
+    private func error(_ pipeline: Pipeline, _ text: String) -> CLIError {
+        CLIError.template("template: \(name):1:\(pipeline.column): executing \"\(name)\" at <.\(pipeline.path.joined(separator: "."))>: \(text)")
+    }
+
+    /// The pipeline's value: its field, then `len` or `index` applied.
+    private func resolve(_ pipeline: Pipeline, dot: TemplateValue) throws -> TemplateValue {
+        if let constant = pipeline.constant { return .string(constant) }
+        var current = dot
+        for field in pipeline.path {
+            guard let next = current[field] else { throw error(pipeline, "can't evaluate field \(field)") }
+            current = next
+        }
+        current = current.unwrapped
+        switch pipeline.function {
+        case "len":
+            switch current {
+            case .string(let text): return .int(Int64(text.utf8.count))
+            case .array(let items): return .int(Int64(items.count))
+            case .object(let fields): return .int(Int64(fields.count))
+            case .null: return .int(0)
+            default: throw error(pipeline, "len of \(current.plainText)")
+            }
+        case "index":
+            for key in pipeline.keys {
+                switch current {
+                case .array(let items):
+                    guard let position = Int(key), items.indices.contains(position) else {
+                        throw error(pipeline, "index out of range: \(TerminalText.visible(key))")
+                    }
+                    current = items[position].unwrapped
+                case .object:
+                    current = current[key] ?? .string("")   // a map's missing key: its zero value, as Go's index gives
+                case .null: current = .string("")
+                default: throw error(pipeline, "can't index item of type \(TerminalText.visible(current.plainText))")
+                }
+            }
+            return current
+        default: return current
+        }
+    }
+
+    /// How an action prints. A value may come from an image, a registry or a container: its control characters are
+    /// shown, not obeyed by the terminal (JSON escapes its own).
+    private func text(of pipeline: Pipeline, dot: TemplateValue) throws -> String {
+        let value = try resolve(pipeline, dot: dot)
+        switch pipeline.function {
+        case "json": return value.json(indent: nil)
+        case "upper": return TerminalText.visible(value.plainText.uppercased())
+        case "lower": return TerminalText.visible(value.plainText.lowercased())
+        case "title": return TerminalText.visible(GoTemplate.titleCase(value.plainText))
+        case "println": return TerminalText.visible(value.plainText) + "\n"
+        default: return TerminalText.visible(value.plainText)
+        }
     }
 
     /// Header cells for a `table` format: each field name split at capitals and upper-cased, unless overridden.
     func headers(overrides: [String: String]) -> String {
+        GoTemplate.headers(of: nodes, overrides: overrides)
+    }
+
+    private static func headers(of nodes: [Node], overrides: [String: String]) -> String {
         var output = ""
-        for piece in pieces {
-            switch piece {
+        for node in nodes {
+            switch node {
             case .text(let text): output += text
-            case .action(_, let path, _):
-                let field = path.last ?? ""
+            case .value(let pipeline) where pipeline.constant != nil: output += pipeline.constant ?? ""
+            case .value(let pipeline):
+                let field = pipeline.path.last ?? ""
                 output += overrides[field] ?? GoTemplate.splitCamelCase(field).uppercased()
+            case .range(_, let body, _), .when(_, let body, _): output += headers(of: body, overrides: overrides)
             }
         }
         return output

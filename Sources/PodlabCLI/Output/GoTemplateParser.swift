@@ -1,0 +1,153 @@
+import PodlabCore
+
+/// Reads a `--format` template into `GoTemplate.Node`s: text, `{{.Field}}` actions (optionally through a function),
+/// and `{{range …}}`/`{{if …}}` blocks with `{{else}}` and `{{end}}`, as Go's text/template writes them, including the
+/// `{{-`/`-}}` markers that trim the white space beside an action and `{{/* comments */}}`.
+struct GoTemplateParser {
+    /// A piece of the source before blocks are matched: text, or one action's inside with where it began.
+    private enum Token {
+        case text(String)
+        case action(String, column: Int)
+    }
+
+    static let functions: Set<String> = ["json", "upper", "lower", "title", "len", "index", "println"]
+    static let supported = "{{.Field}}, {{\"text\"}}, {{range .Field}}, {{if .Field}}, {{else}}, {{end}} and the functions json, upper, lower, title, len, index, println"
+
+    let name: String
+    private var tokens: [Token] = []
+    private var position = 0
+
+    init(name: String) {
+        self.name = name
+    }
+
+    /// The nodes of `source`; table columns (a `table` format's spaces) are made tabs in its text.
+    mutating func parse(_ source: String, spacesAreColumns: Bool) throws -> [GoTemplate.Node] {
+        tokens = try tokenize(source, spacesAreColumns: spacesAreColumns)
+        position = 0
+        let (parsed, ending) = try parseNodes()
+        if let ending { throw error("unexpected {{\(ending)}}") }
+        return parsed
+    }
+
+    private func error(_ text: String) -> CLIError {
+        CLIError.template("template: \(name):1: \(text)")
+    }
+
+    private func tokenize(_ source: String, spacesAreColumns: Bool) throws -> [Token] {
+        var tokens: [Token] = []
+        var rest = Substring(source)
+        var column = 1
+        var trimNextText = false
+        func addText(_ text: Substring) {
+            var text = String(text)
+            if trimNextText { text = String(text.drop(while: \.isWhitespace)) }
+            if !text.isEmpty { tokens.append(.text(spacesAreColumns ? text.replacing(" ", with: "\t") : text)) }
+        }
+        while let open = rest.firstRange(of: "{{") {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { throw error("unclosed action") }
+            var inside = rest[open.upperBound..<close.lowerBound]
+            var before = rest[..<open.lowerBound]
+            if inside.hasPrefix("- ") {
+                before = before[..<(before.lastIndex { !$0.isWhitespace }.map { before.index(after: $0) } ?? before.startIndex)]
+                inside = inside.dropFirst(2)
+            }
+            addText(before)
+            trimNextText = inside.hasSuffix(" -")
+            if trimNextText { inside = inside.dropLast(2) }
+            let body = String(inside).trimmed([" ", "\t", "\n"])
+            let isComment = body.hasPrefix("/*") && body.hasSuffix("*/")
+            if !isComment { tokens.append(.action(body, column: column + rest[..<open.upperBound].count)) }
+            column += rest[..<close.upperBound].count
+            rest = rest[close.upperBound...]
+        }
+        addText(rest)
+        return tokens
+    }
+
+    /// Nodes up to the end of the source or to an `{{else}}`/`{{end}}`, which is returned.
+    private mutating func parseNodes() throws -> ([GoTemplate.Node], String?) {
+        var parsed: [GoTemplate.Node] = []
+        while position < tokens.count {
+            let token = tokens[position]
+            position += 1
+            switch token {
+            case .text(let text): parsed.append(.text(text))
+            case .action(let body, let column):
+                if body == "end" || body == "else" { return (parsed, body) }
+                let keyword = body.prefix { !$0.isWhitespace }
+                if keyword == "range" || keyword == "if" {
+                    let pipeline = try self.pipeline(String(body.dropFirst(keyword.count)).trimmed(), column: column)
+                    let (inside, ending) = try parseNodes()
+                    var otherwise: [GoTemplate.Node] = []
+                    if ending == "else" {
+                        let (elseNodes, elseEnding) = try parseNodes()
+                        guard elseEnding == "end" else { throw error("unexpected EOF: {{\(keyword)}} has no {{end}}") }
+                        otherwise = elseNodes
+                    } else if ending != "end" {
+                        throw error("unexpected EOF: {{\(keyword)}} has no {{end}}")
+                    }
+                    parsed.append(keyword == "range" ? .range(pipeline, body: inside, otherwise: otherwise)
+                                                    : .when(pipeline, body: inside, otherwise: otherwise))
+                } else {
+                    parsed.append(.value(try pipeline(body, column: column)))
+                }
+            }
+        }
+        return (parsed, nil)
+    }
+
+    /// `.A.B`, or a function and its arguments: `json .A`, `index .Labels "key"`.
+    private func pipeline(_ body: String, column: Int) throws -> GoTemplate.Pipeline {
+        if body.contains("|") || body.contains("$") || body.isEmpty {
+            throw error("podlab's --format supports \(GoTemplateParser.supported); not \"{{\(body)}}\"")
+        }
+        let words = try arguments(body)
+        // A constant prints itself: {{"\n"}} between a range's items.
+        if words.count == 1, let only = words.first, only.quoted {
+            return GoTemplate.Pipeline(function: nil, path: [], keys: [], column: column, constant: only.text)
+        }
+        var function: String?
+        var rest = words[...]
+        if let first = rest.first, !first.quoted, !first.text.hasPrefix(".") {
+            guard GoTemplateParser.functions.contains(first.text) else {
+                throw error("function \"\(first.text)\" not supported by podlab (use \(GoTemplateParser.supported))")
+            }
+            function = first.text
+            rest = rest.dropFirst()
+        }
+        guard let field = rest.first?.text, rest.first?.quoted == false, field.hasPrefix(".") else {
+            throw error("podlab understands {{.Field}} actions only, not \"{{\(body)}}\"")
+        }
+        // index's keys are constants: "a string" or a number (a field as a key is Go's too, not podlab's).
+        let keys = rest.dropFirst()
+        if function == "index" ? keys.isEmpty : !keys.isEmpty {
+            throw error(function == "index" ? "index of \(field) needs a key: {{index \(field) \"key\"}}"
+                                            : "\"{{\(body)}}\" has more than one value")
+        }
+        if let key = keys.first(where: { !$0.quoted && Int($0.text) == nil }) {
+            throw error("index takes a \"quoted\" key or a number, not \(key.text)")
+        }
+        let path = field == "." ? [] : field.dropFirst().split(separator: ".").map(String.init)
+        return GoTemplate.Pipeline(function: function, path: path, keys: keys.map { $0.text }, column: column)
+    }
+
+    /// An action's words; a quoted word ("key") is one word without its quotes.
+    private func arguments(_ body: String) throws -> [(text: String, quoted: Bool)] {
+        var words: [(text: String, quoted: Bool)] = []
+        var rest = Substring(body)
+        while let start = rest.firstIndex(where: { !$0.isWhitespace }) {
+            rest = rest[start...]
+            if rest.first == "\"" {
+                guard let end = rest.dropFirst().firstIndex(of: "\"") else { throw error("unterminated quoted string") }
+                words.append((String(rest[rest.index(after: rest.startIndex)..<end]), true))
+                rest = rest[rest.index(after: end)...]
+            } else {
+                let end = rest.firstIndex(where: \.isWhitespace) ?? rest.endIndex
+                words.append((String(rest[..<end]), false))
+                rest = rest[end...]
+            }
+        }
+        return words
+    }
+}

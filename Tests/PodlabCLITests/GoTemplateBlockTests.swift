@@ -1,0 +1,104 @@
+import Foundation
+@testable import PodlabCLI
+import PodlabTestSupport
+import Testing
+
+/// `--format` blocks as podman users write them: `{{range}}`, `{{if}}`/`{{else}}`, `{{end}}`, `index`, `len`, the
+/// `{{-`/`-}}` trim markers and comments; what podlab does not take is refused with the reason.
+struct GoTemplateBlockTests {
+    let container: TemplateValue = .object([
+        ("Name", .string("web")),
+        ("Running", .bool(false)),
+        ("Args", .strings(["-g", "daemon off;"])),
+        ("Labels", .map(["tier": "front", "app": "shop"])),
+        ("Ports", .omitEmpty(.array([]))),
+        ("Mounts", .array([
+            .object([("Name", .string("data")), ("Destination", .string("/data"))]),
+            .object([("Name", .string("logs")), ("Destination", .string("/var/log"))]),
+        ])),
+    ])
+
+    func render(_ format: String) throws -> String {
+        try GoTemplate(format, name: "inspect").render(container)
+    }
+
+    func refusal(_ format: String, at step: (GoTemplate) throws -> Void = { _ in }) -> String? {
+        do {
+            try step(try GoTemplate(format, name: "inspect"))
+            return nil
+        } catch let error as CLIError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func rangeRunsItsBodyWithEachItemAsDot() throws {
+        #expect(try render("{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}") == "data:/data logs:/var/log ")
+        #expect(try render("{{range .Args}}[{{.}}]{{end}}") == "[-g][daemon off;]")
+        #expect(try render("{{range .Labels}}{{.}},{{end}}") == "shop,front,", "a map's values in key order")
+        #expect(try render("{{range .Ports}}{{.}}{{else}}none{{end}}") == "none")
+        // One item a line, as podman users write it: a constant, or println.
+        #expect(try render(#"{{range .Args}}{{.}}{{"\n"}}{{end}}"#) == "-g\ndaemon off;\n")
+        #expect(try render("{{range .Mounts}}{{println .Destination}}{{end}}") == "/data\n/var/log\n")
+    }
+
+    @Test func ifTakesGosTruth() throws {
+        #expect(try render("{{if .Running}}up{{else}}down{{end}}") == "down")
+        #expect(try render("{{if .Name}}named {{.Name}}{{end}}") == "named web")
+        #expect(try render("{{if .Ports}}ports{{else}}no ports{{end}}") == "no ports")
+        #expect(try render("{{if len .Mounts}}{{len .Mounts}} mounts{{end}}") == "2 mounts")
+        #expect(try render("{{if .Mounts}}{{range .Mounts}}{{if .Name}}{{upper .Name}} {{end}}{{end}}{{end}}") == "DATA LOGS ")
+    }
+
+    @Test func indexReadsAMapKeyOrAListItem() throws {
+        #expect(try render(#"{{index .Labels "tier"}}"#) == "front")
+        #expect(try render(#"[{{index .Labels "none"}}]"#) == "[]", "a missing key is empty, as in Go")
+        #expect(try render("{{index .Args 1}}") == "daemon off;")
+        #expect(refusal("{{index .Args 2}}", at: { _ = try $0.render(container) })
+                == "template: inspect:1:3: executing \"inspect\" at <.Args>: index out of range: 2")
+        #expect(refusal("{{index .Labels}}")?.contains("needs a key") == true)
+        #expect(refusal("{{index .Labels tier}}")?.contains("a \"quoted\" key or a number") == true)
+    }
+
+    @Test func trimMarkersAndCommentsAsInGo() throws {
+        #expect(try render("a  {{- .Name -}}  b") == "awebb")
+        #expect(try render("{{range .Args -}}\n  {{.}}\n{{- end}}") == "-gdaemon off;")
+        #expect(try render("{{/* the container's name */}}{{.Name}}") == "web")
+    }
+
+    @Test func whatPodlabDoesNotTakeIsRefusedWithTheReason() {
+        #expect(refusal("{{range .Mounts}}{{.Name}}")?.contains("unexpected EOF: {{range}} has no {{end}}") == true)
+        #expect(refusal("{{.Name}}{{end}}") == "template: inspect:1: unexpected {{end}}")
+        #expect(refusal("{{with .Name}}{{.}}{{end}}")?.contains("function \"with\" not supported") == true)
+        #expect(refusal("{{range $i, $m := .Mounts}}{{end}}")?.contains("podlab's --format supports") == true)
+        #expect(refusal("{{.Name | upper}}")?.contains("podlab's --format supports") == true)
+        #expect(refusal("{{range .Name}}{{end}}", at: { _ = try $0.render(container) })
+                == "template: inspect:1:3: executing \"inspect\" at <.Name>: range can't iterate over web")
+    }
+
+    @Test func tableHeadersReachInsideBlocks() throws {
+        let template = try GoTemplate("table {{.Name}} {{range .Mounts}}{{.Destination}}{{end}}", name: "ps")
+        #expect(template.headers(overrides: [:]) == "NAME\tDESTINATION")
+    }
+}
+
+/// The same blocks on a real container's inspect output.
+struct GoTemplateBlockCommandTests {
+    let directory = TemporaryDirectory("podlab-template-blocks")
+    var podman: Podman { Podman(root: directory.file("storage")) }
+
+    @Test func inspectRangesOverARealContainersMounts() throws {
+        let podman = self.podman
+        let host = directory.file("host")
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+        let created = try podman("create", "--name", "c", "-v", "data:/data", "-v", "\(host):/host:ro",
+                                 "docker.io/library/busybox:latest", "true")
+        #expect(created.status == 0, "\(created)")
+        let mounts = try podman("container", "inspect", "--format",
+                                "{{range .Mounts}}{{.Type}} {{.Destination}} {{if .RW}}rw{{else}}ro{{end}};{{end}}", "c")
+        #expect(mounts.status == 0 && mounts.stdout == "volume /data rw;bind /host ro;\n", "\(mounts)")
+        let refused = try podman("container", "inspect", "--format", "{{range .Mounts}}{{.Destination}}", "c")
+        #expect(refused.status == 125 && refused.stderr.contains("{{range}} has no {{end}}"), "\(refused)")
+    }
+}
