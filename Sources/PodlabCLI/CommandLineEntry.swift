@@ -166,6 +166,7 @@ public enum CommandLineEntry {
         let firstLine = text.split(separator: "\n").first.map(String.init) ?? text
         var message = firstLine.hasPrefix("Error: ") ? String(firstLine.dropFirst(7)) : firstLine
         if let first = message.first { message = first.lowercased() + message.dropFirst() }
+        message = UnknownFlag.inPodmansWords(message)
         let subcommand = arguments.first { !$0.hasPrefix("-") }.map { " \($0)" } ?? ""
         Output.err("Error: \(TerminalText.visible(message))")
         Output.err("See '\(name)\(TerminalText.visible(subcommand)) --help'")

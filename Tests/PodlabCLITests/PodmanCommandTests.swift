@@ -118,6 +118,28 @@ import Testing
         #expect(try podman("tag", "onlyone").status == 125)
     }
 
+    /// A flag podlab does not know, before the image of `run`/`create` or the container of `exec`/`top`, is named as
+    /// podman names it (podman-4.3.1-output.md: "unknown flag: --bogus-flag", "See 'podman run --help'", 125); it was
+    /// taken for an image name ("invalid reference format") or a container's. After the image it is the command's.
+    @Test func anUnknownFlagBeforeTheImageIsNamedAsPodmanNamesIt() throws {
+        let cases: [([String], String)] = [
+            (["run", "--bogus-flag", "docker.io/library/busybox:latest"], "Error: unknown flag: --bogus-flag\nSee 'podman run --help'\n"),
+            (["run", "--rm", "--bogus=1", "docker.io/library/busybox:latest"], "Error: unknown flag: --bogus\nSee 'podman run --help'\n"),
+            (["create", "-l", "a=b", "docker.io/library/busybox:latest"], "Error: unknown shorthand flag: 'l' in -l\nSee 'podman create --help'\n"),
+            (["exec", "--latest", "web", "ls"], "Error: unknown flag: --latest\nSee 'podman exec --help'\n"),
+            (["top", "-l"], "Error: unknown shorthand flag: 'l' in -l\nSee 'podman top --help'\n"),
+            (["images", "--bogus-flag"], "Error: unknown flag: --bogus-flag\nSee 'podman images --help'\n"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try podman.run(arguments)
+            #expect(result.status == 125 && result.stdout.isEmpty && result.stderr == expected, "\(arguments): \(result)")
+        }
+        #expect(try podman("ps", "-a", "-q").stdout.isEmpty, "no container was made")
+        // `--` ends the flags; what follows the image is the container's own.
+        let ended = try podman("run", "--rm", "--", "docker.io/library/busybox:latest", "echo", "--bogus-flag")
+        #expect(ended.status == 0 && ended.stdout == "--bogus-flag\n", "\(ended)")
+    }
+
     @Test func pullOfAnImageThatIsNotOfflineSaysWhatThereIs() throws {
         let result = try podman("pull", "docker.io/library/nosuchimage")
         #expect(result.status == 125)

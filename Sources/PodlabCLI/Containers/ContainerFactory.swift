@@ -4,9 +4,10 @@ import PodlabRuntime
 
 /// Turns `run`/`create` flags and the image's config into a container, as podman combines them.
 package enum ContainerFactory {
-    package static func create(_ options: RunOptions) throws -> ContainerRecord {
-        guard let imageName = options.imageAndCommand.first else {
-            throw CLIError.usage("requires at least 1 arg(s), only received 0", command: "podman run")
+    /// `command` names the command in a usage error (`podman run`, `podman create`).
+    package static func create(_ options: RunOptions, command: String = "podman run") throws -> ContainerRecord {
+        guard let imageName = options.imageThenCommand.first else {
+            throw CLIError.usage("requires at least 1 arg(s), only received 0", command: command)
         }
         let flags = try Flags(options)
         let (image, displayName) = try ImagePuller.ensure(imageName, policy: options.pull, quiet: options.quiet)
@@ -82,7 +83,7 @@ package enum ContainerFactory {
     }
 
     static func settings(_ options: RunOptions, flags: Flags, config: ContainerConfig, engine: ContainerEngine) throws -> ContainerSettings {
-        let arguments = Array(options.imageAndCommand.dropFirst())
+        let arguments = Array(options.imageThenCommand.dropFirst())
         let entrypoint = options.entrypoint.map { $0.isEmpty ? [] : [$0] } ?? config.Entrypoint ?? []
         let cmd = arguments.isEmpty ? (options.entrypoint != nil ? [] : config.Cmd ?? []) : arguments
         let command = entrypoint + cmd

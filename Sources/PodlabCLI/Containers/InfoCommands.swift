@@ -152,6 +152,8 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "User to run as.") var user: String?
     @Argument(parsing: .captureForPassthrough) var containerAndCommand: [String] = []
 
+    func validate() throws { try UnknownFlag.refuse(before: containerAndCommand) }
+
     func run() throws {
         guard containerAndCommand.count >= 2 else {
             throw CLIError.usage("requires at least 2 arg(s), only received \(containerAndCommand.count)", command: "podman exec")

@@ -42,7 +42,7 @@ struct CreateCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        Output.out(try ContainerFactory.create(options).id)
+        Output.out(try ContainerFactory.create(options, command: "podman create").id)
     }
 }
 

@@ -13,6 +13,8 @@ struct TopCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The container, then AIX descriptors (user pid ppid pcpu etime tty time args …).")
     var arguments: [String] = []
 
+    func validate() throws { try UnknownFlag.refuse(before: arguments) }
+
     static let defaultDescriptors = ["user", "pid", "ppid", "pcpu", "etime", "tty", "time", "args"]
 
     func run() throws {
