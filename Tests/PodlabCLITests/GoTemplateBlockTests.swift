@@ -49,6 +49,10 @@ struct GoTemplateBlockTests {
         #expect(try render("{{if .Ports}}ports{{else}}no ports{{end}}") == "no ports")
         #expect(try render("{{if len .Mounts}}{{len .Mounts}} mounts{{end}}") == "2 mounts")
         #expect(try render("{{if .Mounts}}{{range .Mounts}}{{if .Name}}{{upper .Name}} {{end}}{{end}}{{end}}") == "DATA LOGS ")
+        let chain = "{{if .Running}}up{{else if .Ports}}ports{{else if .Name}}named{{else}}none{{end}}"
+        #expect(try render(chain) == "named", "else if: the first true branch")
+        let bare: TemplateValue = .object([("Running", .bool(false)), ("Ports", .array([])), ("Name", .string(""))])
+        #expect(try GoTemplate(chain, name: "t").render(bare) == "none")
     }
 
     @Test func indexReadsAMapKeyOrAListItem() throws {
@@ -65,11 +69,14 @@ struct GoTemplateBlockTests {
         #expect(try render("a  {{- .Name -}}  b") == "awebb")
         #expect(try render("{{range .Args -}}\n  {{.}}\n{{- end}}") == "-gdaemon off;")
         #expect(try render("{{/* the container's name */}}{{.Name}}") == "web")
+        #expect(try render("a\t{{-\t.Name\t-}}\n b") == "awebb", "any white space beside the dash")
     }
 
     @Test func whatPodlabDoesNotTakeIsRefusedWithTheReason() {
         #expect(refusal("{{range .Mounts}}{{.Name}}")?.contains("unexpected EOF: {{range}} has no {{end}}") == true)
         #expect(refusal("{{.Name}}{{end}}") == "template: inspect:1: unexpected {{end}}")
+        #expect(refusal("{{if .Name}}a{{else}}b{{else}}c{{end}}") == "template: inspect:1: unexpected {{else}} after {{else}}")
+        #expect(refusal("{{range .Args}}a{{else if .Name}}b{{end}}")?.contains("belongs to an {{if}}") == true)
         #expect(refusal("{{with .Name}}{{.}}{{end}}")?.contains("function \"with\" not supported") == true)
         #expect(refusal("{{range $i, $m := .Mounts}}{{end}}")?.contains("podlab's --format supports") == true)
         #expect(refusal("{{.Name | upper}}")?.contains("podlab's --format supports") == true)

@@ -1,8 +1,8 @@
 import PodlabCore
 
 /// Reads a `--format` template into `GoTemplate.Node`s: text, `{{.Field}}` actions (optionally through a function),
-/// and `{{range …}}`/`{{if …}}` blocks with `{{else}}` and `{{end}}`, as Go's text/template writes them, including the
-/// `{{-`/`-}}` markers that trim the white space beside an action and `{{/* comments */}}`.
+/// and `{{range …}}`/`{{if …}}` blocks with `{{else}}`, `{{else if …}}` and `{{end}}`, as Go's text/template writes
+/// them, including the `{{-`/`-}}` markers that trim the white space beside an action and `{{/* comments */}}`.
 struct GoTemplateParser {
     /// A piece of the source before blocks are matched: text, or one action's inside with where it began.
     private enum Token {
@@ -26,7 +26,7 @@ struct GoTemplateParser {
         tokens = try tokenize(source, spacesAreColumns: spacesAreColumns)
         position = 0
         let (parsed, ending) = try parseNodes()
-        if let ending { throw error("unexpected {{\(ending)}}") }
+        if let ending { throw error("unexpected {{\(ending.body)}}") }
         return parsed
     }
 
@@ -48,12 +48,13 @@ struct GoTemplateParser {
             guard let close = rest[open.upperBound...].firstRange(of: "}}") else { throw error("unclosed action") }
             var inside = rest[open.upperBound..<close.lowerBound]
             var before = rest[..<open.lowerBound]
-            if inside.hasPrefix("- ") {
+            // Go's markers: "{{- " and " -}}", with any white space beside the dash.
+            if inside.first == "-", inside.dropFirst().first?.isWhitespace == true {
                 before = before[..<(before.lastIndex { !$0.isWhitespace }.map { before.index(after: $0) } ?? before.startIndex)]
                 inside = inside.dropFirst(2)
             }
             addText(before)
-            trimNextText = inside.hasSuffix(" -")
+            trimNextText = inside.last == "-" && inside.dropLast().last?.isWhitespace == true
             if trimNextText { inside = inside.dropLast(2) }
             let body = String(inside).trimmed([" ", "\t", "\n"])
             let isComment = body.hasPrefix("/*") && body.hasSuffix("*/")
@@ -65,8 +66,11 @@ struct GoTemplateParser {
         return tokens
     }
 
-    /// Nodes up to the end of the source or to an `{{else}}`/`{{end}}`, which is returned.
-    private mutating func parseNodes() throws -> ([GoTemplate.Node], String?) {
+    /// Where a run of nodes ended: `{{end}}`, `{{else}}` or `{{else if …}}` (the action's text and column).
+    private typealias Ending = (body: String, column: Int)
+
+    /// Nodes up to the end of the source (nil) or to an `{{else}}`, `{{else if …}}` or `{{end}}`, which is returned.
+    private mutating func parseNodes() throws -> ([GoTemplate.Node], Ending?) {
         var parsed: [GoTemplate.Node] = []
         while position < tokens.count {
             let token = tokens[position]
@@ -74,19 +78,12 @@ struct GoTemplateParser {
             switch token {
             case .text(let text): parsed.append(.text(text))
             case .action(let body, let column):
-                if body == "end" || body == "else" { return (parsed, body) }
+                if body == "end" || body == "else" || body.hasPrefix("else if ") { return (parsed, (body, column)) }
                 let keyword = body.prefix { !$0.isWhitespace }
                 if keyword == "range" || keyword == "if" {
                     let pipeline = try self.pipeline(String(body.dropFirst(keyword.count)).trimmed(), column: column)
                     let (inside, ending) = try parseNodes()
-                    var otherwise: [GoTemplate.Node] = []
-                    if ending == "else" {
-                        let (elseNodes, elseEnding) = try parseNodes()
-                        guard elseEnding == "end" else { throw error("unexpected EOF: {{\(keyword)}} has no {{end}}") }
-                        otherwise = elseNodes
-                    } else if ending != "end" {
-                        throw error("unexpected EOF: {{\(keyword)}} has no {{end}}")
-                    }
+                    let otherwise = try self.otherwise(after: ending, of: String(keyword))
                     parsed.append(keyword == "range" ? .range(pipeline, body: inside, otherwise: otherwise)
                                                     : .when(pipeline, body: inside, otherwise: otherwise))
                 } else {
@@ -95,6 +92,24 @@ struct GoTemplateParser {
             }
         }
         return (parsed, nil)
+    }
+
+    /// What a block does when its value is empty, read after its body: `{{else}}…{{end}}`, `{{else if …}}…` (an `if`
+    /// of its own, sharing the block's `{{end}}`), or nothing at `{{end}}`.
+    private mutating func otherwise(after ending: Ending?, of keyword: String) throws -> [GoTemplate.Node] {
+        guard let ending else { throw error("unexpected EOF: {{\(keyword)}} has no {{end}}") }
+        if ending.body == "end" { return [] }
+        if ending.body == "else" {
+            let (nodes, last) = try parseNodes()
+            guard let last, last.body == "end" else {
+                throw error(last.map { "unexpected {{\($0.body)}} after {{else}}" } ?? "unexpected EOF: {{\(keyword)}} has no {{end}}")
+            }
+            return nodes
+        }
+        guard keyword == "if" else { throw error("{{\(ending.body)}} belongs to an {{if}}, not to {{\(keyword)}}") }
+        let pipeline = try self.pipeline(String(ending.body.dropFirst("else if".count)).trimmed(), column: ending.column)
+        let (inside, next) = try parseNodes()
+        return [.when(pipeline, body: inside, otherwise: try otherwise(after: next, of: keyword))]
     }
 
     /// `.A.B`, or a function and its arguments: `json .A`, `index .Labels "key"`.
