@@ -119,25 +119,34 @@ import Testing
     }
 
     /// A flag podlab does not know, before the image of `run`/`create` or the container of `exec`/`top`, is named as
-    /// podman names it (podman-4.3.1-output.md: "unknown flag: --bogus-flag", "See 'podman run --help'", 125); it was
-    /// taken for an image name ("invalid reference format") or a container's. After the image it is the command's.
+    /// podman names an unknown flag (podman-4.3.1-output.md: "unknown flag: --bogus-flag", "See 'podman run --help'",
+    /// 125), and one podman has but podlab lacks is said to be that; both were taken for an image name ("invalid
+    /// reference format") or a container's. After the image a flag is the command's.
     @Test func anUnknownFlagBeforeTheImageIsNamedAsPodmanNamesIt() throws {
         let cases: [([String], String)] = [
-            (["run", "--bogus-flag", "docker.io/library/busybox:latest"], "Error: unknown flag: --bogus-flag\nSee 'podman run --help'\n"),
-            (["run", "--rm", "--bogus=1", "docker.io/library/busybox:latest"], "Error: unknown flag: --bogus\nSee 'podman run --help'\n"),
-            (["create", "-l", "a=b", "docker.io/library/busybox:latest"], "Error: unknown shorthand flag: 'l' in -l\nSee 'podman create --help'\n"),
-            (["exec", "--latest", "web", "ls"], "Error: unknown flag: --latest\nSee 'podman exec --help'\n"),
-            (["top", "-l"], "Error: unknown shorthand flag: 'l' in -l\nSee 'podman top --help'\n"),
-            (["images", "--bogus-flag"], "Error: unknown flag: --bogus-flag\nSee 'podman images --help'\n"),
+            (["run", "--bogus-flag", "docker.io/library/busybox:latest"], "unknown flag: --bogus-flag\nSee 'podman run --help'"),
+            (["run", "--rm", "--bogus=1", "docker.io/library/busybox:latest"], "unknown flag: --bogus\nSee 'podman run --help'"),
+            (["create", "-Z", "docker.io/library/busybox:latest"], "unknown shorthand flag: 'Z' in -Z\nSee 'podman create --help'"),
+            (["create", "-l", "a=b", "docker.io/library/busybox:latest"],
+             "podlab does not implement -l of podman run and create yet\nSee 'podman create --help'"),
+            (["run", "--label=a=b", "docker.io/library/busybox:latest"],
+             "podlab does not implement --label of podman run and create yet\nSee 'podman run --help'"),
+            (["exec", "--latest", "web", "ls"], "podlab does not implement --latest of podman exec yet\nSee 'podman exec --help'"),
+            (["exec", "--bogus-flag", "web", "ls"], "unknown flag: --bogus-flag\nSee 'podman exec --help'"),
+            (["top", "-l"], "podlab does not implement -l of podman top yet\nSee 'podman top --help'"),
+            (["images", "--bogus-flag"], "unknown flag: --bogus-flag\nSee 'podman images --help'"),
+            (["images", "--forma", "json"], "unknown flag: --forma. Did you mean '--format'?\nSee 'podman images --help'"),
         ]
         for (arguments, expected) in cases {
             let result = try podman.run(arguments)
-            #expect(result.status == 125 && result.stdout.isEmpty && result.stderr == expected, "\(arguments): \(result)")
+            #expect(result.status == 125 && result.stdout.isEmpty && result.stderr == "Error: \(expected)\n", "\(arguments): \(result)")
         }
         #expect(try podman("ps", "-a", "-q").stdout.isEmpty, "no container was made")
-        // `--` ends the flags; what follows the image is the container's own.
-        let ended = try podman("run", "--rm", "--", "docker.io/library/busybox:latest", "echo", "--bogus-flag")
-        #expect(ended.status == 0 && ended.stdout == "--bogus-flag\n", "\(ended)")
+        // After the image a flag is the container's command's, with or without `--` ending podman's flags.
+        for arguments in [["run", "--rm", "docker.io/library/busybox:latest"], ["run", "--rm", "--", "docker.io/library/busybox:latest"]] {
+            let result = try podman.run(arguments + ["echo", "--bogus-flag"])
+            #expect(result.status == 0 && result.stdout == "--bogus-flag\n", "\(arguments): \(result)")
+        }
     }
 
     @Test func pullOfAnImageThatIsNotOfflineSaysWhatThereIs() throws {

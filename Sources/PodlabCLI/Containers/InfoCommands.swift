@@ -152,7 +152,7 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "User to run as.") var user: String?
     @Argument(parsing: .captureForPassthrough) var containerAndCommand: [String] = []
 
-    func validate() throws { try UnknownFlag.refuse(before: containerAndCommand) }
+    func validate() throws { try UnknownFlag.refuse(before: containerAndCommand, podmanFlags: .exec) }
 
     func run() throws {
         guard containerAndCommand.count >= 2 else {

@@ -13,7 +13,7 @@ struct TopCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The container, then AIX descriptors (user pid ppid pcpu etime tty time args …).")
     var arguments: [String] = []
 
-    func validate() throws { try UnknownFlag.refuse(before: arguments) }
+    func validate() throws { try UnknownFlag.refuse(before: arguments, podmanFlags: .top) }
 
     static let defaultDescriptors = ["user", "pid", "ppid", "pcpu", "etime", "tty", "time", "args"]
 
