@@ -50,7 +50,10 @@ struct GoTemplateBlockTests {
         #expect(try render("{{if len .Mounts}}{{len .Mounts}} mounts{{end}}") == "2 mounts")
         #expect(try render("{{if .Mounts}}{{range .Mounts}}{{if .Name}}{{upper .Name}} {{end}}{{end}}{{end}}") == "DATA LOGS ")
         let chain = "{{if .Running}}up{{else if .Ports}}ports{{else if .Name}}named{{else}}none{{end}}"
-        #expect(try render(chain) == "named", "else if: the first true branch")
+        #expect(try render(chain) == "named", "else if: the branch whose value is true")
+        let running: TemplateValue = .object([("Running", .bool(true)), ("Ports", .array([])), ("Name", .string("web"))])
+        #expect(try GoTemplate(chain, name: "t").render(running) == "up", "the first true branch, not the last")
+        #expect(try render("{{if .Running}}up{{else\tif  .Ports}}ports{{end}}") == "", "no branch true, no else")
         let bare: TemplateValue = .object([("Running", .bool(false)), ("Ports", .array([])), ("Name", .string(""))])
         #expect(try GoTemplate(chain, name: "t").render(bare) == "none")
     }
@@ -77,6 +80,8 @@ struct GoTemplateBlockTests {
         #expect(refusal("{{.Name}}{{end}}") == "template: inspect:1: unexpected {{end}}")
         #expect(refusal("{{if .Name}}a{{else}}b{{else}}c{{end}}") == "template: inspect:1: unexpected {{else}} after {{else}}")
         #expect(refusal("{{range .Args}}a{{else if .Name}}b{{end}}")?.contains("belongs to an {{if}}") == true)
+        #expect(refusal("{{range}}{{end}}") == "template: inspect:1: missing value for range")
+        #expect(refusal("{{if .Name}}a{{else if}}b{{end}}") == "template: inspect:1: missing value for if")
         #expect(refusal("{{with .Name}}{{.}}{{end}}")?.contains("function \"with\" not supported") == true)
         #expect(refusal("{{range $i, $m := .Mounts}}{{end}}")?.contains("podlab's --format supports") == true)
         #expect(refusal("{{.Name | upper}}")?.contains("podlab's --format supports") == true)

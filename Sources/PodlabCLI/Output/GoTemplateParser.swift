@@ -11,7 +11,12 @@ struct GoTemplateParser {
     }
 
     static let functions: Set<String> = ["json", "upper", "lower", "title", "len", "index", "println"]
-    static let supported = "{{.Field}}, {{\"text\"}}, {{range .Field}}, {{if .Field}}, {{else}}, {{end}} and the functions json, upper, lower, title, len, index, println"
+    static let supported = "{{.Field}}, {{\"text\"}}, {{range .Field}}, {{if .Field}}, {{else if .Field}}, {{else}}, {{end}} and the functions json, upper, lower, title, len, index, println"
+
+    /// Go's white space in a template: what the trim markers take and what separates words (not U+3000 or NBSP).
+    static func isSpace(_ character: Character) -> Bool {
+        character == " " || character == "\t" || character == "\n" || character == "\r"
+    }
 
     let name: String
     private var tokens: [Token] = []
@@ -41,7 +46,7 @@ struct GoTemplateParser {
         var trimNextText = false
         func addText(_ text: Substring) {
             var text = String(text)
-            if trimNextText { text = String(text.drop(while: \.isWhitespace)) }
+            if trimNextText { text = String(text.drop(while: GoTemplateParser.isSpace)) }
             if !text.isEmpty { tokens.append(.text(spacesAreColumns ? text.replacing(" ", with: "\t") : text)) }
         }
         while let open = rest.firstRange(of: "{{") {
@@ -49,14 +54,14 @@ struct GoTemplateParser {
             var inside = rest[open.upperBound..<close.lowerBound]
             var before = rest[..<open.lowerBound]
             // Go's markers: "{{- " and " -}}", with any white space beside the dash.
-            if inside.first == "-", inside.dropFirst().first?.isWhitespace == true {
-                before = before[..<(before.lastIndex { !$0.isWhitespace }.map { before.index(after: $0) } ?? before.startIndex)]
+            if inside.first == "-", inside.dropFirst().first.map(GoTemplateParser.isSpace) == true {
+                before = before[..<(before.lastIndex { !GoTemplateParser.isSpace($0) }.map { before.index(after: $0) } ?? before.startIndex)]
                 inside = inside.dropFirst(2)
             }
             addText(before)
-            trimNextText = inside.last == "-" && inside.dropLast().last?.isWhitespace == true
+            trimNextText = inside.last == "-" && inside.dropLast().last.map(GoTemplateParser.isSpace) == true
             if trimNextText { inside = inside.dropLast(2) }
-            let body = String(inside).trimmed([" ", "\t", "\n"])
+            let body = String(inside).trimmed([" ", "\t", "\n", "\r"])
             let isComment = body.hasPrefix("/*") && body.hasSuffix("*/")
             if !isComment { tokens.append(.action(body, column: column + rest[..<open.upperBound].count)) }
             column += rest[..<close.upperBound].count
@@ -78,10 +83,11 @@ struct GoTemplateParser {
             switch token {
             case .text(let text): parsed.append(.text(text))
             case .action(let body, let column):
-                if body == "end" || body == "else" || body.hasPrefix("else if ") { return (parsed, (body, column)) }
-                let keyword = body.prefix { !$0.isWhitespace }
+                let words = body.split(whereSeparator: GoTemplateParser.isSpace)
+                if body == "end" || body == "else" || words.prefix(2) == ["else", "if"] { return (parsed, (body, column)) }
+                let keyword = words.first ?? ""
                 if keyword == "range" || keyword == "if" {
-                    let pipeline = try self.pipeline(String(body.dropFirst(keyword.count)).trimmed(), column: column)
+                    let pipeline = try blockPipeline(body.dropFirst(keyword.count), of: String(keyword), column: column)
                     let (inside, ending) = try parseNodes()
                     let otherwise = try self.otherwise(after: ending, of: String(keyword))
                     parsed.append(keyword == "range" ? .range(pipeline, body: inside, otherwise: otherwise)
@@ -107,9 +113,18 @@ struct GoTemplateParser {
             return nodes
         }
         guard keyword == "if" else { throw error("{{\(ending.body)}} belongs to an {{if}}, not to {{\(keyword)}}") }
-        let pipeline = try self.pipeline(String(ending.body.dropFirst("else if".count)).trimmed(), column: ending.column)
+        // What follows "else" and "if", whatever white space is between them.
+        let condition = ending.body.dropFirst(4).drop(while: GoTemplateParser.isSpace).dropFirst(2)
+        let pipeline = try blockPipeline(condition, of: "if", column: ending.column)
         let (inside, next) = try parseNodes()
         return [.when(pipeline, body: inside, otherwise: try otherwise(after: next, of: keyword))]
+    }
+
+    /// The value a `range` or an `if` (`else if`) takes; one is needed.
+    private func blockPipeline(_ text: Substring, of keyword: String, column: Int) throws -> GoTemplate.Pipeline {
+        let trimmed = String(text).trimmed([" ", "\t", "\n", "\r"])
+        guard !trimmed.isEmpty else { throw error("missing value for \(keyword)") }
+        return try pipeline(trimmed, column: column)
     }
 
     /// `.A.B`, or a function and its arguments: `json .A`, `index .Labels "key"`.
@@ -151,14 +166,14 @@ struct GoTemplateParser {
     private func arguments(_ body: String) throws -> [(text: String, quoted: Bool)] {
         var words: [(text: String, quoted: Bool)] = []
         var rest = Substring(body)
-        while let start = rest.firstIndex(where: { !$0.isWhitespace }) {
+        while let start = rest.firstIndex(where: { !GoTemplateParser.isSpace($0) }) {
             rest = rest[start...]
             if rest.first == "\"" {
                 guard let end = rest.dropFirst().firstIndex(of: "\"") else { throw error("unterminated quoted string") }
                 words.append((String(rest[rest.index(after: rest.startIndex)..<end]), true))
                 rest = rest[rest.index(after: end)...]
             } else {
-                let end = rest.firstIndex(where: \.isWhitespace) ?? rest.endIndex
+                let end = rest.firstIndex(where: GoTemplateParser.isSpace) ?? rest.endIndex
                 words.append((String(rest[..<end]), false))
                 rest = rest[end...]
             }
