@@ -7,9 +7,10 @@ import ArgumentParser
 enum UnknownFlag {
     static func refuse(before words: [String], podmanFlags: PodmanFlags) throws {
         guard let word = words.first, word.hasPrefix("-"), word != "-", word != "--" else { return }
-        let flag = String(word.prefix { $0 != "=" })
+        // A long flag up to its "=value"; a short one is its letter (`-la=b` is -l, as podman reads it).
+        let flag = word.hasPrefix("--") ? String(word.prefix { $0 != "=" }) : String(word.prefix(2))
         if podmanFlags.has(flag) {
-            throw ValidationError("podlab does not implement \(flag) of podman \(podmanFlags.command) yet")
+            throw ValidationError("podlab does not implement 'podman \(podmanFlags.command) \(flag)' yet")
         }
         throw ValidationError("unknown option '\(flag)'")
     }
@@ -21,7 +22,8 @@ enum UnknownFlag {
         let opening = "unknown option '"
         guard message.hasPrefix(opening) else { return message }
         let rest = message.dropFirst(opening.count)
-        guard let closing = rest.firstIndex(of: "'") else { return message }
+        // The flag ends at the quote before ArgumentParser's suggestion, or at the last quote.
+        guard let closing = rest.firstRange(of: "'. Did you mean")?.lowerBound ?? rest.lastIndex(of: "'") else { return message }
         let flag = rest[..<closing]
         let after = rest[rest.index(after: closing)...]
         if flag.hasPrefix("--") { return "unknown flag: \(flag)\(after)" }
@@ -42,26 +44,37 @@ struct PodmanFlags {
         return flag.dropFirst().first.map { short.contains($0) } ?? false
     }
 
-    /// `podman run` and `podman create` (podman-run(1), 4.3.1).
-    static let containerMaking = PodmanFlags(command: "run and create", long: [
+    /// The flags `podman run` and `podman create` share (podman 4.3.1's common create flags, with their aliases and
+    /// the hidden ones it still takes).
+    private static let containerFlags: Set<String> = [
         "add-host", "annotation", "arch", "attach", "authfile", "blkio-weight", "blkio-weight-device", "cap-add",
         "cap-drop", "cgroup-conf", "cgroup-parent", "cgroupns", "cgroups", "chrootdirs", "cidfile", "conmon-pidfile",
         "cpu-period", "cpu-quota", "cpu-rt-period", "cpu-rt-runtime", "cpu-shares", "cpus", "cpuset-cpus",
-        "cpuset-mems", "detach", "detach-keys", "device", "device-cgroup-rule", "device-read-bps",
-        "device-read-iops", "device-write-bps", "device-write-iops", "disable-content-trust", "dns", "dns-option",
-        "dns-search", "entrypoint", "env", "env-file", "env-host", "env-merge", "expose", "gidmap", "group-add",
-        "health-cmd", "health-interval", "health-on-failure", "health-retries", "health-start-period",
-        "health-timeout", "hostname", "hostuser", "http-proxy", "image-volume", "init", "init-ctr", "init-path",
-        "interactive", "ip", "ip6", "ipc", "label", "label-file", "log-driver", "log-opt", "mac-address", "memory",
-        "memory-reservation", "memory-swap", "memory-swappiness", "mount", "name", "net", "network",
-        "network-alias", "no-healthcheck", "no-hosts", "oom-kill-disable", "oom-score-adj", "os", "passwd",
-        "passwd-entry", "personality", "pid", "pidfile", "pids-limit", "platform", "pod", "pod-id-file",
-        "preserve-fds", "privileged", "publish", "publish-all", "pull", "quiet", "read-only", "read-only-tmpfs",
-        "replace", "requires", "restart", "rm", "rmi", "rootfs", "sdnotify", "seccomp-policy", "secret",
-        "security-opt", "shm-size", "sig-proxy", "stop-signal", "stop-timeout", "subgidname", "subuidname",
-        "sysctl", "systemd", "timeout", "tls-verify", "tmpfs", "tty", "tz", "uidmap", "ulimit", "umask",
-        "unsetenv", "unsetenv-all", "user", "userns", "uts", "variant", "volume", "volumes-from", "workdir",
-    ], short: ["a", "c", "d", "e", "h", "i", "l", "m", "p", "P", "q", "t", "u", "v", "w"])
+        "cpuset-mems", "device", "device-cgroup-rule", "device-read-bps", "device-read-iops", "device-write-bps",
+        "device-write-iops", "disable-content-trust", "dns", "dns-opt", "dns-option", "dns-search", "entrypoint", "env",
+        "env-file", "env-host", "env-merge", "expose", "gidmap", "group-add", "health-cmd", "health-interval",
+        "health-on-failure", "health-retries", "health-start-period", "health-timeout", "healthcheck-command",
+        "healthcheck-interval", "healthcheck-retries", "healthcheck-start-period", "healthcheck-timeout", "hostname",
+        "hostuser", "http-proxy", "image-volume", "init", "init-path", "interactive", "ip", "ip6", "ipc",
+        "kernel-memory", "label", "label-file", "log-driver", "log-opt", "mac-address", "memory",
+        "memory-reservation", "memory-swap", "memory-swappiness", "mount", "name", "net", "network", "network-alias",
+        "no-healthcheck", "no-hosts", "oom-kill-disable", "oom-score-adj", "os", "override-arch", "override-os",
+        "override-variant", "passwd-entry", "personality", "pid", "pidfile", "pids-limit", "platform", "pod",
+        "pod-id-file", "privileged", "publish", "publish-all", "pull", "quiet", "read-only", "read-only-tmpfs",
+        "replace", "requires", "restart", "rm", "rootfs", "sdnotify", "seccomp-policy", "secret", "security-opt",
+        "shm-size", "stop-signal", "stop-timeout", "subgidname", "subuidname", "sysctl", "systemd", "timeout",
+        "tls-verify", "tmpfs", "tty", "tz", "uidmap", "ulimit", "umask", "unsetenv", "unsetenv-all", "user", "userns",
+        "uts", "variant", "volume", "volumes-from", "workdir",
+    ]
+
+    /// `podman run` (podman-run(1), 4.3.1): the shared flags and those of a container run at once.
+    static let run = PodmanFlags(command: "run", long: containerFlags.union([
+        "detach", "detach-keys", "gpus", "passwd", "preserve-fds", "rmi", "sig-proxy",
+    ]), short: ["a", "c", "d", "e", "h", "i", "l", "m", "p", "P", "q", "t", "u", "v", "w"])
+
+    /// `podman create` (podman-create(1), 4.3.1).
+    static let create = PodmanFlags(command: "create", long: containerFlags.union(["init-ctr"]),
+                                    short: ["a", "c", "e", "h", "i", "l", "m", "p", "P", "q", "t", "u", "v", "w"])
 
     /// `podman exec` (podman-exec(1), 4.3.1).
     static let exec = PodmanFlags(command: "exec", long: [

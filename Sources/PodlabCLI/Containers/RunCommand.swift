@@ -7,6 +7,8 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a command in a new container.")
     @OptionGroup var options: RunOptions
 
+    func validate() throws { try UnknownFlag.refuse(before: options.imageAndCommand, podmanFlags: .run) }
+
     func run() throws {
         let record = try ContainerFactory.create(options)
         let engine = try Current.engine.containers()
@@ -40,6 +42,8 @@ struct RunCommand: ParsableCommand {
 struct CreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container without starting it.")
     @OptionGroup var options: RunOptions
+
+    func validate() throws { try UnknownFlag.refuse(before: options.imageAndCommand, podmanFlags: .create) }
 
     func run() throws {
         Output.out(try ContainerFactory.create(options, command: "podman create").id)

@@ -42,8 +42,6 @@ package struct RunOptions: ParsableArguments {
     @Argument(parsing: .captureForPassthrough, help: "The image, then the command and its arguments.")
     var imageAndCommand: [String] = []
 
-    package func validate() throws { try UnknownFlag.refuse(before: imageAndCommand, podmanFlags: .containerMaking) }
-
     /// The image, then the command: the words after the flags, without a `--` that ends them (`run -- IMAGE`).
     var imageThenCommand: [String] {
         imageAndCommand.first == "--" ? Array(imageAndCommand.dropFirst()) : imageAndCommand
