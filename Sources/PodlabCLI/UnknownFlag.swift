@@ -5,12 +5,14 @@ import ArgumentParser
 /// which would then be taken for an image or a container name; `refuse` makes it the parse error any other
 /// command's unknown flag is. A flag podman has and podlab does not is said to be that, not unknown.
 enum UnknownFlag {
-    static func refuse(before words: [String], podmanFlags: PodmanFlags) throws {
+    /// `podmanFlags` is built only when there is a flag to name: not on every `run`.
+    static func refuse(before words: [String], podmanFlags: @autoclosure () -> PodmanFlags) throws {
         guard let word = words.first, word.hasPrefix("-"), word != "-", word != "--" else { return }
         // A long flag up to its "=value"; a short one is its letter (`-la=b` is -l, as podman reads it).
         let flag = word.hasPrefix("--") ? String(word.prefix { $0 != "=" }) : String(word.prefix(2))
-        if podmanFlags.has(flag) {
-            throw ValidationError("podlab does not implement 'podman \(podmanFlags.command) \(flag)' yet")
+        let known = podmanFlags()
+        if known.has(flag) {
+            throw ValidationError("podlab does not implement 'podman \(known.command) \(flag)' yet")
         }
         throw ValidationError("unknown option '\(flag)'")
     }
@@ -67,14 +69,15 @@ struct PodmanFlags {
         "uts", "variant", "volume", "volumes-from", "workdir",
     ]
 
+    private static let containerShortFlags: Set<Character> = ["a", "c", "e", "h", "i", "l", "m", "p", "P", "q", "t", "u", "v", "w"]
+
     /// `podman run` (podman-run(1), 4.3.1): the shared flags and those of a container run at once.
     static let run = PodmanFlags(command: "run", long: containerFlags.union([
         "detach", "detach-keys", "gpus", "passwd", "preserve-fds", "rmi", "sig-proxy",
-    ]), short: ["a", "c", "d", "e", "h", "i", "l", "m", "p", "P", "q", "t", "u", "v", "w"])
+    ]), short: containerShortFlags.union(["d"]))
 
     /// `podman create` (podman-create(1), 4.3.1).
-    static let create = PodmanFlags(command: "create", long: containerFlags.union(["init-ctr"]),
-                                    short: ["a", "c", "e", "h", "i", "l", "m", "p", "P", "q", "t", "u", "v", "w"])
+    static let create = PodmanFlags(command: "create", long: containerFlags.union(["init-ctr"]), short: containerShortFlags)
 
     /// `podman exec` (podman-exec(1), 4.3.1).
     static let exec = PodmanFlags(command: "exec", long: [

@@ -5,8 +5,16 @@ import PodlabCore
 /// `index`, `println`; plus podman's `table` prefix and `\t`/`\n` escapes. `GoTemplateParser` reads it.
 struct GoTemplate {
     /// What one action prints or tests: a field path from the current value (`.`), through a function when named.
+    /// The functions podlab takes. Those that make text (`json`, `upper` …) test true in an `if` when the text is
+    /// not empty; `len` and `index` give a value.
+    enum Function: String, CaseIterable {
+        case json, upper, lower, title, len, index, println
+
+        var makesText: Bool { self != .len && self != .index }
+    }
+
     struct Pipeline {
-        var function: String?
+        var function: Function?
         var path: [String]
         /// `index`'s keys, one after the other.
         var keys: [String]
@@ -61,8 +69,7 @@ struct GoTemplate {
                 if items.isEmpty { try render(otherwise, dot: dot, into: &output) }
                 for item in items { try render(body, dot: item, into: &output) }
             case .when(let pipeline, let body, let otherwise):
-                // A function that makes text is true when the text is not empty.
-                let makesText = pipeline.function.map { ["json", "upper", "lower", "title", "println"].contains($0) } == true
+                let makesText = pipeline.function?.makesText == true
                 let isEmpty = try makesText ? text(of: pipeline, dot: dot).isEmpty : resolve(pipeline, dot: dot).isEmpty
                 try render(isEmpty ? otherwise : body, dot: dot, into: &output)
             }
@@ -83,7 +90,7 @@ struct GoTemplate {
         }
         current = current.unwrapped
         switch pipeline.function {
-        case "len":
+        case .len:
             switch current {
             case .string(let text): return .int(Int64(text.utf8.count))
             case .array(let items): return .int(Int64(items.count))
@@ -91,7 +98,7 @@ struct GoTemplate {
             case .null: return .int(0)
             default: throw error(pipeline, "len of \(current.plainText)")
             }
-        case "index":
+        case .index:
             for key in pipeline.keys {
                 switch current {
                 case .array(let items):
@@ -106,7 +113,7 @@ struct GoTemplate {
                 }
             }
             return current
-        default: return current
+        case .json, .upper, .lower, .title, .println, nil: return current
         }
     }
 
@@ -115,12 +122,12 @@ struct GoTemplate {
     private func text(of pipeline: Pipeline, dot: TemplateValue) throws -> String {
         let value = try resolve(pipeline, dot: dot)
         switch pipeline.function {
-        case "json": return value.json(indent: nil)
-        case "upper": return TerminalText.visible(value.plainText.uppercased())
-        case "lower": return TerminalText.visible(value.plainText.lowercased())
-        case "title": return TerminalText.visible(GoTemplate.titleCase(value.plainText))
-        case "println": return TerminalText.visible(value.plainText) + "\n"
-        default: return TerminalText.visible(value.plainText)
+        case .json: return value.json(indent: nil)
+        case .upper: return TerminalText.visible(value.plainText.uppercased())
+        case .lower: return TerminalText.visible(value.plainText.lowercased())
+        case .title: return TerminalText.visible(GoTemplate.titleCase(value.plainText))
+        case .println: return TerminalText.visible(value.plainText) + "\n"
+        case .len, .index, nil: return TerminalText.visible(value.plainText)
         }
     }
 
@@ -134,10 +141,9 @@ struct GoTemplate {
         for node in nodes {
             switch node {
             case .text(let text): output += text
-            case .value(let pipeline) where pipeline.constant != nil: output += pipeline.constant ?? ""
             case .value(let pipeline):
                 let field = pipeline.path.last ?? ""
-                output += overrides[field] ?? GoTemplate.splitCamelCase(field).uppercased()
+                output += pipeline.constant ?? overrides[field] ?? GoTemplate.splitCamelCase(field).uppercased()
             case .range(_, let body, _), .when(_, let body, _): output += headers(of: body, overrides: overrides)
             }
         }

@@ -10,8 +10,8 @@ struct GoTemplateParser {
         case action(String, column: Int)
     }
 
-    static let functions: Set<String> = ["json", "upper", "lower", "title", "len", "index", "println"]
-    static let supported = "{{.Field}}, {{\"text\"}}, {{range .Field}}, {{if .Field}}, {{else if .Field}}, {{else}}, {{end}} and the functions json, upper, lower, title, len, index, println"
+    static let supported = "{{.Field}}, {{\"text\"}}, {{range .Field}}, {{if .Field}}, {{else if .Field}}, {{else}}, {{end}} and the functions "
+        + GoTemplate.Function.allCases.map(\.rawValue).joined(separator: ", ")
 
     /// Go's white space in a template: what the trim markers take and what separates words (not U+3000 or NBSP).
     static func isSpace(_ character: Character) -> Bool {
@@ -137,13 +137,13 @@ struct GoTemplateParser {
         if words.count == 1, let only = words.first, only.quoted {
             return GoTemplate.Pipeline(function: nil, path: [], keys: [], column: column, constant: only.text)
         }
-        var function: String?
+        var function: GoTemplate.Function?
         var rest = words[...]
         if let first = rest.first, !first.quoted, !first.text.hasPrefix(".") {
-            guard GoTemplateParser.functions.contains(first.text) else {
+            guard let named = GoTemplate.Function(rawValue: first.text) else {
                 throw error("function \"\(first.text)\" not supported by podlab (use \(GoTemplateParser.supported))")
             }
-            function = first.text
+            function = named
             rest = rest.dropFirst()
         }
         guard let field = rest.first?.text, rest.first?.quoted == false, field.hasPrefix(".") else {
@@ -151,8 +151,8 @@ struct GoTemplateParser {
         }
         // index's keys are constants: "a string" or a number (a field as a key is Go's too, not podlab's).
         let keys = rest.dropFirst()
-        if function == "index" ? keys.isEmpty : !keys.isEmpty {
-            throw error(function == "index" ? "index of \(field) needs a key: {{index \(field) \"key\"}}"
+        if function == .index ? keys.isEmpty : !keys.isEmpty {
+            throw error(function == .index ? "index of \(field) needs a key: {{index \(field) \"key\"}}"
                                             : "\"{{\(body)}}\" has more than one value")
         }
         if let key = keys.first(where: { !$0.quoted && Int($0.text) == nil }) {
