@@ -89,12 +89,14 @@ extension Builder {
         if try reuse(key, into: &state, last: last) { return }
         let layer = try scratchFile("layer")
         let writer = try ArchiveWriter(path: layer, compression: .gzip)
-        if intoDirectory || items.count > 1 || !archives.isEmpty {
-            try writer.add(ArchiveEntry(path: String(destination.dropFirst()), kind: .directory, permissions: 0o755,
+        // Entry paths are relative to the root: a destination of `/` makes `//name` above, whose one-slash-less form
+        // would still be absolute (and refused when the layer is applied).
+        if (intoDirectory || items.count > 1 || !archives.isEmpty) && destination != "/" {
+            try writer.add(ArchiveEntry(path: destination.trimmingLeadingSlashes(), kind: .directory, permissions: 0o755,
                                         uid: Int64(owner.uid), gid: Int64(owner.gid), modificationTime: Int64(time(nil))))
         }
         for item in items {
-            var entry = ArchiveEntry(path: String(item.destination.dropFirst()), kind: .regular, permissions: UInt32(item.info.st_mode & 0o7777),
+            var entry = ArchiveEntry(path: item.destination.trimmingLeadingSlashes(), kind: .regular, permissions: UInt32(item.info.st_mode & 0o7777),
                                      uid: Int64(owner.uid), gid: Int64(owner.gid), modificationTime: Int64(item.info.st_mtim.tv_sec))
             switch item.info.st_mode & S_IFMT {
             case S_IFDIR:

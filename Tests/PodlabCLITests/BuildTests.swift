@@ -152,6 +152,31 @@ import Testing
         #expect(listing.contains("one.txt"), "ADD unpacks a local archive: \(listing)")
     }
 
+    /// COPY and ADD into `/`, the root itself: the layer's entries were written `/hello.txt` (absolute), and podlab's
+    /// own layer applier refused the image it had just built. Onto busybox and onto scratch.
+    @Test(arguments: ["FROM docker.io/library/busybox", "FROM scratch"])
+    func copyIntoTheRootDirectory(base: String) throws {
+        let path = try context("root-copy", files: [
+            "Containerfile": "\(base)\nCOPY hello.txt /\nCOPY tree /\nADD bundle.tar /\nCOPY hello.txt /renamed.txt\n",
+            "hello.txt": "hello\n", "tree/inner/deep.txt": "deep\n",
+        ])
+        let bundleSource = try context("root-bundle", files: ["packed/one.txt": "1"])
+        #expect(try TestProcess.run(["tar", "-cf", "\(path)/bundle.tar", "-C", bundleSource, "packed"]).status == 0)
+        let tag = base == "FROM scratch" ? "root-copy-scratch" : "root-copy"
+        let build = try podman("build", "-q", "-t", tag, path)
+        try #require(build.status == 0, "\(build)")
+        // The files are read back through the engine's own copy-out, which needs no shell in the image.
+        let made = try podman("create", "--name", "\(tag)-c", "--entrypoint", "/hello.txt", tag)
+        try #require(made.status == 0, "\(made)")
+        defer { _ = try? podman("rm", "-f", "\(tag)-c") }
+        for (inside, text) in [("/hello.txt", "hello\n"), ("/inner/deep.txt", "deep\n"), ("/packed/one.txt", "1"), ("/renamed.txt", "hello\n")] {
+            let out = directory.file("\(tag)-out-\(FileSystem.baseName(of: inside))")
+            let copied = try podman("cp", "\(tag)-c:\(inside)", out)
+            #expect(copied.status == 0, "\(inside): \(copied)")
+            #expect((try? FileSystem.readFile(out)).map { String(decoding: $0, as: UTF8.self) } == text, "\(inside)")
+        }
+    }
+
     /// The ignore file as podman reads it: a `.containerignore` saved with CRLF line ends still keeps `.env` out (it
     /// was read as one pattern), and `*.log` leaves out only the context's top-level logs.
     @Test func anIgnoreFileWrittenOnWindowsKeepsTheSecretOut() throws {
