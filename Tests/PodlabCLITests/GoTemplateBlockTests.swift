@@ -68,6 +68,16 @@ struct GoTemplateBlockTests {
         #expect(refusal("{{index .Labels tier}}")?.contains("a \"quoted\" key or a number") == true)
     }
 
+    /// A Go slice or map that is nil prints as an empty one (`[]`, `map[]`) and as `null` in JSON; `<no value>` is
+    /// what Go prints for a missing map key, which no podman field is.
+    @Test func nilListsAndMapsPrintAsGoPrintsThem() throws {
+        let value: TemplateValue = .object([("Cmd", .strings(nil)), ("Labels", .map(nil))])
+        let rendered = try GoTemplate("{{.Cmd}}|{{.Labels}}|{{json .Cmd}}|{{json .Labels}}|{{len .Labels}}|{{if .Labels}}y{{else}}n{{end}}"
+                                      + "{{range .Cmd}}x{{end}}", name: "inspect").render(value)
+        #expect(rendered == "[]|map[]|null|null|0|n")
+        #expect(value.json(indent: nil) == "{\"Cmd\":null,\"Labels\":null}")
+    }
+
     @Test func trimMarkersAndCommentsAsInGo() throws {
         #expect(try render("a  {{- .Name -}}  b") == "awebb")
         #expect(try render("{{range .Args -}}\n  {{.}}\n{{- end}}") == "-gdaemon off;")

@@ -94,7 +94,7 @@ struct ImagesOptions: ParsableArguments {
         var fields: [(String, TemplateValue)] = [
             ("Id", .string(image.id.hex)),
             ("ParentId", .string(image.parent?.hex ?? "")),
-            ("RepoTags", .null),
+            ("RepoTags", .strings(nil)),
             ("RepoDigests", .array(repoDigests(image).map(TemplateValue.string))),
             ("Size", .int(image.size)),
             ("SharedSize", .int(0)),

@@ -113,7 +113,7 @@ struct InspectCommand: ParsableCommand {
             ("ManifestType", .string(image.manifest.mediaType)),
             ("User", .string(runtime.User ?? "")),
             ("History", .array(history)),
-            ("NamesHistory", image.namesHistory.isEmpty ? .null : .strings(image.namesHistory)),
+            ("NamesHistory", .strings(image.namesHistory.isEmpty ? nil : image.namesHistory)),
         ])
     }
 

@@ -62,7 +62,7 @@ struct GoTemplate {
                 switch try resolve(pipeline, dot: dot) {
                 case .array(let values): items = values
                 case .object(let fields): items = fields.map { $0.1.unwrapped }
-                case .null: items = []
+                case .null, .nilCollection: items = []
                 case let other:
                     throw error(pipeline, "range can't iterate over \(TerminalText.visible(other.plainText))")
                 }
@@ -95,7 +95,7 @@ struct GoTemplate {
             case .string(let text): return .int(Int64(text.utf8.count))
             case .array(let items): return .int(Int64(items.count))
             case .object(let fields): return .int(Int64(fields.count))
-            case .null: return .int(0)
+            case .null, .nilCollection: return .int(0)
             default: throw error(pipeline, "len of \(current.plainText)")
             }
         case .index:
@@ -108,7 +108,7 @@ struct GoTemplate {
                     current = items[position].unwrapped
                 case .object:
                     current = current[key] ?? .string("")   // a map's missing key: its zero value, as Go's index gives
-                case .null: current = .string("")
+                case .null, .nilCollection: current = .string("")
                 default: throw error(pipeline, "can't index item of type \(TerminalText.visible(current.plainText))")
                 }
             }

@@ -5,6 +5,9 @@ indirect enum TemplateValue: Equatable {
     case int(Int64)
     case bool(Bool)
     case null
+    /// A Go slice or map that is nil: JSON `null`, but a template prints it empty (`[]`, `map[]`), as Go prints a
+    /// nil slice or map.
+    case nilCollection(NilCollection)
     case array([TemplateValue])
     case object([(String, TemplateValue)])
     /// A field that JSON leaves out when it is empty, as Go's `omitempty` tag does; a template still sees it.
@@ -32,7 +35,7 @@ indirect enum TemplateValue: Equatable {
         case .string(let text): return text.isEmpty
         case .int(let number): return number == 0
         case .bool(let flag): return !flag
-        case .null: return true
+        case .null, .nilCollection: return true
         case .array(let items): return items.isEmpty
         case .object(let fields): return fields.isEmpty
         case .omitEmpty(let value): return value.isEmpty
@@ -40,11 +43,11 @@ indirect enum TemplateValue: Equatable {
     }
 
     static func strings(_ values: [String]?) -> TemplateValue {
-        values.map { .array($0.map(TemplateValue.string)) } ?? .null
+        values.map { .array($0.map(TemplateValue.string)) } ?? .nilCollection(.list)
     }
 
     static func map(_ values: [String: String]?) -> TemplateValue {
-        values.map { .object($0.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }) } ?? .null
+        values.map { .object($0.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }) } ?? .nilCollection(.map)
     }
 
     /// How the value prints inside a template (`{{.Size}}`): Go's default formatting.
@@ -54,6 +57,8 @@ indirect enum TemplateValue: Equatable {
         case .int(let number): return String(number)
         case .bool(let flag): return flag ? "true" : "false"
         case .null: return "<no value>"
+        case .nilCollection(.list): return "[]"
+        case .nilCollection(.map): return "map[]"
         case .array(let items): return "[" + items.map(\.plainText).joined(separator: " ") + "]"
         case .object(let fields): return "map[" + fields.map { "\($0.0):\($0.1.plainText)" }.joined(separator: " ") + "]"
         case .omitEmpty(let value): return value.plainText
@@ -66,7 +71,7 @@ indirect enum TemplateValue: Equatable {
         case .string(let text): return TemplateValue.quote(text, escapeHTML: escapeHTML)
         case .int(let number): return String(number)
         case .bool(let flag): return flag ? "true" : "false"
-        case .null: return "null"
+        case .null, .nilCollection: return "null"
         case .array(let items):
             if items.isEmpty { return "[]" }
             return container("[", "]", items.map { $0.json(indent: indent, escapeHTML: escapeHTML, level: level + 1) }, indent: indent, level: level)
@@ -113,4 +118,9 @@ indirect enum TemplateValue: Equatable {
         }
         return result + "\""
     }
+}
+
+/// Which kind of Go collection a nil `TemplateValue.nilCollection` stands for.
+enum NilCollection: Equatable {
+    case list, map
 }
