@@ -80,6 +80,9 @@ public struct ContainerSettings: Codable, Hashable, Sendable {
     /// only with --external, `stop -a`, `restart -a` and `stats` pass it over, and `container prune` and `rm -a` leave
     /// it while that build runs (its layer is read from the container's files after the step's command has exited).
     public var buildStep: BuildStepOwner?
+    /// The image's labels with `--label` and `--label-file` over them, as podman keeps them when the container is
+    /// made (nil: none, and in containers made before labels were kept).
+    public var labels: [String: String]?
 
     public init(command: [String], env: [String], workingDir: String, user: String, hostname: String, ports: [PortMapping],
                 volumes: [VolumeMount], readOnly: Bool, network: String, capabilities: [String], seccomp: String?,

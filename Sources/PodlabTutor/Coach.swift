@@ -91,13 +91,16 @@ enum PodmanFlags {
         "--name", "-p", "--publish", "-e", "--env", "--env-file", "-v", "--volume", "-w", "--workdir", "-u", "--user",
         "--entrypoint", "--network", "--net", "--pull", "--hostname", "--cap-add", "--cap-drop", "--security-opt",
         "-m", "--memory", "--pids-limit", "--stop-timeout", "--stop-signal", "-t", "--tag", "-f", "--file",
-        "--username", "--format", "--authfile", "--creds", "--digestfile", "--build-arg", "--target",
+        "--username", "--format", "--authfile", "--creds", "--digestfile", "--build-arg", "--target", "--label",
+        "--label-file",
     ]
 
     static func takesValue(_ flag: String, command: String) -> Bool {
         // `-t` names a tag for build but asks for a terminal in run; `-h` is run's hostname.
         if flag == "-t" { return command != "run" && command != "create" && command != "exec" }
         if flag == "-h" { return command == "run" || command == "create" }
+        // `-l` is a label in run and create, but `--latest` (no value) in ps, logs, top and the like.
+        if flag == "-l" { return command == "run" || command == "create" }
         return withValue.contains(flag)
     }
 }

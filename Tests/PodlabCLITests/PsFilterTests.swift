@@ -58,7 +58,8 @@ struct PsFilterTests {
         (["--filter", "before=nope"], "Error: no container with name or ID \"nope\" found: no such container"),
         (["--filter", "status=exited", "--filter", "since=nope"], "Error: no container with name or ID \"nope\" found: no such container"),
         (["--filter", "status=stopping"], "Error: unknown container state: stopping: invalid argument"),
-        (["--filter", "label=app"], "Error: podlab does not implement the \"label\" filter of podman ps yet"),
+        (["--filter", "health=healthy"], "Error: podlab does not implement the \"health\" filter of podman ps yet"),
+        (["--filter", "label!=app"], "Error: label! is an invalid filter"),
         (["--filter", "name=f["], "Error: the name filter's value \"f[\" is not a regular expression"),
     ])
     func badFiltersAreRefused(arguments: [String], message: String) throws {

@@ -18,6 +18,9 @@ import FoundationXML
         #expect(Coach.advice(for: "podman run --name my-web-server -d -p 8080:80 docker.io/library/nginx:1.24", spec: spec, language: .en).isEmpty)
         #expect(Coach.advice(for: "podman run -dp 8080:80 --name=my-web-server nginx:1.24", spec: spec, language: .en).isEmpty)
         #expect(Coach.advice(for: "podman ps -a", spec: spec, language: .en).isEmpty, "only run lines are coached")
+        // A label's value is not the image: `-l` takes one in run, as `--label` and `--label-file` do.
+        #expect(Coach.advice(for: "podman run -d -l tier=web --label-file labels --label app=shop --name my-web-server -p 8080:80 nginx:1.24",
+                             spec: spec, language: .en).isEmpty)
         #expect(Coach.advice(for: "podman run --name my-web-server -p 80:8080 -d nginx:1.24", spec: spec, language: .zh).first?.contains("端口写反了") == true)
     }
 

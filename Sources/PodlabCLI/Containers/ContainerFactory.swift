@@ -59,6 +59,8 @@ package enum ContainerFactory {
         let seccomp: String?
         let stopSignal: Int32?
         let mounts: [MountOptions.Request]
+        /// `--label-file`s in order, then `--label`s: a later one replaces an earlier one's value.
+        let labels: [String: String]
 
         init(_ options: RunOptions) throws {
             guard ["private", "none", "host", "bridge", "slirp4netns", "pasta"].contains(options.network) else {
@@ -79,6 +81,12 @@ package enum ContainerFactory {
             seccomp = try ContainerFactory.seccomp(options.securityOpt)
             stopSignal = try options.stopSignal.map(ContainerFactory.signal)
             mounts = try MountOptions.requests(volumes: options.volume, mounts: options.mount)
+            var labels: [String: String] = [:]
+            for file in options.labelFile {
+                labels.merge(try NamedValues.parseFile(file, option: "--label-file")) { $1 }
+            }
+            labels.merge(try NamedValues.parse(options.label, option: "--label")) { $1 }
+            self.labels = labels
         }
     }
 
@@ -111,6 +119,8 @@ package enum ContainerFactory {
             stopTimeout: options.stopTimeout)
         settings.memoryLimit = flags.memory
         settings.pidsLimit = flags.pids
+        let labels = (config.Labels ?? [:]).merging(flags.labels) { $1 }
+        settings.labels = labels.isEmpty ? nil : labels
         settings.secrets = options.secret.isEmpty ? nil : try options.secret.map(engine.secrets.parseUse)
         return settings
     }

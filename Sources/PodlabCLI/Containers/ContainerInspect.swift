@@ -48,12 +48,13 @@ enum ContainerInspect {
             ("Config", .object([
                 ("Hostname", .string(record.settings.hostname)),
                 ("User", .string(record.settings.user)),
+                ("Tty", .bool(record.settings.tty)),
                 ("Env", .strings(record.settings.env)),
                 ("Cmd", .strings(record.settings.command)),
                 ("Image", .string(record.imageName)),
                 ("WorkingDir", .string(record.settings.workingDir)),
+                ("Labels", .map(record.settings.labels)),
                 ("StopSignal", .int(Int64(record.settings.stopSignal))),
-                ("Tty", .bool(record.settings.tty)),
             ])),
             ("HostConfig", .object([
                 ("AutoRemove", .bool(record.settings.autoRemove)),

@@ -23,7 +23,7 @@ struct PsOptions: ParsableArguments {
     @Flag(name: [.customShort("n"), .customLong("noheading")], help: "Do not print column headings.") var noHeading = false
     @Option(help: "Change the output format to JSON or a Go template.") var format: String?
     @Flag(help: "Show each container's pod (POD ID, PODNAME).") var pod = false
-    @Option(name: .shortAndLong, help: "Filter output (id, name, status, exited, pod, ancestor, volume, before, since).") var filter: [String] = []
+    @Option(name: .shortAndLong, help: "Filter output (id, name, label, status, exited, pod, ancestor, volume, before, since).") var filter: [String] = []
     @Flag(help: "Also list the containers of builds' RUN steps, in any state (podman's external containers).") var external = false
 
     func run() throws {
@@ -69,6 +69,7 @@ struct PsOptions: ParsableArguments {
             ("Names", .string(record.name)),
             ("Pod", .string(pod.map(\.shortID) ?? "")),
             ("PodName", .string(pod?.name ?? "")),
+            ("Labels", .map(record.settings.labels)),
         ])
     }
 
@@ -94,6 +95,7 @@ struct PsOptions: ParsableArguments {
             ("Id", .string(record.id)),
             ("Image", .string(record.imageName)),
             ("ImageID", .string(record.imageID.hex)),
+            ("Labels", .map(record.settings.labels)),
             ("Names", .strings([record.name])),
             ("Pid", .int(Int64(record.state.status == .running ? record.state.pid ?? 0 : 0))),
             ("Ports", .array(record.settings.ports.map { port in

@@ -2,15 +2,17 @@ import PodlabCore
 import PodlabRuntime
 
 /// `podman ps --filter KEY=VALUE`, with podman 4.3.1's rules (measured here): values given for one key widen (any
-/// may match), different keys narrow (all must match); a `status` filter looks at every container as `-a` would,
-/// any other filter only at the ones `-a` (or its absence) lets through.
+/// may match), but `label`'s narrow (every one must match), and different keys narrow (all must match); a `status`
+/// filter looks at every container as `-a` would, any other filter only at the ones `-a` (or its absence) lets
+/// through.
 struct PsFilter {
     enum Key: String, CaseIterable {
-        case id, name, status, exited, pod, ancestor, volume, before, since
+        case id, name, label, status, exited, pod, ancestor, volume, before, since
     }
 
-    /// podman's keys that podlab does not answer yet; refused by name rather than matching nothing.
-    static let notImplemented: Set<String> = ["label", "label!", "health", "network", "until", "expose", "publish", "is-task", "restart-policy"]
+    /// podman's keys that podlab does not answer yet; refused by name rather than matching nothing. (`label!` came
+    /// after 4.3.1, which calls it an invalid filter.)
+    static let notImplemented: Set<String> = ["health", "network", "until", "expose", "publish", "is-task", "restart-policy"]
     /// podman 4.3.1's container states (`stopping` is refused there too).
     static let statuses: Set<String> = ["created", "initialized", "running", "paused", "stopped", "exited", "removing", "unknown"]
 
@@ -56,6 +58,13 @@ struct PsFilter {
                 passes = wanted.contains { record.id.hasPrefix($0) } || (patterns[.id] ?? []).contains { record.id.contains($0) }
             case .name:
                 passes = (patterns[.name] ?? []).contains { record.name.contains($0) }
+            case .label:
+                // `KEY` (the label is there, whatever its value) or `KEY=VALUE`; the container's labels include its image's.
+                let labels = record.settings.labels ?? [:]
+                passes = wanted.allSatisfy { filter in
+                    let pair = filter.splitOnce(at: "=")
+                    return labels[pair.before].map { value in pair.after.map { $0.isEmpty || $0 == value } ?? true } ?? false
+                }
             case .status:
                 passes = wanted.contains { Self.status($0) == record.state.status }
             case .exited:
@@ -89,7 +98,7 @@ struct PsFilter {
             do { patterns[key, default: []].append(try Regex(value)) } catch {
                 throw CLIError.usage("the \(key.rawValue) filter's value \"\(value)\" is not a regular expression", command: "podman ps")
             }
-        case .pod, .ancestor, .volume, .before, .since:
+        case .label, .pod, .ancestor, .volume, .before, .since:
             break
         }
     }

@@ -31,6 +31,10 @@ package struct RunOptions: ParsableArguments {
     @Option(name: .customLong("cap-add"), help: "Add a capability.") var capAdd: [String] = []
     @Option(name: .customLong("cap-drop"), help: "Drop a capability.") var capDrop: [String] = []
     @Option(name: .customLong("security-opt"), help: "seccomp=unconfined or seccomp=PROFILE.json.") var securityOpt: [String] = []
+    @Option(name: [.customShort("l"), .customLong("label")], help: "Set a label on the container: KEY=VALUE (KEY alone: an empty value).")
+    var label: [String] = []
+    @Option(name: .customLong("label-file"), help: "Read labels from a file: one KEY=VALUE a line; # begins a comment.")
+    var labelFile: [String] = []
     @Option(help: "Pull the image: always, missing (default) or never.") var pull: String = "missing"
     @Flag(name: .shortAndLong, help: "Print nothing while pulling the image.") var quiet = false
     @Flag(help: "Run a small init as PID 1 that reaps zombies and forwards signals.") var `init` = false
