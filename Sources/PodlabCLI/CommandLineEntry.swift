@@ -135,6 +135,19 @@ public enum CommandLineEntry {
         !type.configuration.subcommands.isEmpty
     }
 
+    /// The subcommands the leading words name (`container`, `run`): the command whose help a parse error points to,
+    /// as podman's "See 'podman container run --help'" does. A word that names none ends them.
+    static func commandWords(_ root: any ParsableCommand.Type, _ arguments: [String]) -> [String] {
+        var type = root
+        var words: [String] = []
+        for word in arguments {
+            guard let next = subcommand(of: type, named: word) else { break }
+            type = next
+            words.append(word)
+        }
+        return words
+    }
+
     static func subcommand(of type: any ParsableCommand.Type, named word: String) -> (any ParsableCommand.Type)? {
         type.configuration.subcommands.first { $0._commandName == word || $0.configuration.aliases.contains(word) }
     }
@@ -167,7 +180,7 @@ public enum CommandLineEntry {
         var message = firstLine.hasPrefix("Error: ") ? String(firstLine.dropFirst(7)) : firstLine
         if let first = message.first { message = first.lowercased() + message.dropFirst() }
         message = UnknownFlag.inPodmansWords(message)
-        let subcommand = arguments.first { !$0.hasPrefix("-") }.map { " \($0)" } ?? ""
+        let subcommand = commandWords(root, arguments).map { " \($0)" }.joined()
         Output.err("Error: \(TerminalText.visible(message))")
         Output.err("See '\(name)\(TerminalText.visible(subcommand)) --help'")
         return ExitStatus.engineError

@@ -138,6 +138,10 @@ import Testing
             (["top", "-l"], "podlab does not implement 'podman top -l' yet\nSee 'podman top --help'"),
             (["images", "--bogus-flag"], "unknown flag: --bogus-flag\nSee 'podman images --help'"),
             (["images", "--forma", "json"], "unknown flag: --forma. Did you mean '--format'?\nSee 'podman images --help'"),
+            // The help pointed to is the command's, through its group; it named the group alone.
+            (["container", "run", "--bogus-flag", "docker.io/library/busybox:latest"],
+             "unknown flag: --bogus-flag\nSee 'podman container run --help'"),
+            (["volume", "ls", "--bogus-flag"], "unknown flag: --bogus-flag\nSee 'podman volume ls --help'"),
         ]
         for (arguments, expected) in cases {
             let result = try podman.run(arguments)
