@@ -17,6 +17,12 @@ enum UnknownFlag {
         throw ValidationError("unknown option '\(flag)'")
     }
 
+    /// The words after the flags without a `--` that ended them (`run -- IMAGE`, `exec -- NAME ls`), as podman
+    /// reads them: ArgumentParser passes that `--` on to a command that takes its words as they are.
+    static func afterEnd(_ words: [String]) -> [String] {
+        words.first == "--" ? Array(words.dropFirst()) : words
+    }
+
     /// ArgumentParser's "unknown option '--x'" in podman's words: "unknown flag: --x", and for a short one
     /// "unknown shorthand flag: 'x' in -x"; what follows (a "Did you mean" suggestion) is kept. Any other message is
     /// returned as it is.

@@ -37,6 +37,11 @@ struct TopStatsTests {
         let chosen = try podman("top", "busy", "pid", "comm", "user", "group", "state")
         #expect(chosen.stdout.split(separator: "\n").first.map { $0.split(separator: " ") } == ["PID", "COMMAND", "USER", "GROUP", "STATE"])
         #expect(chosen.stdout.split(separator: "\n").dropFirst().first.map { $0.split(separator: " ") } == ["1", "sleep", "root", "root", "S"])
+        // `--` ends podman's flags: the container comes after it (podlab took `--` for the container's name).
+        let ended = try podman("top", "--", "busy", "pid", "comm", "user", "group", "state")
+        #expect(ended.status == 0 && ended.stdout == chosen.stdout, "\(ended)")
+        let exec = try podman("exec", "--", "busy", "echo", "--bogus-flag")
+        #expect(exec.status == 0 && exec.stdout == "--bogus-flag\n", "\(exec)")
         // What podlab does not read itself goes to the container's ps, as with podman.
         let ps = try podman("top", "busy", "-o", "pid,comm")
         #expect(ps.status == 0 && ps.stdout.hasPrefix("PID   COMMAND\n    1 sleep\n"), "\(ps)")

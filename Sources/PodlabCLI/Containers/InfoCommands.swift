@@ -155,6 +155,7 @@ struct ExecCommand: ParsableCommand {
     func validate() throws { try UnknownFlag.refuse(before: containerAndCommand, podmanFlags: .exec) }
 
     func run() throws {
+        let containerAndCommand = UnknownFlag.afterEnd(containerAndCommand)
         guard containerAndCommand.count >= 2 else {
             throw CLIError.usage("requires at least 2 arg(s), only received \(containerAndCommand.count)", command: "podman exec")
         }

@@ -47,7 +47,5 @@ package struct RunOptions: ParsableArguments {
     var imageAndCommand: [String] = []
 
     /// The image, then the command: the words after the flags, without a `--` that ends them (`run -- IMAGE`).
-    var imageThenCommand: [String] {
-        imageAndCommand.first == "--" ? Array(imageAndCommand.dropFirst()) : imageAndCommand
-    }
+    var imageThenCommand: [String] { UnknownFlag.afterEnd(imageAndCommand) }
 }

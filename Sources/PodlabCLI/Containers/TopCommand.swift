@@ -18,6 +18,7 @@ struct TopCommand: ParsableCommand {
     static let defaultDescriptors = ["user", "pid", "ppid", "pcpu", "etime", "tty", "time", "args"]
 
     func run() throws {
+        let arguments = UnknownFlag.afterEnd(arguments)
         guard let name = arguments.first else { throw CLIError.usage("you must provide the name or ID of a running container", command: "podman top") }
         let engine = try Current.engine.containers()
         let record: ContainerRecord
