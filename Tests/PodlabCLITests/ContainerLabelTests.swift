@@ -37,6 +37,8 @@ struct ContainerLabelTests {
         #expect(try ownLabels("l2") == ["a": "2", "f": "3", "g": "2 "])
         let vendor = try podman("inspect", "l3", "--format", "{{index .Config.Labels \"org.opencontainers.image.vendor\"}}")
         #expect(vendor.stdout == "me\n", "a label given replaces the image's")
+        let pairs = try podman("inspect", "l1", "--format", "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{\"\\n\"}}{{end}}")
+        #expect(pairs.status == 0 && pairs.stdout.hasPrefix("a=1\nb=\nc=x=y\nio.podlab.fixture."), "\(pairs)")
         let stands = try podman("inspect", "l1", "--format", "{{index .Config.Labels \"io.podlab.fixture.stands-in-for\"}}")
         #expect(stands.stdout == "docker.io/library/busybox:latest\n", "the image's labels are the container's too")
 

@@ -78,6 +78,19 @@ struct GoTemplateBlockTests {
         #expect(value.json(indent: nil) == "{\"Cmd\":null,\"Labels\":null}")
     }
 
+    /// Variables as Go has them: a range's key (a map's key, a list's position) and item, one declared with `:=`
+    /// for the rest of its block, and `$` for the whole value, with fields and functions after them.
+    @Test func variablesHoldARangesKeysAndItemsAndTheWholeValue() throws {
+        #expect(try render("{{range $k, $v := .Labels}}{{$k}}={{$v}};{{end}}") == "app=shop;tier=front;")
+        #expect(try render("{{range $i, $a := .Args}}{{$i}}:{{$a}} {{end}}") == "0:-g 1:daemon off; ")
+        #expect(try render("{{range $m := .Mounts}}{{$m.Name}}@{{$.Name}} {{end}}") == "data@web logs@web ")
+        #expect(try render("{{$n := .Name}}{{range .Mounts}}{{$n}}:{{.Destination}} {{end}}") == "web:/data web:/var/log ")
+        #expect(try render("{{range $k, $v := .Labels}}{{upper $k}}{{json $v}}{{end}}") == "APP\"shop\"TIER\"front\"")
+        #expect(try render("{{index $.Labels \"tier\"}} {{len $.Args}} {{if $.Running}}up{{else}}down{{end}}") == "front 2 down")
+        #expect(try render("{{range $k, $v := .Ports}}x{{else}}none{{end}}") == "none")
+        #expect(try render("{{range .Mounts}}{{$d := .Destination}}{{$d}} {{end}}") == "/data /var/log ", "declared again each time")
+    }
+
     @Test func trimMarkersAndCommentsAsInGo() throws {
         #expect(try render("a  {{- .Name -}}  b") == "awebb")
         #expect(try render("{{range .Args -}}\n  {{.}}\n{{- end}}") == "-gdaemon off;")
@@ -93,7 +106,11 @@ struct GoTemplateBlockTests {
         #expect(refusal("{{range}}{{end}}") == "template: inspect:1: missing value for range")
         #expect(refusal("{{if .Name}}a{{else if}}b{{end}}") == "template: inspect:1: missing value for if")
         #expect(refusal("{{with .Name}}{{.}}{{end}}")?.contains("function \"with\" not supported") == true)
-        #expect(refusal("{{range $i, $m := .Mounts}}{{end}}")?.contains("podlab's --format supports") == true)
+        #expect(refusal("{{range .Mounts}}{{$m := .Name}}{{end}}{{$m}}") == "template: inspect:1: undefined variable \"$m\"")
+        #expect(refusal("{{$x}}") == "template: inspect:1: undefined variable \"$x\"")
+        #expect(refusal("{{range $a, $b, $c := .Mounts}}{{end}}")?.contains("range declares one or two variables") == true)
+        #expect(refusal("{{range $a.b := .Mounts}}{{end}}")?.contains("range declares one or two variables") == true)
+        #expect(refusal("{{$ := .Name}}") == "template: inspect:1: \"$\" is not a variable name")
         #expect(refusal("{{.Name | upper}}")?.contains("podlab's --format supports") == true)
         #expect(refusal("{{range .Name}}{{end}}", at: { _ = try $0.render(container) })
                 == "template: inspect:1:3: executing \"inspect\" at <.Name>: range can't iterate over web")

@@ -1,8 +1,9 @@
 import PodlabCore
 
 /// The part of Go's text/template that `--format` uses: `{{.Field}}`, `{{.A.B}}`, `{{.}}`, `{{range .A}}…{{end}}` and
-/// `{{if .A}}…{{else}}…{{end}}` blocks, quoted constants, and the functions `json`, `upper`, `lower`, `title`, `len`,
-/// `index`, `println`; plus podman's `table` prefix and `\t`/`\n` escapes. `GoTemplateParser` reads it.
+/// `{{if .A}}…{{else}}…{{end}}` blocks, variables (`{{range $k, $v := .A}}`, `{{$x := .A}}`, `$` for the whole
+/// value), quoted constants, and the functions `json`, `upper`, `lower`, `title`, `len`, `index`, `println`; plus
+/// podman's `table` prefix and `\t`/`\n` escapes. `GoTemplateParser` reads it.
 struct GoTemplate {
     /// What one action prints or tests: a field path from the current value (`.`), through a function when named.
     /// The functions podlab takes. Those that make text (`json`, `upper` …) test true in an `if` when the text is
@@ -15,21 +16,32 @@ struct GoTemplate {
 
     struct Pipeline {
         var function: Function?
+        /// Where `path` starts: nil for `.`, else a variable (`$` is the whole value being rendered).
+        var variable: String?
         var path: [String]
         /// `index`'s keys, one after the other.
         var keys: [String]
         var column: Int
         /// A quoted constant (`{{"\n"}}`), printed as it is.
         var constant: String?
+
+        /// How an error names the value: `.A.B`, `$x.A`, `$`.
+        var source: String {
+            let fields = path.map { "." + $0 }.joined()
+            return (variable ?? "") + (variable == nil && fields.isEmpty ? "." : fields)
+        }
     }
 
     indirect enum Node {
         case text(String)
         case value(Pipeline)
         /// Its body once for each item (each value of a map, in key order) as `.`; `otherwise` when there is none.
-        case range(Pipeline, body: [Node], otherwise: [Node])
+        /// `variables` are none, the item's (`$v :=`), or the key's or position's and the item's (`$k, $v :=`).
+        case range(Pipeline, variables: [String], body: [Node], otherwise: [Node])
         /// Its body when the value is not empty (Go's truth: not false, 0, "", nil, or an empty list or map).
         case when(Pipeline, body: [Node], otherwise: [Node])
+        /// `{{$x := .A}}`: the variable holds the value until the end of the block it is in; prints nothing.
+        case declare(String, Pipeline)
     }
 
     let name: String
@@ -48,42 +60,56 @@ struct GoTemplate {
 
     func render(_ value: TemplateValue) throws -> String {
         var output = ""
-        try render(nodes, dot: value, into: &output)
+        try render(nodes, dot: value, variables: ["$": value], into: &output)
         return output
     }
 
-    private func render(_ nodes: [Node], dot: TemplateValue, into output: inout String) throws {
+    /// `variables` are those of the blocks around `nodes`; one declared among them lasts to their end.
+    private func render(_ nodes: [Node], dot: TemplateValue, variables: [String: TemplateValue], into output: inout String) throws {
+        var variables = variables
         for node in nodes {
             switch node {
             case .text(let text): output += text
-            case .value(let pipeline): output += try text(of: pipeline, dot: dot)
-            case .range(let pipeline, let body, let otherwise):
-                let items: [TemplateValue]
-                switch try resolve(pipeline, dot: dot) {
-                case .array(let values): items = values
-                case .object(let fields): items = fields.map { $0.1.unwrapped }
+            case .value(let pipeline): output += try text(of: pipeline, dot: dot, variables: variables)
+            case .declare(let name, let pipeline): variables[name] = try resolve(pipeline, dot: dot, variables: variables)
+            case .range(let pipeline, let names, let body, let otherwise):
+                let items: [(key: TemplateValue, item: TemplateValue)]
+                switch try resolve(pipeline, dot: dot, variables: variables) {
+                case .array(let values): items = values.enumerated().map { (.int(Int64($0.offset)), $0.element) }
+                case .object(let fields): items = fields.map { (.string($0.0), $0.1.unwrapped) }
                 case .null, .nilCollection: items = []
                 case let other:
                     throw error(pipeline, "range can't iterate over \(TerminalText.visible(other.plainText))")
                 }
-                if items.isEmpty { try render(otherwise, dot: dot, into: &output) }
-                for item in items { try render(body, dot: item, into: &output) }
+                if items.isEmpty { try render(otherwise, dot: dot, variables: variables, into: &output) }
+                for (key, item) in items {
+                    var inside = variables
+                    if let itemName = names.last { inside[itemName] = item }
+                    if names.count == 2, let keyName = names.first { inside[keyName] = key }
+                    try render(body, dot: item, variables: inside, into: &output)
+                }
             case .when(let pipeline, let body, let otherwise):
                 let makesText = pipeline.function?.makesText == true
-                let isEmpty = try makesText ? text(of: pipeline, dot: dot).isEmpty : resolve(pipeline, dot: dot).isEmpty
-                try render(isEmpty ? otherwise : body, dot: dot, into: &output)
+                let isEmpty = try makesText ? text(of: pipeline, dot: dot, variables: variables).isEmpty
+                                            : resolve(pipeline, dot: dot, variables: variables).isEmpty
+                try render(isEmpty ? otherwise : body, dot: dot, variables: variables, into: &output)
             }
         }
     }
 
     private func error(_ pipeline: Pipeline, _ text: String) -> CLIError {
-        CLIError.template("template: \(name):1:\(pipeline.column): executing \"\(name)\" at <.\(pipeline.path.joined(separator: "."))>: \(text)")
+        CLIError.template("template: \(name):1:\(pipeline.column): executing \"\(name)\" at <\(TerminalText.visible(pipeline.source))>: \(text)")
     }
 
     /// The pipeline's value: its field, then `len` or `index` applied.
-    private func resolve(_ pipeline: Pipeline, dot: TemplateValue) throws -> TemplateValue {
+    private func resolve(_ pipeline: Pipeline, dot: TemplateValue, variables: [String: TemplateValue]) throws -> TemplateValue {
         if let constant = pipeline.constant { return .string(constant) }
         var current = dot
+        if let variable = pipeline.variable {
+            // The parser refuses a variable no block declares, so one is always there.
+            guard let value = variables[variable] else { throw error(pipeline, "undefined variable \(variable)") }
+            current = value
+        }
         for field in pipeline.path {
             guard let next = current[field] else { throw error(pipeline, "can't evaluate field \(field)") }
             current = next
@@ -119,8 +145,8 @@ struct GoTemplate {
 
     /// How an action prints. A value may come from an image, a registry or a container: its control characters are
     /// shown, not obeyed by the terminal (JSON escapes its own).
-    private func text(of pipeline: Pipeline, dot: TemplateValue) throws -> String {
-        let value = try resolve(pipeline, dot: dot)
+    private func text(of pipeline: Pipeline, dot: TemplateValue, variables: [String: TemplateValue]) throws -> String {
+        let value = try resolve(pipeline, dot: dot, variables: variables)
         switch pipeline.function {
         case .json: return value.json(indent: nil)
         case .upper: return TerminalText.visible(value.plainText.uppercased())
@@ -144,7 +170,8 @@ struct GoTemplate {
             case .value(let pipeline):
                 let field = pipeline.path.last ?? ""
                 output += pipeline.constant ?? overrides[field] ?? GoTemplate.splitCamelCase(field).uppercased()
-            case .range(_, let body, _), .when(_, let body, _): output += headers(of: body, overrides: overrides)
+            case .range(_, _, let body, _), .when(_, let body, _): output += headers(of: body, overrides: overrides)
+            case .declare: break
             }
         }
         return output

@@ -2,7 +2,9 @@ import PodlabCore
 
 /// Reads a `--format` template into `GoTemplate.Node`s: text, `{{.Field}}` actions (optionally through a function),
 /// and `{{range …}}`/`{{if …}}` blocks with `{{else}}`, `{{else if …}}` and `{{end}}`, as Go's text/template writes
-/// them, including the `{{-`/`-}}` markers that trim the white space beside an action and `{{/* comments */}}`.
+/// them, including the `{{-`/`-}}` markers that trim the white space beside an action and `{{/* comments */}}`, and
+/// variables: a range's (`{{range $k, $v := .A}}`), a declared one (`{{$x := .A}}`) and `$`, each usable only where
+/// Go's scope rule allows (to the `{{end}}` of the block it is declared in).
 struct GoTemplateParser {
     /// A piece of the source before blocks are matched: text, or one action's inside with where it began.
     private enum Token {
@@ -10,7 +12,8 @@ struct GoTemplateParser {
         case action(String, column: Int)
     }
 
-    static let supported = "{{.Field}}, {{\"text\"}}, {{range .Field}}, {{if .Field}}, {{else if .Field}}, {{else}}, {{end}} and the functions "
+    static let supported = "{{.Field}}, {{\"text\"}}, {{range .Field}}, {{range $k, $v := .Field}}, {{$x := .Field}}, {{$x.Field}}, "
+        + "{{if .Field}}, {{else if .Field}}, {{else}}, {{end}} and the functions "
         + GoTemplate.Function.allCases.map(\.rawValue).joined(separator: ", ")
 
     /// Go's white space in a template: what the trim markers take and what separates words (not U+3000 or NBSP).
@@ -21,6 +24,8 @@ struct GoTemplateParser {
     let name: String
     private var tokens: [Token] = []
     private var position = 0
+    /// The variables each open block has declared, the outermost (with `$`) first.
+    private var scopes: [Set<String>] = [["$"]]
 
     init(name: String) {
         self.name = name
@@ -30,6 +35,7 @@ struct GoTemplateParser {
     mutating func parse(_ source: String, spacesAreColumns: Bool) throws -> [GoTemplate.Node] {
         tokens = try tokenize(source, spacesAreColumns: spacesAreColumns)
         position = 0
+        scopes = [["$"]]
         let (parsed, ending) = try parseNodes()
         if let ending { throw error("unexpected {{\(ending.body)}}") }
         return parsed
@@ -87,11 +93,26 @@ struct GoTemplateParser {
                 if body == "end" || body == "else" || words.prefix(2) == ["else", "if"] { return (parsed, (body, column)) }
                 let keyword = words.first ?? ""
                 if keyword == "range" || keyword == "if" {
-                    let pipeline = try blockPipeline(body.dropFirst(keyword.count), of: String(keyword), column: column)
+                    scopes.append([])
+                    var clause = body.dropFirst(keyword.count)
+                    var variables: [String] = []
+                    if keyword == "range", let declaration = clause.firstRange(of: ":=") {
+                        variables = try rangeVariables(clause[..<declaration.lowerBound], body: body)
+                        clause = clause[declaration.upperBound...]
+                    }
+                    let pipeline = try blockPipeline(clause, of: String(keyword), column: column)
+                    scopes[scopes.count - 1].formUnion(variables)
                     let (inside, ending) = try parseNodes()
                     let otherwise = try self.otherwise(after: ending, of: String(keyword))
-                    parsed.append(keyword == "range" ? .range(pipeline, body: inside, otherwise: otherwise)
+                    scopes.removeLast()
+                    parsed.append(keyword == "range" ? .range(pipeline, variables: variables, body: inside, otherwise: otherwise)
                                                     : .when(pipeline, body: inside, otherwise: otherwise))
+                } else if keyword.hasPrefix("$"), let declaration = body.firstRange(of: ":=") {
+                    let variable = String(body[..<declaration.lowerBound]).trimmed([" ", "\t", "\n", "\r"])
+                    guard Self.isVariableName(variable), variable != "$" else { throw error("\"\(variable)\" is not a variable name") }
+                    let value = try pipeline(String(body[declaration.upperBound...]).trimmed([" ", "\t", "\n", "\r"]), column: column)
+                    scopes[scopes.count - 1].insert(variable)
+                    parsed.append(.declare(variable, value))
                 } else {
                     parsed.append(.value(try pipeline(body, column: column)))
                 }
@@ -120,6 +141,20 @@ struct GoTemplateParser {
         return [.when(pipeline, body: inside, otherwise: try otherwise(after: next, of: keyword))]
     }
 
+    /// A range's `$v` or `$k, $v` before its `:=`.
+    private func rangeVariables(_ text: Substring, body: String) throws -> [String] {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmed([" ", "\t", "\n", "\r"]) }
+        guard (1...2).contains(names.count), names.allSatisfy({ Self.isVariableName($0) && $0 != "$" }) else {
+            throw error("range declares one or two variables ($v or $k, $v), not \"{{\(body)}}\"")
+        }
+        return names
+    }
+
+    /// `$` and then letters, digits or `_`, as Go names a variable.
+    static func isVariableName(_ text: String) -> Bool {
+        text.first == "$" && text.dropFirst().allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    }
+
     /// The value a `range` or an `if` (`else if`) takes; one is needed.
     private func blockPipeline(_ text: Substring, of keyword: String, column: Int) throws -> GoTemplate.Pipeline {
         let trimmed = String(text).trimmed([" ", "\t", "\n", "\r"])
@@ -129,7 +164,7 @@ struct GoTemplateParser {
 
     /// `.A.B`, or a function and its arguments: `json .A`, `index .Labels "key"`.
     private func pipeline(_ body: String, column: Int) throws -> GoTemplate.Pipeline {
-        if body.contains("|") || body.contains("$") || body.isEmpty {
+        if body.contains("|") || body.isEmpty {
             throw error("podlab's --format supports \(GoTemplateParser.supported); not \"{{\(body)}}\"")
         }
         let words = try arguments(body)
@@ -139,15 +174,24 @@ struct GoTemplateParser {
         }
         var function: GoTemplate.Function?
         var rest = words[...]
-        if let first = rest.first, !first.quoted, !first.text.hasPrefix(".") {
+        if let first = rest.first, !first.quoted, !first.text.hasPrefix("."), !first.text.hasPrefix("$") {
             guard let named = GoTemplate.Function(rawValue: first.text) else {
                 throw error("function \"\(first.text)\" not supported by podlab (use \(GoTemplateParser.supported))")
             }
             function = named
             rest = rest.dropFirst()
         }
-        guard let field = rest.first?.text, rest.first?.quoted == false, field.hasPrefix(".") else {
+        guard var field = rest.first?.text, rest.first?.quoted == false, field.hasPrefix(".") || field.hasPrefix("$") else {
             throw error("podlab understands {{.Field}} actions only, not \"{{\(body)}}\"")
+        }
+        // `$x.A.B` starts from the variable `$x`; `.A.B` from the value in hand.
+        var variable: String?
+        if field.hasPrefix("$") {
+            let name = String(field.prefix { $0 != "." })
+            guard Self.isVariableName(name) else { throw error("\"\(name)\" is not a variable name") }
+            guard scopes.contains(where: { $0.contains(name) }) else { throw error("undefined variable \"\(name)\"") }
+            variable = name
+            field = String(field.dropFirst(name.count))
         }
         // index's keys are constants: "a string" or a number (a field as a key is Go's too, not podlab's).
         let keys = rest.dropFirst()
@@ -158,8 +202,8 @@ struct GoTemplateParser {
         if let key = keys.first(where: { !$0.quoted && Int($0.text) == nil }) {
             throw error("index takes a \"quoted\" key or a number, not \(key.text)")
         }
-        let path = field == "." ? [] : field.dropFirst().split(separator: ".").map(String.init)
-        return GoTemplate.Pipeline(function: function, path: path, keys: keys.map { $0.text }, column: column)
+        let path = field == "." || field.isEmpty ? [] : field.dropFirst().split(separator: ".").map(String.init)
+        return GoTemplate.Pipeline(function: function, variable: variable, path: path, keys: keys.map { $0.text }, column: column)
     }
 
     /// An action's words; a quoted word ("key") is one word without its quotes.
