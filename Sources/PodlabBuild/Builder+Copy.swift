@@ -33,8 +33,12 @@ extension Builder {
         }
         let workdir = state.runtime.WorkingDir ?? "/"
         var destination = destinationText.hasPrefix("/") ? destinationText : workdir + "/" + destinationText
-        let intoDirectory = destinationText.hasSuffix("/") || destinationText == "." || sources.count > 1
         destination = "/" + destination.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+        // Into a directory when the text says so, or when one is already there (`COPY app.py /app` after `WORKDIR
+        // /app`, `COPY f /.`), as podman copies; otherwise the destination is the file's new name. The look is in the
+        // stage's snapshot (a link there is read by the layer applier, which keeps it inside the image).
+        let existingDirectory = try destination == "/" || rootfs(of: state).map { FileSystem.isDirectory($0 + destination) } ?? false
+        let intoDirectory = destinationText.hasSuffix("/") || destinationText == "." || sources.count > 1 || existingDirectory
 
         var items: [CopyItem] = []
         var archives: [String] = []
@@ -90,8 +94,9 @@ extension Builder {
         let layer = try scratchFile("layer")
         let writer = try ArchiveWriter(path: layer, compression: .gzip)
         // Entry paths are relative to the root: a destination of `/` makes `//name` above, whose one-slash-less form
-        // would still be absolute (and refused when the layer is applied).
-        if (intoDirectory || items.count > 1 || !archives.isEmpty) && destination != "/" {
+        // would still be absolute (and refused when the layer is applied). A directory already there keeps its own
+        // entry, mode and owner (`COPY f /tmp/` leaves /tmp 1777).
+        if (intoDirectory || items.count > 1 || !archives.isEmpty) && !existingDirectory {
             try writer.add(ArchiveEntry(path: destination.trimmingLeadingSlashes(), kind: .directory, permissions: 0o755,
                                         uid: Int64(owner.uid), gid: Int64(owner.gid), modificationTime: Int64(time(nil))))
         }

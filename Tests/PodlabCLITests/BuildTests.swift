@@ -153,15 +153,18 @@ import Testing
     }
 
     /// COPY and ADD into `/`, the root itself: the layer's entries were written `/hello.txt` (absolute), and podlab's
-    /// own layer applier refused the image it had just built. Onto busybox and onto scratch.
+    /// own layer applier refused the image it had just built. Onto busybox and onto scratch. A file copied to a
+    /// directory already there without a trailing slash (`/.`, `/app` after `WORKDIR /app`) goes into it, as
+    /// podman's does; it replaced the directory, or was an entry with no name.
     @Test(arguments: ["FROM docker.io/library/busybox", "FROM scratch"])
     func copyIntoTheRootDirectory(base: String) throws {
         let path = try context("root-copy", files: [
-            "Containerfile": "\(base)\nCOPY hello.txt /\nCOPY tree /\nADD bundle.tar /\nCOPY hello.txt /renamed.txt\n",
-            "hello.txt": "hello\n", "tree/inner/deep.txt": "deep\n",
+            "Containerfile": "\(base)\nCOPY hello.txt /\nCOPY tree /\nADD bundle.tar /\nCOPY hello.txt /renamed.txt\n"
+                + "COPY dot.txt /.\nWORKDIR /app\nCOPY hello.txt /app\n",
+            "hello.txt": "hello\n", "dot.txt": "dot\n", "tree/inner/deep.txt": "deep\n",
         ])
         let bundleSource = try context("root-bundle", files: ["packed/one.txt": "1"])
-        #expect(try TestProcess.run(["tar", "-cf", "\(path)/bundle.tar", "-C", bundleSource, "packed"]).status == 0)
+        try #require(try TestProcess.run(["tar", "-cf", "\(path)/bundle.tar", "-C", bundleSource, "packed"]).status == 0)
         let tag = base == "FROM scratch" ? "root-copy-scratch" : "root-copy"
         let build = try podman("build", "-q", "-t", tag, path)
         try #require(build.status == 0, "\(build)")
@@ -169,12 +172,27 @@ import Testing
         let made = try podman("create", "--name", "\(tag)-c", "--entrypoint", "/hello.txt", tag)
         try #require(made.status == 0, "\(made)")
         defer { _ = try? podman("rm", "-f", "\(tag)-c") }
-        for (inside, text) in [("/hello.txt", "hello\n"), ("/inner/deep.txt", "deep\n"), ("/packed/one.txt", "1"), ("/renamed.txt", "hello\n")] {
-            let out = directory.file("\(tag)-out-\(FileSystem.baseName(of: inside))")
+        for (inside, text) in [("/hello.txt", "hello\n"), ("/inner/deep.txt", "deep\n"), ("/packed/one.txt", "1"), ("/renamed.txt", "hello\n"),
+                               ("/dot.txt", "dot\n"), ("/app/hello.txt", "hello\n")] {
+            let out = directory.file("\(tag)-out-\(inside.replacing("/", with: "_"))")
             let copied = try podman("cp", "\(tag)-c:\(inside)", out)
             #expect(copied.status == 0, "\(inside): \(copied)")
             #expect((try? FileSystem.readFile(out)).map { String(decoding: $0, as: UTF8.self) } == text, "\(inside)")
         }
+    }
+
+    /// A directory the base already has keeps its mode when a file is copied into it (`/tmp` stays 1777); the layer
+    /// carried a 0755 entry for it.
+    @Test func copyIntoADirectoryThereKeepsItsMode() throws {
+        let path = try context("keep-mode", files: [
+            "Containerfile": "FROM docker.io/library/busybox\nRUN mkdir -m 1777 /shared\nCOPY hello.txt /shared/\nCOPY hello.txt /shared\n"
+                + "CMD [\"stat\", \"-c\", \"%a\", \"/shared\"]\n",
+            "hello.txt": "hello\n",
+        ])
+        let build = try podman("build", "-q", "-t", "keep-mode", path)
+        try #require(build.status == 0, "\(build)")
+        let mode = try podman("run", "--rm", "keep-mode")
+        #expect(mode.status == 0 && mode.stdout == "1777\n", "\(mode)")
     }
 
     /// The ignore file as podman reads it: a `.containerignore` saved with CRLF line ends still keeps `.env` out (it
