@@ -5,11 +5,17 @@ import ArgumentParser
 /// which would then be taken for an image or a container name; `refuse` makes it the parse error any other
 /// command's unknown flag is. A flag podman has and podlab does not is said to be that, not unknown.
 enum UnknownFlag {
-    /// `podmanFlags` is built only when there is a flag to name: not on every `run`.
-    static func refuse(before words: [String], podmanFlags: @autoclosure () -> PodmanFlags) throws {
+    /// `podmanFlags` is built only when there is a flag to name: not on every `run`. `joinable` are the command's
+    /// short flags that take a value joined to them (`-p8080:80`): ArgumentParser reads such a value only when it
+    /// has no `=` in it, and leaves `-eFOO=1` here.
+    static func refuse(before words: [String], podmanFlags: @autoclosure () -> PodmanFlags, joinable: Set<Character> = []) throws {
         guard let word = words.first, word.hasPrefix("-"), word != "-", word != "--" else { return }
         // A long flag up to its "=value"; a short one is its letter (`-la=b` is -l, as podman reads it).
         let flag = word.hasPrefix("--") ? String(word.prefix { $0 != "=" }) : String(word.prefix(2))
+        if !word.hasPrefix("--"), let letter = flag.dropFirst().first, joinable.contains(letter), word.count > 2 {
+            throw ValidationError("podlab cannot read a value with '=' joined to \(flag) (\(word)) yet: write it as its own word, "
+                                  + "\(flag) \(word.dropFirst(2))")
+        }
         let known = podmanFlags()
         if known.has(flag) {
             throw ValidationError("podlab does not implement 'podman \(known.command) \(flag)' yet")
@@ -27,8 +33,13 @@ enum UnknownFlag {
     /// "unknown shorthand flag: 'x' in -x"; what follows (a "Did you mean" suggestion) is kept. Any other message is
     /// returned as it is.
     static func inPodmansWords(_ message: String) -> String {
+        // "missing value for '--name <name>'" (or '-h'): podman's "flag needs an argument: --name" ('h' in -h).
+        let missing = "missing value for '"
+        if message.hasPrefix(missing), let flag = message.dropFirst(missing.count).split(whereSeparator: { $0 == " " || $0 == "'" }).first {
+            if flag.hasPrefix("--") { return "flag needs an argument: \(flag)" }
+            if let letter = flag.dropFirst().first { return "flag needs an argument: '\(letter)' in \(flag)" }
+        }
         let opening = "unknown option '"
-        guard message.hasPrefix(opening) else { return message }
         let rest = message.dropFirst(opening.count)
         // The flag ends at the quote before ArgumentParser's suggestion, or at the last quote.
         guard let closing = rest.firstRange(of: "'. Did you mean")?.lowerBound ?? rest.lastIndex(of: "'") else { return message }

@@ -36,7 +36,7 @@ import Testing
         #expect(group.stdout.contains("SUBCOMMANDS:"))
         let hostname = try podman("run", "-h")
         #expect(hostname.status == 125, "run's -h is --hostname, not help")
-        #expect(hostname.stderr.contains("-h <hostname>"), "\(hostname)")
+        #expect(hostname.stderr.hasPrefix("Error: flag needs an argument: 'h' in -h\n"), "podman's words: \(hostname)")
     }
 
     @Test func emptyStoreListsOnlyTheHeader() throws {
@@ -127,6 +127,7 @@ import Testing
             (["run", "--bogus-flag", "docker.io/library/busybox:latest"], "unknown flag: --bogus-flag\nSee 'podman run --help'"),
             (["run", "--rm", "--bogus=1", "docker.io/library/busybox:latest"], "unknown flag: --bogus\nSee 'podman run --help'"),
             (["create", "-Z", "docker.io/library/busybox:latest"], "unknown shorthand flag: 'Z' in -Z\nSee 'podman create --help'"),
+            (["create", "--name"], "flag needs an argument: --name\nSee 'podman create --help'"),
             (["create", "-c=2", "docker.io/library/busybox:latest"],
              "podlab does not implement 'podman create -c' yet\nSee 'podman create --help'"),
             (["run", "--dns=192.0.2.1", "docker.io/library/busybox:latest"],
@@ -148,6 +149,9 @@ import Testing
             #expect(result.status == 125 && result.stdout.isEmpty && result.stderr == "Error: \(expected)\n", "\(arguments): \(result)")
         }
         #expect(try podman("ps", "-a", "-q").stdout.isEmpty, "no container was made")
+        // A short flag's value joined to it, as podman's flag library takes it.
+        let joined = try podman("run", "--rm", "-w/tmp", "-u1000", "docker.io/library/busybox:latest", "sh", "-c", "pwd; id -u")
+        #expect(joined.status == 0 && joined.stdout == "/tmp\n1000\n", "\(joined)")
         // After the image a flag is the container's command's, with or without `--` ending podman's flags.
         for arguments in [["run", "--rm", "docker.io/library/busybox:latest"], ["run", "--rm", "--", "docker.io/library/busybox:latest"]] {
             let result = try podman.run(arguments + ["echo", "--bogus-flag"])

@@ -7,7 +7,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a command in a new container.")
     @OptionGroup var options: RunOptions
 
-    func validate() throws { try UnknownFlag.refuse(before: options.imageAndCommand, podmanFlags: .run) }
+    func validate() throws { try UnknownFlag.refuse(before: options.imageAndCommand, podmanFlags: .run, joinable: RunOptions.joinable) }
 
     func run() throws {
         let record = try ContainerFactory.create(options)
@@ -43,7 +43,7 @@ struct CreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container without starting it.")
     @OptionGroup var options: RunOptions
 
-    func validate() throws { try UnknownFlag.refuse(before: options.imageAndCommand, podmanFlags: .create) }
+    func validate() throws { try UnknownFlag.refuse(before: options.imageAndCommand, podmanFlags: .create, joinable: RunOptions.joinable) }
 
     func run() throws {
         Output.out(try ContainerFactory.create(options, command: "podman create").id)
