@@ -59,12 +59,8 @@ struct PsFilter {
             case .name:
                 passes = (patterns[.name] ?? []).contains { record.name.contains($0) }
             case .label:
-                // `KEY` (the label is there, whatever its value) or `KEY=VALUE`; the container's labels include its image's.
                 let labels = record.settings.labels ?? [:]
-                passes = wanted.allSatisfy { filter in
-                    let pair = filter.splitOnce(at: "=")
-                    return labels[pair.before].map { value in pair.after.map { $0.isEmpty || $0 == value } ?? true } ?? false
-                }
+                passes = wanted.allSatisfy { Self.label($0, isIn: labels) }
             case .status:
                 passes = wanted.contains { Self.status($0) == record.state.status }
             case .exited:
@@ -101,6 +97,17 @@ struct PsFilter {
         case .label, .pod, .ancestor, .volume, .before, .since:
             break
         }
+    }
+
+    /// `KEY` (the label is there, whatever its value; `KEY=` too) or `KEY=VALUE`. The container's labels include its
+    /// image's. Split and compared as bytes, as podman compares them (not as Characters, which join a combining mark
+    /// to the `=` before it and count canonically equivalent text as equal).
+    private static func label(_ filter: String, isIn labels: [String: String]) -> Bool {
+        let bytes = Array(filter.utf8)
+        let equals = bytes.firstIndex(of: UInt8(ascii: "="))
+        let key = Array(bytes[..<(equals ?? bytes.endIndex)])
+        let value = equals.map { Array(bytes[($0 + 1)...]) } ?? []
+        return labels.contains { Array($0.key.utf8) == key && (value.isEmpty || Array($0.value.utf8) == value) }
     }
 
     /// The states podlab keeps: none is paused, initialized, removing or unknown (those match nothing); `stopped` is

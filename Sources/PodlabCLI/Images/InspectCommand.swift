@@ -105,7 +105,7 @@ struct InspectCommand: ParsableCommand {
             ("VirtualSize", .int(image.size)),
             ("GraphDriver", .object([
                 ("Name", .string("podlab-snapshot")),
-                ("Data", image.topLayer.map { .object([("RootDir", .string(store.layers.path(for: $0)))]) } ?? .null),
+                ("Data", image.topLayer.map { .object([("RootDir", .string(store.layers.path(for: $0)))]) } ?? .nilCollection(.map)),
             ])),
             ("RootFS", .object([("Type", .string("layers")), ("Layers", .array(config.rootfs.diff_ids.map { .string($0.description) }))])),
             ("Labels", .map(runtime.Labels)),
@@ -117,17 +117,22 @@ struct InspectCommand: ParsableCommand {
         ])
     }
 
+    /// The image's `Config` as OCI's ImageConfig: every field is `omitempty`, so JSON leaves out an empty one, but a
+    /// template still has it (`{{.Config.Cmd}}` of an image without one prints `[]`, as podman's does).
     static func configValue(_ config: ContainerConfig) -> TemplateValue {
-        var fields: [(String, TemplateValue)] = []
-        if let value = config.User, !value.isEmpty { fields.append(("User", .string(value))) }
-        if let value = config.ExposedPorts { fields.append(("ExposedPorts", .object(value.keys.sorted().map { ($0, .object([])) }))) }
-        if let value = config.Env { fields.append(("Env", .strings(value))) }
-        if let value = config.Entrypoint { fields.append(("Entrypoint", .strings(value))) }
-        if let value = config.Cmd { fields.append(("Cmd", .strings(value))) }
-        if let value = config.Volumes { fields.append(("Volumes", .object(value.keys.sorted().map { ($0, .object([])) }))) }
-        if let value = config.WorkingDir, !value.isEmpty { fields.append(("WorkingDir", .string(value))) }
-        if let value = config.Labels { fields.append(("Labels", .map(value))) }
-        if let value = config.StopSignal { fields.append(("StopSignal", .string(value))) }
-        return .object(fields)
+        func set(_ keys: [String]?) -> TemplateValue {
+            keys.map { .object($0.sorted().map { ($0, .object([])) }) } ?? .nilCollection(.map)
+        }
+        return .object([
+            ("User", .omitEmpty(.string(config.User ?? ""))),
+            ("ExposedPorts", .omitEmpty(set(config.ExposedPorts.map { Array($0.keys) }))),
+            ("Env", .omitEmpty(.strings(config.Env))),
+            ("Entrypoint", .omitEmpty(.strings(config.Entrypoint))),
+            ("Cmd", .omitEmpty(.strings(config.Cmd))),
+            ("Volumes", .omitEmpty(set(config.Volumes.map { Array($0.keys) }))),
+            ("WorkingDir", .omitEmpty(.string(config.WorkingDir ?? ""))),
+            ("Labels", .omitEmpty(.map(config.Labels))),
+            ("StopSignal", .omitEmpty(.string(config.StopSignal ?? ""))),
+        ])
     }
 }

@@ -134,7 +134,9 @@ struct GoTemplate {
                     current = items[position].unwrapped
                 case .object:
                     current = current[key] ?? .string("")   // a map's missing key: its zero value, as Go's index gives
-                case .null, .nilCollection: current = .string("")
+                case .nilCollection(.list):
+                    throw error(pipeline, "index out of range: \(TerminalText.visible(key))")   // Go's, for a nil slice
+                case .null, .nilCollection(.map): current = .string("")
                 default: throw error(pipeline, "can't index item of type \(TerminalText.visible(current.plainText))")
                 }
             }

@@ -13,6 +13,11 @@ indirect enum TemplateValue: Equatable {
     /// A field that JSON leaves out when it is empty, as Go's `omitempty` tag does; a template still sees it.
     case omitEmpty(TemplateValue)
 
+    /// Which kind of Go collection a nil `nilCollection` stands for.
+    enum NilCollection: Equatable {
+        case list, map
+    }
+
     /// Equal when they print the same JSON: an empty `omitEmpty` field equals no field at all.
     static func == (lhs: TemplateValue, rhs: TemplateValue) -> Bool {
         lhs.json(indent: nil) == rhs.json(indent: nil)
@@ -118,9 +123,4 @@ indirect enum TemplateValue: Equatable {
         }
         return result + "\""
     }
-}
-
-/// Which kind of Go collection a nil `TemplateValue.nilCollection` stands for.
-enum NilCollection: Equatable {
-    case list, map
 }
