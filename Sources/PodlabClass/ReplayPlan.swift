@@ -166,6 +166,13 @@ public struct ReplayPlan: Sendable, Equatable {
                 }
             } else {
                 let letters = Array(word.dropFirst())
+                // podman's flag library gives a cluster's first value-taking letter the rest of the word; ArgumentParser
+                // gives only a first letter the rest and the others the next words in order (`-dpv 80:80 /:/h`: -v
+                // gets "/:/h"). Replayed only when both read it alike: one such letter, first or last.
+                let valued = letters.indices.filter { Self.shortOptionsWithValues.contains(letters[$0]) }
+                if valued.count > 1 || valued.contains(where: { $0 != 0 && $0 != letters.count - 1 }) {
+                    return "\(word) holds an option that takes a value in the middle of others: write it on its own (-v VALUE)"
+                }
                 for (position, letter) in letters.enumerated() where "vpe".contains(letter) {
                     var rest = String(letters[(position + 1)...])
                     let attached = rest.hasPrefix("=")
@@ -188,6 +195,9 @@ public struct ReplayPlan: Sendable, Equatable {
         }
         return nil
     }
+
+    /// The short options of `run` and `create` that take a value, podman's and podlab's (`-a`, `-c` podlab lacks).
+    static let shortOptionsWithValues: Set<Character> = ["a", "c", "e", "h", "l", "m", "p", "u", "v", "w"]
 
     /// A word shaped like an image reference whose first part is a registry host (`10.0.0.5:8080/x`, `evil.example/x`)
     /// that is not one of the public registries the sandbox serves: pulling it would make the server send requests

@@ -42,6 +42,13 @@ struct ReplayPlanTests {
         (["podman", "run", "--volume=", "busybox"], 1, "-v  mounts a path of the server's"),
         (["podman", "run", "-v=", "busybox"], 1, "-v  mounts a path of the server's"),
         (["podman", "run", "-itv", "/:/h", "busybox"], 1, "-v /:/h mounts a path of the server's"),
+        // podman's flag library reads `-dpv 8080:80` as -p "v"; podlab's parser gives -p "8080:80" and -v "/:/h".
+        (["podman", "run", "-dpv", "8080:80", "/:/h", "busybox"], 1,
+         "-dpv holds an option that takes a value in the middle of others: write it on its own (-v VALUE)"),
+        (["podman", "run", "-dpe", "8080:80", "AWS_SECRET_ACCESS_KEY", "busybox"], 1,
+         "-dpe holds an option that takes a value in the middle of others: write it on its own (-v VALUE)"),
+        (["podman", "run", "-pv", "8080:80", "/:/h", "busybox"], 1,
+         "-pv holds an option that takes a value in the middle of others: write it on its own (-v VALUE)"),
         (["podman", "run", "-e", "AWS_SECRET_ACCESS_KEY", "busybox"], 1, "-e AWS_SECRET_ACCESS_KEY would copy a variable of the server's"),
         (["podman", "run", "--env=HOME", "busybox"], 1, "-e HOME would copy a variable of the server's"),
         (["podman", "run", "--env", "--privileged=x", "busybox"], 1, "-e is given --privileged=x, and a value beginning with - is not replayed"),
@@ -70,8 +77,10 @@ struct ReplayPlanTests {
             ["podman", "volume", "rm", "-f", "data"],
             ["podman", "pull", "docker.io/library/nginx:1.24"],
             ["podman", "run", "-v", "todo:/data", "quay.io/podman/hello", "cat", "/data/x"],
+            ["podman", "run", "-dp", "8080:80", "--name", "web", "nginx"],
+            ["podman", "run", "-p8081:80", "-itd", "nginx"],
         ]))
-        #expect(plan.commands.count == 5)
+        #expect(plan.commands.count == 7)
     }
 
     /// Every container a replay makes carries the server's bounds, in the spellings that make one; other commands
