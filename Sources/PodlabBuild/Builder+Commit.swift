@@ -87,7 +87,7 @@ extension Builder {
     func workdir(_ state: inout StageState, instruction: Instruction, path: String, last: Bool) throws {
         let key = cacheKey(state, instruction)
         if try reuse(key, into: &state, last: last) { return }
-        let exists = try rootfs(of: state).map { FileSystem.isDirectory($0 + path) } ?? false
+        let exists = try rootfs(of: state).map { FileSystem.isDirectory(path, inRoot: $0) } ?? false
         var layer: String?
         if !exists && path != "/" {
             let file = try scratchFile("layer")

@@ -36,8 +36,8 @@ extension Builder {
         destination = "/" + destination.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
         // Into a directory when the text says so, or when one is already there (`COPY app.py /app` after `WORKDIR
         // /app`, `COPY f /.`), as podman copies; otherwise the destination is the file's new name. The look is in the
-        // stage's snapshot (a link there is read by the layer applier, which keeps it inside the image).
-        let existingDirectory = try destination == "/" || rootfs(of: state).map { FileSystem.isDirectory($0 + destination) } ?? false
+        // stage's snapshot, its links followed inside it, as the layer applier will follow them.
+        let existingDirectory = try destination == "/" || rootfs(of: state).map { FileSystem.isDirectory(destination, inRoot: $0) } ?? false
         let intoDirectory = destinationText.hasSuffix("/") || destinationText == "." || sources.count > 1 || existingDirectory
 
         var items: [CopyItem] = []
@@ -89,7 +89,8 @@ extension Builder {
         }
         let owner = try chownIDs(instruction.flags["chown"], state: state, instruction: instruction)
         let content = try contentDigest(items, archives: archives)
-        let key = cacheKey(state, instruction, extra: content)
+        // "entries 2": layers cached before COPY into `/` and into a directory already there were fixed are not reused.
+        let key = cacheKey(state, instruction, extra: "entries 2 " + content)
         if try reuse(key, into: &state, last: last) { return }
         let layer = try scratchFile("layer")
         let writer = try ArchiveWriter(path: layer, compression: .gzip)

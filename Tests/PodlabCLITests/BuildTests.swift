@@ -195,6 +195,22 @@ import Testing
         #expect(mode.status == 0 && mode.stdout == "1777\n", "\(mode)")
     }
 
+    /// Whether the destination is a directory is read inside the image, its links followed there: `/app -> /opt/app`
+    /// is the image's /opt/app, which this machine does not have (so a look on the host would say "no" and the
+    /// file would replace the link).
+    @Test func copyFollowsTheImagesOwnLinkToADirectory() throws {
+        try #require(!FileSystem.exists("/opt/podlab-build-test-app"), "the host must not have the link's target")
+        let path = try context("linked-dir", files: [
+            "Containerfile": "FROM docker.io/library/busybox\nRUN mkdir -p /opt/podlab-build-test-app && ln -s /opt/podlab-build-test-app /app\n"
+                + "COPY hello.txt /app\nCMD [\"cat\", \"/opt/podlab-build-test-app/hello.txt\"]\n",
+            "hello.txt": "hello\n",
+        ])
+        let build = try podman("build", "-q", "-t", "linked-dir", path)
+        try #require(build.status == 0, "\(build)")
+        let run = try podman("run", "--rm", "linked-dir")
+        #expect(run.status == 0 && run.stdout == "hello\n", "\(run)")
+    }
+
     /// The ignore file as podman reads it: a `.containerignore` saved with CRLF line ends still keeps `.env` out (it
     /// was read as one pattern), and `*.log` leaves out only the context's top-level logs.
     @Test func anIgnoreFileWrittenOnWindowsKeepsTheSecretOut() throws {
