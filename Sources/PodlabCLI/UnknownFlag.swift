@@ -30,8 +30,8 @@ enum UnknownFlag {
     }
 
     /// ArgumentParser's "unknown option '--x'" in podman's words: "unknown flag: --x", and for a short one
-    /// "unknown shorthand flag: 'x' in -x"; what follows (a "Did you mean" suggestion) is kept. Any other message is
-    /// returned as it is.
+    /// "unknown shorthand flag: 'x' in -x"; what follows (a "Did you mean" suggestion) is kept. "missing value for
+    /// '--x <x>'" is "flag needs an argument: --x". Any other message is returned as it is.
     static func inPodmansWords(_ message: String) -> String {
         // "missing value for '--name <name>'" (or '-h'): podman's "flag needs an argument: --name" ('h' in -h).
         let missing = "missing value for '"
@@ -40,6 +40,7 @@ enum UnknownFlag {
             if let letter = flag.dropFirst().first { return "flag needs an argument: '\(letter)' in \(flag)" }
         }
         let opening = "unknown option '"
+        guard message.hasPrefix(opening) else { return message }
         let rest = message.dropFirst(opening.count)
         // The flag ends at the quote before ArgumentParser's suggestion, or at the last quote.
         guard let closing = rest.firstRange(of: "'. Did you mean")?.lowerBound ?? rest.lastIndex(of: "'") else { return message }

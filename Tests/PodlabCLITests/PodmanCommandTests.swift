@@ -148,6 +148,9 @@ import Testing
             let result = try podman.run(arguments)
             #expect(result.status == 125 && result.stdout.isEmpty && result.stderr == "Error: \(expected)\n", "\(arguments): \(result)")
         }
+        // Any other parse error keeps ArgumentParser's words (only an unknown flag or a missing value is reworded).
+        let invalid = try podman("run", "--pids-limit", "12345-6", "docker.io/library/busybox:latest")
+        #expect(invalid.status == 125 && invalid.stderr.hasPrefix("Error: the value '12345-6' is invalid for '--pids-limit"), "\(invalid)")
         #expect(try podman("ps", "-a", "-q").stdout.isEmpty, "no container was made")
         // A short flag's value joined to it, as podman's flag library takes it.
         let joined = try podman("run", "--rm", "-w/tmp", "-u1000", "docker.io/library/busybox:latest", "sh", "-c", "pwd; id -u")

@@ -42,6 +42,8 @@ struct TopStatsTests {
         #expect(ended.status == 0 && ended.stdout == chosen.stdout, "\(ended)")
         let exec = try podman("exec", "--", "busy", "echo", "--bogus-flag")
         #expect(exec.status == 0 && exec.stdout == "--bogus-flag\n", "\(exec)")
+        let joined = try podman("exec", "-u1000", "-w/tmp", "busy", "sh", "-c", "id -u; pwd")
+        #expect(joined.status == 0 && joined.stdout == "1000\n/tmp\n", "a value joined to its short flag: \(joined)")
         // What podlab does not read itself goes to the container's ps, as with podman.
         let ps = try podman("top", "busy", "-o", "pid,comm")
         #expect(ps.status == 0 && ps.stdout.hasPrefix("PID   COMMAND\n    1 sleep\n"), "\(ps)")

@@ -147,12 +147,12 @@ struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a process in a running container.")
     @Flag(name: .shortAndLong, help: "Keep standard input open.") var interactive = false
     @Flag(name: .shortAndLong, help: "Give the process a pseudo-terminal.") var tty = false
-    @Option(name: [.customShort("e"), .customLong("env")], help: "Set an environment variable.") var env: [String] = []
-    @Option(name: [.customShort("w"), .customLong("workdir")], help: "Working directory.") var workdir: String?
-    @Option(name: .shortAndLong, help: "User to run as.") var user: String?
+    @Option(name: [.customShort("e", allowingJoined: true), .customLong("env")], help: "Set an environment variable.") var env: [String] = []
+    @Option(name: [.customShort("w", allowingJoined: true), .customLong("workdir")], help: "Working directory.") var workdir: String?
+    @Option(name: [.customShort("u", allowingJoined: true), .long], help: "User to run as.") var user: String?
     @Argument(parsing: .captureForPassthrough) var containerAndCommand: [String] = []
 
-    func validate() throws { try UnknownFlag.refuse(before: containerAndCommand, podmanFlags: .exec) }
+    func validate() throws { try UnknownFlag.refuse(before: containerAndCommand, podmanFlags: .exec, joinable: ["e", "w", "u"]) }
 
     func run() throws {
         let containerAndCommand = UnknownFlag.afterEnd(containerAndCommand)
