@@ -8,11 +8,14 @@ enum ContainerInspect {
     static func describe(_ record: ContainerRecord, engine: ContainerEngine) -> TemplateValue {
         let state = record.state
         let running = state.status == .running
-        var ports: [(String, TemplateValue)] = []
+        // podman's map of container port to its bindings: one key per port (`-p 8080:80 -p 9090:80` is one "80/tcp"
+        // with two), in key order as Go prints a map.
+        var bindings: [String: [TemplateValue]] = [:]
         for mapping in record.settings.ports {
-            ports.append(("\(mapping.containerPort)/\(mapping.proto)",
-                          .array([.object([("HostIp", .string(mapping.hostAddress)), ("HostPort", .string(String(mapping.hostPort)))])])))
+            bindings["\(mapping.containerPort)/\(mapping.proto)", default: []]
+                .append(.object([("HostIp", .string(mapping.hostAddress)), ("HostPort", .string(String(mapping.hostPort)))]))
         }
+        let ports = bindings.sorted { $0.key < $1.key }.map { ($0.key, TemplateValue.array($0.value)) }
         return .object([
             ("Id", .string(record.id)),
             ("Created", .string(JSONCoding.timestamp(record.created))),

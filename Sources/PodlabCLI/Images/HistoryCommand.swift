@@ -46,17 +46,19 @@ struct HistoryCommand: ParsableCommand {
         let template = try GoTemplate(format ?? "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", name: "history")
         var writer = TableWriter()
         if template.isTable { writer.add(template.headers(overrides: [:]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) }
-        for step in steps {
+        let values: [TemplateValue] = steps.map { step in
             var createdBy = step.createdBy
             if !noTrunc && createdBy.count > 45 { createdBy = String(createdBy.prefix(42)) + "..." }
-            let value: TemplateValue = .object([
+            return .object([
                 ("ID", .string(displayID(step.id))),
                 ("Created", .string(step.created.map { HumanFormat.ago($0, now: now) } ?? "")),
                 ("CreatedBy", .string(createdBy)),
                 ("Size", .string(HumanFormat.size(step.size))),
                 ("Comment", .string(step.comment)),
             ])
-            let text = try template.render(value)
+        }
+        for value in values {
+            let text = try template.render(value, among: values)
             if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
         }
         if template.isTable { Output.out(writer.render(), terminator: "") }

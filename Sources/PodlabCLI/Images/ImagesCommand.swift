@@ -62,8 +62,9 @@ struct ImagesOptions: ParsableArguments {
         if table && !noHeading {
             writer.add(parsed.headers(overrides: ["ID": "IMAGE ID", "CreatedSince": "CREATED", "ReadOnly": "R/O"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
         }
-        for row in rows {
-            let text = try parsed.render(fields(row, now: now))
+        let values = rows.map { fields($0, now: now) }
+        for value in values {
+            let text = try parsed.render(value, among: values)
             if table { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
         }
         if table { Output.out(writer.render(), terminator: "") }

@@ -47,7 +47,7 @@ struct InspectCommand: ParsableCommand {
     static func print(_ values: [TemplateValue], format: String?) throws {
         if let format, !GoTemplate.isJSON(format) {
             let template = try GoTemplate(format, name: "inspect")
-            for value in values { Output.out(try template.render(value)) }
+            for value in values { Output.out(try template.render(value, among: values)) }
         } else {
             Output.out(TemplateValue.array(values).json(indent: "     "))
         }

@@ -58,9 +58,11 @@ struct GoTemplate {
         nodes = try parser.parse(source, spacesAreColumns: isTable)
     }
 
-    func render(_ value: TemplateValue) throws -> String {
+    /// `all` are every value the command prints: podman makes them `$`, the list it ranges its template over
+    /// (`{{len $}}` counts them). Without them (`version`, one event) `$` is the value itself, as Go has it.
+    func render(_ value: TemplateValue, among all: [TemplateValue]? = nil) throws -> String {
         var output = ""
-        try render(nodes, dot: value, variables: ["$": value], into: &output)
+        try render(nodes, dot: value, variables: ["$": all.map(TemplateValue.array) ?? value], into: &output)
         return output
     }
 
@@ -71,17 +73,23 @@ struct GoTemplate {
             switch node {
             case .text(let text): output += text
             case .value(let pipeline): output += try text(of: pipeline, dot: dot, variables: variables)
-            case .declare(let name, let pipeline): variables[name] = try resolve(pipeline, dot: dot, variables: variables)
+            case .declare(let name, let pipeline): variables[name] = try declared(pipeline, dot: dot, variables: variables)
             case .range(let pipeline, let names, let body, let otherwise):
                 let items: [(key: TemplateValue, item: TemplateValue)]
-                switch try resolve(pipeline, dot: dot, variables: variables) {
+                let collection = try resolve(pipeline, dot: dot, variables: variables)
+                switch collection {
                 case .array(let values): items = values.enumerated().map { (.int(Int64($0.offset)), $0.element) }
                 case .object(let fields): items = fields.map { (.string($0.0), $0.1.unwrapped) }
                 case .null, .nilCollection: items = []
                 case let other:
                     throw error(pipeline, "range can't iterate over \(TerminalText.visible(other.plainText))")
                 }
-                if items.isEmpty { try render(otherwise, dot: dot, variables: variables, into: &output) }
+                if items.isEmpty {
+                    // Go sets a range's variables to the value it ranged over for its {{else}}.
+                    var inside = variables
+                    for name in names { inside[name] = collection }
+                    try render(otherwise, dot: dot, variables: inside, into: &output)
+                }
                 for (key, item) in items {
                     var inside = variables
                     if let itemName = names.last { inside[itemName] = item }
@@ -151,12 +159,27 @@ struct GoTemplate {
         let value = try resolve(pipeline, dot: dot, variables: variables)
         switch pipeline.function {
         case .json: return value.json(indent: nil)
-        case .upper: return TerminalText.visible(value.plainText.uppercased())
-        case .lower: return TerminalText.visible(value.plainText.lowercased())
-        case .title: return TerminalText.visible(GoTemplate.titleCase(value.plainText))
         case .println: return TerminalText.visible(value.plainText) + "\n"
-        case .len, .index, nil: return TerminalText.visible(value.plainText)
+        default: return TerminalText.visible(GoTemplate.made(by: pipeline.function, from: value))
         }
+    }
+
+    /// What an action gives before it is shown: the function's text (`upper`, `json` …), or the value's own.
+    private static func made(by function: Function?, from value: TemplateValue) -> String {
+        switch function {
+        case .json: return value.json(indent: nil)
+        case .upper: return value.plainText.uppercased()
+        case .lower: return value.plainText.lowercased()
+        case .title: return GoTemplate.titleCase(value.plainText)
+        case .println: return value.plainText + "\n"
+        case .len, .index, nil: return value.plainText
+        }
+    }
+
+    /// What `{{$x := …}}` holds: a text function's text (`{{$u := upper .Name}}`), or the value itself.
+    private func declared(_ pipeline: Pipeline, dot: TemplateValue, variables: [String: TemplateValue]) throws -> TemplateValue {
+        let value = try resolve(pipeline, dot: dot, variables: variables)
+        return pipeline.function?.makesText == true ? .string(GoTemplate.made(by: pipeline.function, from: value)) : value
     }
 
     /// Header cells for a `table` format: each field name split at capitals and upper-cased, unless overridden.
@@ -221,12 +244,12 @@ extension GoTemplate {
     /// header unless `noHeading`, any other template one rendered line per row.
     func printRows(_ rows: [TemplateValue], headerOverrides: [String: String] = [:], noHeading: Bool = false) throws {
         guard isTable else {
-            for row in rows { Output.out(try render(row)) }
+            for row in rows { Output.out(try render(row, among: rows)) }
             return
         }
         var writer = TableWriter()
         if !noHeading { writer.add(Self.cells(headers(overrides: headerOverrides))) }
-        for row in rows { writer.add(Self.cells(try render(row))) }
+        for row in rows { writer.add(Self.cells(try render(row, among: rows))) }
         Output.out(writer.render(), terminator: "")
     }
 

@@ -96,6 +96,9 @@ struct GoTemplateParser {
                     scopes.append([])
                     var clause = body.dropFirst(keyword.count)
                     var variables: [String] = []
+                    if keyword == "if", clause.contains(":=") {
+                        throw error("podlab's --format declares no variable inside {{if}}: declare it before, {{$x := .Field}}{{if $x}}")
+                    }
                     if keyword == "range", let declaration = clause.firstRange(of: ":=") {
                         variables = try rangeVariables(clause[..<declaration.lowerBound], body: body)
                         clause = clause[declaration.upperBound...]
@@ -185,6 +188,7 @@ struct GoTemplateParser {
             throw error("podlab understands {{.Field}} actions only, not \"{{\(body)}}\"")
         }
         // `$x.A.B` starts from the variable `$x`; `.A.B` from the value in hand.
+        let written = field
         var variable: String?
         if field.hasPrefix("$") {
             let name = String(field.prefix { $0 != "." })
@@ -196,7 +200,7 @@ struct GoTemplateParser {
         // index's keys are constants: "a string" or a number (a field as a key is Go's too, not podlab's).
         let keys = rest.dropFirst()
         if function == .index ? keys.isEmpty : !keys.isEmpty {
-            throw error(function == .index ? "index of \(field) needs a key: {{index \(field) \"key\"}}"
+            throw error(function == .index ? "index of \(written) needs a key: {{index \(written) \"key\"}}"
                                             : "\"{{\(body)}}\" has more than one value")
         }
         if let key = keys.first(where: { !$0.quoted && Int($0.text) == nil }) {

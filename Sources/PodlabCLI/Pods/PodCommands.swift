@@ -109,7 +109,7 @@ struct PodInspectCommand: ParsableCommand {
         }
         if let format, !GoTemplate.isJSON(format) {
             let template = try GoTemplate(format, name: "pod inspect")
-            for value in values { Output.out(try template.render(value)) }
+            for value in values { Output.out(try template.render(value, among: values)) }
             return
         }
         // One pod: a single object, as podman 4.3.1 prints it; more: an array.

@@ -83,7 +83,7 @@ struct SecretInspectCommand: ParsableCommand {
         let values = found.map(Self.fields)
         if let format, !GoTemplate.isJSON(format) {
             let template = try GoTemplate(format, name: "secret inspect")
-            for value in values { Output.out(try template.render(value)) }
+            for value in values { Output.out(try template.render(value, among: values)) }
         } else {
             Output.out(TemplateValue.array(values).json(indent: "    "))
         }

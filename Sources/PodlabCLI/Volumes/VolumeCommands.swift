@@ -70,7 +70,7 @@ struct VolumeInspectCommand: ParsableCommand {
         let values = try found.map { try Self.fields($0, engine: engine) }
         if let format, !GoTemplate.isJSON(format) {
             let template = try GoTemplate(format, name: "volume inspect")
-            for value in values { Output.out(try template.render(value)) }
+            for value in values { Output.out(try template.render(value, among: values)) }
         } else {
             Output.out(TemplateValue.array(values).json(indent: "     "))
         }
