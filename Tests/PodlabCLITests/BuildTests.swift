@@ -181,34 +181,24 @@ import Testing
         }
     }
 
-    /// A directory the base already has keeps its mode when a file is copied into it (`/tmp` stays 1777); the layer
-    /// carried a 0755 entry for it.
-    @Test func copyIntoADirectoryThereKeepsItsMode() throws {
-        let path = try context("keep-mode", files: [
-            "Containerfile": "FROM docker.io/library/busybox\nRUN mkdir -m 1777 /shared\nCOPY hello.txt /shared/\nCOPY hello.txt /shared\n"
-                + "CMD [\"stat\", \"-c\", \"%a\", \"/shared\"]\n",
-            "hello.txt": "hello\n",
-        ])
-        let build = try podman("build", "-q", "-t", "keep-mode", path)
-        try #require(build.status == 0, "\(build)")
-        let mode = try podman("run", "--rm", "keep-mode")
-        #expect(mode.status == 0 && mode.stdout == "1777\n", "\(mode)")
-    }
-
-    /// Whether the destination is a directory is read inside the image, its links followed there: `/app -> /opt/app`
-    /// is the image's /opt/app, which this machine does not have (so a look on the host would say "no" and the
-    /// file would replace the link).
-    @Test func copyFollowsTheImagesOwnLinkToADirectory() throws {
+    /// A file copied into a directory the base already has, as podman copies it:
+    /// - `keep-mode`: the directory keeps its mode (`/tmp` stays 1777); the layer carried a 0755 entry for it.
+    /// - `linked-dir`: whether the destination is a directory is read inside the image, its links followed there:
+    ///   `/app -> /opt/podlab-build-test-app` is the image's, which this machine does not have (a look on the host
+    ///   said "no", and the file replaced the link).
+    @Test(arguments: [
+        ("keep-mode", "RUN mkdir -m 1777 /shared\nCOPY hello.txt /shared/\nCOPY hello.txt /shared\nCMD [\"stat\", \"-c\", \"%a\", \"/shared\"]",
+         "1777\n"),
+        ("linked-dir", "RUN mkdir -p /opt/podlab-build-test-app && ln -s /opt/podlab-build-test-app /app\nCOPY hello.txt /app\n"
+            + "CMD [\"cat\", \"/opt/podlab-build-test-app/hello.txt\"]", "hello\n"),
+    ])
+    func copyIntoADirectoryAlreadyThere(tag: String, steps: String, expected: String) throws {
         try #require(!FileSystem.exists("/opt/podlab-build-test-app"), "the host must not have the link's target")
-        let path = try context("linked-dir", files: [
-            "Containerfile": "FROM docker.io/library/busybox\nRUN mkdir -p /opt/podlab-build-test-app && ln -s /opt/podlab-build-test-app /app\n"
-                + "COPY hello.txt /app\nCMD [\"cat\", \"/opt/podlab-build-test-app/hello.txt\"]\n",
-            "hello.txt": "hello\n",
-        ])
-        let build = try podman("build", "-q", "-t", "linked-dir", path)
+        let path = try context(tag, files: ["Containerfile": "FROM docker.io/library/busybox\n\(steps)\n", "hello.txt": "hello\n"])
+        let build = try podman("build", "-q", "-t", tag, path)
         try #require(build.status == 0, "\(build)")
-        let run = try podman("run", "--rm", "linked-dir")
-        #expect(run.status == 0 && run.stdout == "hello\n", "\(run)")
+        let run = try podman("run", "--rm", tag)
+        #expect(run.status == 0 && run.stdout == expected, "\(run)")
     }
 
     /// The ignore file as podman reads it: a `.containerignore` saved with CRLF line ends still keeps `.env` out (it
