@@ -166,19 +166,22 @@ public struct ReplayPlan: Sendable, Equatable {
                 }
             } else {
                 let letters = Array(word.dropFirst())
-                // podman's flag library gives a cluster's first value-taking letter the rest of the word; ArgumentParser
-                // gives only a first letter the rest and the others the next words in order (`-dpv 80:80 /:/h`: -v
-                // gets "/:/h"). Replayed only when both read it alike: one such letter, first or last.
-                let valued = letters.indices.filter { Self.shortOptionsWithValues.contains(letters[$0]) }
-                if valued.count > 1 || valued.contains(where: { $0 != 0 && $0 != letters.count - 1 }) {
-                    return "\(word) holds an option that takes a value in the middle of others: write it on its own (-v VALUE)"
-                }
-                for (position, letter) in letters.enumerated() where "vpe".contains(letter) {
-                    var rest = String(letters[(position + 1)...])
-                    let attached = rest.hasPrefix("=")
-                    if attached { rest.removeFirst() }
-                    given.append(("-\(letter)", rest.isEmpty && !attached ? next() : rest))
-                    break
+                // podman's flag library gives a cluster's first value-taking letter the rest of the word, or the next
+                // word when it is last. ArgumentParser gives the rest only to a first letter; to a later one it gives
+                // the next word, and the word after that to the next such letter (`-dpv 8080:80 /:/h`: -v "/:/h").
+                // So the two read a cluster alike when that letter is first or last; in the middle, one holding -v,
+                // -p or -e is not replayed.
+                if let first = letters.firstIndex(where: { Self.shortOptionsWithValues.contains($0) }) {
+                    let letter = letters[first]
+                    if first != 0 && first != letters.count - 1 && letters.contains(where: { "vpe".contains($0) }) {
+                        return "\(word) has -\(letter) amid other options, which podman and podlab read apart: write -\(letter) VALUE on its own"
+                    }
+                    if "vpe".contains(letter) {
+                        var rest = String(letters[(first + 1)...])
+                        let attached = rest.hasPrefix("=")
+                        if attached { rest.removeFirst() }
+                        given.append(("-\(letter)", rest.isEmpty && !attached ? next() : rest))
+                    }
                 }
             }
             for (option, value) in given {

@@ -33,9 +33,9 @@ package enum Pods {
 struct PodCreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a pod (prints its ID).")
     @Option(name: .long, help: "The pod's name.") var name: String?
-    @Option(name: [.customShort("p"), .customLong("publish")], help: "Publish a port of the pod: [ip:][hostPort:]containerPort[/tcp|udp].")
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("publish")], help: "Publish a port of the pod: [ip:][hostPort:]containerPort[/tcp|udp].")
     var publish: [String] = []
-    @Option(name: [.customShort("l"), .long], help: "A label: KEY=VALUE.") var label: [String] = []
+    @Option(name: [.customShort("l", allowingJoined: true), .long], help: "A label: KEY=VALUE.") var label: [String] = []
     @Argument var positionalName: String?
 
     func run() throws {
