@@ -85,7 +85,8 @@ extension Builder {
 
     /// WORKDIR makes the directory when the image lacks it (a layer), as podman does.
     func workdir(_ state: inout StageState, instruction: Instruction, path: String, last: Bool) throws {
-        let key = cacheKey(state, instruction)
+        // "in root": a WORKDIR cached while its directory was looked up on the host is not reused.
+        let key = cacheKey(state, instruction, extra: "in root")
         if try reuse(key, into: &state, last: last) { return }
         let exists = try rootfs(of: state).map { FileSystem.isDirectory(path, inRoot: $0) } ?? false
         var layer: String?
