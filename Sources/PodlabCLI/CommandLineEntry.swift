@@ -120,14 +120,9 @@ public enum CommandLineEntry {
     /// that command has no subcommands of its own. Parsing it alone gives the same result as parsing from the root,
     /// without ArgumentParser's walk over the whole tree of ~90 commands (a third of a short command's time).
     static func leafCommand(_ root: any ParsableCommand.Type, _ arguments: [String]) -> (any ParsableCommand.Type, [String])? {
-        var type = root
-        var index = 0
-        while index < arguments.count, let next = subcommand(of: type, named: arguments[index]) {
-            type = next
-            index += 1
-        }
-        guard index > 0, !isGroup(type) else { return nil }
-        return (type, Array(arguments[index...]))
+        let (type, count) = commandPath(root, arguments)
+        guard count > 0, !isGroup(type) else { return nil }
+        return (type, Array(arguments[count...]))
     }
 
     /// A command that only groups others (`volume`, `image`, the root): it has no options of its own, `-h` among them.
@@ -135,17 +130,16 @@ public enum CommandLineEntry {
         !type.configuration.subcommands.isEmpty
     }
 
-    /// The subcommands the leading words name (`container`, `run`): the command whose help a parse error points to,
-    /// as podman's "See 'podman container run --help'" does. A word that names none ends them.
-    static func commandWords(_ root: any ParsableCommand.Type, _ arguments: [String]) -> [String] {
+    /// The command the leading words name (`container`, `run`) and how many words name it; a word that names no
+    /// subcommand ends them. Both the parse and a parse error's "See 'podman container run --help'" start here.
+    static func commandPath(_ root: any ParsableCommand.Type, _ arguments: [String]) -> (type: any ParsableCommand.Type, count: Int) {
         var type = root
-        var words: [String] = []
-        for word in arguments {
-            guard let next = subcommand(of: type, named: word) else { break }
+        var count = 0
+        while count < arguments.count, let next = subcommand(of: type, named: arguments[count]) {
             type = next
-            words.append(word)
+            count += 1
         }
-        return words
+        return (type, count)
     }
 
     static func subcommand(of type: any ParsableCommand.Type, named word: String) -> (any ParsableCommand.Type)? {
@@ -180,7 +174,7 @@ public enum CommandLineEntry {
         var message = firstLine.hasPrefix("Error: ") ? String(firstLine.dropFirst(7)) : firstLine
         if let first = message.first { message = first.lowercased() + message.dropFirst() }
         message = UnknownFlag.inPodmansWords(message)
-        let subcommand = commandWords(root, arguments).map { " \($0)" }.joined()
+        let subcommand = arguments.prefix(commandPath(root, arguments).count).map { " \($0)" }.joined()
         Output.err("Error: \(TerminalText.visible(message))")
         Output.err("See '\(name)\(TerminalText.visible(subcommand)) --help'")
         return ExitStatus.engineError

@@ -103,11 +103,11 @@ struct PsFilter {
     /// image's. Split and compared as bytes, as podman compares them (not as Characters, which join a combining mark
     /// to the `=` before it and count canonically equivalent text as equal).
     private static func label(_ filter: String, isIn labels: [String: String]) -> Bool {
-        let bytes = Array(filter.utf8)
+        let bytes = filter.utf8
         let equals = bytes.firstIndex(of: UInt8(ascii: "="))
-        let key = Array(bytes[..<(equals ?? bytes.endIndex)])
-        let value = equals.map { Array(bytes[($0 + 1)...]) } ?? []
-        return labels.contains { Array($0.key.utf8) == key && (value.isEmpty || Array($0.value.utf8) == value) }
+        let key = bytes[..<(equals ?? bytes.endIndex)]
+        let value = equals.map { bytes[bytes.index(after: $0)...] } ?? bytes[bytes.endIndex...]
+        return labels.contains { $0.key.utf8.elementsEqual(key) && (value.isEmpty || $0.value.utf8.elementsEqual(value)) }
     }
 
     /// The states podlab keeps: none is paused, initialized, removing or unknown (those match nothing); `stopped` is

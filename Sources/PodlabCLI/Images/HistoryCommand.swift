@@ -44,8 +44,6 @@ struct HistoryCommand: ParsableCommand {
             return
         }
         let template = try GoTemplate(format ?? "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", name: "history")
-        var writer = TableWriter()
-        if template.isTable { writer.add(template.headers(overrides: [:]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) }
         let values: [TemplateValue] = steps.map { step in
             var createdBy = step.createdBy
             if !noTrunc && createdBy.count > 45 { createdBy = String(createdBy.prefix(42)) + "..." }
@@ -57,11 +55,7 @@ struct HistoryCommand: ParsableCommand {
                 ("Comment", .string(step.comment)),
             ])
         }
-        for value in values {
-            let text = try template.render(value, among: values)
-            if template.isTable { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
-        }
-        if template.isTable { Output.out(writer.render(), terminator: "") }
+        try template.printRows(values)
     }
 
     func displayID(_ id: String) -> String {

@@ -56,18 +56,9 @@ struct ImagesOptions: ParsableArguments {
             return
         }
         let standard = "table {{.Repository}}\t{{.Tag}}\t" + (digests ? "{{.Digest}}\t" : "") + "{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-        let parsed = try GoTemplate(format ?? standard, name: "images")
-        let table = parsed.isTable
-        var writer = TableWriter()
-        if table && !noHeading {
-            writer.add(parsed.headers(overrides: ["ID": "IMAGE ID", "CreatedSince": "CREATED", "ReadOnly": "R/O"]).split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
-        }
-        let values = rows.map { fields($0, now: now) }
-        for value in values {
-            let text = try parsed.render(value, among: values)
-            if table { writer.add(text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)) } else { Output.out(text) }
-        }
-        if table { Output.out(writer.render(), terminator: "") }
+        try GoTemplate(format ?? standard, name: "images")
+            .printRows(rows.map { fields($0, now: now) }, headerOverrides: ["ID": "IMAGE ID", "CreatedSince": "CREATED", "ReadOnly": "R/O"],
+                       noHeading: noHeading)
     }
 
     func fields(_ row: ImageRow, now: Double) -> TemplateValue {

@@ -156,12 +156,8 @@ struct GoTemplate {
     /// How an action prints. A value may come from an image, a registry or a container: its control characters are
     /// shown, not obeyed by the terminal (JSON escapes its own).
     private func text(of pipeline: Pipeline, dot: TemplateValue, variables: [String: TemplateValue]) throws -> String {
-        let value = try resolve(pipeline, dot: dot, variables: variables)
-        switch pipeline.function {
-        case .json: return value.json(indent: nil)
-        case .println: return TerminalText.visible(value.plainText) + "\n"
-        default: return TerminalText.visible(GoTemplate.made(by: pipeline.function, from: value))
-        }
+        let made = GoTemplate.made(by: pipeline.function, from: try resolve(pipeline, dot: dot, variables: variables))
+        return pipeline.function == .json ? made : TerminalText.visible(made)
     }
 
     /// What an action gives before it is shown: the function's text (`upper`, `json` …), or the value's own.
